@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT
+ * Command-line helpers shared by the programs.
+ */
+#include "cliutil.h"
+#include "num.h"
+#include "parse.h"
+#include "tape.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+volatile int gr_interrupted;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  gr_interrupted = 1;
+}
+
+void gr_catch_sigint(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+}
+
+char **gr_split_list(const char *text, int *n) {
+  int cap = 8, k = 0, depth = 0;
+  char **v = gr_xmalloc((size_t)cap * sizeof *v);
+  const char *start = text;
+  for (const char *p = text;; p++) {
+    if (*p == '(' || *p == '[')
+      depth++;
+    else if ((*p == ')' || *p == ']') && depth > 0)
+      depth--;
+    if (*p == 0 || (*p == ',' && depth == 0)) {
+      if (k + 2 > cap)
+        v = gr_xrealloc(v, (size_t)(cap *= 2) * sizeof *v);
+      size_t len = (size_t)(p - start);
+      v[k] = gr_xmalloc(len + 1);
+      memcpy(v[k], start, len);
+      v[k][len] = 0;
+      k++;
+      if (!*p)
+        break;
+      start = p + 1;
+    }
+  }
+  v[k] = NULL;
+  if (n)
+    *n = k;
+  return v;
+}
+
+void gr_free_list(char **v) {
+  if (!v)
+    return;
+  for (char **p = v; *p; p++)
+    free(*p);
+  free(v);
+}
+
+GrStatus gr_eval_const(const char *text, double *out, GrDiag *d) {
+  GrGraph *g = gr_graph_new();
+  GrParsed ps;
+  GrStatus st = gr_parse(g, text, NULL, &ps, d);
+  if (st == GR_OK) {
+    if (g->nvars > 0) {
+      GrNode *v = NULL;
+      for (size_t i = 0; i < g->count; i++)
+        if (g->nodes[i]->op == GR_OP_VAR && g->nodes[i]->var >= 0) {
+          v = g->nodes[i];
+          break;
+        }
+      st = gr_diag_span(d, GR_EUSAGE, v ? v->off : 0, v ? v->len : 0,
+                        "a value must be a constant expression, but '%s' is a name",
+                        g->vars[0]);
+    } else {
+      GrTape *t;
+      st = gr_tape_compile(g, &ps.out, 1, NULL, &t, d);
+      if (st == GR_OK) {
+        if (gr_tape_out_len(t, 0) != 1)
+          st = gr_diag_set(d, GR_EUSAGE, "a value must be a number here, not a vector");
+        else {
+          gr_tape_forward(t);
+          *out = gr_tape_out(t, 0)[0];
+        }
+        gr_tape_free(t);
+      }
+    }
+  }
+  gr_graph_free(g);
+  return st;
+}
+
+static int valid_name(const char *s, size_t n) {
+  if (n == 0 || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+    return 0;
+  for (size_t i = 1; i < n; i++)
+    if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+          (s[i] >= '0' && s[i] <= '9')))
+      return 0;
+  return 1;
+}
+
+GrStatus gr_binds_parse(GrBindList *l, const char *text, GrDiag *d) {
+  int depth = 0;
+  size_t start = 0, len = strlen(text);
+  for (size_t i = 0; i <= len; i++) {
+    char c = text[i];
+    if (c == '(' || c == '[')
+      depth++;
+    else if ((c == ')' || c == ']') && depth > 0)
+      depth--;
+    if (!(c == 0 || (c == ',' && depth == 0)))
+      continue;
+    const char *item = text + start;
+    size_t ilen = i - start;
+    const char *eq = memchr(item, '=', ilen);
+    if (!eq)
+      return gr_diag_span(d, GR_EUSAGE, start, ilen ? ilen : 1,
+                          "expected NAME=VALUE, found '%.*s'", (int)ilen, item);
+    size_t nlen = (size_t)(eq - item);
+    while (nlen > 0 && item[nlen - 1] == ' ')
+      nlen--;
+    size_t skip = 0;
+    while (skip < nlen && item[skip] == ' ')
+      skip++;
+    if (!valid_name(item + skip, nlen - skip))
+      return gr_diag_span(d, GR_EUSAGE, start, nlen ? nlen : 1, "'%.*s' is not a valid name",
+                          (int)nlen, item);
+    char name[128];
+    if (nlen - skip >= sizeof name)
+      return gr_diag_span(d, GR_EUSAGE, start, nlen, "name too long");
+    memcpy(name, item + skip, nlen - skip);
+    name[nlen - skip] = 0;
+    const char *val = eq + 1;
+    size_t vlen = ilen - nlen - skip - 1 + skip;
+    vlen = (size_t)(item + ilen - val);
+    size_t voff = (size_t)(val - text);
+    while (vlen && *val == ' ') {
+      val++;
+      vlen--;
+      voff++;
+    }
+    if (!vlen)
+      return gr_diag_span(d, GR_EUSAGE, voff, 1, "missing value for '%s'", name);
+    char *vs = gr_xmalloc(vlen + 1);
+    memcpy(vs, val, vlen);
+    vs[vlen] = 0;
+    double *vals = NULL;
+    size_t n = 0;
+    int vector = 0;
+    GrStatus st = GR_OK;
+    GrDiag sub;
+    if (vs[0] == '[') {
+      vector = 1;
+      char *end = strrchr(vs, ']');
+      if (!end || end[1] != 0) {
+        st = gr_diag_span(d, GR_EUSAGE, voff, vlen, "expected ']' to close the vector for '%s'",
+                          name);
+      } else {
+        *end = 0;
+        char **parts = gr_split_list(vs + 1, NULL);
+        size_t cap = 0;
+        for (char **p = parts; *p && !st; p++)
+          cap++;
+        vals = gr_xmalloc((cap ? cap : 1) * sizeof *vals);
+        size_t pos = voff + 1;
+        for (char **p = parts; *p; p++) {
+          if (gr_eval_const(*p, &vals[n], &sub) != GR_OK) {
+            st = gr_diag_span(d, GR_EUSAGE, pos + (sub.has_span ? sub.off : 0),
+                              sub.has_span ? sub.len : strlen(*p), "in the value of '%s': %s",
+                              name, sub.msg);
+            break;
+          }
+          n++;
+          pos += strlen(*p) + 1;
+        }
+        if (!st && n == 0)
+          st = gr_diag_span(d, GR_EUSAGE, voff, vlen, "empty vector for '%s'", name);
+        gr_free_list(parts);
+      }
+    } else {
+      vals = gr_xmalloc(sizeof *vals);
+      if (gr_eval_const(vs, &vals[0], &sub) != GR_OK)
+        st = gr_diag_span(d, GR_EUSAGE, voff + (sub.has_span ? sub.off : 0),
+                          sub.has_span ? sub.len : vlen, "in the value of '%s': %s", name, sub.msg);
+      n = 1;
+    }
+    free(vs);
+    if (st) {
+      free(vals);
+      return st;
+    }
+    GrBind *b = NULL;
+    for (int k = 0; k < l->n; k++)
+      if (!strcmp(l->b[k].name, name)) {
+        b = &l->b[k];
+        free(b->v);
+        break;
+      }
+    if (!b) {
+      if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->b = gr_xrealloc(l->b, (size_t)l->cap * sizeof *l->b);
+      }
+      b = &l->b[l->n++];
+      b->name = gr_xstrdup(name);
+    }
+    b->v = vals;
+    b->n = n;
+    b->vector = vector;
+    start = i + 1;
+  }
+  return GR_OK;
+}
+
+const GrBind *gr_binds_find(const GrBindList *l, const char *name) {
+  for (int k = 0; k < l->n; k++)
+    if (!strcmp(l->b[k].name, name))
+      return &l->b[k];
+  return NULL;
+}
+
+void gr_binds_free(GrBindList *l) {
+  for (int k = 0; k < l->n; k++) {
+    free(l->b[k].name);
+    free(l->b[k].v);
+  }
+  free(l->b);
+  l->b = NULL;
+  l->n = l->cap = 0;
+}
+
+char *gr_read_file(const char *path) {
+  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+  if (!f)
+    return NULL;
+  size_t cap = 4096, n = 0;
+  char *s = gr_xmalloc(cap);
+  for (;;) {
+    if (n + 4096 > cap)
+      s = gr_xrealloc(s, cap *= 2);
+    size_t r = fread(s + n, 1, cap - n - 1, f);
+    n += r;
+    if (r == 0)
+      break;
+  }
+  int err = ferror(f);
+  if (f != stdin)
+    fclose(f);
+  if (err) {
+    free(s);
+    errno = EIO;
+    return NULL;
+  }
+  s[n] = 0;
+  return s;
+}
+
+void gr_json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c == '\n')
+      fputs("\\n", f);
+    else if (c == '\t')
+      fputs("\\t", f);
+    else if (c < 32)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+void gr_put_num(FILE *f, double v, int digits, int json) {
+  char buf[40];
+  if (json && !isfinite(v)) {
+    fputs("null", f);
+    return;
+  }
+  gr_fmt(buf, v, digits);
+  fputs(buf, f);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT
+ * What grad and minimize share on the command line: NAME=VALUE lists (values are constant
+ * expressions such as pi/4, or vectors [1,2,3]), name lists, reading an expression from a
+ * file or stdin, JSON string escaping and numbers in the chosen output format.
+ */
+#ifndef GR_CLIUTIL_H
+#define GR_CLIUTIL_H
+#include "diag.h"
+#include "graph.h"
+#include <stdio.h>
+
+typedef struct GrBind {
+  char *name;
+  double *v; /* n values (malloc'd) */
+  size_t n;
+  int vector; /* written as [..] (a vector of length 1 stays a vector) */
+} GrBind;
+
+typedef struct GrBindList {
+  GrBind *b;
+  int n, cap;
+} GrBindList;
+
+/* Parse "a=1,b=pi/4,x=[1,2,3]" and append to l (a later value of a name replaces an
+ * earlier one). On error: GR_EUSAGE with a span into text. */
+GrStatus gr_binds_parse(GrBindList *l, const char *text, GrDiag *d);
+const GrBind *gr_binds_find(const GrBindList *l, const char *name);
+void gr_binds_free(GrBindList *l);
+/* Evaluate a constant expression (no variables); GR_EUSAGE with a span on failure. */
+GrStatus gr_eval_const(const char *text, double *out, GrDiag *d);
+
+/* Split "a,b,c" at top-level commas into a malloc'd NULL-terminated array of strings. */
+char **gr_split_list(const char *text, int *n);
+void gr_free_list(char **v);
+
+/* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure. */
+char *gr_read_file(const char *path);
+
+/* Write s as a JSON string literal. */
+void gr_json_str(FILE *f, const char *s);
+/* Write a number: shortest round-trip or `digits` significant digits; in JSON, non-finite
+ * values are written as null (JSON has no inf/nan). */
+void gr_put_num(FILE *f, double v, int digits, int json);
+
+/* Set by the SIGINT handler gr_catch_sigint installs; long loops poll it. */
+extern volatile int gr_interrupted;
+void gr_catch_sigint(void);
+
+#endif

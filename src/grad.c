@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT
+ * grad: value and every partial derivative of an expression at a point, by one reverse
+ * sweep over the compiled tape. Options -> GradOpts -> grad_load -> a mode function.
+ */
+#include "grad.h"
+#include "config.h"
+#include "num.h"
+#include "print.h"
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const usage_text =
+    "Usage: grad [OPTIONS] EXPR [EXPR...]\n"
+    "Value and every partial derivative of EXPR, by reverse-mode automatic differentiation.\n"
+    "EXPR '-' reads the expression from standard input.\n"
+    "\n"
+    "  -a, --at NAME=VALUE[,...]   the point; values may be constant expressions (pi/4)\n"
+    "                              or vectors ([1,2,3]); repeatable\n"
+    "  -w, --wrt NAME[,...]        which partial derivatives to report (default: all)\n"
+    "  -F, --format FMT            text (default), tsv, json\n"
+    "  -d, --digits N              significant digits (default: shortest round-trip)\n"
+    "      --no-grad               value only\n"
+    "  -h, --help                  this help\n"
+    "  -V, --version               version\n"
+    "\n"
+    "Exit status: 0 ok, 1 numeric trouble (a NaN or infinite result), 2 usage or parse\n"
+    "error, 3 input/output error, 4 out of memory.\n"
+    "Example: grad 'x^2+3x+2' --at x=3.6\n";
+
+enum {
+  OPT_NO_GRAD = 256,
+  OPT_SYMBOLIC,
+  OPT_CSE,
+  OPT_ORDER,
+  OPT_HESSIAN,
+  OPT_CHECK,
+  OPT_EPS,
+  OPT_ATOL,
+  OPT_RTOL,
+  OPT_VJP,
+  OPT_JVP,
+  OPT_MODE,
+  OPT_STATS,
+  OPT_GRAPH,
+  OPT_DOT,
+  OPT_RANGE,
+  OPT_POINTS,
+  OPT_PLOT,
+  OPT_GNUPLOT
+};
+
+static const struct option long_opts[] = {
+    {"at", required_argument, NULL, 'a'},
+    {"wrt", required_argument, NULL, 'w'},
+    {"format", required_argument, NULL, 'F'},
+    {"digits", required_argument, NULL, 'd'},
+    {"no-grad", no_argument, NULL, OPT_NO_GRAD},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+#define SHORT_OPTS "awFdfhV"
+#define SHORT_ARG_OPTS "awFdf"
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "grad: error: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry 'grad --help' for more information.\n");
+  return 2;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end || end == s || v < lo || v > hi)
+    return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static int parse_opts(int argc, char **argv, GradOpts *o) {
+  memset(o, 0, sizeof *o);
+  o->check_eps = 1e-6;
+  o->check_atol = 1e-5;
+  o->check_rtol = 1e-3;
+  o->points = 101;
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+a:w:F:d:hVf:", long_opts, NULL)) != -1) {
+    GrDiag d;
+    switch (c) {
+    case 'a':
+      if (gr_binds_parse(&o->at, optarg, &d) != GR_OK) {
+        gr_diag_render(stderr, "grad", &d, optarg);
+        fprintf(stderr, "  (in --at)\n");
+        return 2;
+      }
+      break;
+    case 'w': {
+      int n;
+      char **v = gr_split_list(optarg, &n);
+      o->wrt = gr_xrealloc(o->wrt, (size_t)(o->nwrt + n + 1) * sizeof *o->wrt);
+      for (int i = 0; i < n; i++) {
+        if (!v[i][0]) {
+          gr_free_list(v);
+          return usage_error("empty name in --wrt '%s'", optarg);
+        }
+        o->wrt[o->nwrt++] = v[i];
+      }
+      o->wrt[o->nwrt] = NULL;
+      free(v);
+      break;
+    }
+    case 'F':
+      o->format_given = 1;
+      if (!strcmp(optarg, "text"))
+        o->format = FMT_TEXT;
+      else if (!strcmp(optarg, "tsv"))
+        o->format = FMT_TSV;
+      else if (!strcmp(optarg, "json"))
+        o->format = FMT_JSON;
+      else
+        return usage_error("unknown --format '%s' (expected text, tsv or json)", optarg);
+      break;
+    case 'd':
+      if (parse_int(optarg, 1, 17, &o->digits))
+        return usage_error("--digits takes a whole number from 1 to 17, not '%s'", optarg);
+      break;
+    case OPT_NO_GRAD:
+      o->no_grad = 1;
+      break;
+    case 'f':
+      o->file = optarg;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      exit(0);
+    case 'V':
+      printf("grad %s\n", PACKAGE_VERSION);
+      exit(0);
+    case ':':
+      return usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  o->exprs = argv + optind;
+  o->nexprs = argc - optind;
+  /* options may also follow the expressions: grad 'x^2' --at x=3 */
+  for (int i = optind; i < argc; i++)
+    (void)i;
+  return 0;
+}
+
+/* getopt with "+" stops at the first operand; move operands to the end so that options
+ * may come after the expression (the documented form is grad EXPR --at ...). An argument
+ * that is an expression starting with '-' (-x^2) must then follow "--". */
+static char **permute(int argc, char **argv, int *nargc) {
+  char **ops = gr_xmalloc((size_t)argc * sizeof *ops), **rest = gr_xmalloc((size_t)argc * sizeof *rest);
+  int no = 0, nr = 0, i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--")) {
+      i++;
+      break;
+    }
+    /* "-x^2" is an expression: only known short options and "--long" are options */
+    int is_opt = a[0] == '-' && ((a[1] == '-' && a[2]) || (a[1] && strchr(SHORT_OPTS, a[1])));
+    if (is_opt) {
+      ops[no++] = argv[i];
+      /* options that take a separate value */
+      const char *name = a + (a[1] == '-' ? 2 : 1);
+      int takes = 0;
+      if (a[1] != '-') {
+        takes = strchr(SHORT_ARG_OPTS, a[1]) && a[2] == 0;
+      } else if (!strchr(name, '=')) {
+        for (const struct option *lo = long_opts; lo->name; lo++)
+          if (!strcmp(lo->name, name) && lo->has_arg == required_argument)
+            takes = 1;
+      }
+      if (takes && i + 1 < argc)
+        ops[no++] = argv[++i];
+    } else
+      rest[nr++] = argv[i];
+  }
+  for (; i < argc; i++)
+    rest[nr++] = argv[i];
+  char **out = gr_xmalloc(((size_t)argc + 2) * sizeof *out);
+  int k = 0;
+  out[k++] = argv[0];
+  for (int j = 0; j < no; j++)
+    out[k++] = ops[j];
+  static char dashdash[] = "--";
+  out[k++] = dashdash;
+  for (int j = 0; j < nr; j++)
+    out[k++] = rest[j];
+  out[k] = NULL;
+  free(ops);
+  free(rest);
+  *nargc = k;
+  return out;
+}
+
+const char *grad_src_of(const GradCtx *c, const GrNode *n) {
+  for (int i = 0; i < c->nout; i++) {
+    size_t L = strlen(c->srcs[i]);
+    if (n->len && n->off + n->len <= L) {
+      /* the node's span must lie in this source: the graph is shared, so check that the
+       * node is reachable from this output */
+      unsigned char *m = gr_reachable(c->g, &c->outs[i], 1);
+      int in = n->id < c->g->count && m[n->id];
+      free(m);
+      if (in)
+        return c->srcs[i];
+    }
+  }
+  return NULL;
+}
+
+int grad_load(GradCtx *c, GradOpts *o, int require_values) {
+  memset(c, 0, sizeof *c);
+  c->o = o;
+  c->g = gr_graph_new();
+  if (o->nexprs == 0)
+    return usage_error("%s", "no expression given (try: grad 'x^2+3x+2' --at x=3.6)");
+  c->outs = gr_xcalloc((size_t)o->nexprs, sizeof *c->outs);
+  c->parsed = gr_xcalloc((size_t)o->nexprs, sizeof *c->parsed);
+  c->srcs = gr_xcalloc((size_t)o->nexprs, sizeof *c->srcs);
+  const char **vars = gr_xcalloc((size_t)o->at.n + 1, sizeof *vars);
+  for (int i = 0; i < o->at.n; i++)
+    vars[i] = o->at.b[i].name;
+  GrParseOpts po = {vars, &c->env};
+  int used_stdin = 0;
+  for (int i = 0; i < o->nexprs; i++) {
+    if (!strcmp(o->exprs[i], "-")) {
+      if (used_stdin) {
+        free(vars);
+        return usage_error("%s", "'-' (read the expression from stdin) may be given once");
+      }
+      used_stdin = 1;
+      c->srcs[i] = gr_read_file("-");
+      if (!c->srcs[i]) {
+        free(vars);
+        fprintf(stderr, "grad: error: cannot read standard input: %s\n", strerror(errno));
+        return 3;
+      }
+    } else
+      c->srcs[i] = gr_xstrdup(o->exprs[i]);
+    GrDiag d;
+    if (gr_parse(c->g, c->srcs[i], &po, &c->parsed[i], &d) != GR_OK) {
+      gr_diag_render(stderr, "grad", &d, c->srcs[i]);
+      free(vars);
+      c->nout = i;
+      return d.status;
+    }
+    c->outs[i] = c->parsed[i].out;
+    c->nout = i + 1;
+  }
+  free(vars);
+  c->var_len = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *c->var_len);
+  /* every variable needs a value: list all that lack one */
+  GrBuf miss = {0};
+  int nmiss = 0;
+  const char *first_missing = NULL;
+  for (int v = 0; v < c->g->nvars; v++) {
+    const GrBind *b = gr_binds_find(&o->at, c->g->vars[v]);
+    if (b)
+      c->var_len[v] = b->n;
+    else {
+      c->var_len[v] = 1;
+      gr_buf_printf(&miss, "%s%s", nmiss ? ", " : "", c->g->vars[v]);
+      if (!first_missing)
+        first_missing = c->g->vars[v];
+      nmiss++;
+    }
+  }
+  if (nmiss && require_values) {
+    fprintf(stderr, "grad: error: no value for %s %s (give %s with --at, e.g. --at %s=1)\n",
+            nmiss == 1 ? "variable" : "variables", miss.s, nmiss == 1 ? "it" : "them",
+            first_missing);
+    gr_buf_free(&miss);
+    return 2;
+  }
+  gr_buf_free(&miss);
+  return 0;
+}
+
+void grad_ctx_free(GradCtx *c) {
+  for (int i = 0; i < c->nout; i++)
+    free(c->srcs[i]);
+  if (c->srcs && c->o && c->nout < c->o->nexprs)
+    free(c->srcs[c->nout]);
+  free(c->srcs);
+  free(c->outs);
+  free(c->parsed);
+  free(c->var_len);
+  gr_env_free(&c->env);
+  gr_graph_free(c->g);
+}
+
+void grad_warn_issues(const GradCtx *c, const GrTape *t) {
+  GrTapeIssue is[16];
+  size_t n = gr_tape_issues(t, is, 16);
+  for (size_t i = 0; i < n; i++) {
+    char *s = gr_print_str(is[i].node);
+    char w[40];
+    gr_fmt(w, is[i].where, 0);
+    const char *src = grad_src_of(c, is[i].node);
+    if (is[i].kind == 0)
+      gr_warn_span(stderr, "grad", src, is[i].node->off, is[i].node->len,
+                   "derivative of %s taken at a kink or jump (argument = %s)", s, w);
+    else
+      gr_warn_span(stderr, "grad", src, is[i].node->off, is[i].node->len,
+                   "derivative through %s is not finite (argument = %s)", s, w);
+    free(s);
+  }
+}
+
+void grad_put_vec(FILE *f, const double *v, size_t n, int vector, int digits, int json) {
+  if (n == 1 && !vector) {
+    gr_put_num(f, v[0], digits, json);
+    return;
+  }
+  fputc('[', f);
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      fputs(json ? "," : ", ", f);
+    gr_put_num(f, v[i], digits, json);
+  }
+  fputc(']', f);
+}
+
+void grad_json_at(const GradCtx *c, FILE *f) {
+  fputs("{", f);
+  int first = 1;
+  for (int v = 0; v < c->g->nvars; v++) {
+    const GrBind *b = gr_binds_find(&c->o->at, c->g->vars[v]);
+    if (!b)
+      continue;
+    if (!first)
+      fputc(',', f);
+    first = 0;
+    gr_json_str(f, c->g->vars[v]);
+    fputc(':', f);
+    grad_put_vec(f, b->v, b->n, b->vector, c->o->digits, 1);
+  }
+  fputs("}", f);
+}
+
+int *grad_wrt_vars(const GradCtx *c, int *n, int *status) {
+  int *v = gr_xmalloc(((size_t)c->g->nvars + 1) * sizeof *v);
+  *n = 0;
+  *status = 0;
+  if (!c->o->wrt) {
+    for (int i = 0; i < c->g->nvars; i++)
+      v[(*n)++] = i;
+    return v;
+  }
+  for (int i = 0; i < c->o->nwrt; i++) {
+    const char *w = c->o->wrt[i];
+    if (!strcmp(w, "all")) {
+      for (int k = 0; k < c->g->nvars; k++)
+        v[(*n)++] = k;
+      continue;
+    }
+    int k = gr_var_index(c->g, w);
+    if (k < 0) {
+      fprintf(stderr, "grad: error: --wrt names '%s', which is not a variable of the expression", w);
+      if (c->g->nvars) {
+        fprintf(stderr, " (variables:");
+        for (int j = 0; j < c->g->nvars; j++)
+          fprintf(stderr, " %s", c->g->vars[j]);
+        fprintf(stderr, ")");
+      }
+      fputc('\n', stderr);
+      *status = 2;
+      free(v);
+      return NULL;
+    }
+    int dup = 0;
+    for (int j = 0; j < *n; j++)
+      dup |= v[j] == k;
+    if (!dup)
+      v[(*n)++] = k;
+  }
+  return v;
+}
+
+static int all_finite(const double *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(v[i]))
+      return 0;
+  return 1;
+}
+
+int grad_point(GradCtx *c) {
+  GradOpts *o = c->o;
+  GrTape *t;
+  GrDiag d;
+  if (gr_tape_compile(c->g, c->outs, (size_t)c->nout, c->var_len, &t, &d) != GR_OK) {
+    gr_diag_render(stderr, "grad", &d, d.has_span ? grad_src_of(c, c->outs[0]) : NULL);
+    return d.status;
+  }
+  for (int v = 0; v < c->g->nvars; v++) {
+    double *x = gr_tape_var(t, v);
+    const GrBind *b = gr_binds_find(&o->at, c->g->vars[v]);
+    if (x && b)
+      memcpy(x, b->v, b->n * sizeof *x);
+  }
+  gr_tape_forward(t);
+  int nw, st;
+  int *w = grad_wrt_vars(c, &nw, &st);
+  if (!w) {
+    gr_tape_free(t);
+    return st;
+  }
+  if (o->no_grad)
+    nw = 0;
+  int bad = 0;
+  int json = o->format == FMT_JSON, multi = c->nout > 1;
+  /* gradients: one reverse sweep per output, all partials at once */
+  double **grads = gr_xcalloc((size_t)c->nout * (size_t)(nw ? nw : 1), sizeof *grads);
+  for (int k = 0; k < c->nout; k++) {
+    size_t L = gr_tape_out_len(t, k);
+    bad |= !all_finite(gr_tape_out(t, k), L);
+    if (!nw)
+      continue;
+    if (L != 1) {
+      fprintf(stderr, "grad: error: the expression is a vector of %zu elements; reduce it (sum, "
+                      "mean, dot, norm) to differentiate it\n", L);
+      free(w);
+      free(grads);
+      gr_tape_free(t);
+      return 2;
+    }
+    gr_tape_reverse(t, (size_t)k, NULL);
+    grad_warn_issues(c, t);
+    for (int j = 0; j < nw; j++) {
+      size_t n = c->var_len[w[j]];
+      double *gv = gr_xcalloc(n, sizeof *gv);
+      const double *gg = gr_tape_grad(t, w[j]);
+      if (gg)
+        memcpy(gv, gg, n * sizeof *gv);
+      bad |= !all_finite(gv, n);
+      grads[k * nw + j] = gv;
+    }
+  }
+  FILE *f = stdout;
+  char fname[32];
+  if (o->format == FMT_TSV) {
+    fputs("#", f);
+    for (int v = 0; v < c->g->nvars; v++)
+      fprintf(f, " %s", c->g->vars[v]);
+    for (int k = 0; k < c->nout; k++) {
+      snprintf(fname, sizeof fname, multi ? "f%d" : "f", k + 1);
+      fprintf(f, " %s", fname);
+    }
+    for (int k = 0; k < c->nout; k++)
+      for (int j = 0; j < nw; j++)
+        if (multi)
+          fprintf(f, " df%d/d%s", k + 1, c->g->vars[w[j]]);
+        else
+          fprintf(f, " df/d%s", c->g->vars[w[j]]);
+    fputc('\n', f);
+    /* one row per element: scalars repeat (a point is one row) */
+    size_t rows = 1;
+    for (int v = 0; v < c->g->nvars; v++)
+      if (c->var_len[v] > rows)
+        rows = c->var_len[v];
+    for (size_t r = 0; r < rows; r++) {
+      int first = 1;
+      for (int v = 0; v < c->g->nvars; v++) {
+        const GrBind *b = gr_binds_find(&o->at, c->g->vars[v]);
+        fputs(first ? "" : "\t", f);
+        first = 0;
+        gr_put_num(f, b->v[b->n > 1 ? r : 0], o->digits, 0);
+      }
+      for (int k = 0; k < c->nout; k++) {
+        const double *y = gr_tape_out(t, k);
+        fputs(first ? "" : "\t", f);
+        first = 0;
+        gr_put_num(f, y[gr_tape_out_len(t, k) > 1 ? r : 0], o->digits, 0);
+      }
+      for (int k = 0; k < c->nout; k++)
+        for (int j = 0; j < nw; j++) {
+          fputs(first ? "" : "\t", f);
+          first = 0;
+          gr_put_num(f, grads[k * nw + j][c->var_len[w[j]] > 1 ? r : 0], o->digits, 0);
+        }
+      fputc('\n', f);
+    }
+  } else if (json) {
+    fputs("{\"at\":", f);
+    grad_json_at(c, f);
+    fputs(",\"value\":", f);
+    if (multi)
+      fputc('[', f);
+    for (int k = 0; k < c->nout; k++) {
+      if (k)
+        fputc(',', f);
+      grad_put_vec(f, gr_tape_out(t, k), gr_tape_out_len(t, k), 0, o->digits, 1);
+    }
+    if (multi)
+      fputc(']', f);
+    if (nw) {
+      fputs(multi ? ",\"jacobian\":[" : ",\"gradient\":", f);
+      for (int k = 0; k < c->nout; k++) {
+        fputs(k ? ",{" : "{", f);
+        for (int j = 0; j < nw; j++) {
+          if (j)
+            fputc(',', f);
+          gr_json_str(f, c->g->vars[w[j]]);
+          fputc(':', f);
+          const GrBind *b = gr_binds_find(&o->at, c->g->vars[w[j]]);
+          grad_put_vec(f, grads[k * nw + j], c->var_len[w[j]], b && b->vector, o->digits, 1);
+        }
+        fputc('}', f);
+      }
+      if (multi)
+        fputc(']', f);
+    }
+    fputs("}\n", f);
+  } else {
+    for (int k = 0; k < c->nout; k++) {
+      snprintf(fname, sizeof fname, multi ? "f%d" : "f", k + 1);
+      fprintf(f, "%s = ", fname);
+      grad_put_vec(f, gr_tape_out(t, k), gr_tape_out_len(t, k), 0, o->digits, 0);
+      fputc('\n', f);
+      for (int j = 0; j < nw; j++) {
+        const GrBind *b = gr_binds_find(&o->at, c->g->vars[w[j]]);
+        fprintf(f, "d%s/d%s = ", fname, c->g->vars[w[j]]);
+        grad_put_vec(f, grads[k * nw + j], c->var_len[w[j]], b && b->vector, o->digits, 0);
+        fputc('\n', f);
+      }
+    }
+  }
+  for (int i = 0; i < c->nout * nw; i++)
+    free(grads[i]);
+  free(grads);
+  free(w);
+  gr_tape_free(t);
+  if (bad) {
+    fprintf(stderr, "grad: warning: the result is not finite (nan or inf)\n");
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  gr_init();
+  int nargc;
+  char **nargv = permute(argc, argv, &nargc);
+  GradOpts o;
+  int st = parse_opts(nargc, nargv, &o);
+  if (st) {
+    gr_binds_free(&o.at);
+    gr_free_list(o.wrt);
+    free(nargv);
+    return st;
+  }
+  GradCtx c;
+  st = grad_load(&c, &o, 1);
+  if (st == 0)
+    st = grad_point(&c);
+  if (fflush(stdout) != 0 && st == 0) {
+    fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));
+    st = 3;
+  }
+  grad_ctx_free(&c);
+  gr_binds_free(&o.at);
+  gr_free_list(o.wrt);
+  free(nargv);
+  return st;
+}

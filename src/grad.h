@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT
+ * The grad program: options, the loaded expressions, and one function per mode. grad.c
+ * parses options and the expressions (grad_load) and dispatches; each mode lives in its
+ * own file and prints to stdout, diagnostics to stderr, and returns an exit status.
+ */
+#ifndef GRAD_H
+#define GRAD_H
+#include "cliutil.h"
+#include "parse.h"
+#include "tape.h"
+
+typedef enum { FMT_TEXT, FMT_TSV, FMT_JSON, FMT_LATEX, FMT_C } GradFormat;
+typedef enum { MODE_AUTO, MODE_FORWARD, MODE_REVERSE } GradADMode;
+
+typedef struct GradOpts {
+  GrBindList at;     /* --at */
+  char **wrt;        /* --wrt (NULL: every variable); may contain "all" */
+  int nwrt;
+  GradFormat format;
+  int format_given;
+  int digits;        /* --digits (0: shortest round-trip) */
+  int no_grad;
+  int symbolic, cse, order, hessian, check; /* symbolic and higher order */
+  double check_eps, check_atol, check_rtol;
+  char *vjp, *jvp;   /* autograd extras */
+  GradADMode mode;
+  int stats, graph, dot;
+  char *range;       /* tables and plots */
+  int points;
+  int plot;
+  char *plot_file;
+  int gnuplot;
+  char *file;        /* -f FILE: a session script */
+  char **exprs;      /* the EXPR arguments */
+  int nexprs;
+} GradOpts;
+
+/* The expressions parsed into one graph, with their sources for diagnostics. */
+typedef struct GradCtx {
+  GradOpts *o;
+  GrGraph *g;
+  GrEnv env;
+  int nout;
+  GrNode **outs;
+  GrParsed *parsed;
+  char **srcs;       /* per output: its source text */
+  size_t *var_len;   /* per graph variable: its block length from --at */
+} GradCtx;
+
+/* Parse every EXPR into ctx (sources from -: stdin). Renders its own diagnostics; returns
+ * the exit status (0 ok). require_values: every variable needs a value from --at. */
+int grad_load(GradCtx *c, GradOpts *o, int require_values);
+void grad_ctx_free(GradCtx *c);
+/* The source text that holds node n's span (for carets), or NULL. */
+const char *grad_src_of(const GradCtx *c, const GrNode *n);
+/* Print warnings for kinks and non-finite derivatives found by the last sweeps. */
+void grad_warn_issues(const GradCtx *c, const GrTape *t);
+/* Write the point (--at values) as JSON: {"x":3.6,...} */
+void grad_json_at(const GradCtx *c, FILE *f);
+/* Write values v[0..n) as a number (n == 1 and not a vector) or an array. */
+void grad_put_vec(FILE *f, const double *v, size_t n, int vector, int digits, int json);
+/* Variables to report (--wrt or all), as graph variable indices; n returned in *n. */
+int *grad_wrt_vars(const GradCtx *c, int *n, int *status);
+
+int grad_point(GradCtx *c); /* value and gradient at --at (grad.c) */
+
+#endif

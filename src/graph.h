@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT
+ * GrGraph: the expression DAG. Nodes are hash-consed (one node per distinct
+ * sub-expression), numbered in creation order so that every node's arguments have
+ * smaller ids: iterating by id is a topological order, and no algorithm over the graph
+ * needs recursion. Nodes, names and derived trees belong to the graph's arena; they are
+ * never freed one by one. The graph also keeps the table of variables (free names).
+ */
+#ifndef GR_GRAPH_H
+#define GR_GRAPH_H
+#include "arena.h"
+#include "ops.h"
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct GrNode GrNode;
+struct GrNode {
+  uint32_t id;
+  uint16_t op;      /* GrOp */
+  uint8_t nargs;
+  uint32_t hash;
+  double num;       /* CONST: the value (scalar) */
+  double *vec;      /* CONST: vector value when vlen > 1 */
+  uint32_t vlen;    /* CONST: number of elements (1 for a scalar) */
+  const char *name; /* VAR, LET: the name */
+  int var;          /* VAR: index in the variable table; < 0: parameter -var-1 */
+  GrNode *arg[3];
+  size_t off, len;  /* span in the source of its first occurrence (len 0: none) */
+  GrNode *chain;    /* hash bucket chain */
+};
+
+typedef struct GrGraph {
+  GrArena *arena;
+  GrNode **table;
+  size_t tcap;
+  GrNode **nodes; /* by id */
+  size_t count, ncap;
+  const char **vars; /* variable names, by index */
+  int nvars, vcap;
+} GrGraph;
+
+/* Call once per process: turns GSL's aborting error handler off. */
+void gr_init(void);
+
+GrGraph *gr_graph_new(void);
+void gr_graph_free(GrGraph *g); /* NULL-safe; frees every node */
+
+GrNode *gr_const(GrGraph *g, double v);
+GrNode *gr_const_vec(GrGraph *g, const double *v, uint32_t n);
+/* The variable `name` (added to the variable table on first use). */
+GrNode *gr_var(GrGraph *g, const char *name);
+/* Placeholder k of a function body or rule template. */
+GrNode *gr_param(GrGraph *g, int k, const char *name);
+/* A named intermediate: value of x, kept distinct from an unnamed copy of x. */
+GrNode *gr_let(GrGraph *g, const char *name, GrNode *x);
+/* The interned node op(args); folds constants when the result is finite. */
+GrNode *gr_node(GrGraph *g, int op, GrNode *a, GrNode *b, GrNode *c);
+/* Index of variable `name`, or -1. */
+int gr_var_index(const GrGraph *g, const char *name);
+/* Replace parameter k by args[k] everywhere in `body`. */
+GrNode *gr_subst(GrGraph *g, GrNode *body, GrNode *const *args, int nargs);
+/* Mark the nodes reachable from roots: returns a calloc'd array of g->count flags. */
+unsigned char *gr_reachable(const GrGraph *g, GrNode *const *roots, size_t nroots);
+/* Number of operation nodes reachable from root (constants, variables, names excluded). */
+size_t gr_count_ops(const GrGraph *g, GrNode *root);
+/* Nonzero if x depends on variable index v (through any path). */
+int gr_depends(const GrGraph *g, GrNode *x, int v);
+
+static inline int gr_is_const(const GrNode *n) { return n->op == GR_OP_CONST && n->vlen == 1; }
+static inline int gr_is_num(const GrNode *n, double v) { return gr_is_const(n) && n->num == v; }
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT
+ * Op metadata and the special functions that come from GSL. GSL's error handler must be
+ * off (gr_ops_init does it): a domain error becomes NaN here, never an abort.
+ */
+#include "ops.h"
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_gamma.h>
+#include <gsl/gsl_sf_psi.h>
+#include <string.h>
+
+const GrOpInfo gr_ops[GR_OP_COUNT] = {
+#define OP(id, nm, n, kind, prec, V, PA, PB, PAA, PAB, PBB, KINK, DA, DB) {nm, n, kind, prec, DA, DB},
+#include "ops.def"
+#undef OP
+};
+
+double gr_psi(double x) {
+  gsl_sf_result r;
+  if (gsl_sf_psi_e(x, &r) != GSL_SUCCESS)
+    return NAN;
+  return r.val;
+}
+
+double gr_psi_n(double n, double x) {
+  gsl_sf_result r;
+  if (n < 0 || n != floor(n) || n > 1000)
+    return NAN;
+  if (gsl_sf_psi_n_e((int)n, x, &r) != GSL_SUCCESS)
+    return NAN;
+  return r.val;
+}
+
+double gr_gamma(double x) {
+  gsl_sf_result r;
+  int s = gsl_sf_gamma_e(x, &r);
+  if (s == GSL_EOVRFLW)
+    return x > 0 ? INFINITY : NAN;
+  if (s != GSL_SUCCESS)
+    return NAN;
+  return r.val;
+}
+
+double gr_lgamma(double x) {
+  gsl_sf_result r;
+  if (gsl_sf_lngamma_e(x, &r) != GSL_SUCCESS)
+    return x == floor(x) && x <= 0 ? INFINITY : NAN;
+  return r.val;
+}
+
+static const char *const function_names[] = {
+    "sin",   "cos",    "tan",     "asin",    "acos",      "atan",   "atan2", "sinh",
+    "cosh",  "tanh",   "asinh",   "acosh",   "atanh",     "exp",    "expm1", "log",
+    "ln",    "log1p",  "log2",    "log10",   "sqrt",      "cbrt",   "pow",   "abs",
+    "sign",  "min",    "max",     "hypot",   "erf",       "erfc",   "lgamma", "gamma",
+    "digamma", "polygamma", "sigmoid", "relu", "softplus", "floor", "ceil", "round",
+    "detach", "stop_gradient", "if", "where", "sum", "mean", "prod", "dot", "norm", NULL};
+
+const char *const *gr_op_function_names(void) { return function_names; }
+
+int gr_op_lookup(const char *name, int nargs) {
+  if (!strcmp(name, "ln"))
+    name = "log";
+  if (!strcmp(name, "stop_gradient"))
+    name = "detach";
+  if (!strcmp(name, "where"))
+    name = "if";
+  if (!strcmp(name, "pow"))
+    name = "^";
+  for (int i = 0; i < GR_OP_COUNT; i++) {
+    const GrOpInfo *o = &gr_ops[i];
+    if (o->kind == GR_K_LEAF || i == GR_OP_LET)
+      continue;
+    if (o->prec && strcmp(name, "^"))
+      continue; /* infix operators are not callable by name, except pow */
+    if (o->nargs == nargs && !strcmp(o->name, name))
+      return i;
+  }
+  return -1;
+}
+
+int gr_op_is_function(const char *name) {
+  for (int i = 0; function_names[i]; i++)
+    if (!strcmp(function_names[i], name))
+      return 1;
+  return 0;
+}
+
+static int edit_distance(const char *s, const char *t) {
+  size_t n = strlen(s), m = strlen(t);
+  if (n > 30 || m > 30)
+    return 99;
+  int d[32][32];
+  for (size_t i = 0; i <= n; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= m; j++)
+    d[0][j] = (int)j;
+  for (size_t i = 1; i <= n; i++)
+    for (size_t j = 1; j <= m; j++) {
+      int c = d[i - 1][j - 1] + (s[i - 1] != t[j - 1]);
+      if (d[i - 1][j] + 1 < c)
+        c = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < c)
+        c = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && s[i - 1] == t[j - 2] && s[i - 2] == t[j - 1] && d[i - 2][j - 2] + 1 < c)
+        c = d[i - 2][j - 2] + 1;
+      d[i][j] = c;
+    }
+  return d[n][m];
+}
+
+const char *gr_op_suggest(const char *name) {
+  const char *best = NULL;
+  int bd = 3;
+  for (int i = 0; function_names[i]; i++) {
+    int dd = edit_distance(name, function_names[i]);
+    if (dd < bd) {
+      bd = dd;
+      best = function_names[i];
+    }
+  }
+  return (bd <= 2 && strlen(name) > 1) ? best : NULL;
+}

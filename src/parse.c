@@ -1,0 +1,737 @@
+/* SPDX-License-Identifier: MIT
+ * Lexer and precedence-climbing parser. Precedence, loosest first:
+ *   ';'  '='  '||'  '&&'  comparisons  '+ -'  '* /' and juxtaposition  unary '- + !'  '^ **'
+ * '^' is right-associative and binds tighter than unary minus (-x^2 = -(x^2)); its right
+ * operand may itself be signed (2^-x). Juxtaposition is multiplication at the level of
+ * '*', so 1/2x is (1/2)*x and 2x^2 is 2*(x^2).
+ */
+#include "parse.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum {
+  T_EOF, T_NUM, T_NAME, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_POW, T_LP, T_RP, T_LB, T_RB,
+  T_COMMA, T_SEMI, T_ASSIGN, T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE, T_AND, T_OR, T_NOT
+} Tok;
+
+static const char *const tok_names[] = {
+    "end of input", "number", "name", "'+'", "'-'", "'*'", "'/'", "'^'", "'('", "')'", "'['",
+    "']'", "','", "';'", "'='", "'=='", "'!='", "'<'", "'<='", "'>'", "'>='", "'&&'", "'||'",
+    "'!'"};
+
+typedef struct P {
+  GrGraph *g;
+  const char *src;
+  size_t pos;
+  Tok t;
+  size_t toff, tlen;
+  double num;
+  char name[128];
+  const GrParseOpts *o;
+  GrEnv *env;
+  int depth;
+  GrDiag *d;
+  int err;
+  /* parameters while parsing a function body */
+  const char **params;
+  int nparams;
+} P;
+
+static void next(P *p);
+
+static int fail(P *p, size_t off, size_t len, const char *fmt, const char *a, const char *b) {
+  if (!p->err) {
+    char m[400];
+    snprintf(m, sizeof m, fmt, a ? a : "", b ? b : "");
+    gr_diag_span(p->d, GR_EUSAGE, off, len, "%s", m);
+  }
+  p->err = 1;
+  return 0;
+}
+
+static int col(const P *p, size_t off) {
+  int c = 1;
+  for (size_t i = off; i > 0 && p->src[i - 1] != '\n'; i--)
+    c++;
+  return c;
+}
+
+static const char *tokdesc(P *p, char *buf, size_t n) {
+  if (p->t == T_NAME || p->t == T_NUM) {
+    snprintf(buf, n, "'%.*s'", (int)(p->tlen > 40 ? 40 : p->tlen), p->src + p->toff);
+    return buf;
+  }
+  return tok_names[p->t];
+}
+
+static void next(P *p) {
+  const char *s = p->src;
+  while (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\n' || s[p->pos] == '\r')
+    p->pos++;
+  p->toff = p->pos;
+  char c = s[p->pos];
+  if (!c) {
+    p->t = T_EOF;
+    p->tlen = 0;
+    return;
+  }
+  if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)s[p->pos + 1]))) {
+    size_t i = p->pos;
+    while (isdigit((unsigned char)s[i]))
+      i++;
+    if (s[i] == '.') {
+      i++;
+      while (isdigit((unsigned char)s[i]))
+        i++;
+    }
+    /* an exponent only when digits follow: 2e is 2*e, 2e3 is 2000 */
+    if ((s[i] == 'e' || s[i] == 'E') &&
+        (isdigit((unsigned char)s[i + 1]) ||
+         ((s[i + 1] == '+' || s[i + 1] == '-') && isdigit((unsigned char)s[i + 2])))) {
+      i += 2;
+      while (isdigit((unsigned char)s[i]))
+        i++;
+    }
+    char buf[400];
+    size_t n = i - p->pos;
+    if (n >= sizeof buf) {
+      p->t = T_EOF;
+      p->tlen = n;
+      fail(p, p->toff, n, "number too long", NULL, NULL);
+      return;
+    }
+    memcpy(buf, s + p->pos, n);
+    buf[n] = 0;
+    p->num = strtod(buf, NULL);
+    p->t = T_NUM;
+    p->tlen = n;
+    p->pos = i;
+    return;
+  }
+  if (isalpha((unsigned char)c) || c == '_') {
+    size_t i = p->pos;
+    while (isalnum((unsigned char)s[i]) || s[i] == '_')
+      i++;
+    size_t n = i - p->pos;
+    p->t = T_NAME;
+    p->tlen = n;
+    p->pos = i;
+    if (n >= sizeof p->name) {
+      fail(p, p->toff, n, "name too long (at most 127 characters)", NULL, NULL);
+      p->t = T_EOF;
+      return;
+    }
+    memcpy(p->name, s + p->toff, n);
+    p->name[n] = 0;
+    return;
+  }
+  char d = s[p->pos + 1];
+  Tok t;
+  size_t n = 1;
+  switch (c) {
+  case '+': t = T_PLUS; break;
+  case '-': t = T_MINUS; break;
+  case '*':
+    if (d == '*') {
+      t = T_POW;
+      n = 2;
+    } else
+      t = T_STAR;
+    break;
+  case '/': t = T_SLASH; break;
+  case '^': t = T_POW; break;
+  case '(': t = T_LP; break;
+  case ')': t = T_RP; break;
+  case '[': t = T_LB; break;
+  case ']': t = T_RB; break;
+  case ',': t = T_COMMA; break;
+  case ';': t = T_SEMI; break;
+  case '=':
+    if (d == '=') {
+      t = T_EQ;
+      n = 2;
+    } else
+      t = T_ASSIGN;
+    break;
+  case '!':
+    if (d == '=') {
+      t = T_NE;
+      n = 2;
+    } else
+      t = T_NOT;
+    break;
+  case '<':
+    if (d == '=') {
+      t = T_LE;
+      n = 2;
+    } else
+      t = T_LT;
+    break;
+  case '>':
+    if (d == '=') {
+      t = T_GE;
+      n = 2;
+    } else
+      t = T_GT;
+    break;
+  case '&':
+    if (d == '&') {
+      t = T_AND;
+      n = 2;
+      break;
+    }
+    /* fall through */
+  case '|':
+    if (c == '|' && d == '|') {
+      t = T_OR;
+      n = 2;
+      break;
+    }
+    /* fall through */
+  default: {
+    char buf[8];
+    if ((unsigned char)c < 32 || (unsigned char)c >= 127)
+      snprintf(buf, sizeof buf, "\\x%02x", (unsigned char)c);
+    else
+      snprintf(buf, sizeof buf, "%c", c);
+    p->t = T_EOF;
+    p->tlen = 1;
+    fail(p, p->pos, 1, "unexpected character '%s'", buf, NULL);
+    return;
+  }
+  }
+  p->t = t;
+  p->tlen = n;
+  p->pos += n;
+}
+
+static GrNode *expr(P *p);
+static GrNode *unary(P *p);
+
+static GrNode *spanned(P *p, GrNode *n, size_t off, size_t end) {
+  if (n && !n->len && n->op != GR_OP_CONST) {
+    n->off = off;
+    n->len = end > off ? end - off : 1;
+  }
+  (void)p;
+  return n;
+}
+
+/* end offset of the previous token */
+static size_t prev_end(P *p) {
+  size_t e = p->toff;
+  while (e > 0 && (p->src[e - 1] == ' ' || p->src[e - 1] == '\t' || p->src[e - 1] == '\n' ||
+                   p->src[e - 1] == '\r'))
+    e--;
+  return e;
+}
+
+static int enter(P *p) {
+  if (++p->depth > GR_PARSE_MAX_DEPTH)
+    return fail(p, p->toff, p->tlen, "expression nested too deeply (more than %s levels)", "1000",
+                NULL);
+  return 1;
+}
+
+static int is_var_name(P *p, const char *name) {
+  for (const char *const *v = p->o ? p->o->vars : NULL; v && *v; v++)
+    if (!strcmp(*v, name))
+      return 1;
+  return 0;
+}
+
+static int is_function(P *p, const char *name) {
+  const GrBinding *b = gr_env_find(p->env, name);
+  if (b)
+    return b->arity >= 0;
+  return gr_op_is_function(name);
+}
+
+static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
+  /* at '(' */
+  size_t open = p->toff;
+  next(p);
+  GrNode *args[8];
+  int n = 0;
+  if (p->t != T_RP) {
+    for (;;) {
+      GrNode *a = expr(p);
+      if (!a)
+        return NULL;
+      if (n == 8)
+        return fail(p, noff, nlen, "too many arguments to '%s'", name, NULL), NULL;
+      args[n++] = a;
+      if (p->t == T_COMMA) {
+        next(p);
+        continue;
+      }
+      break;
+    }
+  }
+  if (p->t != T_RP) {
+    char b[64], m[160];
+    snprintf(m, sizeof m, "expected ')' to close '(' at column %d, found %%s", col(p, open));
+    return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
+  }
+  next(p);
+  const GrBinding *bd = gr_env_find(p->env, name);
+  if (bd && bd->arity >= 0) {
+    if (bd->arity != n) {
+      char m[160];
+      snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", bd->arity,
+               bd->arity == 1 ? "" : "s", n);
+      return fail(p, noff, nlen, m, name, NULL), NULL;
+    }
+    return gr_subst(p->g, bd->body, args, n);
+  }
+  GrGraph *g = p->g;
+  if (!strcmp(name, "dot") && n == 2)
+    return gr_node(g, GR_OP_SUM, gr_node(g, GR_OP_MUL, args[0], args[1], NULL), NULL, NULL);
+  if (!strcmp(name, "norm") && n == 1)
+    return gr_node(g, GR_OP_SQRT,
+                   gr_node(g, GR_OP_SUM, gr_node(g, GR_OP_MUL, args[0], args[0], NULL), NULL, NULL),
+                   NULL, NULL);
+  int op = gr_op_lookup(name, n);
+  if (op < 0) {
+    int want[4] = {0}, k = 0;
+    for (int m = 0; m <= 3; m++)
+      if (gr_op_lookup(name, m) >= 0)
+        want[k++] = m;
+    if (!strcmp(name, "dot"))
+      want[k++] = 2;
+    if (!strcmp(name, "norm"))
+      want[k++] = 1;
+    char m[200];
+    if (k == 1)
+      snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", want[0],
+               want[0] == 1 ? "" : "s", n);
+    else
+      snprintf(m, sizeof m, "function '%%s' takes %d or %d arguments, got %d", want[0], want[1], n);
+    return fail(p, noff, nlen, m, name, NULL), NULL;
+  }
+  GrNode *r = gr_node(g, op, args[0], n > 1 ? args[1] : NULL, n > 2 ? args[2] : NULL);
+  return spanned(p, r, noff, prev_end(p));
+}
+
+/* primary -> NUM | NAME | NAME '(' args ')' | '(' expr ')' | '[' expr {',' expr} ']' */
+static GrNode *primary(P *p) {
+  char b[64];
+  size_t off = p->toff;
+  switch (p->t) {
+  case T_NUM: {
+    double v = p->num;
+    next(p);
+    return gr_const(p->g, v);
+  }
+  case T_LP: {
+    size_t open = p->toff;
+    next(p);
+    GrNode *e = expr(p);
+    if (!e)
+      return NULL;
+    if (p->t != T_RP) {
+      char m[160];
+      snprintf(m, sizeof m, "expected ')' to close '(' at column %d, found %%s", col(p, open));
+      return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
+    }
+    next(p);
+    return e;
+  }
+  case T_LB: {
+    size_t open = p->toff;
+    next(p);
+    size_t cap = 16, n = 0;
+    double *v = gr_xmalloc(cap * sizeof *v);
+    for (;;) {
+      size_t eoff = p->toff;
+      GrNode *e = expr(p);
+      if (!e) {
+        free(v);
+        return NULL;
+      }
+      if (!gr_is_const(e)) {
+        free(v);
+        return fail(p, eoff, prev_end(p) - eoff,
+                    "a vector literal holds numbers or constant expressions only%s", "", NULL),
+               NULL;
+      }
+      if (n == cap)
+        v = gr_xrealloc(v, (cap *= 2) * sizeof *v);
+      v[n++] = e->num;
+      if (p->t == T_COMMA) {
+        next(p);
+        continue;
+      }
+      break;
+    }
+    if (p->t != T_RB) {
+      free(v);
+      char m[160];
+      snprintf(m, sizeof m, "expected ']' to close '[' at column %d, found %%s", col(p, open));
+      return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
+    }
+    next(p);
+    GrNode *r = gr_const_vec(p->g, v, (uint32_t)n);
+    free(v);
+    return r;
+  }
+  case T_NAME: {
+    char name[128];
+    memcpy(name, p->name, sizeof name);
+    size_t nlen = p->tlen;
+    next(p);
+    for (int k = 0; k < p->nparams; k++)
+      if (!strcmp(p->params[k], name))
+        return gr_param(p->g, k, p->params[k]);
+    if (p->t == T_LP) {
+      if (is_function(p, name))
+        return call(p, name, off, nlen);
+      /* x(y+1) is a product when x is a variable; an unknown longer name that is close to
+       * a function name is far more likely a misspelt call */
+      const char *s = gr_op_suggest(name);
+      if (s && !is_var_name(p, name) && !gr_env_find(p->env, name))
+        return fail(p, off, nlen, "unknown function '%s' (did you mean '%s'?)", name, s), NULL;
+    } else if (is_function(p, name) && !gr_env_find(p->env, name)) {
+      return fail(p, off, nlen, "function '%s' needs its arguments in parentheses", name, NULL),
+             NULL;
+    }
+    const GrBinding *bd = gr_env_find(p->env, name);
+    if (bd && bd->arity >= 0)
+      return fail(p, off, nlen, "function '%s' needs its arguments in parentheses", name, NULL),
+             NULL;
+    if (bd)
+      return bd->body;
+    if (!is_var_name(p, name)) {
+      if (!strcmp(name, "pi"))
+        return gr_const(p->g, M_PI);
+      if (!strcmp(name, "e"))
+        return gr_const(p->g, exp(1.0));
+      if (!strcmp(name, "inf"))
+        return gr_const(p->g, INFINITY);
+    }
+    return spanned(p, gr_var(p->g, name), off, off + nlen);
+  }
+  case T_EOF:
+    if (p->err)
+      return NULL;
+    return fail(p, p->toff, 1, "unexpected end of input, expected a number, a name or '('%s", "",
+                NULL),
+           NULL;
+  default:
+    return fail(p, p->toff, p->tlen, "unexpected %s, expected a number, a name or '('",
+                tokdesc(p, b, sizeof b), NULL),
+           NULL;
+  }
+}
+
+/* power -> primary [('^' | '**') unary] */
+static GrNode *power(P *p) {
+  size_t off = p->toff;
+  GrNode *l = primary(p);
+  if (!l || p->t != T_POW)
+    return l;
+  next(p);
+  if (!enter(p))
+    return NULL;
+  GrNode *r = unary(p);
+  p->depth--;
+  if (!r)
+    return NULL;
+  return spanned(p, gr_node(p->g, GR_OP_POW, l, r, NULL), off, prev_end(p));
+}
+
+/* unary -> ('-' | '+' | '!') unary | power */
+static GrNode *unary(P *p) {
+  size_t off = p->toff;
+  if (p->t == T_MINUS || p->t == T_PLUS || p->t == T_NOT) {
+    Tok t = p->t;
+    next(p);
+    if (!enter(p))
+      return NULL;
+    GrNode *a = unary(p);
+    p->depth--;
+    if (!a || t == T_PLUS)
+      return a;
+    return spanned(p, gr_node(p->g, t == T_MINUS ? GR_OP_NEG : GR_OP_NOT, a, NULL, NULL), off,
+                   prev_end(p));
+  }
+  return power(p);
+}
+
+static int starts_primary(Tok t) { return t == T_NUM || t == T_NAME || t == T_LP || t == T_LB; }
+
+/* mul -> unary {('*' | '/' | juxtaposition) unary} */
+static GrNode *mul(P *p) {
+  size_t off = p->toff;
+  GrNode *l = unary(p);
+  while (l) {
+    int op;
+    if (p->t == T_STAR || p->t == T_SLASH) {
+      op = p->t == T_STAR ? GR_OP_MUL : GR_OP_DIV;
+      next(p);
+    } else if (starts_primary(p->t)) {
+      op = GR_OP_MUL;
+    } else
+      break;
+    GrNode *r = unary(p);
+    if (!r)
+      return NULL;
+    l = spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
+  }
+  return l;
+}
+
+/* add -> mul {('+' | '-') mul} */
+static GrNode *add(P *p) {
+  size_t off = p->toff;
+  GrNode *l = mul(p);
+  while (l && (p->t == T_PLUS || p->t == T_MINUS)) {
+    int op = p->t == T_PLUS ? GR_OP_ADD : GR_OP_SUB;
+    next(p);
+    GrNode *r = mul(p);
+    if (!r)
+      return NULL;
+    l = spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
+  }
+  return l;
+}
+
+/* cmp -> add {('<' | '<=' | '>' | '>=' | '==' | '!=') add} */
+static GrNode *cmp(P *p) {
+  size_t off = p->toff;
+  GrNode *l = add(p);
+  while (l) {
+    int op;
+    switch (p->t) {
+    case T_LT: op = GR_OP_LT; break;
+    case T_LE: op = GR_OP_LE; break;
+    case T_GT: op = GR_OP_GT; break;
+    case T_GE: op = GR_OP_GE; break;
+    case T_EQ: op = GR_OP_EQ; break;
+    case T_NE: op = GR_OP_NE; break;
+    default: return l;
+    }
+    next(p);
+    GrNode *r = add(p);
+    if (!r)
+      return NULL;
+    l = spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
+  }
+  return l;
+}
+
+/* and -> cmp {'&&' cmp};  or -> and {'||' and} */
+static GrNode *and_(P *p) {
+  size_t off = p->toff;
+  GrNode *l = cmp(p);
+  while (l && p->t == T_AND) {
+    next(p);
+    GrNode *r = cmp(p);
+    if (!r)
+      return NULL;
+    l = spanned(p, gr_node(p->g, GR_OP_AND, l, r, NULL), off, prev_end(p));
+  }
+  return l;
+}
+
+static GrNode *expr(P *p) {
+  if (!enter(p))
+    return NULL;
+  size_t off = p->toff;
+  GrNode *l = and_(p);
+  while (l && p->t == T_OR) {
+    next(p);
+    GrNode *r = and_(p);
+    if (!r)
+      return NULL;
+    l = spanned(p, gr_node(p->g, GR_OP_OR, l, r, NULL), off, prev_end(p));
+  }
+  p->depth--;
+  return l;
+}
+
+const GrBinding *gr_env_find(const GrEnv *e, const char *name) {
+  if (!e)
+    return NULL;
+  for (int i = e->n; i-- > 0;)
+    if (!strcmp(e->b[i].name, name))
+      return &e->b[i];
+  return NULL;
+}
+
+void gr_env_free(GrEnv *e) {
+  if (!e)
+    return;
+  free(e->b);
+  e->b = NULL;
+  e->n = e->cap = 0;
+}
+
+static void bind(P *p, const char *name, int arity, const char **params, GrNode *body) {
+  GrEnv *e = p->env;
+  if (e->n == e->cap) {
+    e->cap = e->cap ? 2 * e->cap : 8;
+    e->b = gr_xrealloc(e->b, e->cap * sizeof *e->b);
+  }
+  GrBinding *b = &e->b[e->n++];
+  b->name = gr_arena_strdup(p->g->arena, name);
+  b->arity = arity;
+  b->params = params;
+  b->body = body;
+}
+
+/* Is this `NAME '(' NAME {',' NAME} ')' '='` (a function definition)? Looks ahead only. */
+static int function_def_ahead(P *p, const char ***params, int *np) {
+  P q = *p;
+  GrDiag dd;
+  q.d = &dd;
+  q.err = 0;
+  if (q.t != T_NAME)
+    return 0;
+  next(&q);
+  if (q.t != T_LP)
+    return 0;
+  next(&q);
+  int n = 0;
+  const char *names[8];
+  while (q.t == T_NAME && n < 8) {
+    names[n++] = gr_arena_strdup(p->g->arena, q.name);
+    next(&q);
+    if (q.t == T_COMMA)
+      next(&q);
+    else
+      break;
+  }
+  if (q.t != T_RP)
+    return 0;
+  next(&q);
+  if (q.t != T_ASSIGN || q.err)
+    return 0;
+  const char **v = gr_arena_alloc(p->g->arena, (n ? n : 1) * sizeof *v);
+  memcpy(v, names, n * sizeof *v);
+  *params = v;
+  *np = n;
+  return 1;
+}
+
+/* program -> stmt {';' stmt}
+ * stmt -> NAME '(' params ')' '=' expr | expr ['=' expr] */
+GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *out, GrDiag *d) {
+  P p = {0};
+  GrEnv local = {0};
+  p.g = g;
+  p.src = src;
+  p.o = o;
+  p.env = (o && o->env) ? o->env : &local;
+  p.d = d;
+  memset(out, 0, sizeof *out);
+  next(&p);
+  GrNode *last = NULL;
+  while (!p.err) {
+    if (p.t == T_EOF) {
+      if (!last)
+        fail(&p, p.toff, 1, "empty expression%s", "", NULL);
+      break;
+    }
+    out->lhs = out->rhs = NULL;
+    out->lhs_name = NULL;
+    out->nstatements++;
+    const char **params;
+    int np;
+    if (function_def_ahead(&p, &params, &np)) {
+      char name[128];
+      memcpy(name, p.name, sizeof name);
+      size_t noff = p.toff, nlen = p.tlen;
+      if (gr_op_is_function(name)) {
+        fail(&p, noff, nlen, "cannot redefine the built-in function '%s'", name, NULL);
+        break;
+      }
+      while (p.t != T_ASSIGN)
+        next(&p);
+      next(&p);
+      p.params = params;
+      p.nparams = np;
+      GrNode *body = expr(&p);
+      p.params = NULL;
+      p.nparams = 0;
+      if (!body)
+        break;
+      bind(&p, name, np, params, body);
+      last = NULL;
+    } else {
+      P q = p;
+      GrDiag dd;
+      q.d = &dd;
+      int named = 0;
+      if (p.t == T_NAME) {
+        next(&q);
+        named = q.t == T_ASSIGN && !q.err;
+      }
+      if (named) {
+        /* name = expr: a definition when more statements follow, else the output named */
+        char name[128];
+        memcpy(name, p.name, sizeof name);
+        if (gr_op_is_function(name) || !strcmp(name, "pi") || !strcmp(name, "e")) {
+          if (!is_var_name(&p, name) && gr_op_is_function(name)) {
+            fail(&p, p.toff, p.tlen, "cannot redefine the built-in function '%s'", name, NULL);
+            break;
+          }
+        }
+        next(&p);
+        next(&p);
+        GrNode *r = expr(&p);
+        if (!r)
+          break;
+        const char *nm = gr_arena_strdup(g->arena, name);
+        out->lhs_name = nm;
+        out->rhs = r;
+        last = gr_let(g, nm, r);
+        if (p.t == T_SEMI)
+          bind(&p, name, -1, NULL, last);
+      } else {
+        GrNode *l = expr(&p);
+        if (!l)
+          break;
+        if (p.t == T_ASSIGN) {
+          next(&p);
+          GrNode *r = expr(&p);
+          if (!r)
+            break;
+          out->lhs = l;
+          out->rhs = r;
+          last = gr_node(g, GR_OP_SUB, l, r, NULL);
+        } else
+          last = l;
+      }
+    }
+    if (p.t == T_SEMI) {
+      next(&p);
+      if (p.t == T_EOF && !last && !p.err) {
+        fail(&p, p.toff, 1, "the last statement defines a function; give an expression after it%s",
+             "", NULL);
+      }
+      continue;
+    }
+    if (p.t != T_EOF) {
+      char b[64];
+      if (p.t == T_RP)
+        fail(&p, p.toff, p.tlen, "unmatched ')'%s", "", NULL);
+      else if (p.t == T_RB)
+        fail(&p, p.toff, p.tlen, "unmatched ']'%s", "", NULL);
+      else
+        fail(&p, p.toff, p.tlen, "unexpected %s", tokdesc(&p, b, sizeof b), NULL);
+    }
+    break;
+  }
+  if (!o || !o->env)
+    gr_env_free(&local);
+  if (p.err)
+    return GR_EUSAGE;
+  if (!last) {
+    gr_diag_set(d, GR_EUSAGE, "the input defines a function but computes nothing");
+    return GR_EUSAGE;
+  }
+  out->out = last;
+  return GR_OK;
+}

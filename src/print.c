@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT
+ * Minimal-parenthesis printer. A child is wrapped when its precedence is lower than the
+ * parent's, or equal on the side where the operator does not associate (a - (b - c),
+ * a/(b*c), (a^b)^c). Negative constants print in parentheses after an operator.
+ */
+#include "print.h"
+#include "arena.h"
+#include "num.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gr_buf_puts(GrBuf *b, const char *s) {
+  size_t n = strlen(s);
+  if (b->n + n + 1 > b->cap) {
+    b->cap = (b->n + n + 1) * 2;
+    b->s = gr_xrealloc(b->s, b->cap);
+  }
+  memcpy(b->s + b->n, s, n + 1);
+  b->n += n;
+}
+
+void gr_buf_printf(GrBuf *b, const char *fmt, ...) {
+  char tmp[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < (int)sizeof tmp) {
+    gr_buf_puts(b, tmp);
+    return;
+  }
+  char *big = gr_xmalloc((size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  gr_buf_puts(b, big);
+  free(big);
+}
+
+void gr_buf_free(GrBuf *b) {
+  free(b->s);
+  b->s = NULL;
+  b->n = b->cap = 0;
+}
+
+static int prec_of(const GrNode *n) {
+  if (n->op == GR_OP_CONST && n->vlen == 1 && (n->num < 0 || signbit(n->num)))
+    return 6; /* prints like a negation */
+  if (n->op == GR_OP_LET)
+    return 10;
+  return gr_ops[n->op].prec ? gr_ops[n->op].prec : 10;
+}
+
+typedef struct Ctx {
+  GrBuf *b;
+  GrPrintStyle st;
+  int digits;
+} Ctx;
+
+static void pr(Ctx *c, const GrNode *n, int depth);
+
+static void num(Ctx *c, double v) {
+  char buf[40];
+  if (v == M_PI && c->st != GR_PRINT_C) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\pi" : "pi");
+    return;
+  }
+  if (c->st == GR_PRINT_C && isinf(v)) {
+    gr_buf_puts(c->b, v > 0 ? "HUGE_VAL" : "-HUGE_VAL");
+    return;
+  }
+  gr_fmt(buf, v, c->digits);
+  if (c->st == GR_PRINT_C && !strpbrk(buf, ".en"))
+    strcat(buf, ".0");
+  gr_buf_puts(c->b, buf);
+}
+
+static void child(Ctx *c, const GrNode *n, int need_prec, int depth) {
+  if (prec_of(n) < need_prec) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\left(" : "(");
+    pr(c, n, depth + 1);
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\right)" : ")");
+  } else
+    pr(c, n, depth + 1);
+}
+
+static const char *latex_fn(int op) {
+  switch (op) {
+  case GR_OP_SIN: return "\\sin";
+  case GR_OP_COS: return "\\cos";
+  case GR_OP_TAN: return "\\tan";
+  case GR_OP_SINH: return "\\sinh";
+  case GR_OP_COSH: return "\\cosh";
+  case GR_OP_TANH: return "\\tanh";
+  case GR_OP_ASIN: return "\\arcsin";
+  case GR_OP_ACOS: return "\\arccos";
+  case GR_OP_ATAN: return "\\arctan";
+  case GR_OP_EXP: return "\\exp";
+  case GR_OP_LOG: return "\\ln";
+  case GR_OP_LGAMMA: return "\\ln\\Gamma";
+  case GR_OP_GAMMA: return "\\Gamma";
+  case GR_OP_DIGAMMA: return "\\psi";
+  default: return NULL;
+  }
+}
+
+static const char *c_fn(int op) {
+  switch (op) {
+  case GR_OP_ABS: return "fabs";
+  case GR_OP_GAMMA: return "tgamma";
+  case GR_OP_ROUND: return "nearbyint";
+  case GR_OP_MIN: return "fmin";
+  case GR_OP_MAX: return "fmax";
+  default: return gr_ops[op].name;
+  }
+}
+
+static void pr(Ctx *c, const GrNode *n, int depth) {
+  GrBuf *b = c->b;
+  if (depth > GR_PRINT_MAX_DEPTH) {
+    gr_buf_puts(b, "...");
+    return;
+  }
+  const GrOpInfo *o = &gr_ops[n->op];
+  switch (n->op) {
+  case GR_OP_CONST:
+    if (n->vlen == 1)
+      num(c, n->num);
+    else {
+      gr_buf_puts(b, "[");
+      for (uint32_t i = 0; i < n->vlen; i++) {
+        if (i)
+          gr_buf_puts(b, ", ");
+        num(c, n->vec[i]);
+      }
+      gr_buf_puts(b, "]");
+    }
+    return;
+  case GR_OP_VAR:
+  case GR_OP_LET:
+    gr_buf_puts(b, n->name);
+    return;
+  default:
+    break;
+  }
+  if (o->prec && n->nargs == 1) { /* prefix - and ! */
+    gr_buf_puts(b, o->name);
+    child(c, n->arg[0], 7, depth);
+    return;
+  }
+  if (o->prec) {
+    int p = o->prec;
+    if (n->op == GR_OP_POW && c->st == GR_PRINT_C) {
+      gr_buf_puts(b, "pow(");
+      pr(c, n->arg[0], depth + 1);
+      gr_buf_puts(b, ", ");
+      pr(c, n->arg[1], depth + 1);
+      gr_buf_puts(b, ")");
+      return;
+    }
+    if (n->op == GR_OP_DIV && c->st == GR_PRINT_LATEX) {
+      gr_buf_puts(b, "\\frac{");
+      pr(c, n->arg[0], depth + 1);
+      gr_buf_puts(b, "}{");
+      pr(c, n->arg[1], depth + 1);
+      gr_buf_puts(b, "}");
+      return;
+    }
+    if (n->op == GR_OP_POW) {
+      child(c, n->arg[0], p + 1, depth); /* (a^b)^c, (-x)^2 */
+      if (c->st == GR_PRINT_LATEX) {
+        gr_buf_puts(b, "^{");
+        pr(c, n->arg[1], depth + 1);
+        gr_buf_puts(b, "}");
+      } else {
+        gr_buf_puts(b, "^");
+        child(c, n->arg[1], p, depth);
+      }
+      return;
+    }
+    child(c, n->arg[0], p, depth);
+    if (n->op == GR_OP_MUL)
+      gr_buf_puts(b, c->st == GR_PRINT_LATEX ? " \\cdot " : "*");
+    else if (n->op == GR_OP_DIV)
+      gr_buf_puts(b, "/");
+    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_LE)
+      gr_buf_puts(b, " \\le ");
+    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_GE)
+      gr_buf_puts(b, " \\ge ");
+    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_NE)
+      gr_buf_puts(b, " \\ne ");
+    else {
+      gr_buf_puts(b, " ");
+      gr_buf_puts(b, o->name);
+      gr_buf_puts(b, " ");
+    }
+    /* the right operand of a non-associative op needs parentheses at equal precedence */
+    int assoc = n->op == GR_OP_ADD || n->op == GR_OP_MUL || n->op == GR_OP_AND || n->op == GR_OP_OR;
+    child(c, n->arg[1], assoc ? p : p + 1, depth);
+    return;
+  }
+  /* function call syntax */
+  if (c->st == GR_PRINT_LATEX && n->op == GR_OP_SQRT) {
+    gr_buf_puts(b, "\\sqrt{");
+    pr(c, n->arg[0], depth + 1);
+    gr_buf_puts(b, "}");
+    return;
+  }
+  if (c->st == GR_PRINT_LATEX && n->op == GR_OP_ABS) {
+    gr_buf_puts(b, "\\left|");
+    pr(c, n->arg[0], depth + 1);
+    gr_buf_puts(b, "\\right|");
+    return;
+  }
+  if (c->st == GR_PRINT_C && n->op == GR_OP_IF) {
+    gr_buf_puts(b, "(");
+    pr(c, n->arg[0], depth + 1);
+    gr_buf_puts(b, " ? ");
+    pr(c, n->arg[1], depth + 1);
+    gr_buf_puts(b, " : ");
+    pr(c, n->arg[2], depth + 1);
+    gr_buf_puts(b, ")");
+    return;
+  }
+  const char *fn = o->name;
+  if (c->st == GR_PRINT_LATEX && latex_fn(n->op))
+    fn = latex_fn(n->op);
+  else if (c->st == GR_PRINT_LATEX) {
+    gr_buf_puts(b, "\\operatorname{");
+    gr_buf_puts(b, fn);
+    gr_buf_puts(b, "}");
+    fn = "";
+  } else if (c->st == GR_PRINT_C)
+    fn = c_fn(n->op);
+  gr_buf_puts(b, fn);
+  gr_buf_puts(b, c->st == GR_PRINT_LATEX ? "\\left(" : "(");
+  for (int i = 0; i < n->nargs; i++) {
+    if (i)
+      gr_buf_puts(b, ", ");
+    pr(c, n->arg[i], depth + 1);
+  }
+  gr_buf_puts(b, c->st == GR_PRINT_LATEX ? "\\right)" : ")");
+}
+
+void gr_print(GrBuf *b, const GrNode *n, GrPrintStyle style, int digits) {
+  Ctx c = {b, style, digits};
+  if (!b->s)
+    gr_buf_puts(b, "");
+  pr(&c, n, 0);
+}
+
+char *gr_print_str(const GrNode *n) {
+  GrBuf b = {0};
+  gr_print(&b, n, GR_PRINT_INFIX, 0);
+  return b.s;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT
+ * Printing nodes as text: infix that reads back into grad (minimal parentheses, spaces
+ * around + and -), LaTeX, and C. Output goes into a growable buffer owned by the caller.
+ */
+#ifndef GR_PRINT_H
+#define GR_PRINT_H
+#include "graph.h"
+#include <stdio.h>
+
+typedef enum { GR_PRINT_INFIX, GR_PRINT_LATEX, GR_PRINT_C } GrPrintStyle;
+
+typedef struct GrBuf {
+  char *s;
+  size_t n, cap;
+} GrBuf;
+
+void gr_buf_puts(GrBuf *b, const char *s);
+void gr_buf_printf(GrBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gr_buf_free(GrBuf *b);
+
+/* Append node n as text. Deeper than GR_PRINT_MAX_DEPTH prints "..." there. */
+#define GR_PRINT_MAX_DEPTH 2000
+void gr_print(GrBuf *b, const GrNode *n, GrPrintStyle style, int digits);
+/* A malloc'd string of n in infix (for messages). */
+char *gr_print_str(const GrNode *n);
+
+#endif

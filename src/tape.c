@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: MIT
+ * Compilation and the four sweeps (values, adjoints, tangents, adjoint tangents). The
+ * arithmetic of every GR_K_MATH op is generated from the columns of ops.def.
+ *
+ * A zero adjoint is a strong zero: an op whose adjoint is exactly 0 sends nothing to its
+ * arguments, so 0 * inf never appears. This is what keeps the untaken branch of
+ * if(x > 0, sqrt(x), x) at x = 0 from leaking NaN into the gradient (PyTorch's
+ * torch.where gives NaN there).
+ */
+#include "tape.h"
+#include <stdlib.h>
+#include <string.h>
+
+void gr_tape_free(GrTape *t) {
+  if (!t)
+    return;
+  free(t->ins);
+  free(t->off);
+  free(t->len);
+  free(t->val);
+  free(t->adj);
+  free(t->tan);
+  free(t->tadj);
+  free(t->var_slot);
+  free(t->out_slot);
+  free(t->node);
+  free(t);
+}
+
+GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, const size_t *var_len,
+                         GrTape **tp, GrDiag *d) {
+  *tp = NULL;
+  unsigned char *m = gr_reachable(g, outs, nout);
+  GrTape *t = gr_xcalloc(1, sizeof *t);
+  size_t top = 0;
+  for (size_t i = 0; i < nout; i++)
+    if (outs[i]->id + 1 > top)
+      top = outs[i]->id + 1;
+  size_t *slot = gr_xmalloc((top ? top : 1) * sizeof *slot);
+  size_t n = 0;
+  for (size_t i = 0; i < top; i++)
+    if (m[i])
+      slot[i] = n++;
+  t->n = n;
+  t->ins = gr_xcalloc(n, sizeof *t->ins);
+  t->off = gr_xcalloc(n, sizeof *t->off);
+  t->len = gr_xcalloc(n, sizeof *t->len);
+  t->node = gr_xcalloc(n, sizeof *t->node);
+  t->nvars = g->nvars;
+  t->var_slot = gr_xmalloc((g->nvars ? g->nvars : 1) * sizeof *t->var_slot);
+  for (int v = 0; v < g->nvars; v++)
+    t->var_slot[v] = -1;
+  GrStatus st = GR_OK;
+  size_t total = 0;
+  for (size_t i = 0, s = 0; i < top; i++) {
+    if (!m[i])
+      continue;
+    GrNode *nd = g->nodes[i];
+    GrInstr *in = &t->ins[s];
+    in->op = nd->op;
+    in->nargs = nd->nargs;
+    uint32_t *ap[3] = {&in->a, &in->b, &in->c};
+    for (int k = 0; k < nd->nargs; k++)
+      *ap[k] = (uint32_t)slot[nd->arg[k]->id];
+    t->node[s] = nd;
+    size_t L = 1;
+    if (nd->op == GR_OP_CONST)
+      L = nd->vlen;
+    else if (nd->op == GR_OP_VAR) {
+      if (nd->var < 0) {
+        st = gr_diag_span(d, GR_EUSAGE, nd->off, nd->len, "internal error: unbound parameter '%s'",
+                          nd->name);
+        break;
+      }
+      L = var_len ? var_len[nd->var] : 1;
+      t->var_slot[nd->var] = (long)s;
+      in->need = 1;
+    } else if (nd->op == GR_OP_SUM || nd->op == GR_OP_MEAN || nd->op == GR_OP_PROD ||
+               nd->op == GR_OP_VMAX || nd->op == GR_OP_VMIN) {
+      L = 1;
+    } else {
+      for (int k = 0; k < nd->nargs; k++) {
+        size_t la = t->len[*ap[k]];
+        if (la == 1)
+          continue;
+        if (L == 1)
+          L = la;
+        else if (la != L) {
+          st = gr_diag_span(d, GR_EUSAGE, nd->off, nd->len,
+                            "operands of '%s' differ in length (%zu and %zu elements)",
+                            gr_ops[nd->op].name, L, la);
+          break;
+        }
+      }
+    }
+    if (st)
+      break;
+    if (nd->op != GR_OP_DETACH && nd->op != GR_OP_VAR)
+      for (int k = 0; k < nd->nargs; k++)
+        if (t->ins[*ap[k]].need)
+          in->need = 1;
+    t->len[s] = L;
+    t->off[s] = total;
+    total += L;
+    s++;
+  }
+  free(m);
+  if (st) {
+    free(slot);
+    gr_tape_free(t);
+    return st;
+  }
+  t->nvals = total;
+  t->val = gr_xcalloc(total, sizeof *t->val);
+  t->adj = gr_xcalloc(total, sizeof *t->adj);
+  for (size_t s = 0; s < n; s++)
+    if (t->node[s]->op == GR_OP_CONST) {
+      if (t->node[s]->vlen == 1)
+        t->val[t->off[s]] = t->node[s]->num;
+      else
+        memcpy(t->val + t->off[s], t->node[s]->vec, t->len[s] * sizeof(double));
+    }
+  t->nout = nout;
+  t->out_slot = gr_xmalloc((nout ? nout : 1) * sizeof *t->out_slot);
+  for (size_t i = 0; i < nout; i++)
+    t->out_slot[i] = slot[outs[i]->id];
+  free(slot);
+  *tp = t;
+  return GR_OK;
+}
+
+double *gr_tape_var(GrTape *t, int v) {
+  if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
+    return NULL;
+  return t->val + t->off[t->var_slot[v]];
+}
+
+size_t gr_tape_var_len(const GrTape *t, int v) {
+  if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
+    return 0;
+  return t->len[t->var_slot[v]];
+}
+
+const double *gr_tape_out(const GrTape *t, size_t k) { return t->val + t->off[t->out_slot[k]]; }
+size_t gr_tape_out_len(const GrTape *t, size_t k) { return t->len[t->out_slot[k]]; }
+
+const double *gr_tape_grad(const GrTape *t, int v) {
+  if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
+    return NULL;
+  return t->adj + t->off[t->var_slot[v]];
+}
+
+long gr_tape_slot(const GrTape *t, const GrNode *n) {
+  /* slots are in id order: binary search */
+  size_t lo = 0, hi = t->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (t->node[mid]->id < n->id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (lo < t->n && t->node[lo] == n) ? (long)lo : -1;
+}
+
+const double *gr_tape_node_adj(const GrTape *t, const GrNode *n) {
+  long s = gr_tape_slot(t, n);
+  return s < 0 ? NULL : t->adj + t->off[s];
+}
+
+const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
+  long s = gr_tape_slot(t, n);
+  return s < 0 ? NULL : t->val + t->off[s];
+}
+
+#define ARGS                                                                                       \
+  const GrInstr *in = &t->ins[i];                                                                  \
+  size_t n = t->len[i];                                                                            \
+  size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;                       \
+  const double *A = t->val + t->off[in->a];                                                        \
+  const double *B = in->nargs > 1 ? t->val + t->off[in->b] : A;                                    \
+  double *Y = t->val + t->off[i];                                                                  \
+  (void)sb;                                                                                        \
+  (void)B;                                                                                         \
+  (void)Y;
+
+static void reduce_forward(GrTape *t, size_t i) {
+  const GrInstr *in = &t->ins[i];
+  const double *A = t->val + t->off[in->a];
+  size_t n = t->len[in->a];
+  double *Y = t->val + t->off[i];
+  double s;
+  switch (in->op) {
+  case GR_OP_SUM:
+  case GR_OP_MEAN:
+    s = 0;
+    for (size_t k = 0; k < n; k++)
+      s += A[k];
+    Y[0] = in->op == GR_OP_MEAN ? s / (double)n : s;
+    break;
+  case GR_OP_PROD:
+    s = 1;
+    for (size_t k = 0; k < n; k++)
+      s *= A[k];
+    Y[0] = s;
+    break;
+  case GR_OP_VMAX:
+  case GR_OP_VMIN:
+    s = A[0];
+    for (size_t k = 1; k < n; k++)
+      s = in->op == GR_OP_VMAX ? gr_max(s, A[k]) : gr_min(s, A[k]);
+    Y[0] = s;
+    break;
+  }
+}
+
+void gr_tape_forward(GrTape *t) {
+  for (size_t i = 0; i < t->n; i++) {
+    switch (t->ins[i].op) {
+    case GR_OP_CONST:
+    case GR_OP_VAR:
+      break;
+    case GR_OP_LET: {
+      ARGS;
+      for (size_t k = 0; k < n; k++)
+        Y[k] = A[k * sa];
+      break;
+    }
+    case GR_OP_IF: {
+      ARGS;
+      const double *C = t->val + t->off[in->c];
+      size_t sc = t->len[in->c] > 1;
+      for (size_t k = 0; k < n; k++)
+        Y[k] = A[k * sa] != 0 ? B[k * sb] : C[k * sc];
+      break;
+    }
+    case GR_OP_SUM:
+    case GR_OP_MEAN:
+    case GR_OP_PROD:
+    case GR_OP_VMAX:
+    case GR_OP_VMIN:
+      reduce_forward(t, i);
+      break;
+    default:
+      switch (t->ins[i].op) {
+#define OP(id, nm, NA, kind, prec, V, ...)                                                         \
+  case GR_OP_##id:                                                                                 \
+    if (kind == GR_K_MATH) {                                                                       \
+      ARGS;                                                                                        \
+      if (sa && (NA == 1 || sb))                                                                   \
+        for (size_t k = 0; k < n; k++) {                                                           \
+          double a = A[k], b = B[k];                                                               \
+          (void)a;                                                                                 \
+          (void)b;                                                                                 \
+          Y[k] = (V);                                                                              \
+        }                                                                                          \
+      else                                                                                         \
+        for (size_t k = 0; k < n; k++) {                                                           \
+          double a = A[k * sa], b = B[k * sb];                                                     \
+          (void)a;                                                                                 \
+          (void)b;                                                                                 \
+          Y[k] = (V);                                                                              \
+        }                                                                                          \
+    }                                                                                              \
+    break;
+#include "ops.def"
+#undef OP
+      default:
+        break;
+      }
+      break;
+    }
+  }
+}
+
+/* adjoint of a reduction into its argument block */
+static void reduce_reverse(GrTape *t, size_t i) {
+  const GrInstr *in = &t->ins[i];
+  const double *A = t->val + t->off[in->a];
+  double *GA = t->adj + t->off[in->a];
+  size_t n = t->len[in->a];
+  double g = t->adj[t->off[i]], y = t->val[t->off[i]];
+  switch (in->op) {
+  case GR_OP_SUM:
+    for (size_t k = 0; k < n; k++)
+      GA[k] += g;
+    break;
+  case GR_OP_MEAN:
+    for (size_t k = 0; k < n; k++)
+      GA[k] += g / (double)n;
+    break;
+  case GR_OP_PROD: {
+    /* prefix/suffix products: exact where some factors are zero */
+    double pre = 1;
+    double *suf = gr_xmalloc((n + 1) * sizeof *suf);
+    suf[n] = 1;
+    for (size_t k = n; k-- > 0;)
+      suf[k] = suf[k + 1] * A[k];
+    for (size_t k = 0; k < n; k++) {
+      GA[k] += g * pre * suf[k + 1];
+      pre *= A[k];
+    }
+    free(suf);
+    break;
+  }
+  case GR_OP_VMAX:
+  case GR_OP_VMIN: {
+    /* ties share the gradient evenly */
+    size_t ties = 0;
+    for (size_t k = 0; k < n; k++)
+      ties += A[k] == y;
+    for (size_t k = 0; k < n; k++)
+      if (A[k] == y)
+        GA[k] += g / (double)ties;
+    break;
+  }
+  }
+}
+
+void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
+  t->sweeps++;
+  memset(t->adj, 0, t->nvals * sizeof *t->adj);
+  size_t o = t->out_slot[out];
+  for (size_t k = 0; k < t->len[o]; k++)
+    t->adj[t->off[o] + k] = seed ? seed[k] : 1.0;
+  for (size_t i = o + 1; i-- > 0;) {
+    const GrInstr *ii = &t->ins[i];
+    if (!ii->need || ii->nargs == 0)
+      continue;
+    switch (ii->op) {
+    case GR_OP_LET: {
+      ARGS;
+      const double *G = t->adj + t->off[i];
+      double *GA = t->adj + t->off[in->a];
+      for (size_t k = 0; k < n; k++)
+        GA[k * sa] += G[k];
+      break;
+    }
+    case GR_OP_IF: {
+      ARGS;
+      const double *C = t->val + t->off[in->c];
+      size_t sc = t->len[in->c] > 1;
+      const double *G = t->adj + t->off[i];
+      double *GB = t->adj + t->off[in->b], *GC = t->adj + t->off[in->c];
+      for (size_t k = 0; k < n; k++) {
+        if (G[k] == 0)
+          continue;
+        if (A[k * sa] != 0)
+          GB[k * sb] += G[k];
+        else
+          GC[k * sc] += G[k];
+      }
+      (void)C;
+      break;
+    }
+    case GR_OP_SUM:
+    case GR_OP_MEAN:
+    case GR_OP_PROD:
+    case GR_OP_VMAX:
+    case GR_OP_VMIN:
+      if (t->adj[t->off[i]] != 0)
+        reduce_reverse(t, i);
+      break;
+    default:
+      switch (t->ins[i].op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
+  case GR_OP_##id:                                                                                 \
+    if (kind == GR_K_MATH) {                                                                       \
+      ARGS;                                                                                        \
+      const double *G = t->adj + t->off[i];                                                        \
+      double *GA = t->adj + t->off[in->a];                                                         \
+      double *GB = NA > 1 ? t->adj + t->off[in->b] : GA;                                           \
+      int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
+      for (size_t k = 0; k < n; k++) {                                                             \
+        double g = G[k];                                                                           \
+        if (g == 0)                                                                                \
+          continue;                                                                                \
+        double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
+        (void)a;                                                                                   \
+        (void)b;                                                                                   \
+        (void)y;                                                                                   \
+        if (na)                                                                                    \
+          GA[k * sa] += g * (PA);                                                                  \
+        if (nb)                                                                                    \
+          GB[k * sb] += g * (PB);                                                                  \
+      }                                                                                            \
+    }                                                                                              \
+    break;
+#include "ops.def"
+#undef OP
+      default:
+        break;
+      }
+      break;
+    }
+  }
+}
+
+static void ensure_tangents(GrTape *t) {
+  if (!t->tan) {
+    t->tan = gr_xcalloc(t->nvals, sizeof *t->tan);
+    t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
+  }
+}
+
+void gr_tape_tangent(GrTape *t, const double *const *dir) {
+  ensure_tangents(t);
+  t->sweeps++;
+  memset(t->tan, 0, t->nvals * sizeof *t->tan);
+  for (int v = 0; v < t->nvars; v++)
+    if (dir && dir[v] && t->var_slot[v] >= 0)
+      memcpy(t->tan + t->off[t->var_slot[v]], dir[v], t->len[t->var_slot[v]] * sizeof(double));
+  for (size_t i = 0; i < t->n; i++) {
+    const GrInstr *ii = &t->ins[i];
+    if (!ii->need || ii->nargs == 0)
+      continue;
+    double *TY = t->tan + t->off[i];
+    switch (ii->op) {
+    case GR_OP_LET: {
+      ARGS;
+      const double *TA = t->tan + t->off[in->a];
+      for (size_t k = 0; k < n; k++)
+        TY[k] = TA[k * sa];
+      break;
+    }
+    case GR_OP_IF: {
+      ARGS;
+      const double *TB = t->tan + t->off[in->b], *TC = t->tan + t->off[in->c];
+      size_t sc = t->len[in->c] > 1;
+      for (size_t k = 0; k < n; k++)
+        TY[k] = A[k * sa] != 0 ? TB[k * sb] : TC[k * sc];
+      break;
+    }
+    case GR_OP_SUM:
+    case GR_OP_MEAN: {
+      const double *TA = t->tan + t->off[ii->a];
+      size_t n = t->len[ii->a];
+      double s = 0;
+      for (size_t k = 0; k < n; k++)
+        s += TA[k];
+      TY[0] = ii->op == GR_OP_MEAN ? s / (double)n : s;
+      break;
+    }
+    case GR_OP_PROD: {
+      const double *A = t->val + t->off[ii->a], *TA = t->tan + t->off[ii->a];
+      double p = 1, dp = 0;
+      for (size_t k = 0; k < t->len[ii->a]; k++) {
+        dp = dp * A[k] + p * TA[k];
+        p *= A[k];
+      }
+      TY[0] = dp;
+      break;
+    }
+    case GR_OP_VMAX:
+    case GR_OP_VMIN: {
+      const double *A = t->val + t->off[ii->a], *TA = t->tan + t->off[ii->a];
+      double y = t->val[t->off[i]], s = 0;
+      size_t ties = 0;
+      for (size_t k = 0; k < t->len[ii->a]; k++)
+        if (A[k] == y) {
+          s += TA[k];
+          ties++;
+        }
+      TY[0] = ties ? s / (double)ties : 0;
+      break;
+    }
+    default:
+      switch (t->ins[i].op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
+  case GR_OP_##id:                                                                                 \
+    if (kind == GR_K_MATH) {                                                                       \
+      ARGS;                                                                                        \
+      const double *TA = t->tan + t->off[in->a];                                                   \
+      const double *TB = NA > 1 ? t->tan + t->off[in->b] : TA;                                     \
+      for (size_t k = 0; k < n; k++) {                                                             \
+        double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
+        double ta = TA[k * sa], tb = NA > 1 ? TB[k * sb] : 0, r = 0;                               \
+        (void)a;                                                                                   \
+        (void)b;                                                                                   \
+        (void)y;                                                                                   \
+        if (ta != 0)                                                                               \
+          r += (PA) * ta;                                                                          \
+        if (tb != 0)                                                                               \
+          r += (PB) * tb;                                                                          \
+        TY[k] = r;                                                                                 \
+      }                                                                                            \
+    }                                                                                              \
+    break;
+#include "ops.def"
+#undef OP
+      default:
+        break;
+      }
+      break;
+    }
+  }
+}
+
+const double *gr_tape_out_tangent(const GrTape *t, size_t k) {
+  return t->tan + t->off[t->out_slot[k]];
+}
+
+/* d/d(dir) of prod's adjoint: for each k, the tangent of prod_{j != k} a_j. O(n^2). */
+static void prod_reverse_tangent(GrTape *t, size_t i) {
+  const GrInstr *in = &t->ins[i];
+  const double *A = t->val + t->off[in->a], *TA = t->tan + t->off[in->a];
+  double *TGA = t->tadj + t->off[in->a];
+  size_t n = t->len[in->a];
+  double g = t->adj[t->off[i]], tg = t->tadj[t->off[i]];
+  for (size_t k = 0; k < n; k++) {
+    double p = 1, dp = 0;
+    for (size_t j = 0; j < n; j++) {
+      if (j == k)
+        continue;
+      dp = dp * A[j] + p * TA[j];
+      p *= A[j];
+    }
+    TGA[k] += tg * p + g * dp;
+  }
+}
+
+void gr_tape_reverse_tangent(GrTape *t, size_t out) {
+  ensure_tangents(t);
+  t->sweeps++;
+  memset(t->tadj, 0, t->nvals * sizeof *t->tadj);
+  size_t o = t->out_slot[out];
+  for (size_t i = o + 1; i-- > 0;) {
+    const GrInstr *ii = &t->ins[i];
+    if (!ii->need || ii->nargs == 0)
+      continue;
+    switch (ii->op) {
+    case GR_OP_LET: {
+      ARGS;
+      const double *TG = t->tadj + t->off[i];
+      double *TGA = t->tadj + t->off[in->a];
+      for (size_t k = 0; k < n; k++)
+        TGA[k * sa] += TG[k];
+      break;
+    }
+    case GR_OP_IF: {
+      ARGS;
+      const double *TG = t->tadj + t->off[i];
+      double *TGB = t->tadj + t->off[in->b], *TGC = t->tadj + t->off[in->c];
+      size_t sc = t->len[in->c] > 1;
+      for (size_t k = 0; k < n; k++) {
+        if (A[k * sa] != 0)
+          TGB[k * sb] += TG[k];
+        else
+          TGC[k * sc] += TG[k];
+      }
+      break;
+    }
+    case GR_OP_SUM:
+    case GR_OP_MEAN:
+    case GR_OP_VMAX:
+    case GR_OP_VMIN: {
+      /* linear in the argument (max/min: piecewise), so only the adjoint tangent flows */
+      double *TGA = t->tadj + t->off[ii->a];
+      const double *A = t->val + t->off[ii->a];
+      size_t n = t->len[ii->a];
+      double tg = t->tadj[t->off[i]], y = t->val[t->off[i]];
+      size_t ties = 0;
+      if (ii->op == GR_OP_VMAX || ii->op == GR_OP_VMIN)
+        for (size_t k = 0; k < n; k++)
+          ties += A[k] == y;
+      for (size_t k = 0; k < n; k++) {
+        if (ii->op == GR_OP_SUM)
+          TGA[k] += tg;
+        else if (ii->op == GR_OP_MEAN)
+          TGA[k] += tg / (double)n;
+        else if (A[k] == y)
+          TGA[k] += tg / (double)ties;
+      }
+      break;
+    }
+    case GR_OP_PROD:
+      prod_reverse_tangent(t, i);
+      break;
+    default:
+      switch (t->ins[i].op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, PAA, PAB, PBB, ...)                                  \
+  case GR_OP_##id:                                                                                 \
+    if (kind == GR_K_MATH) {                                                                       \
+      ARGS;                                                                                        \
+      const double *G = t->adj + t->off[i], *TG = t->tadj + t->off[i];                             \
+      const double *TA = t->tan + t->off[in->a];                                                   \
+      const double *TB = NA > 1 ? t->tan + t->off[in->b] : TA;                                     \
+      double *TGA = t->tadj + t->off[in->a];                                                       \
+      double *TGB = NA > 1 ? t->tadj + t->off[in->b] : TGA;                                        \
+      int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
+      for (size_t k = 0; k < n; k++) {                                                             \
+        double g = G[k], tg = TG[k];                                                               \
+        if (g == 0 && tg == 0)                                                                     \
+          continue;                                                                                \
+        double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
+        double ta = TA[k * sa], tb = NA > 1 ? TB[k * sb] : 0;                                      \
+        (void)a;                                                                                   \
+        (void)b;                                                                                   \
+        (void)y;                                                                                   \
+        double pa = (PA), pb = NA > 1 ? (PB) : 0;                                                  \
+        double sec_a = 0, sec_b = 0;                                                               \
+        if (g != 0) {                                                                              \
+          if (ta != 0) {                                                                           \
+            sec_a += (PAA) * ta;                                                                   \
+            sec_b += (PAB) * ta;                                                                   \
+          }                                                                                        \
+          if (tb != 0) {                                                                           \
+            sec_a += (PAB) * tb;                                                                   \
+            sec_b += (PBB) * tb;                                                                   \
+          }                                                                                        \
+        }                                                                                          \
+        if (na)                                                                                    \
+          TGA[k * sa] += (tg != 0 ? tg * pa : 0) + (g != 0 ? g * sec_a : 0);                       \
+        if (nb)                                                                                    \
+          TGB[k * sb] += (tg != 0 ? tg * pb : 0) + (g != 0 ? g * sec_b : 0);                       \
+      }                                                                                            \
+    }                                                                                              \
+    break;
+#include "ops.def"
+#undef OP
+      default:
+        break;
+      }
+      break;
+    }
+  }
+}
+
+const double *gr_tape_hvp(const GrTape *t, int v) {
+  if (!t->tadj || v < 0 || v >= t->nvars || t->var_slot[v] < 0)
+    return NULL;
+  return t->tadj + t->off[t->var_slot[v]];
+}
+
+static int kink_at(int op, double a, double b, double y) {
+  (void)a;
+  (void)b;
+  (void)y;
+  switch (op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, PAA, PAB, PBB, KINK, ...)                            \
+  case GR_OP_##id:                                                                                 \
+    return kind == GR_K_MATH && (KINK);
+#include "ops.def"
+#undef OP
+  }
+  return 0;
+}
+
+size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
+  size_t cnt = 0;
+  for (size_t i = 0; i < t->n && cnt < max; i++) {
+    const GrInstr *in = &t->ins[i];
+    if (!in->need || in->nargs == 0)
+      continue;
+    size_t n = t->len[i];
+    size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;
+    const double *A = t->val + t->off[in->a];
+    const double *B = in->nargs > 1 ? t->val + t->off[in->b] : A;
+    const double *Y = t->val + t->off[i], *G = t->adj + t->off[i];
+    int found = -1;
+    double where = 0;
+    for (size_t k = 0; k < n && found < 0; k++) {
+      if (kink_at(in->op, A[k * sa], B[k * sb], Y[k])) {
+        found = 0;
+        where = A[k * sa];
+      }
+    }
+    /* the first op (from the output down) whose adjoint is finite but sends a non-finite
+     * one to an argument is where the trouble starts */
+    for (size_t k = 0; k < n && found < 0; k++) {
+      if (!isfinite(G[k]))
+        continue;
+      for (int j = 0; j < in->nargs; j++) {
+        uint32_t s = j == 0 ? in->a : j == 1 ? in->b : in->c;
+        if (!t->ins[s].need)
+          continue;
+        size_t ss = t->len[s] > 1 ? k : 0;
+        if (!isfinite(t->adj[t->off[s] + (ss < t->len[s] ? ss : 0)]) && isfinite(t->val[t->off[s]])) {
+          found = 1;
+          where = A[k * sa];
+        }
+      }
+    }
+    if (found >= 0) {
+      out[cnt].node = t->node[i];
+      out[cnt].kind = found;
+      out[cnt].where = where;
+      cnt++;
+    }
+  }
+  return cnt;
+}

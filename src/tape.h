@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT
+ * GrTape: the DAG compiled to flat arrays, one slot per reachable node in topological
+ * order. Every slot holds a block of len[i] doubles: a scalar is a block of one, a vector
+ * variable or a batch of points is a longer block, and elementwise ops broadcast blocks of
+ * one. Sweeps are loops over instructions with a tight loop over each block; nothing walks
+ * a tree at evaluation time. The tape owns its arrays (gr_tape_free) and keeps pointers to
+ * the graph's nodes only for diagnostics: free the graph after the tape.
+ */
+#ifndef GR_TAPE_H
+#define GR_TAPE_H
+#include "diag.h"
+#include "graph.h"
+
+typedef struct GrInstr {
+  uint16_t op;
+  uint8_t nargs;
+  uint8_t need; /* this slot depends on a variable through differentiable ops */
+  uint32_t a, b, c;
+} GrInstr;
+
+typedef struct GrTape {
+  size_t n; /* slots */
+  GrInstr *ins;
+  size_t *off, *len;
+  double *val, *adj; /* values and adjoints, nvals each */
+  double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
+  size_t nvals;
+  int nvars;
+  long *var_slot; /* per graph variable: its slot, or -1 when the outputs do not use it */
+  size_t nout;
+  size_t *out_slot;
+  GrNode **node;  /* slot -> node */
+  size_t sweeps;  /* reverse + forward sweeps run so far (for --stats) */
+} GrTape;
+
+/* Compile the nodes reachable from outs. var_len gives each graph variable's block length
+ * (NULL: all 1). Fails (GR_EUSAGE, span of the node) on mismatched block lengths. */
+GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, const size_t *var_len,
+                         GrTape **tp, GrDiag *d);
+void gr_tape_free(GrTape *t); /* NULL-safe */
+
+/* Where variable v's values go (NULL when no output uses it); write them before forward. */
+double *gr_tape_var(GrTape *t, int v);
+size_t gr_tape_var_len(const GrTape *t, int v);
+void gr_tape_forward(GrTape *t);
+/* Values of output k (len gr_tape_out_len). */
+const double *gr_tape_out(const GrTape *t, size_t k);
+size_t gr_tape_out_len(const GrTape *t, size_t k);
+/* One reverse sweep from output k seeded with `seed` (NULL: all ones). Afterwards
+ * gr_tape_grad(t, v) holds d(seed . out_k)/d var v, for every variable at once. */
+void gr_tape_reverse(GrTape *t, size_t k, const double *seed);
+/* Adjoint of variable v after gr_tape_reverse (NULL if unused: the derivative is 0). */
+const double *gr_tape_grad(const GrTape *t, int v);
+/* Adjoint of the slot holding node n (NULL if n is not on the tape). */
+const double *gr_tape_node_adj(const GrTape *t, const GrNode *n);
+const double *gr_tape_node_val(const GrTape *t, const GrNode *n);
+long gr_tape_slot(const GrTape *t, const GrNode *n);
+/* Forward mode: tangents from per-variable directions dir[v] (NULL entries: zero).
+ * Needs values (gr_tape_forward first). Output tangents: gr_tape_out_tangent. */
+void gr_tape_tangent(GrTape *t, const double *const *dir);
+const double *gr_tape_out_tangent(const GrTape *t, size_t k);
+/* Forward-over-reverse: after gr_tape_forward, gr_tape_tangent(dir) and gr_tape_reverse(k),
+ * computes the directional derivative of the adjoints: gr_tape_hvp(t, v) = (H dir)_v. */
+void gr_tape_reverse_tangent(GrTape *t, size_t k);
+const double *gr_tape_hvp(const GrTape *t, int v);
+
+/* Where the last sweeps met trouble: nodes evaluated at a kink (abs at 0, max tie, ...) and
+ * nodes whose adjoint turned non-finite first. Returns how many were written to out. */
+typedef struct GrTapeIssue {
+  const GrNode *node;
+  int kind;     /* 0: kink, 1: non-finite derivative, 2: non-finite value */
+  double where; /* the argument value at the kink */
+} GrTapeIssue;
+size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max);
+
+#endif
