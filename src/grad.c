@@ -90,6 +90,7 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
   o->points = 101;
   int c;
   opterr = 0;
+  optind = 0; /* glibc: full reinitialization, so grad_main can run again (the REPL) */
   while ((c = getopt_long(argc, argv, "+a:w:F:d:hVf:", long_opts, NULL)) != -1) {
     GrDiag d;
     switch (c) {
@@ -138,10 +139,10 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case 'h':
       fputs(usage_text, stdout);
-      exit(0);
+      return -1;
     case 'V':
       printf("grad %s\n", PACKAGE_VERSION);
-      exit(0);
+      return -1;
     case ':':
       return usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
@@ -550,7 +551,7 @@ int grad_point(GradCtx *c) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int grad_main(int argc, char **argv) {
   gr_init();
   int nargc;
   char **nargv = permute(argc, argv, &nargc);
@@ -560,7 +561,7 @@ int main(int argc, char **argv) {
     gr_binds_free(&o.at);
     gr_free_list(o.wrt);
     free(nargv);
-    return st;
+    return st < 0 ? 0 : st;
   }
   GradCtx c;
   st = grad_load(&c, &o, 1);

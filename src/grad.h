@@ -62,6 +62,9 @@ void grad_put_vec(FILE *f, const double *v, size_t n, int vector, int digits, in
 /* Variables to report (--wrt or all), as graph variable indices; n returned in *n. */
 int *grad_wrt_vars(const GradCtx *c, int *n, int *status);
 
-int grad_point(GradCtx *c); /* value and gradient at --at (grad.c) */
+int grad_point(GradCtx *c);
+/* The whole program, callable again (the interactive session builds an argv and calls
+ * it): never exits, resets getopt. */
+int grad_main(int argc, char **argv); /* value and gradient at --at (grad.c) */
 
 #endif

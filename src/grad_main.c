@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+#include "grad.h"
+int main(int argc, char **argv) { return grad_main(argc, argv); }
