@@ -8,6 +8,7 @@
  * torch.where gives NaN there).
  */
 #include "tape.h"
+#include "print.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,16 +80,23 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
                nd->op == GR_OP_VMAX || nd->op == GR_OP_VMIN) {
       L = 1;
     } else {
+      int first = -1;
       for (int k = 0; k < nd->nargs; k++) {
         size_t la = t->len[*ap[k]];
         if (la == 1)
           continue;
-        if (L == 1)
+        if (L == 1) {
           L = la;
-        else if (la != L) {
+          first = k;
+        } else if (la != L) {
+          /* name both operands: with several vectors the lengths alone do not say which */
+          char *sa = gr_print_str(nd->arg[first]), *sb = gr_print_str(nd->arg[k]);
           st = gr_diag_span(d, GR_EUSAGE, nd->off, nd->len,
-                            "operands of '%s' differ in length (%zu and %zu elements)",
-                            gr_ops[nd->op].name, L, la);
+                            "operands of '%s' differ in length: %.200s has %zu elements, "
+                            "%.200s has %zu",
+                            gr_ops[nd->op].name, sa, L, sb, la);
+          free(sa);
+          free(sb);
           break;
         }
       }
