@@ -3,6 +3,7 @@
  * sweep over the compiled tape. Options -> GradOpts -> grad_load -> a mode function.
  */
 #include "grad.h"
+#include "grad_autograd.h"
 #include "config.h"
 #include "num.h"
 #include "print.h"
@@ -19,10 +20,27 @@ static const char *const usage_text =
     "\n"
     "  -a, --at NAME=VALUE[,...]   the point; values may be constant expressions (pi/4)\n"
     "                              or vectors ([1,2,3]); repeatable\n"
-    "  -w, --wrt NAME[,...]        which partial derivatives to report (default: all)\n"
+    "  -w, --wrt NAME[,...]        which partial derivatives to report (default: every\n"
+    "                              variable); a NAME may be a named intermediate (u in\n"
+    "                              'u = x*x; sin(u)'); 'all': variables and intermediates\n"
     "  -F, --format FMT            text (default), tsv, json\n"
     "  -d, --digits N              significant digits (default: shortest round-trip)\n"
-    "      --no-grad               value only\n"
+    "      --no-grad               value only (JSON: no input requires_grad)\n"
+    "\n"
+    "A vector-valued EXPR or several EXPRs give the Jacobian, one row per output\n"
+    "element (f[0], f[1], ...; f1, f2, ... for several EXPRs).\n"
+    "      --vjp V1,V2,...         v^T J instead (what y.backward(gradient=v) puts in\n"
+    "                              .grad), one value per output element; printed d(v.f)/dx\n"
+    "      --jvp NAME=V,...        J v by forward mode (absent names: 0); printed df.v\n"
+    "      --mode MODE             forward, reverse or auto (default): how Jacobians are\n"
+    "                              computed; auto takes forward mode when there are fewer\n"
+    "                              input than output elements (intermediates: reverse)\n"
+    "      --stats                 the number of tape sweeps used (stderr; JSON: \"stats\")\n"
+    "      --graph                 the tape as text: op, inputs, value, adjoint, flags\n"
+    "      --dot                   the graph in Graphviz DOT with values and adjoints\n"
+    "                              (grad ... --dot | dot -Tpng > g.png)\n"
+    "where(c, a, b) differentiates the branch taken only: where(x>0, sqrt(x), x) at x=0\n"
+    "gives 1 (zero adjoints are strong zeros; PyTorch gives nan there).\n"
     "  -h, --help                  this help\n"
     "  -V, --version               version\n"
     "\n"
@@ -58,6 +76,12 @@ static const struct option long_opts[] = {
     {"format", required_argument, NULL, 'F'},
     {"digits", required_argument, NULL, 'd'},
     {"no-grad", no_argument, NULL, OPT_NO_GRAD},
+    {"vjp", required_argument, NULL, OPT_VJP},
+    {"jvp", required_argument, NULL, OPT_JVP},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"graph", no_argument, NULL, OPT_GRAPH},
+    {"dot", no_argument, NULL, OPT_DOT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -133,6 +157,25 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case OPT_NO_GRAD:
       o->no_grad = 1;
+      break;
+    case OPT_VJP:
+      o->vjp = optarg;
+      break;
+    case OPT_JVP:
+      o->jvp = optarg;
+      break;
+    case OPT_MODE:
+      if (grad_ag_parse_mode(optarg, &o->mode))
+        return usage_error("unknown --mode '%s' (expected forward, reverse or auto)", optarg);
+      break;
+    case OPT_STATS:
+      o->stats = 1;
+      break;
+    case OPT_GRAPH:
+      o->graph = 1;
+      break;
+    case OPT_DOT:
+      o->dot = 1;
       break;
     case 'f':
       o->file = optarg;
@@ -311,7 +354,12 @@ void grad_warn_issues(const GradCtx *c, const GrTape *t) {
     char w[40];
     gr_fmt(w, is[i].where, 0);
     const char *src = grad_src_of(c, is[i].node);
-    if (is[i].kind == 0)
+    int op = is[i].node->op;
+    if (is[i].kind == 0 && (op == GR_OP_LT || op == GR_OP_LE || op == GR_OP_GT || op == GR_OP_GE))
+      gr_warn_span(stderr, "grad", src, is[i].node->off, is[i].node->len,
+                   "the point is on a branch boundary: %s with both sides = %s; the derivative "
+                   "is that of the branch taken", s, w);
+    else if (is[i].kind == 0)
       gr_warn_span(stderr, "grad", src, is[i].node->off, is[i].node->len,
                    "derivative of %s taken at a kink or jump (argument = %s)", s, w);
     else
@@ -413,6 +461,11 @@ int grad_point(GradCtx *c) {
       memcpy(x, b->v, b->n * sizeof *x);
   }
   gr_tape_forward(t);
+  if (grad_ag_wanted(c, t)) { /* Jacobians, vjp/jvp, intermediates, --graph/--dot */
+    int r = grad_ag_run(c, t);
+    gr_tape_free(t);
+    return r;
+  }
   int nw, st;
   int *w = grad_wrt_vars(c, &nw, &st);
   if (!w) {
@@ -507,6 +560,7 @@ int grad_point(GradCtx *c) {
     }
     if (multi)
       fputc(']', f);
+    grad_ag_json_requires(c, w, nw, f);
     if (nw) {
       fputs(multi ? ",\"jacobian\":[" : ",\"gradient\":", f);
       for (int k = 0; k < c->nout; k++) {

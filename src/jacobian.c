@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT
+ * Jacobians from the tape's sweeps: reverse rows (seed a unit vector on one output
+ * element, read every adjoint) or forward columns (seed a unit tangent on one input
+ * element, read every output tangent). Both fill the same row-major matrix.
+ */
+#include "jacobian.h"
+#include <stdlib.h>
+#include <string.h>
+
+size_t gr_jac_rows(const GrTape *t) {
+  size_t r = 0;
+  for (size_t k = 0; k < t->nout; k++)
+    r += gr_tape_out_len(t, k);
+  return r;
+}
+
+size_t gr_jac_cols(const GrJacCol *cols, size_t ncols) {
+  size_t c = 0;
+  for (size_t j = 0; j < ncols; j++)
+    c += cols[j].len;
+  return c;
+}
+
+/* Copy the adjoint of column entry c (zeros when it is not on the tape) into out. */
+static void read_adj(const GrTape *t, const GrJacCol *c, double *out, size_t stride) {
+  const double *g = c->var >= 0 ? gr_tape_grad(t, c->var) : gr_tape_node_adj(t, c->node);
+  size_t have = c->var >= 0 ? gr_tape_var_len(t, c->var) : (g ? t->len[gr_tape_slot(t, c->node)] : 0);
+  for (size_t e = 0; e < c->len; e++)
+    out[e * stride] = g && e < have ? g[e] : 0;
+}
+
+void gr_jacobian(GrTape *t, const GrJacCol *cols, size_t ncols, int forward, double *J) {
+  size_t R = gr_jac_rows(t), C = gr_jac_cols(cols, ncols);
+  memset(J, 0, R * (C ? C : 1) * sizeof *J);
+  int any_node = 0;
+  for (size_t j = 0; j < ncols; j++)
+    any_node |= cols[j].var < 0;
+  if (!forward || any_node) {
+    size_t row = 0;
+    for (size_t k = 0; k < t->nout; k++) {
+      size_t L = gr_tape_out_len(t, k);
+      double *seed = gr_xcalloc(L, sizeof *seed);
+      for (size_t i = 0; i < L; i++, row++) {
+        seed[i] = 1;
+        gr_tape_reverse(t, k, seed);
+        seed[i] = 0;
+        size_t off = 0;
+        for (size_t j = 0; j < ncols; j++) {
+          if (!forward || cols[j].var < 0)
+            read_adj(t, &cols[j], J + row * C + off, 1);
+          off += cols[j].len;
+        }
+      }
+      free(seed);
+    }
+  }
+  if (!forward)
+    return;
+  const double **dir = gr_xcalloc((size_t)t->nvars + 1, sizeof *dir);
+  size_t off = 0;
+  for (size_t j = 0; j < ncols; j++) {
+    const GrJacCol *c = &cols[j];
+    if (c->var < 0 || gr_tape_var_len(t, c->var) == 0) { /* unused variable: a zero column */
+      off += c->len;
+      continue;
+    }
+    double *unit = gr_xcalloc(c->len, sizeof *unit);
+    dir[c->var] = unit;
+    for (size_t e = 0; e < c->len; e++, off++) {
+      unit[e] = 1;
+      gr_tape_tangent(t, dir);
+      unit[e] = 0;
+      size_t row = 0;
+      for (size_t k = 0; k < t->nout; k++) {
+        const double *ty = gr_tape_out_tangent(t, k);
+        for (size_t i = 0; i < gr_tape_out_len(t, k); i++, row++)
+          J[row * C + off] = ty[i];
+      }
+    }
+    dir[c->var] = NULL;
+    free(unit);
+  }
+  free(dir);
+}
+
+void gr_vjp(GrTape *t, const double *v, const GrJacCol *cols, size_t ncols, double *out) {
+  size_t C = gr_jac_cols(cols, ncols), row = 0;
+  double *tmp = gr_xcalloc(C ? C : 1, sizeof *tmp);
+  memset(out, 0, C * sizeof *out);
+  for (size_t k = 0; k < t->nout; k++) {
+    gr_tape_reverse(t, k, v + row);
+    row += gr_tape_out_len(t, k);
+    size_t off = 0;
+    for (size_t j = 0; j < ncols; j++) {
+      read_adj(t, &cols[j], tmp + off, 1);
+      off += cols[j].len;
+    }
+    for (size_t i = 0; i < C; i++)
+      out[i] += tmp[i];
+  }
+  free(tmp);
+}
+
+void gr_jvp(GrTape *t, const double *const *dir, double *out) {
+  gr_tape_tangent(t, dir);
+  size_t row = 0;
+  for (size_t k = 0; k < t->nout; k++) {
+    const double *ty = gr_tape_out_tangent(t, k);
+    for (size_t i = 0; i < gr_tape_out_len(t, k); i++)
+      out[row++] = ty[i];
+  }
+}
