@@ -48,3 +48,17 @@ print("jacobian x^2 exp(-x)", J.tolist())
 x = t(0., requires_grad=True)
 y = torch.where(x > 0, torch.sqrt(x), x); y.backward()
 print("where trap (torch gives nan)", x.grad.item())
+
+x = t([1., 2, 4], requires_grad=True)
+f = x.mean() + x.prod() + x.max() - x.min() + x.norm(); f.backward()
+print("reductions", f.item(), x.grad.tolist())
+
+x = t(0., requires_grad=True)
+y = torch.where(x >= 0, x, 0.1 * x); y.backward()
+print("leaky relu at 0", y.item(), x.grad.item())
+
+# 'f(a,b) = a^2 + b; f(x, 2y)' at x=1, y=2
+x = t(1., requires_grad=True); y = t(2., requires_grad=True)
+def f(a, b): return a ** 2 + b
+z = f(x, 2 * y); z.backward()
+print("user function", z.item(), x.grad.item(), y.grad.item())

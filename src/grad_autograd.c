@@ -168,8 +168,10 @@ static void json_requires(const GradCtx *c, const Wrt *w, size_t nw, FILE *f) {
   fputs(",\"requires_grad\":{", f);
   for (int v = 0; v < c->g->nvars; v++) {
     int rg = 0;
+    /* u.retain_grad() needs the inputs under u to require grad */
     for (size_t j = 0; j < nw; j++)
-      rg |= w[j].col.var == v;
+      rg |= w[j].col.var == v ||
+            (w[j].col.var < 0 && gr_depends(c->g, (GrNode *)w[j].col.node, v));
     if (v)
       fputc(',', f);
     gr_json_str(f, c->g->vars[v]);

@@ -91,7 +91,15 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
         } else if (la != L) {
           /* name both operands: with several vectors the lengths alone do not say which */
           char *sa = gr_print_str(nd->arg[first]), *sb = gr_print_str(nd->arg[k]);
-          st = gr_diag_span(d, GR_EUSAGE, nd->off, nd->len,
+          /* nodes made by expansion (dot -> sum(a*b)) have no span: cover the operands' */
+          size_t off = nd->off, len = nd->len;
+          const GrNode *x = nd->arg[first], *y = nd->arg[k];
+          if (!len && x->len && y->len) {
+            off = x->off < y->off ? x->off : y->off;
+            size_t ex = x->off + x->len, ey = y->off + y->len;
+            len = (ex > ey ? ex : ey) - off;
+          }
+          st = gr_diag_span(d, GR_EUSAGE, off, len,
                             "operands of '%s' differ in length: %.200s has %zu elements, "
                             "%.200s has %zu",
                             gr_ops[nd->op].name, sa, L, sb, la);
