@@ -1,7 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Reference numbers for the autograd goldens (tests/cli/autograd-*), computed with PyTorch
-# in float64. Run with a Python that has torch; compare by eye with the .out files.
+# in float64. Run with a Python that has torch (make bench passes PYTHON3_SYSTEM); compare
+# with the .out files.
 import math
 import torch
 torch.set_default_dtype(torch.float64)
@@ -62,3 +63,10 @@ x = t(1., requires_grad=True); y = t(2., requires_grad=True)
 def f(a, b): return a ** 2 + b
 z = f(x, 2 * y); z.backward()
 print("user function", z.item(), x.grad.item(), y.grad.item())
+
+x = t([1., 2], requires_grad=True); u = x * x; u.retain_grad()
+f = torch.sin(u).sum(); f.backward()
+print("retain_grad vector", f.item(), x.grad.tolist(), u.grad.tolist())
+_, jv = torch.autograd.functional.jvp(lambda x, y: (x * y, torch.sin(x)),
+                                      (t([1., 2]), t(3.)), (torch.ones(2), t(0.)))
+print("jvp several vector", [j.tolist() for j in jv])

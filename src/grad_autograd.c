@@ -596,7 +596,8 @@ static int graph_out(GradCtx *c, GrTape *t) {
     const GrInstr *in = &t->ins[s];
     if (n->op == GR_OP_VAR) {
       for (size_t j = 0; j < nw; j++)
-        rg[s] |= w[j].col.var == n->var;
+        rg[s] |= w[j].col.var == n->var ||
+                 (w[j].col.var < 0 && gr_depends(c->g, (GrNode *)w[j].col.node, n->var));
       rg[s] &= !o->no_grad;
     } else if (!blocks_grad(n->op)) {
       uint32_t a[3] = {in->a, in->b, in->c};
@@ -668,8 +669,9 @@ static int graph_out(GradCtx *c, GrTape *t) {
           wid[k] = L;
       }
     }
-    fprintf(f, "# the tape: %zu nodes in evaluation order; adjoint = d%s/d(node)%s\n", t->n, fname,
-            gr_tape_out_len(t, 0) > 1 ? " with every element of f seeded with 1" : "");
+    fprintf(f, "# the tape: %zu nodes in evaluation order; adjoint = d%s/d(node)%s%s%s\n", t->n,
+            fname, gr_tape_out_len(t, 0) > 1 ? " with every element of " : "",
+            gr_tape_out_len(t, 0) > 1 ? fname : "", gr_tape_out_len(t, 0) > 1 ? " seeded with 1" : "");
     for (int k = 0; k < 5; k++)
       fprintf(f, "%-*s  ", (int)wid[k], head[k]);
     fprintf(f, "%s\n", head[5]);
