@@ -333,6 +333,20 @@ int grad_ag_run(GradCtx *c, GrTape *t) {
     bad |= !all_finite(J, R * C);
     how = forward ? (nlet ? "forward mode (intermediates: reverse)" : "forward mode") : "reverse mode";
   }
+  size_t sweeps = t->sweeps;
+  /* where did a non-finite derivative start? The adjoints on the tape are those of the last
+   * row; sweep again from the first bad row (not counted in --stats) so the warning
+   * points at the op */
+  for (size_t k = 0, r = 0; J && k < t->nout; k++)
+    for (size_t i = 0; i < gr_tape_out_len(t, k); i++, r++)
+      if (!all_finite(J + r * C, C)) {
+        double *seed = gr_xcalloc(gr_tape_out_len(t, k), sizeof *seed);
+        seed[i] = 1;
+        gr_tape_reverse(t, k, seed);
+        free(seed);
+        k = t->nout - 1;
+        break;
+      }
   grad_warn_issues(c, t);
 
   FILE *f = stdout;
@@ -413,7 +427,7 @@ int grad_ag_run(GradCtx *c, GrTape *t) {
     if (o->stats) {
       fputs(",\"stats\":{\"mode\":", f);
       gr_json_str(f, J ? (forward ? "forward" : "reverse") : vjp && jvp ? "both" : vjp ? "reverse" : "forward");
-      fprintf(f, ",\"sweeps\":%zu,\"outputs\":%zu,\"inputs\":%zu}", t->sweeps, R, nvar_el);
+      fprintf(f, ",\"sweeps\":%zu,\"outputs\":%zu,\"inputs\":%zu}", sweeps, R, nvar_el);
     }
     fputs("}\n", f);
   } else if (o->format == FMT_TSV) {
@@ -492,11 +506,11 @@ int grad_ag_run(GradCtx *c, GrTape *t) {
     fflush(f);
     if (J)
       fprintf(stderr, "grad: stats: %zu x %zu Jacobian by %s: %zu tape sweep%s\n", R, C, how,
-              t->sweeps, t->sweeps == 1 ? "" : "s");
+              sweeps, sweeps == 1 ? "" : "s");
     else
       fprintf(stderr, "grad: stats: %s%s%s: %zu tape sweep%s\n", vjp ? "vjp by reverse mode" : "",
-              vjp && jvp ? ", " : "", jvp ? "jvp by forward mode" : "", t->sweeps,
-              t->sweeps == 1 ? "" : "s");
+              vjp && jvp ? ", " : "", jvp ? "jvp by forward mode" : "", sweeps,
+              sweeps == 1 ? "" : "s");
   }
   if (bad) {
     fflush(f);
