@@ -98,6 +98,9 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
             off = x->off < y->off ? x->off : y->off;
             size_t ex = x->off + x->len, ey = y->off + y->len;
             len = (ex > ey ? ex : ey) - off;
+          } else if (!len) { /* constants carry no span (they are shared) */
+            off = x->len ? x->off : y->off;
+            len = x->len ? x->len : y->len;
           }
           st = gr_diag_span(d, GR_EUSAGE, off, len,
                             "operands of '%s' differ in length: %.200s has %zu elements, "
