@@ -453,7 +453,8 @@ int grad_point(GradCtx *c) {
   GrTape *t;
   GrDiag d;
   if (gr_tape_compile(c->g, c->outs, (size_t)c->nout, c->var_len, &t, &d) != GR_OK) {
-    gr_diag_render(stderr, "grad", &d, d.has_span ? grad_src_of(c, c->outs[0]) : NULL);
+    gr_diag_render(stderr, "grad", &d,
+                   !d.has_span ? NULL : c->nout == 1 ? c->srcs[0] : grad_src_of(c, c->outs[0]));
     return d.status;
   }
   for (int v = 0; v < c->g->nvars; v++) {
