@@ -962,7 +962,13 @@ static char **complete(const char *text, int start, int end) {
           cand_add(*w);
     }
   }
-  return rl_completion_matches(text, generator);
+  char **m = rl_completion_matches(text, generator);
+  /* a space after a command, option word or method; none after a name, so that an
+   * operator or '(' can follow directly */
+  rl_completion_append_character = ' ';
+  if (m && !m[1] && !in_list(commands, m[0]) && !in_list(keywords, m[0]) && !in_list(methods, m[0]))
+    rl_completion_append_character = '\0';
+  return m;
 }
 
 static char *hist_path;
