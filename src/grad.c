@@ -66,6 +66,8 @@ static const struct option long_opts[] = {
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
+const struct option *grad_long_options(void) { return long_opts; }
+
 #define SHORT_OPTS "awFdfhV"
 #define SHORT_ARG_OPTS "awFdf"
 

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,21 @@ static int in_list(const char *const *l, const char *s) {
     if (!strcmp(*l, s))
       return 1;
   return 0;
+}
+
+/* grad's long option `name` (n bytes): 1 takes a value, 0 a flag, -1 not an option. Words
+ * of options added to grad later work in the session without a change here. */
+static int grad_option(const char *name, size_t n) {
+  for (const struct option *o = grad_long_options(); o->name; o++)
+    if (strlen(o->name) == n && !strncmp(o->name, name, n) && strcmp(o->name, "help") &&
+        strcmp(o->name, "version"))
+      return o->has_arg != no_argument;
+  return -1;
+}
+
+static int is_flag(const char *w) {
+  int k = grad_option(w, strlen(w));
+  return k == 0 || (k < 0 && in_list(flags, w));
 }
 
 static int is_ident_start(int c) { return isalpha(c) || c == '_'; }
@@ -477,7 +493,7 @@ static int tok_keyword(const Tok *t) {
   for (const char *const *k = keywords; *k; k++)
     if (tok_is(t, *k))
       return 1;
-  return 0;
+  return grad_option(t->s, t->len) >= 0;
 }
 
 /* NAME=...:... (a range of table and plot) */
@@ -581,7 +597,7 @@ static int run(Repl *r, int cmd, const char *args) {
       arg_add(&opts, word);
       other = 1;
       i++;
-      if (!strchr(word, '=') && i < nt && !tok_keyword(&t[i]) && !in_list(flags, word + 2)) {
+      if (!strchr(word, '=') && i < nt && !tok_keyword(&t[i]) && !is_flag(word + 2)) {
         int j = i + 1;
         while (j < nt && (t[j - 1].s[t[j - 1].len - 1] == ',' || t[j].s[0] == ',' || t[j].depth))
           j++;
@@ -620,7 +636,7 @@ static int run(Repl *r, int cmd, const char *args) {
     gr_buf_printf(&o, "--%s", word);
     arg_add(&opts, o.s);
     gr_buf_free(&o);
-    if (!in_list(flags, word) && i < nt && !tok_keyword(&t[i])) {
+    if (!is_flag(word) && i < nt && !tok_keyword(&t[i])) {
       /* `word value`; a value with spaces after commas is joined: wrt x, y */
       int j = i + 1;
       while (j < nt && (t[j - 1].s[t[j - 1].len - 1] == ',' || t[j].s[0] == ',' || t[j].depth))
