@@ -762,8 +762,7 @@ static const struct {
              "  value and every partial derivative; without 'at', the values assigned earlier"},
     {"check", "check EXPR [at NAME=VALUE, ...]\n  the gradient compared with finite differences"},
     {"minimize", "minimize EXPR [from NAME=VALUE, ...] [method M] [lr RATE] [steps N]\n"
-                 "  methods: gd sgd adam adamw nadam rmsprop adagrad bfgs cg-fr cg-pr steepest\n"
-                 "  nelder-mead lm; without 'from', the values assigned earlier are the start"},
+                 "  without 'from', the values assigned earlier are the start; methods:"},
     {"table", "table EXPR NAME=LO:HI [points N]\n  value and derivatives over a range"},
     {"plot", "plot EXPR NAME=LO:HI [points N]\n  a plot of the value and derivatives over a range"},
     {"help", "help [NAME]\n  the commands, or what NAME is"},
@@ -781,6 +780,12 @@ static int help(Repl *r, const char *name) {
   for (size_t i = 0; i < sizeof command_help / sizeof *command_help; i++)
     if (!strcmp(command_help[i].name, name)) {
       printf("%s\n", command_help[i].text);
+      if (!strcmp(name, "minimize")) {
+        fputs(" ", stdout);
+        for (const char *const *m = methods; *m; m++)
+          printf(" %s", *m);
+        fputs("\n", stdout);
+      }
       return 0;
     }
   const Def *d = find_def(r, name);
@@ -1128,8 +1133,14 @@ int grad_repl(const char *file, char **extra, int nextra) {
   }
 #endif
   if (r.interactive)
-    printf("grad %s interactive session; 'help' lists the commands, Ctrl-D leaves.\n",
-           PACKAGE_VERSION);
+    printf("grad %s interactive session%s; 'help' lists the commands, Ctrl-D leaves.\n",
+           PACKAGE_VERSION,
+#ifdef HAVE_READLINE
+           ""
+#else
+           " (built without line editing)"
+#endif
+    );
   int status = 0;
   while (!r.quit) {
     char *line;

@@ -69,6 +69,22 @@ gone() {
 mkdir "$tmp/home"
 start
 wait_for '^grad>$'
+if grep -q 'without line editing' "$tmp/screen"; then
+  # plain line input on a terminal: prompt, a command, Ctrl-C, an error, Ctrl-D
+  keys 'f(x,y) = x^2 + y^2' Enter
+  keys 'grad f at x=1, y=2' Enter
+  wait_for '^df/dy = 4$'
+  expect_last 'grad>'
+  keys 'grad f' C-c
+  expect_last 'grad>'
+  keys 'sin(' Enter
+  wait_for '^grad: error: '
+  expect_last 'grad>'
+  keys C-d
+  gone
+  echo "repl-pty: ok (without readline: no completion or history)"
+  exit 0
+fi
 keys 'f(x,y) = x^2 + y^2' Enter
 keys 'grad f at x=1, y=2' Enter
 wait_for '^df/dy = 4$'
