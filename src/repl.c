@@ -61,6 +61,7 @@ typedef struct Repl {
   int nextra;
   int interactive;
   int failed; /* a command failed (the exit status of a script) */
+  int status; /* 130: a script was interrupted */
   int quit;
 } Repl;
 
@@ -895,7 +896,21 @@ static int do_line(Repl *r, char *line) {
 
 /* ---- line input ---- */
 
-static Repl *current; /* for completion */
+static Repl *current; /* for completion and the readline callback */
+
+/* Run one line and account for its status; an interrupted script stops (130). */
+static void process(Repl *r, char *line) {
+  gr_interrupted = 0;
+  int st = do_line(r, line);
+  fflush(stdout);
+  if (gr_interrupted && !r->interactive) {
+    r->status = 130;
+    r->quit = 1;
+  }
+  gr_interrupted = 0;
+  if (st)
+    r->failed = 1;
+}
 
 #ifdef HAVE_READLINE
 static char **candidates;
@@ -1026,24 +1041,35 @@ static void save_line(const char *line) {
   }
 }
 
-static char *rl_got;
-static int rl_done_line;
+static int rl_finished;
 
+/* A line from readline (NULL: Ctrl-D). The command runs here, inside the callback, with the
+ * terminal restored by readline; the handler stays installed so that lines typed ahead are
+ * kept in order. */
 static void on_line(char *line) {
-  rl_got = line;
-  rl_done_line = 1;
-  /* remove the handler now so that the prompt is not shown again before the command runs */
-  rl_callback_handler_remove();
+  if (line) {
+    char *tl = gr_xstrdup(line);
+    char *tt = trim(tl);
+    if (*tt)
+      save_line(tt);
+    free(tl);
+    process(current, line);
+    free(line);
+  } else
+    fputc('\n', rl_outstream); /* Ctrl-D: end the prompt line */
+  if (!line || current->quit) {
+    rl_finished = 1;
+    rl_callback_handler_remove(); /* no new prompt */
+  }
 }
 
-/* One line from readline's callback interface, so that Ctrl-C (our handler sets
- * gr_interrupted, select returns EINTR) can clear the line and show a fresh prompt. */
-static char *read_line_rl(void) {
-  rl_done_line = 0;
-  rl_got = NULL;
+/* The session with readline's callback interface, so that Ctrl-C at the prompt (our
+ * handler sets gr_interrupted, select returns EINTR) can clear the line. */
+static void loop_rl(void) {
+  rl_finished = 0;
   gr_interrupted = 0;
   rl_callback_handler_install("grad> ", on_line);
-  while (!rl_done_line) {
+  while (!rl_finished) {
     if (gr_interrupted) {
       gr_interrupted = 0;
       rl_free_line_state();
@@ -1061,14 +1087,12 @@ static char *read_line_rl(void) {
     if (k < 0) {
       if (errno == EINTR)
         continue;
-      rl_callback_handler_remove();
-      return NULL;
+      break;
     }
     rl_callback_read_char();
   }
-  if (!rl_got)
-    fputc('\n', rl_outstream); /* Ctrl-D: end the prompt line */
-  return rl_got;
+  if (!rl_finished)
+    rl_callback_handler_remove();
 }
 #endif
 
@@ -1141,36 +1165,18 @@ int grad_repl(const char *file, char **extra, int nextra) {
            " (built without line editing)"
 #endif
     );
-  int status = 0;
-  while (!r.quit) {
-    char *line;
 #ifdef HAVE_READLINE
-    if (use_rl) {
-      line = read_line_rl();
-      if (line && *line) {
-        char *tl = gr_xstrdup(line);
-        char *tt = trim(tl);
-        if (*tt)
-          save_line(tt);
-        free(tl);
-      }
-    } else
+  if (use_rl)
+    loop_rl();
+  else
 #endif
-      line = read_line_plain(in, r.interactive);
-    if (!line)
-      break;
-    gr_interrupted = 0;
-    int st = do_line(&r, line);
-    free(line);
-    fflush(stdout);
-    if (gr_interrupted && !r.interactive) {
-      status = 130; /* a script stops when interrupted */
-      break;
+    while (!r.quit) {
+      char *line = read_line_plain(in, r.interactive);
+      if (!line)
+        break;
+      process(&r, line);
+      free(line);
     }
-    gr_interrupted = 0;
-    if (st)
-      r.failed = 1;
-  }
 #ifdef HAVE_READLINE
   if (use_rl) {
     if (hist_path)
@@ -1179,7 +1185,6 @@ int grad_repl(const char *file, char **extra, int nextra) {
     hist_path = NULL;
     free(candidates);
     candidates = NULL;
-    rl_callback_handler_remove();
   }
 #endif
   if (in != stdin)
@@ -1188,7 +1193,7 @@ int grad_repl(const char *file, char **extra, int nextra) {
     def_free(&r.d[i]);
   free(r.d);
   current = NULL;
-  if (status)
-    return status;
+  if (r.status)
+    return r.status;
   return r.failed && !r.interactive ? 2 : 0;
 }
