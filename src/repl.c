@@ -270,7 +270,7 @@ static int report(const GrDiag *d, const char *src) {
 /* Check and store a definition: `name = rhs` (a constant when rhs has a value now, else a
  * named expression) or `name(params) = body`. */
 static int define(Repl *r, const char *line, const char *name, int is_func) {
-  if (in_list(commands, name) || in_list(keywords, name)) {
+  if (in_list(commands, name)) {
     fprintf(stderr, "grad: error: '%s' is a command word; choose another name\n", name);
     return 2;
   }
@@ -538,14 +538,15 @@ enum { CMD_GRAD, CMD_CHECK, CMD_TABLE, CMD_PLOT, CMD_MINIMIZE };
 static int run(Repl *r, int cmd, const char *args) {
   int nt;
   Tok *t = tokenize(args, &nt);
-  int i = 0;
+  /* the first word is always part of the expression (eps + 1), unless it is at/from */
+  int i = nt && !tok_is(&t[0], "at") && !tok_is(&t[0], "from") ? 1 : 0;
   while (i < nt && !tok_keyword(&t[i]) && !((cmd == CMD_TABLE || cmd == CMD_PLOT) && tok_range(&t[i])))
     i++;
   const char *cname = cmd == CMD_MINIMIZE ? "minimize" : cmd == CMD_CHECK ? "check"
                       : cmd == CMD_TABLE  ? "table"
                       : cmd == CMD_PLOT   ? "plot"
                                           : "grad";
-  if (i == 0) {
+  if (i == 0 || (i == 1 && tok_range(&t[0]) && (cmd == CMD_TABLE || cmd == CMD_PLOT))) {
     fprintf(stderr, "grad: error: '%s' needs an expression first (try: help %s)\n", cname, cname);
     free(t);
     return 2;
@@ -847,6 +848,25 @@ static int clear(Repl *r, const char *name) {
   return 0;
 }
 
+/* Edit distance at most 1, or one transposition: hlep, vras, qiut. Words of four or more
+ * letters only (a one-letter variable is never a misspelt command). */
+static int near(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la < 4 || lb < 4 || !strcmp(a, b))
+    return 0;
+  size_t i = 0;
+  while (i < la && i < lb && a[i] == b[i])
+    i++;
+  if (la == lb)
+    return !strcmp(a + i + 1, b + i + 1) ||
+           (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && !strcmp(a + i + 2, b + i + 2));
+  if (la == lb + 1)
+    return !strcmp(a + i + 1, b + i);
+  if (lb == la + 1)
+    return !strcmp(a + i, b + i + 1);
+  return 0;
+}
+
 /* One line of the session: a command, a definition or an expression. */
 static int do_line(Repl *r, char *line) {
   char *s = trim(line);
@@ -887,6 +907,17 @@ static int do_line(Repl *r, char *line) {
   if (is_definition(s, name, sizeof name, &is_func))
     return define(r, s, name, is_func);
   const Def *d = find_def(r, s);
+  if (!d && is_ident_start((unsigned char)*s) && !gr_op_is_function(s)) {
+    /* a lone unknown word close to a command is a misspelt command, not a variable */
+    const char *p2 = s;
+    while (is_ident((unsigned char)*p2))
+      p2++;
+    for (const char *const *c = commands; !*p2 && *c; c++)
+      if (near(s, *c)) {
+        fprintf(stderr, "grad: error: unknown command '%s' (did you mean '%s'?)\n", s, *c);
+        return 2;
+      }
+  }
   if (d && d->kind == DEF_CONST) {
     printf("%s\n", d->text); /* a value: its name and value */
     return 0;
