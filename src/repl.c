@@ -1203,8 +1203,11 @@ int grad_repl(const char *file, char **extra, int nextra) {
 #endif
     while (!r.quit) {
       char *line = read_line_plain(in, r.interactive);
-      if (!line)
+      if (!line) {
+        if (gr_interrupted && !r.interactive)
+          r.status = 130; /* Ctrl-C while a script waited for its input */
         break;
+      }
       process(&r, line);
       free(line);
     }
