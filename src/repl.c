@@ -895,8 +895,32 @@ static int do_line(Repl *r, char *line) {
       return help(r, rest);
     if (!strcmp(word, "vars"))
       return vars(r);
-    if (!strcmp(word, "clear"))
-      return clear(r, rest);
+    if (!strcmp(word, "clear")) {
+      if (!*rest)
+        return clear(r, rest);
+      /* clear a b c: in the order given (clear u before what u uses) */
+      int nn, st = 0;
+      char **v = gr_split_list(rest, &nn);
+      for (int i = 0; i < nn; i++) {
+        char *one = trim(v[i]);
+        char *sp = one;
+        while (*sp) {
+          char *e = sp;
+          while (*e && !isspace((unsigned char)*e))
+            e++;
+          char c = *e;
+          *e = 0;
+          if (*sp)
+            st |= clear(r, sp);
+          *e = c;
+          sp = e;
+          while (isspace((unsigned char)*sp))
+            sp++;
+        }
+      }
+      gr_free_list(v);
+      return st ? 2 : 0;
+    }
     int cmd = !strcmp(word, "minimize") ? CMD_MINIMIZE
               : !strcmp(word, "check")  ? CMD_CHECK
               : !strcmp(word, "table")  ? CMD_TABLE
