@@ -553,8 +553,8 @@ static int run(Repl *r, int cmd, const char *args) {
   }
   /* the expression as typed (a substring, so carets point where the user typed) */
   char *expr = xstrndup(t[0].s, (size_t)(t[i - 1].s + t[i - 1].len - t[0].s));
-  const Def *fd = find_def(r, expr);
-  if (fd && fd->kind == DEF_FUNC) {
+  const Def *fd = find_def(r, expr), *fn = fd && fd->kind == DEF_FUNC ? fd : NULL;
+  if (fn) {
     /* a function name stands for its body applied to its own parameter names */
     GrBuf b = {0};
     gr_buf_printf(&b, "%s(", fd->name);
@@ -656,10 +656,13 @@ static int run(Repl *r, int cmd, const char *args) {
     has_point = 1;
   }
   if (!has_point) {
-    /* no point given: the values assigned earlier are the point (the start of minimize) */
+    /* no point given: for a function name, the values of its parameters are the point (the
+     * start of minimize) and other values stay constants; for an expression, grad takes
+     * every value as the point and minimize keeps them all constant */
     unsigned char *m = needed(r, expr, -1);
     for (int k = 0; k < r->n; k++)
-      if (m[k] && r->d[k].kind == DEF_CONST) {
+      if (m[k] && r->d[k].kind == DEF_CONST &&
+          (fn ? name_in(fn->params, r->d[k].name) : cmd != CMD_MINIMIZE)) {
         point = gr_xrealloc(point, (size_t)(npoint + 2) * sizeof *point);
         point[npoint++] = gr_xstrdup(r->d[k].name);
         point[npoint] = NULL;
