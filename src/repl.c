@@ -764,10 +764,12 @@ static const struct {
   const char *name, *text;
 } command_help[] = {
     {"grad", "grad EXPR [at NAME=VALUE, ...] [wrt NAMES] [format text|tsv|json] [digits N] [no-grad]\n"
-             "  value and every partial derivative; without 'at', the values assigned earlier"},
+             "  value and every partial derivative; without 'at', the point is the values\n"
+             "  assigned earlier (for a function name f: those of f's parameters)"},
     {"check", "check EXPR [at NAME=VALUE, ...]\n  the gradient compared with finite differences"},
     {"minimize", "minimize EXPR [from NAME=VALUE, ...] [method M] [lr RATE] [steps N]\n"
-                 "  without 'from', the values assigned earlier are the start; methods:"},
+                 "  without 'from', a function's parameters start from the values assigned to\n"
+                 "  them; other values stay constant. Methods:"},
     {"table", "table EXPR NAME=LO:HI [points N]\n  value and derivatives over a range"},
     {"plot", "plot EXPR NAME=LO:HI [points N]\n  a plot of the value and derivatives over a range"},
     {"help", "help [NAME]\n  the commands, or what NAME is"},
