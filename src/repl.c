@@ -553,6 +553,13 @@ static int run(Repl *r, int cmd, const char *args) {
   }
   /* the expression as typed (a substring, so carets point where the user typed) */
   char *expr = xstrndup(t[0].s, (size_t)(t[i - 1].s + t[i - 1].len - t[0].s));
+  if (!strcmp(expr, "-")) {
+    /* grad reads '-' from standard input: the session's own input */
+    fprintf(stderr, "grad: error: '-' is not an expression here (type the expression)\n");
+    free(expr);
+    free(t);
+    return 2;
+  }
   const Def *fd = find_def(r, expr), *fn = fd && fd->kind == DEF_FUNC ? fd : NULL;
   if (fn) {
     /* a function name stands for its body applied to its own parameter names */
@@ -599,6 +606,11 @@ static int run(Repl *r, int cmd, const char *args) {
       arg_add(&opts, word);
       other = 1;
       i++;
+      if (!strchr(word, '=') && (i == nt || tok_keyword(&t[i])) &&
+          grad_option(word + 2, strlen(word + 2)) == 1) {
+        fprintf(stderr, "grad: error: '%s' needs a value\n", word);
+        goto fail;
+      }
       if (!strchr(word, '=') && i < nt && !tok_keyword(&t[i]) && !is_flag(word + 2)) {
         int j = i + 1;
         while (j < nt && (t[j - 1].s[t[j - 1].len - 1] == ',' || t[j].s[0] == ',' || t[j].depth))
@@ -634,6 +646,14 @@ static int run(Repl *r, int cmd, const char *args) {
     }
     if (!in_list(point_opts, word))
       other = 1;
+    if ((i == nt || tok_keyword(&t[i])) && grad_option(word, strlen(word)) == 1) {
+      fprintf(stderr, "grad: error: '%s' needs a value (as in: %s)\n", word,
+              !strcmp(word, "wrt")      ? "wrt x, y"
+              : !strcmp(word, "format") ? "format json"
+              : !strcmp(word, "digits") ? "digits 6"
+                                        : "--help lists grad's options");
+      goto fail;
+    }
     GrBuf o = {0};
     gr_buf_printf(&o, "--%s", word);
     arg_add(&opts, o.s);
