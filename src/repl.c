@@ -282,6 +282,32 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
   const Def *old = find_def(r, name);
   int skip = old && old->kind != DEF_CONST ? (int)(old - r->d) : -1;
   const char *rhs = strchr(line, '=') + 1;
+  while (isspace((unsigned char)*rhs))
+    rhs++;
+  /* a value may be updated from itself (a = a + 1 uses the old value), but a function or
+   * a named expression that refers to itself would turn the name into a free variable */
+  if ((is_func || !old || old->kind != DEF_CONST) && mentions(rhs, name, NULL)) {
+    char *params_end = strchr(line, ')');
+    int self = 1;
+    if (is_func && params_end) {
+      /* f(x) = x is fine when f is a parameter name... only the body counts */
+      char *pl = xstrndup(strchr(line, '(') + 1, (size_t)(params_end - strchr(line, '(') - 1));
+      int np;
+      char **pv = gr_split_list(pl, &np);
+      for (int k = 0; k < np; k++) {
+        char *tp = trim(pv[k]);
+        memmove(pv[k], tp, strlen(tp) + 1);
+      }
+      self = mentions(rhs, name, pv);
+      gr_free_list(pv);
+      free(pl);
+    }
+    if (self) {
+      fprintf(stderr, "grad: error: %s refers to itself; %s\n", name,
+              is_func ? "a function cannot call itself" : "write its expression out");
+      return 2;
+    }
+  }
   /* the new statement is checked as the last one of a program with what it uses */
   char *src;
   if (is_func) {
