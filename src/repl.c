@@ -309,18 +309,14 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
     }
   }
   /* the new statement is checked as the last one of a program with what it uses */
-  char *src;
-  if (is_func) {
-    GrBuf b = {0};
-    char *base = program(r, rhs, NULL, skip);
-    /* keep the earlier definitions, drop the trailing copy of rhs */
-    size_t blen = strlen(base) - strlen(rhs);
-    gr_buf_printf(&b, "%.*s%s", (int)blen, base, line);
-    free(base);
-    src = b.s;
-  } else {
-    src = program(r, rhs, NULL, skip);
-  }
+  GrBuf sb = {0};
+  char *base = program(r, rhs, NULL, skip);
+  /* keep the definitions it uses, then the line as typed (the caret shows all of it); a
+   * final `name = rhs` is the value of rhs under that name */
+  size_t blen = strlen(base) - strlen(rhs);
+  gr_buf_printf(&sb, "%.*s%s", (int)blen, base, line);
+  free(base);
+  char *src = sb.s;
   GrGraph *g = gr_graph_new();
   GrEnv env = {0};
   GrParseOpts po = {NULL, &env};
