@@ -267,6 +267,42 @@ static int report(const GrDiag *d, const char *src) {
   return d->status ? (int)d->status : 2;
 }
 
+/* The value of out (no free variables) as a literal that reads back to the same doubles:
+ * "3", "[1,2]". Returns 0, 1 when not finite (*lit is the value), 2 on a tape error (d). */
+static int literal(GrGraph *g, GrNode *out, char **lit, GrDiag *d) {
+  size_t *len = gr_xcalloc((size_t)g->nvars + 1, sizeof *len);
+  for (int v = 0; v < g->nvars; v++)
+    len[v] = 1;
+  GrTape *t;
+  GrStatus s = gr_tape_compile(g, &out, 1, len, &t, d);
+  free(len);
+  if (s != GR_OK)
+    return 2;
+  gr_tape_forward(t);
+  const double *v = gr_tape_out(t, 0);
+  size_t n = gr_tape_out_len(t, 0);
+  GrBuf b = {0};
+  gr_buf_puts(&b, n > 1 ? "[" : "");
+  int bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    char w[40];
+    gr_fmt(w, v[i], 0);
+    if (!isfinite(v[i]) && !bad) {
+      bad = 1;
+      gr_buf_free(&b);
+      b = (GrBuf){0};
+      gr_buf_puts(&b, w);
+      break;
+    }
+    gr_buf_printf(&b, "%s%s", i ? "," : "", w);
+  }
+  if (!bad)
+    gr_buf_puts(&b, n > 1 ? "]" : "");
+  gr_tape_free(t);
+  *lit = b.s;
+  return bad;
+}
+
 /* Check and store a definition: `name = rhs` (a constant when rhs has a value now, else a
  * named expression) or `name(params) = body`. */
 static int define(Repl *r, const char *line, const char *name, int is_func) {
@@ -357,40 +393,20 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
       nd.text = gr_xstrdup(line);
     } else {
       /* a value now: evaluate it once, like an assignment in bc or Python */
-      size_t *len = gr_xcalloc((size_t)g->nvars + 1, sizeof *len);
-      for (int v = 0; v < g->nvars; v++)
-        len[v] = 1;
-      GrTape *t;
-      if (gr_tape_compile(g, &parsed.out, 1, len, &t, &d) != GR_OK) {
-        free(len);
+      char *lit;
+      int e = literal(g, parsed.out, &lit, &d);
+      if (e) {
+        if (e == 1) {
+          fprintf(stderr, "grad: error: the value of %s is not finite (%s)\n", name, lit);
+          free(lit);
+        } else
+          report(&d, src);
         def_free(&nd);
-        st = report(&d, src);
+        st = e == 1 ? 1 : (int)d.status;
         goto out;
       }
-      free(len);
-      gr_tape_forward(t);
-      const double *v = gr_tape_out(t, 0);
-      size_t n = gr_tape_out_len(t, 0);
-      GrBuf b = {0};
-      gr_buf_puts(&b, n > 1 ? "[" : "");
-      for (size_t i = 0; i < n; i++) {
-        char w[40];
-        if (!isfinite(v[i])) {
-          gr_fmt(w, v[i], 0);
-          fprintf(stderr, "grad: error: the value of %s is not finite (%s)\n", name, w);
-          gr_buf_free(&b);
-          gr_tape_free(t);
-          def_free(&nd);
-          st = 1;
-          goto out;
-        }
-        gr_fmt(w, v[i], 0);
-        gr_buf_printf(&b, "%s%s", i ? "," : "", w);
-      }
-      gr_buf_puts(&b, n > 1 ? "]" : "");
-      gr_tape_free(t);
       nd.kind = DEF_CONST;
-      nd.value = b.s;
+      nd.value = lit;
       GrBuf tx = {0};
       gr_buf_printf(&tx, "%s = %s", name, nd.value);
       nd.text = tx.s;
@@ -867,8 +883,29 @@ static int help(Repl *r, const char *name) {
 static int vars(Repl *r) {
   if (!r->n && r->interactive)
     puts("(no definitions)");
-  for (int i = 0; i < r->n; i++)
-    printf("%s\n", r->d[i].text);
+  for (int i = 0; i < r->n; i++) {
+    const Def *d = &r->d[i];
+    printf("%s", d->text);
+    if (d->kind == DEF_EXPR) {
+      /* its value, when every variable it uses has one */
+      char *src = program(r, d->name, NULL, -1);
+      GrGraph *g = gr_graph_new();
+      GrParsed parsed;
+      GrDiag dg;
+      char *lit = NULL;
+      if (gr_parse(g, src, NULL, &parsed, &dg) == GR_OK) {
+        int free_vars = 0;
+        for (int v = 0; v < g->nvars; v++)
+          free_vars |= gr_depends(g, parsed.out, v);
+        if (!free_vars && literal(g, parsed.out, &lit, &dg) != 2)
+          printf("   (= %s)", lit);
+      }
+      free(lit);
+      gr_graph_free(g);
+      free(src);
+    }
+    putchar('\n');
+  }
   return 0;
 }
 
