@@ -7,6 +7,7 @@
 #include "config.h"
 #include "num.h"
 #include "print.h"
+#include "repl.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 static const char *const usage_text =
     "Usage: grad [OPTIONS] EXPR [EXPR...]\n"
+    "       grad [-f FILE [OPTIONS]]\n"
     "Value and every partial derivative of EXPR, by reverse-mode automatic differentiation.\n"
     "EXPR '-' reads the expression from standard input.\n"
     "\n"
@@ -26,6 +28,8 @@ static const char *const usage_text =
     "  -F, --format FMT            text (default), tsv, json\n"
     "  -d, --digits N              significant digits (default: shortest round-trip)\n"
     "      --no-grad               value only (JSON: no input requires_grad)\n"
+    "  -f FILE                     run a session script (FILE '-': standard input);\n"
+    "                              grad alone starts an interactive session\n"
     "\n"
     "A vector-valued EXPR or several EXPRs give the Jacobian, one row per output\n"
     "element (f[0], f[1], ...; f1, f2, ... for several EXPRs).\n"
@@ -87,6 +91,8 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
+
+const struct option *grad_long_options(void) { return long_opts; }
 
 #define SHORT_OPTS "awFdfhV"
 #define SHORT_ARG_OPTS "awFdf"
@@ -619,6 +625,30 @@ int grad_main(int argc, char **argv) {
     gr_free_list(o.wrt);
     free(nargv);
     return st < 0 ? 0 : st;
+  }
+  if (o.nexprs == 0 && (o.file || nargc == 2)) {
+    /* no expression: an interactive session (grad alone) or a script (-f FILE); options
+     * given with -f apply to every grad command of the script */
+    char **extra = gr_xcalloc((size_t)nargc + 1, sizeof *extra);
+    int nextra = 0;
+    for (int i = 1; i < nargc && strcmp(nargv[i], "--"); i++) {
+      if (!strcmp(nargv[i], "-f"))
+        i++;
+      else if (strncmp(nargv[i], "-f", 2))
+        extra[nextra++] = nargv[i];
+    }
+    st = grad_repl(o.file, extra, nextra);
+    free(extra);
+    gr_binds_free(&o.at);
+    gr_free_list(o.wrt);
+    free(nargv);
+    return st;
+  }
+  if (o.file) {
+    gr_binds_free(&o.at);
+    gr_free_list(o.wrt);
+    free(nargv);
+    return usage_error("%s", "-f FILE runs a session script; give no EXPR with it");
   }
   GradCtx c;
   st = grad_load(&c, &o, 1);

@@ -66,5 +66,8 @@ int grad_point(GradCtx *c);
 /* The whole program, callable again (the interactive session builds an argv and calls
  * it): never exits, resets getopt. */
 int grad_main(int argc, char **argv); /* value and gradient at --at (grad.c) */
+/* grad's getopt_long table (the session maps its words to these options). */
+struct option;
+const struct option *grad_long_options(void);
 
 #endif

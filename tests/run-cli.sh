@@ -25,13 +25,14 @@ for args in "$dir"/*.args; do
   esac
   # build "$@" from the remaining lines
   set --
-  while IFS= read -r line || [ -n "$line" ]; do
+  # (a file with only the program name runs it with no arguments)
+  [ -n "$(tail -n +2 "$args")" ] && while IFS= read -r line || [ -n "$line" ]; do
     set -- "$@" "$line"
   done <<EOT
 $(tail -n +2 "$args")
 EOT
   if [ -f "$base.in" ]; then
-    (cd "$dir" && "$bin" "$@" <"$base.in" >"$tmp/out" 2>"$tmp/err")
+    (cd "$dir" && "$bin" "$@") <"$base.in" >"$tmp/out" 2>"$tmp/err"
   else
     (cd "$dir" && "$bin" "$@" </dev/null >"$tmp/out" 2>"$tmp/err")
   fi
