@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * torch.optim's update rules (the >= 2.0 formulas), written in the same order of floating
  * point operations as PyTorch's CPU kernels, so trajectories agree to the last bits.
- * One loop for all of them: evaluate, check, step, repeat; state arrays are per parameter.
+ * PyTorch's CPU kernels compute `a + alpha*b` (add_, addcmul_, addcdiv_) as one fused
+ * multiply-add, so the same expressions are written with fma() here; addcdiv_ is
+ * self + (value*t1)/t2, which cannot fuse. One loop for all of
+ * them: evaluate, check, step, repeat; state arrays are per parameter.
  */
 #include "optim.h"
 #include "arena.h"
@@ -24,15 +27,15 @@ static void step(const GrOptParams *p, State *s, long t, int n, double *x, doubl
     for (int i = 0; i < n; i++) {
       double gi = g[i];
       if (wd != 0)
-        gi = gi + wd * x[i];
+        gi = fma(wd, x[i], gi);
       if (p->momentum != 0) {
         if (!s->have_buf)
           s->buf[i] = gi;
         else
-          s->buf[i] = s->buf[i] * p->momentum + (1 - p->dampening) * gi;
-        gi = p->nesterov ? gi + p->momentum * s->buf[i] : s->buf[i];
+          s->buf[i] = fma(1 - p->dampening, gi, s->buf[i] * p->momentum);
+        gi = p->nesterov ? fma(p->momentum, s->buf[i], gi) : s->buf[i];
       }
-      x[i] = x[i] + -lr * gi;
+      x[i] = fma(-lr, gi, x[i]);
     }
     s->have_buf = 1;
     break;
@@ -45,9 +48,9 @@ static void step(const GrOptParams *p, State *s, long t, int n, double *x, doubl
       if (p->method == GR_M_ADAMW)
         x[i] = x[i] * (1 - lr * wd);
       else if (wd != 0)
-        gi = gi + wd * x[i];
-      s->m[i] = s->m[i] * p->beta1 + (1 - p->beta1) * gi;
-      s->v[i] = s->v[i] * p->beta2 + (1 - p->beta2) * gi * gi;
+        gi = fma(wd, x[i], gi);
+      s->m[i] = fma(1 - p->beta1, gi, s->m[i] * p->beta1);
+      s->v[i] = fma((1 - p->beta2) * gi, gi, s->v[i] * p->beta2);
       double vv = s->v[i];
       if (p->amsgrad) {
         if (vv > s->vmax[i])
@@ -55,7 +58,7 @@ static void step(const GrOptParams *p, State *s, long t, int n, double *x, doubl
         vv = s->vmax[i];
       }
       double denom = sqrt(vv) / bc2s + p->eps;
-      x[i] = x[i] + -step_size * (s->m[i] / denom);
+      x[i] = x[i] + -step_size * s->m[i] / denom;
     }
     break;
   }
@@ -73,13 +76,13 @@ static void step(const GrOptParams *p, State *s, long t, int n, double *x, doubl
         if (p->decoupled)
           x[i] = x[i] * (1 - lr * wd);
         else
-          gi = gi + wd * x[i];
+          gi = fma(wd, x[i], gi);
       }
-      s->m[i] = s->m[i] * p->beta1 + (1 - p->beta1) * gi;
-      s->v[i] = s->v[i] * p->beta2 + (1 - p->beta2) * gi * gi;
+      s->m[i] = fma(1 - p->beta1, gi, s->m[i] * p->beta1);
+      s->v[i] = fma((1 - p->beta2) * gi, gi, s->v[i] * p->beta2);
       double denom = sqrt(s->v[i] / bc2) + p->eps;
-      x[i] = x[i] + c1 * (gi / denom);
-      x[i] = x[i] + c2 * (s->m[i] / denom);
+      x[i] = x[i] + c1 * gi / denom;
+      x[i] = x[i] + c2 * s->m[i] / denom;
     }
     break;
   }
@@ -87,19 +90,19 @@ static void step(const GrOptParams *p, State *s, long t, int n, double *x, doubl
     for (int i = 0; i < n; i++) {
       double gi = g[i];
       if (wd != 0)
-        gi = gi + wd * x[i];
-      s->v[i] = s->v[i] * p->alpha + (1 - p->alpha) * gi * gi;
+        gi = fma(wd, x[i], gi);
+      s->v[i] = fma((1 - p->alpha) * gi, gi, s->v[i] * p->alpha);
       double avg;
       if (p->centered) {
-        s->gavg[i] = s->gavg[i] * p->alpha + (1 - p->alpha) * gi;
-        avg = sqrt(s->v[i] + -1 * s->gavg[i] * s->gavg[i]) + p->eps;
+        s->gavg[i] = fma(1 - p->alpha, gi, s->gavg[i] * p->alpha);
+        avg = sqrt(fma(-1 * s->gavg[i], s->gavg[i], s->v[i])) + p->eps;
       } else
         avg = sqrt(s->v[i]) + p->eps;
       if (p->momentum > 0) {
         s->buf[i] = s->buf[i] * p->momentum + gi / avg;
-        x[i] = x[i] + -lr * s->buf[i];
+        x[i] = fma(-lr, s->buf[i], x[i]);
       } else
-        x[i] = x[i] + -lr * (gi / avg);
+        x[i] = x[i] + -lr * gi / avg;
     }
     break;
   case GR_M_ADAGRAD: {
@@ -107,10 +110,10 @@ static void step(const GrOptParams *p, State *s, long t, int n, double *x, doubl
     for (int i = 0; i < n; i++) {
       double gi = g[i];
       if (wd != 0)
-        gi = gi + wd * x[i];
-      s->v[i] = s->v[i] + gi * gi;
+        gi = fma(wd, x[i], gi);
+      s->v[i] = fma(gi, gi, s->v[i]);
       double std = sqrt(s->v[i]) + p->eps;
-      x[i] = x[i] + -clr * (gi / std);
+      x[i] = x[i] + -clr * gi / std;
     }
     break;
   }
