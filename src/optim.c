@@ -74,7 +74,7 @@ void gr_opt_defaults(GrOptParams *p, GrMethod m) {
   } else {
     p->steps = 10000;
     p->gtol = 1e-8;
-    p->xtol = m == GR_M_NM ? 1e-10 : (m == GR_M_LM ? 1e-12 : 0);
+    p->xtol = m == GR_M_NM ? 1e-8 : (m == GR_M_LM ? 1e-12 : 0);
   }
   p->step = NAN;
   p->line_tol = 0.1;

@@ -124,8 +124,19 @@ static GrStatus run_multimin(Run *u, double *x) {
     gsl_vector_set_all(ss, isnan(p->step) ? 1.0 : p->step);
     gsl_multimin_fminimizer_set(s, &fn, &xv.vector, ss);
     r->stop = GR_STOP_STEPS;
+    long still = 0; /* iterations without a change of the best vertex */
+    double fbest = s->fval;
     for (long it = 1; it <= p->steps; it++) {
       int st = gsl_multimin_fminimizer_iterate(s);
+      /* at the resolution of doubles the simplex stops shrinking: give up after a while */
+      if (st == GSL_SUCCESS && s->fval == fbest && ++still >= 200L * n) {
+        r->stop = GR_STOP_NOPROG;
+        break;
+      }
+      if (s->fval != fbest) {
+        fbest = s->fval;
+        still = 0;
+      }
       if (st == GSL_ENOPROG) {
         r->stop = GR_STOP_NOPROG;
         break;
