@@ -245,6 +245,34 @@ static void prob_res(void *ctx, const double *x, double *r, double *J) {
   }
 }
 
+/* The model with every data column wrapped in detach(): the tape then marks the pure-data
+ * parts (x^2 of a column x) as needing no adjoint, and the reverse sweep only does the work
+ * that reaches a parameter. Rebuilt in id order (a topological order), no recursion. */
+static GrNode *detach_data(GrGraph *g, GrNode *root, const int *data_col) {
+  size_t n = root->id + 1;
+  GrNode **map = gr_xcalloc(n, sizeof *map);
+  unsigned char *live = gr_reachable(g, &root, 1);
+  for (size_t i = 0; i < n; i++) {
+    GrNode *nd = g->nodes[i];
+    if (!live[i])
+      continue;
+    if (nd->op == GR_OP_VAR)
+      map[i] = nd->var >= 0 && data_col[nd->var] >= 0 ? gr_node(g, GR_OP_DETACH, nd, NULL, NULL)
+                                                      : nd;
+    else if (nd->op == GR_OP_CONST || nd->nargs == 0)
+      map[i] = nd;
+    else if (nd->op == GR_OP_LET)
+      map[i] = gr_let(g, nd->name, map[nd->arg[0]->id]);
+    else
+      map[i] = gr_node(g, nd->op, map[nd->arg[0]->id], nd->nargs > 1 ? map[nd->arg[1]->id] : NULL,
+                       nd->nargs > 2 ? map[nd->arg[2]->id] : NULL);
+  }
+  GrNode *r = map[root->id];
+  free(map);
+  free(live);
+  return r;
+}
+
 GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj, GrDiag *d) {
   GrProblem *p = gr_xcalloc(1, sizeof *p);
   p->s = *s;
@@ -264,7 +292,7 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
       if (s->data_col[v] >= 0)
         var_len[v] = p->B;
     outs = gr_xmalloc(sizeof *outs);
-    outs[nout++] = s->outs[0];
+    outs[nout++] = detach_data(g, s->outs[0], s->data_col);
     p->seed = gr_xmalloc(p->B * sizeof *p->seed);
     p->m = s->data->nrow;
   } else if (s->kind == GR_PROB_EQ) {
