@@ -304,7 +304,8 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
 /* getopt with "+" stops at the first operand; move operands after the options so that
  * options may follow the expressions (minimize EXPR --from ...). "-x^2" is an expression:
  * only known short options and "--long" count as options. */
-static char **permute(int argc, char **argv, int *nargc) {
+static char **permute(int argc, char **argv, int *nargc, const char **missing) {
+  *missing = NULL;
   char **ops = gr_xcalloc((size_t)argc + 1, sizeof *ops);
   char **rest = gr_xcalloc((size_t)argc + 1, sizeof *rest);
   int no = 0, nr = 0, i = 1;
@@ -327,6 +328,8 @@ static char **permute(int argc, char **argv, int *nargc) {
             takes = 1;
       if (takes && i + 1 < argc)
         ops[no++] = argv[++i];
+      else if (takes && !*missing)
+        *missing = a; /* "--lr" last: getopt would take the "--" we insert as its value */
     } else
       rest[nr++] = argv[i];
   }
@@ -818,7 +821,7 @@ static void report(Run *u, const GrOptResult *r) {
       for (int j = 0; j <= i; j++) {
         double v = corr[(size_t)i * (size_t)n + (size_t)j];
         if (isfinite(v))
-          printf(" %7.3f", v);
+          printf(" %7.3f", fabs(v) < 5e-4 ? 0.0 : v); /* no "-0.000" for rounding noise */
         else
           printf(" %7s", "nan");
       }
@@ -907,9 +910,15 @@ static int run(Run *u) {
 int minimize_main(int argc, char **argv) {
   gr_init();
   int nargc;
-  char **nargv = permute(argc, argv, &nargc);
+  const char *missing;
+  char **nargv = permute(argc, argv, &nargc, &missing);
   MinOpts o;
-  int st = parse_opts(nargc, nargv, &o);
+  int st = missing ? usage_error("option '%s' needs a value", missing) : 0;
+  if (st) {
+    free(nargv);
+    return st;
+  }
+  st = parse_opts(nargc, nargv, &o);
   if (st == 0) {
     Run u;
     memset(&u, 0, sizeof u);
