@@ -259,13 +259,15 @@ static GrStatus run_lm(Run *u, double *x, GrDiag *d) {
       }
       if (after(u, it, gsl_multifit_nlinear_position(w)->data, &f, &gn))
         break;
-      if (f == 0 || (p->gtol > 0 && gn <= p->gtol)) {
+      if (f == 0) {
         r->stop = GR_STOP_GTOL;
         break;
       }
+      /* GSL's scaled tests decide, tighter than GSL suggests (gtol scaled by 1e-6): a
+       * linear system or exactly-fitting data then converge to the last digits */
       int info = 0;
-      if (gsl_multifit_nlinear_test(p->xtol > 0 ? p->xtol : 1e-15, p->gtol > 0 ? p->gtol : 1e-15,
-                                    p->ftol > 0 ? p->ftol : 0, &info, w) == GSL_SUCCESS) {
+      double xt = p->xtol > 0 ? p->xtol : 1e-15, gt = p->gtol > 0 ? p->gtol * 1e-6 : 1e-15;
+      if (gsl_multifit_nlinear_test(xt, gt, p->ftol > 0 ? p->ftol : 0, &info, w) == GSL_SUCCESS) {
         r->stop = info == 1 ? GR_STOP_XTOL : info == 2 ? GR_STOP_GTOL : GR_STOP_FTOL;
         break;
       }
