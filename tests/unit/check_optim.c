@@ -4,6 +4,7 @@
  * and Rosenbrock, fits checked against closed forms and finite differences.
  */
 #include "graph.h"
+#include "minimize.h"
 #include "optim.h"
 #include "parse.h"
 #include <check.h>
@@ -403,6 +404,24 @@ START_TEST(test_fit_stats_line) {
 }
 END_TEST
 
+/* The interactive session calls minimize_main again and again with built argvs: each
+ * call must start from fresh options (getopt reset) and give the same status. */
+START_TEST(test_minimize_main_repeatable) {
+  ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));
+  ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
+  char a0[] = "minimize", a1[] = "x^2+y^2", a2[] = "--from", a3[] = "x=1,y=2", a4[] = "-m",
+       a5[] = "bfgs", h[] = "--help", bad[] = "--nope";
+  char *run[] = {a0, a1, a2, a3, a4, a5, NULL};
+  char *help[] = {a0, h, NULL};
+  char *err[] = {a0, a1, bad, NULL};
+  for (int k = 0; k < 3; k++) {
+    ck_assert_int_eq(minimize_main(6, run), 0);
+    ck_assert_int_eq(minimize_main(2, help), 0);
+    ck_assert_int_eq(minimize_main(3, err), 2);
+  }
+}
+END_TEST
+
 static Suite *optim_suite(void) {
   Suite *s = suite_create("optim");
   TCase *t = tcase_create("core");
@@ -420,6 +439,7 @@ static Suite *optim_suite(void) {
   tcase_add_test(t, test_fit_blocks_and_fd);
   tcase_add_test(t, test_fit_exact_data);
   tcase_add_test(t, test_fit_stats_line);
+  tcase_add_test(t, test_minimize_main_repeatable);
   suite_add_tcase(s, t);
   return s;
 }
