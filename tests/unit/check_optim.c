@@ -49,13 +49,14 @@ typedef struct Rec {
   double x[64][4];
   double f[64];
   long n;
+  int nx; /* parameters: how many values x holds */
 } Rec;
 
 static int rec_cb(void *ud, long it, const double *x, double f, double gn) {
   (void)gn;
   Rec *r = ud;
   if (it < 64) {
-    memcpy(r->x[it], x, 4 * sizeof *x);
+    memcpy(r->x[it], x, (size_t)r->nx * sizeof *x);
     r->f[it] = f;
     r->n = it + 1;
   }
@@ -83,6 +84,7 @@ static void steps_check(const char *expr, GrMethod m, double lr, const double *x
   double x[4] = {0};
   memcpy(x, x0, (size_t)nx * sizeof *x);
   Rec r = {0};
+  r.nx = nx;
   GrOptResult res;
   GrDiag d;
   ck_assert_int_eq(gr_optimize(&pb.obj, &p, x, rec_cb, &r, &res, &d), GR_OK);
@@ -155,6 +157,7 @@ START_TEST(test_nadam_equations_reference) {
   GrOptResult r;
   GrDiag d;
   Rec rec = {0};
+  rec.nx = 2;
   ck_assert_int_eq(gr_optimize(&pb.obj, &p, x, rec_cb, &rec, &r, &d), GR_OK);
   assert_rel(x[0], 2.051663762842979, RTOL);
   assert_rel(x[1], 0.9979915602376767, RTOL);
