@@ -301,56 +301,6 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
   return 0;
 }
 
-/* getopt with "+" stops at the first operand; move operands after the options so that
- * options may follow the expressions (minimize EXPR --from ...). "-x^2" is an expression:
- * only known short options and "--long" count as options. */
-static char **permute(int argc, char **argv, int *nargc, const char **missing) {
-  *missing = NULL;
-  char **ops = gr_xcalloc((size_t)argc + 1, sizeof *ops);
-  char **rest = gr_xcalloc((size_t)argc + 1, sizeof *rest);
-  int no = 0, nr = 0, i = 1;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--")) {
-      i++;
-      break;
-    }
-    int is_opt = a[0] == '-' && ((a[1] == '-' && a[2]) || (a[1] && strchr(SHORT_OPTS, a[1])));
-    if (is_opt) {
-      ops[no++] = argv[i];
-      const char *name = a + (a[1] == '-' ? 2 : 1);
-      int takes = 0;
-      if (a[1] != '-')
-        takes = strchr(SHORT_ARG_OPTS, a[1]) && a[2] == 0;
-      else if (!strchr(name, '='))
-        for (const struct option *lo = long_opts; lo->name; lo++)
-          if (!strcmp(lo->name, name) && lo->has_arg == required_argument)
-            takes = 1;
-      if (takes && i + 1 < argc)
-        ops[no++] = argv[++i];
-      else if (takes && !*missing)
-        *missing = a; /* "--lr" last: getopt would take the "--" we insert as its value */
-    } else
-      rest[nr++] = argv[i];
-  }
-  for (; i < argc; i++)
-    rest[nr++] = argv[i];
-  char **out = gr_xmalloc(((size_t)argc + 2) * sizeof *out);
-  int k = 0;
-  out[k++] = argv[0];
-  for (int j = 0; j < no; j++)
-    out[k++] = ops[j];
-  static char dashdash[] = "--";
-  out[k++] = dashdash;
-  for (int j = 0; j < nr; j++)
-    out[k++] = rest[j];
-  out[k] = NULL;
-  free(ops);
-  free(rest);
-  *nargc = k;
-  return out;
-}
-
 /* Everything one run owns. */
 typedef struct Run {
   MinOpts *o;
@@ -911,7 +861,9 @@ int minimize_main(int argc, char **argv) {
   gr_init();
   int nargc;
   const char *missing;
-  char **nargv = permute(argc, argv, &nargc, &missing);
+  /* options may follow the expressions; "-x^2" as an expression must follow "--" */
+  char **nargv =
+      gr_permute_args(argc, argv, SHORT_OPTS, SHORT_ARG_OPTS, long_opts, &nargc, &missing);
   MinOpts o;
   int st = missing ? usage_error("option '%s' needs a value", missing) : 0;
   if (st) {
