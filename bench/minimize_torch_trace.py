@@ -41,5 +41,14 @@ if __name__ == "__main__":
             {"foreach": True})
     elif which == "rmsprop":
         run("rmsprop", 50, [0.5, -1.0], 0.01, lambda x, y: (x - 3) ** 2 + (x * y - 1) ** 2, ["x", "y"])
+    elif which == "adamw":
+        run("adamw", 50, [0.5, -1.0], 0.1, lambda x, y: (x - 3) ** 2 + (x * y - 1) ** 2, ["x", "y"],
+            {"weight_decay": 0.1, "amsgrad": True})
+    elif which == "sgd":
+        run("gd", 50, [0.5, -1.0], 0.01, lambda x, y: (x - 3) ** 2 + (x * y - 1) ** 2, ["x", "y"],
+            {"momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01})
+    elif which == "rmsprop-centered":
+        run("rmsprop", 50, [0.5, -1.0], 0.01, lambda x, y: (x - 3) ** 2 + (x * y - 1) ** 2, ["x", "y"],
+            {"momentum": 0.5, "centered": True, "weight_decay": 0.01})
     elif which == "adagrad":
         run("adagrad", 50, [0.5, -1.0], 0.1, lambda x, y: (x - 3) ** 2 + (x * y - 1) ** 2, ["x", "y"])
