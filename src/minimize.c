@@ -846,7 +846,9 @@ static int run(Run *u) {
     fprintf(stderr, "minimize: error: the optimizer failed: %s\n", r.msg);
     return 1;
   case GR_STOP_STEPS:
-    if (!isnan(o->gtol)) {
+  case GR_STOP_NOPROG:
+    /* asked to converge (--gtol given) and did not */
+    if (!isnan(o->gtol) && !(r.gnorm <= o->gtol)) {
       fprintf(stderr, "minimize: error: gradient norm still above --gtol after %ld "
                       "iterations\n", r.iter);
       return 1;
