@@ -6,6 +6,7 @@
 #include "parse.h"
 #include "tape.h"
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,4 +287,53 @@ void gr_put_num(FILE *f, double v, int digits, int json) {
   }
   gr_fmt(buf, v, digits);
   fputs(buf, f);
+}
+
+char **gr_permute_args(int argc, char **argv, const char *short_opts, const char *short_arg_opts,
+                       const struct option *long_opts, int *nargc, const char **missing) {
+  char **ops = gr_xcalloc((size_t)argc + 1, sizeof *ops);
+  char **rest = gr_xcalloc((size_t)argc + 1, sizeof *rest);
+  int no = 0, nr = 0, i = 1;
+  if (missing)
+    *missing = NULL;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--")) {
+      i++;
+      break;
+    }
+    int is_opt = a[0] == '-' && ((a[1] == '-' && a[2]) || (a[1] && strchr(short_opts, a[1])));
+    if (is_opt) {
+      ops[no++] = argv[i];
+      const char *name = a + (a[1] == '-' ? 2 : 1);
+      int takes = 0;
+      if (a[1] != '-')
+        takes = strchr(short_arg_opts, a[1]) && a[2] == 0;
+      else if (!strchr(name, '='))
+        for (const struct option *lo = long_opts; lo->name; lo++)
+          if (!strcmp(lo->name, name) && lo->has_arg == required_argument)
+            takes = 1;
+      if (takes && i + 1 < argc)
+        ops[no++] = argv[++i];
+      else if (takes && missing && !*missing)
+        *missing = a; /* getopt would take the "--" inserted below as its value */
+    } else
+      rest[nr++] = argv[i];
+  }
+  for (; i < argc; i++)
+    rest[nr++] = argv[i];
+  char **out = gr_xmalloc(((size_t)argc + 2) * sizeof *out);
+  int k = 0;
+  out[k++] = argv[0];
+  for (int j = 0; j < no; j++)
+    out[k++] = ops[j];
+  static char dashdash[] = "--";
+  out[k++] = dashdash;
+  for (int j = 0; j < nr; j++)
+    out[k++] = rest[j];
+  out[k] = NULL;
+  free(ops);
+  free(rest);
+  *nargc = k;
+  return out;
 }

@@ -42,6 +42,16 @@ void gr_json_str(FILE *f, const char *s);
  * values are written as null (JSON has no inf/nan). */
 void gr_put_num(FILE *f, double v, int digits, int json);
 
+/* getopt_long with "+" stops at the first operand; this returns a malloc'd argv (free the
+ * array, not the strings) with the options first, then "--", then the operands, so that
+ * options may follow the expressions. Only "--long" and the short options listed in
+ * short_opts count as options ("-x^2" is an expression); short_arg_opts and the
+ * required_argument entries of long_opts take the next argument as their value. When such
+ * an option is last and missing != NULL, *missing names it (else NULL). */
+struct option;
+char **gr_permute_args(int argc, char **argv, const char *short_opts, const char *short_arg_opts,
+                       const struct option *long_opts, int *nargc, const char **missing);
+
 /* Set by the SIGINT handler gr_catch_sigint installs; long loops poll it. */
 extern volatile int gr_interrupted;
 void gr_catch_sigint(void);

@@ -208,55 +208,6 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
   return 0;
 }
 
-/* getopt with "+" stops at the first operand; move operands to the end so that options
- * may come after the expression (the documented form is grad EXPR --at ...). An argument
- * that is an expression starting with '-' (-x^2) must then follow "--". */
-static char **permute(int argc, char **argv, int *nargc) {
-  char **ops = gr_xmalloc((size_t)argc * sizeof *ops), **rest = gr_xmalloc((size_t)argc * sizeof *rest);
-  int no = 0, nr = 0, i = 1;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--")) {
-      i++;
-      break;
-    }
-    /* "-x^2" is an expression: only known short options and "--long" are options */
-    int is_opt = a[0] == '-' && ((a[1] == '-' && a[2]) || (a[1] && strchr(SHORT_OPTS, a[1])));
-    if (is_opt) {
-      ops[no++] = argv[i];
-      /* options that take a separate value */
-      const char *name = a + (a[1] == '-' ? 2 : 1);
-      int takes = 0;
-      if (a[1] != '-') {
-        takes = strchr(SHORT_ARG_OPTS, a[1]) && a[2] == 0;
-      } else if (!strchr(name, '=')) {
-        for (const struct option *lo = long_opts; lo->name; lo++)
-          if (!strcmp(lo->name, name) && lo->has_arg == required_argument)
-            takes = 1;
-      }
-      if (takes && i + 1 < argc)
-        ops[no++] = argv[++i];
-    } else
-      rest[nr++] = argv[i];
-  }
-  for (; i < argc; i++)
-    rest[nr++] = argv[i];
-  char **out = gr_xmalloc(((size_t)argc + 2) * sizeof *out);
-  int k = 0;
-  out[k++] = argv[0];
-  for (int j = 0; j < no; j++)
-    out[k++] = ops[j];
-  static char dashdash[] = "--";
-  out[k++] = dashdash;
-  for (int j = 0; j < nr; j++)
-    out[k++] = rest[j];
-  out[k] = NULL;
-  free(ops);
-  free(rest);
-  *nargc = k;
-  return out;
-}
-
 const char *grad_src_of(const GradCtx *c, const GrNode *n) {
   for (int i = 0; i < c->nout; i++) {
     size_t L = strlen(c->srcs[i]);
@@ -617,7 +568,8 @@ int grad_point(GradCtx *c) {
 int grad_main(int argc, char **argv) {
   gr_init();
   int nargc;
-  char **nargv = permute(argc, argv, &nargc);
+  /* options may follow the expression (grad EXPR --at ...); -x^2 then needs "--" */
+  char **nargv = gr_permute_args(argc, argv, SHORT_OPTS, SHORT_ARG_OPTS, long_opts, &nargc, NULL);
   GradOpts o;
   int st = parse_opts(nargc, nargv, &o);
   if (st) {

@@ -390,6 +390,9 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
       double *GA = t->adj + t->off[in->a];                                                         \
       double *GB = NA > 1 ? t->adj + t->off[in->b] : GA;                                           \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
+      /* a broadcast argument (a block of one: a fit parameter) sums over the block in a      \
+       * local accumulator, not through memory */                                              \
+      double acca = 0, accb = 0;                                                                   \
       for (size_t k = 0; k < n; k++) {                                                             \
         double g = G[k];                                                                           \
         if (g == 0)                                                                                \
@@ -398,11 +401,25 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         (void)y;                                                                                   \
-        if (na)                                                                                    \
-          GA[k * sa] += g * (PA);                                                                  \
-        if (nb)                                                                                    \
-          GB[k * sb] += g * (PB);                                                                  \
+        if (na) {                                                                                  \
+          double v = g * (PA);                                                                     \
+          if (sa)                                                                                  \
+            GA[k] += v;                                                                            \
+          else                                                                                     \
+            acca += v;                                                                             \
+        }                                                                                          \
+        if (nb) {                                                                                  \
+          double v = g * (PB);                                                                     \
+          if (sb)                                                                                  \
+            GB[k] += v;                                                                            \
+          else                                                                                     \
+            accb += v;                                                                             \
+        }                                                                                          \
       }                                                                                            \
+      if (!sa && na)                                                                               \
+        GA[0] += acca;                                                                             \
+      if (!sb && nb)                                                                               \
+        GB[0] += accb;                                                                             \
     }                                                                                              \
     break;
 #include "ops.def"

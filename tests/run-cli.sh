@@ -6,7 +6,7 @@
 LC_ALL=C
 export LC_ALL
 : "${srcdir:=.}"
-dir="$srcdir/tests/cli"
+dir=$(cd "$srcdir/tests/cli" && pwd) # absolute: the cases run inside it
 GRAD=${GRAD:-src/grad}
 MINIMIZE=${MINIMIZE:-src/minimize}
 tmp=$(mktemp -d)

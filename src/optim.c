@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT
+ * The optimizer front: method names and defaults, dispatch, and objectives compiled from
+ * expressions. A fit compiles the residual once with data columns as blocks of up to
+ * `block` rows and parameters as blocks of one, so one forward and one reverse sweep per
+ * block give the loss and the gradient summed over the rows: no per-row work outside
+ * the tape's tight loops, no per-row allocation.
+ */
+#include "optim.h"
+#include "arena.h"
+#include "tape.h"
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+  const char *name;
+  GrMethod m;
+} methods[] = {{"gd", GR_M_GD},           {"sgd", GR_M_GD},         {"adam", GR_M_ADAM},
+               {"adamw", GR_M_ADAMW},     {"nadam", GR_M_NADAM},    {"rmsprop", GR_M_RMSPROP},
+               {"adagrad", GR_M_ADAGRAD}, {"bfgs", GR_M_BFGS},      {"cg-fr", GR_M_CGFR},
+               {"cg-pr", GR_M_CGPR},      {"steepest", GR_M_STEEPEST}, {"nelder-mead", GR_M_NM},
+               {"lm", GR_M_LM}};
+
+int gr_method_lookup(const char *name) {
+  for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+    if (!strcmp(methods[i].name, name))
+      return (int)methods[i].m;
+  return -1;
+}
+
+const char *gr_method_name(GrMethod m) {
+  for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+    if (methods[i].m == m)
+      return methods[i].name;
+  return "?";
+}
+
+const char *gr_stop_name(GrStop s) {
+  static const char *const n[] = {"steps",    "gtol",      "ftol",  "xtol",
+                                  "no-progress", "nonfinite", "interrupted", "error"};
+  return n[s];
+}
+
+void gr_opt_defaults(GrOptParams *p, GrMethod m) {
+  memset(p, 0, sizeof *p);
+  p->method = m;
+  p->lr = NAN;
+  p->weight_decay = m == GR_M_ADAMW ? 0.01 : 0;
+  p->beta1 = 0.9;
+  p->beta2 = 0.999;
+  p->eps = m == GR_M_ADAGRAD ? 1e-10 : 1e-8;
+  p->momentum_decay = 4e-3;
+  p->alpha = 0.99;
+  switch (m) {
+  case GR_M_ADAM:
+  case GR_M_ADAMW:
+    p->lr = 1e-3;
+    break;
+  case GR_M_NADAM:
+    p->lr = 2e-3;
+    break;
+  case GR_M_RMSPROP:
+  case GR_M_ADAGRAD:
+    p->lr = 1e-2;
+    break;
+  default:
+    break;
+  }
+  if (gr_method_is_torch(m)) {
+    p->steps = 1000; /* run the given steps; no tolerance unless asked */
+  } else {
+    p->steps = 10000;
+    p->gtol = 1e-8;
+    p->xtol = m == GR_M_NM ? 1e-8 : (m == GR_M_LM ? 1e-12 : 0);
+  }
+  p->step = NAN;
+  p->line_tol = 0.1;
+}
+
+double gr_norm(const double *v, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += v[i] * v[i];
+  return sqrt(s);
+}
+
+int gr_all_finite(const double *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(v[i]))
+      return 0;
+  return 1;
+}
+
+GrStatus gr_optimize(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
+                     void *ud, GrOptResult *r, GrDiag *d) {
+  memset(r, 0, sizeof *r);
+  if (gr_method_is_torch(p->method))
+    return gr_opt_torch(o, p, x, cb, ud, r, d);
+  return gr_opt_gsl(o, p, x, cb, ud, r, d);
+}
+
+/* ---- objectives from tapes ---- */
+
+struct GrProblem {
+  GrProblemSpec s;
+  GrTape *t;
+  size_t B, nb;      /* FIT: block length, number of blocks */
+  size_t m;          /* residual count */
+  double *seed;      /* FIT: per-row adjoint seeds */
+  double one;        /* tangent direction value */
+  const double **dir;
+};
+
+static void put_values(GrProblem *p, const double *x) {
+  const GrProblemSpec *s = &p->s;
+  for (int v = 0; v < s->g->nvars; v++) {
+    double *slot = gr_tape_var(p->t, v);
+    if (slot && !(s->data_col && s->data_col[v] >= 0))
+      slot[0] = s->value[v];
+  }
+  for (int j = 0; j < s->nparam; j++) {
+    double *slot = gr_tape_var(p->t, s->param_var[j]);
+    if (slot)
+      slot[0] = x[j];
+  }
+}
+
+/* FIT: copy rows [b*B, ...) of every used column; a short last block repeats its last row
+ * (real data, so finite), and those rows get a zero seed. Returns the real row count. */
+static size_t put_block(GrProblem *p, size_t b) {
+  const GrProblemSpec *s = &p->s;
+  size_t r0 = b * p->B, nr = s->data->nrow - r0;
+  if (nr > p->B)
+    nr = p->B;
+  for (int v = 0; v < s->g->nvars; v++) {
+    int c = s->data_col[v];
+    double *slot = c >= 0 ? gr_tape_var(p->t, v) : NULL;
+    if (!slot)
+      continue;
+    const double *src = s->data->col[c] + r0;
+    memcpy(slot, src, nr * sizeof *slot);
+    for (size_t k = nr; k < p->B; k++)
+      slot[k] = src[nr - 1];
+  }
+  return nr;
+}
+
+static void prob_fg(void *ctx, const double *x, double *f, double *g) {
+  GrProblem *p = ctx;
+  const GrProblemSpec *s = &p->s;
+  int n = s->nparam;
+  put_values(p, x);
+  if (g)
+    memset(g, 0, (size_t)n * sizeof *g);
+  if (s->kind != GR_PROB_FIT) {
+    gr_tape_forward(p->t);
+    *f = gr_tape_out(p->t, 0)[0];
+    if (!g)
+      return;
+    gr_tape_reverse(p->t, 0, NULL);
+    for (int j = 0; j < n; j++) {
+      const double *a = gr_tape_grad(p->t, s->param_var[j]);
+      g[j] = a ? a[0] : 0;
+    }
+    return;
+  }
+  double scale = s->sse ? 1.0 : 1.0 / (double)s->data->nrow, sum = 0;
+  for (size_t b = 0; b < p->nb; b++) {
+    size_t nr = put_block(p, b);
+    gr_tape_forward(p->t);
+    const double *r = gr_tape_out(p->t, 0);
+    size_t rl = gr_tape_out_len(p->t, 0);
+    for (size_t k = 0; k < nr; k++) {
+      double rk = r[rl > 1 ? k : 0];
+      sum += rk * rk;
+      p->seed[k] = 2 * scale * rk;
+    }
+    if (!g)
+      continue;
+    for (size_t k = nr; k < p->B; k++)
+      p->seed[k] = 0;
+    if (rl == 1) { /* the residual does not depend on the data: one value for every row */
+      double s1 = 0;
+      for (size_t k = 0; k < nr; k++)
+        s1 += p->seed[k];
+      p->seed[0] = s1;
+    }
+    gr_tape_reverse(p->t, 0, p->seed);
+    for (int j = 0; j < n; j++) {
+      const double *a = gr_tape_grad(p->t, s->param_var[j]);
+      g[j] += a ? a[0] : 0;
+    }
+  }
+  *f = scale * sum;
+}
+
+static void prob_res(void *ctx, const double *x, double *r, double *J) {
+  GrProblem *p = ctx;
+  const GrProblemSpec *s = &p->s;
+  int n = s->nparam;
+  put_values(p, x);
+  int nv = s->g->nvars;
+  size_t nb = s->kind == GR_PROB_FIT ? p->nb : 1;
+  for (size_t b = 0; b < nb; b++) {
+    size_t nr, r0;
+    if (s->kind == GR_PROB_FIT) {
+      nr = put_block(p, b);
+      r0 = b * p->B;
+    } else {
+      nr = (size_t)s->nout;
+      r0 = 0;
+    }
+    gr_tape_forward(p->t);
+    /* residual i of this block: output 0 row i (FIT) or output i+1 (EQ) */
+    for (size_t i = 0; i < nr; i++) {
+      if (s->kind == GR_PROB_FIT) {
+        size_t rl = gr_tape_out_len(p->t, 0);
+        r[r0 + i] = gr_tape_out(p->t, 0)[rl > 1 ? i : 0];
+      } else
+        r[i] = gr_tape_out(p->t, i + 1)[0];
+    }
+    if (!J)
+      continue;
+    for (int j = 0; j < n; j++) {
+      for (int v = 0; v < nv; v++)
+        p->dir[v] = NULL;
+      p->dir[s->param_var[j]] = &p->one;
+      gr_tape_tangent(p->t, p->dir);
+      for (size_t i = 0; i < nr; i++) {
+        const double *tg;
+        size_t tl;
+        if (s->kind == GR_PROB_FIT) {
+          tg = gr_tape_out_tangent(p->t, 0);
+          tl = gr_tape_out_len(p->t, 0);
+          J[(r0 + i) * (size_t)n + (size_t)j] = tg ? tg[tl > 1 ? i : 0] : 0;
+        } else {
+          tg = gr_tape_out_tangent(p->t, i + 1);
+          J[i * (size_t)n + (size_t)j] = tg ? tg[0] : 0;
+        }
+      }
+    }
+  }
+}
+
+/* The model with every data column wrapped in detach(): the tape then marks the pure-data
+ * parts (x^2 of a column x) as needing no adjoint, and the reverse sweep only does the work
+ * that reaches a parameter. Rebuilt in id order (a topological order), no recursion. */
+static GrNode *detach_data(GrGraph *g, GrNode *root, const int *data_col) {
+  size_t n = root->id + 1;
+  GrNode **map = gr_xcalloc(n, sizeof *map);
+  unsigned char *live = gr_reachable(g, &root, 1);
+  for (size_t i = 0; i < n; i++) {
+    GrNode *nd = g->nodes[i];
+    if (!live[i])
+      continue;
+    if (nd->op == GR_OP_VAR)
+      map[i] = nd->var >= 0 && data_col[nd->var] >= 0 ? gr_node(g, GR_OP_DETACH, nd, NULL, NULL)
+                                                      : nd;
+    else if (nd->op == GR_OP_CONST || nd->nargs == 0)
+      map[i] = nd;
+    else if (nd->op == GR_OP_LET)
+      map[i] = gr_let(g, nd->name, map[nd->arg[0]->id]);
+    else
+      map[i] = gr_node(g, nd->op, map[nd->arg[0]->id], nd->nargs > 1 ? map[nd->arg[1]->id] : NULL,
+                       nd->nargs > 2 ? map[nd->arg[2]->id] : NULL);
+  }
+  GrNode *r = map[root->id];
+  free(map);
+  free(live);
+  return r;
+}
+
+GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj, GrDiag *d) {
+  GrProblem *p = gr_xcalloc(1, sizeof *p);
+  p->s = *s;
+  p->one = 1;
+  GrGraph *g = s->g;
+  size_t *var_len = gr_xcalloc((size_t)g->nvars + 1, sizeof *var_len);
+  GrNode **outs = NULL;
+  size_t nout = 0;
+  for (int v = 0; v < g->nvars; v++)
+    var_len[v] = 1;
+  if (s->kind == GR_PROB_FIT) {
+    p->B = s->block ? s->block : 4096;
+    if (p->B > s->data->nrow)
+      p->B = s->data->nrow;
+    p->nb = (s->data->nrow + p->B - 1) / p->B;
+    for (int v = 0; v < g->nvars; v++)
+      if (s->data_col[v] >= 0)
+        var_len[v] = p->B;
+    outs = gr_xmalloc(sizeof *outs);
+    outs[nout++] = detach_data(g, s->outs[0], s->data_col);
+    p->seed = gr_xmalloc(p->B * sizeof *p->seed);
+    p->m = s->data->nrow;
+  } else if (s->kind == GR_PROB_EQ) {
+    /* output 0: the sum of squared residuals, then each residual */
+    outs = gr_xmalloc(((size_t)s->nout + 1) * sizeof *outs);
+    GrNode *sum = NULL;
+    for (int i = 0; i < s->nout; i++) {
+      GrNode *sq = gr_node(g, GR_OP_MUL, s->outs[i], s->outs[i], NULL);
+      sum = sum ? gr_node(g, GR_OP_ADD, sum, sq, NULL) : sq;
+    }
+    outs[nout++] = sum;
+    for (int i = 0; i < s->nout; i++)
+      outs[nout++] = s->outs[i];
+    p->m = (size_t)s->nout;
+  } else {
+    outs = gr_xmalloc(sizeof *outs);
+    outs[nout++] = s->outs[0];
+  }
+  GrStatus st = gr_tape_compile(g, outs, nout, var_len, &p->t, d);
+  free(var_len);
+  free(outs);
+  if (st != GR_OK) {
+    gr_problem_free(p);
+    return st;
+  }
+  for (size_t k = 0; k < nout; k++) {
+    size_t want = (s->kind == GR_PROB_FIT) ? p->B : 1;
+    size_t L = gr_tape_out_len(p->t, k);
+    if (L != 1 && L != want) {
+      GrNode *bad = s->kind == GR_PROB_EQ && k > 0 ? s->outs[k - 1] : s->outs[0];
+      st = gr_diag_span(d, GR_EUSAGE, bad->off, bad->len,
+                        "the expression has %zu values; minimize needs a single number%s", L,
+                        s->kind == GR_PROB_FIT ? " per data row" : "");
+      gr_problem_free(p);
+      return st;
+    }
+  }
+  p->dir = gr_xcalloc((size_t)g->nvars + 1, sizeof *p->dir);
+  memset(obj, 0, sizeof *obj);
+  obj->n = s->nparam;
+  obj->fg = prob_fg;
+  obj->ctx = p;
+  if (s->kind != GR_PROB_MIN) {
+    obj->m = p->m;
+    obj->res = prob_res;
+    obj->scale = (s->kind == GR_PROB_FIT && !s->sse) ? 1.0 / (double)p->m : 1.0;
+  }
+  *pp = p;
+  return GR_OK;
+}
+
+void gr_problem_free(GrProblem *p) {
+  if (!p)
+    return;
+  gr_tape_free(p->t);
+  free(p->seed);
+  free(p->dir);
+  free(p);
+}
+
+int gr_rank(const double *J, size_t m, int n) {
+  if (n == 0)
+    return 0;
+  size_t rows = m < (size_t)n ? (size_t)n : m; /* SV_decomp needs rows >= cols: pad with 0 */
+  gsl_matrix *A = gsl_matrix_calloc(rows, (size_t)n);
+  gsl_matrix *V = gsl_matrix_alloc((size_t)n, (size_t)n);
+  gsl_vector *S = gsl_vector_alloc((size_t)n), *w = gsl_vector_alloc((size_t)n);
+  for (size_t i = 0; i < m; i++)
+    for (int j = 0; j < n; j++)
+      gsl_matrix_set(A, i, (size_t)j, J[i * (size_t)n + (size_t)j]);
+  int rank = 0;
+  if (gsl_linalg_SV_decomp(A, V, S, w) == 0) {
+    double smax = gsl_vector_max(S);
+    double tol = (double)rows * 2.220446049250313e-16 * smax;
+    for (int j = 0; j < n; j++)
+      rank += gsl_vector_get(S, (size_t)j) > tol && smax > 0;
+  }
+  gsl_matrix_free(A);
+  gsl_matrix_free(V);
+  gsl_vector_free(S);
+  gsl_vector_free(w);
+  return rank;
+}
+
+void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss, double *se,
+                  double *corr) {
+  double s = 0;
+  for (size_t i = 0; i < m; i++)
+    s += r[i] * r[i];
+  *rss = s;
+  size_t N = (size_t)n;
+  for (size_t i = 0; i < N * N; i++)
+    corr[i] = NAN;
+  for (size_t j = 0; j < N; j++)
+    se[j] = NAN;
+  if (m < N || n == 0)
+    return;
+  gsl_matrix_const_view Jv = gsl_matrix_const_view_array(J, m, N);
+  gsl_matrix *C = gsl_matrix_alloc(N, N);
+  /* QR with column pivoting inside: a rank-deficient J gives zero rows/columns for the
+   * dependent parameters instead of an error */
+  if (gsl_multifit_nlinear_covar(&Jv.matrix, 0.0, C) == 0) {
+    double ndf = (double)(m - N);
+    double var = ndf > 0 ? s / ndf : NAN;
+    for (size_t j = 0; j < N; j++) {
+      double cjj = gsl_matrix_get(C, j, j);
+      se[j] = cjj > 0 ? sqrt(cjj * var) : NAN;
+    }
+    for (size_t i = 0; i < N; i++)
+      for (size_t j = 0; j < N; j++) {
+        double ci = gsl_matrix_get(C, i, i), cj = gsl_matrix_get(C, j, j);
+        corr[i * N + j] = (ci > 0 && cj > 0) ? gsl_matrix_get(C, i, j) / sqrt(ci * cj) : NAN;
+      }
+  }
+  gsl_matrix_free(C);
+}

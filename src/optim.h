@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT
+ * Optimizers over an objective (value + gradient, optionally residuals + Jacobian):
+ * PyTorch-exact update rules (optim_torch.c), GSL multimin and multifit_nlinear
+ * (optim_gsl.c), and objectives built from compiled tapes (optim.c): a scalar expression,
+ * a system of equations (sum of squared residuals) or a model fitted to data columns,
+ * evaluated block by block with one reverse sweep per block. Library code: no printing.
+ */
+#ifndef GR_OPTIM_H
+#define GR_OPTIM_H
+#include "data.h"
+#include "diag.h"
+#include "graph.h"
+#include <stddef.h>
+
+typedef struct GrObjective {
+  int n; /* parameters */
+  /* f at x and, when g != NULL, its gradient */
+  void (*fg)(void *ctx, const double *x, double *f, double *g);
+  size_t m; /* residuals; 0 when the objective is not a sum of squares */
+  /* residuals r[m] and, when J != NULL, the Jacobian J[m*n] (row-major) */
+  void (*res)(void *ctx, const double *x, double *r, double *J);
+  double scale; /* f = scale * sum(r^2) */
+  void *ctx;
+} GrObjective;
+
+typedef enum GrMethod {
+  GR_M_GD, GR_M_ADAM, GR_M_ADAMW, GR_M_NADAM, GR_M_RMSPROP, GR_M_ADAGRAD, /* torch-style */
+  GR_M_BFGS, GR_M_CGFR, GR_M_CGPR, GR_M_STEEPEST, GR_M_NM,                /* GSL multimin */
+  GR_M_LM                                                                  /* multifit */
+} GrMethod;
+
+/* "gd", "sgd", "adam", ... -> method; -1 if unknown. */
+int gr_method_lookup(const char *name);
+const char *gr_method_name(GrMethod m);
+static inline int gr_method_is_torch(GrMethod m) { return m <= GR_M_ADAGRAD; }
+
+typedef struct GrOptParams {
+  GrMethod method;
+  double lr;                    /* NaN: the method's default (gd has none) */
+  double momentum, dampening, weight_decay; /* weight_decay NaN: default (adamw 0.01) */
+  int nesterov;
+  double beta1, beta2, eps;     /* eps NaN: default (adagrad 1e-10, others 1e-8) */
+  int amsgrad;
+  double momentum_decay;        /* nadam */
+  int decoupled;                /* nadam decoupled weight decay */
+  double alpha;                 /* rmsprop */
+  int centered;                 /* rmsprop */
+  double lr_decay, initial_accumulator; /* adagrad */
+  long steps;                   /* iteration limit */
+  double gtol, ftol, xtol;      /* <= 0: rule off */
+  double step, line_tol;        /* GSL: initial step (NaN: default), line-search tolerance */
+} GrOptParams;
+
+/* PyTorch's defaults; steps/tolerances set for the method family. */
+void gr_opt_defaults(GrOptParams *p, GrMethod m);
+
+typedef enum GrStop {
+  GR_STOP_STEPS, GR_STOP_GTOL, GR_STOP_FTOL, GR_STOP_XTOL, GR_STOP_NOPROG,
+  GR_STOP_NONFINITE, GR_STOP_INTERRUPT, GR_STOP_ERROR
+} GrStop;
+const char *gr_stop_name(GrStop s); /* "steps", "gtol", ... */
+
+/* Called at iteration 0 (the start) and after every iteration; nonzero stops the run. */
+typedef int (*GrOptCallback)(void *ud, long iter, const double *x, double f, double gnorm);
+
+typedef struct GrOptResult {
+  long iter;     /* iterations done */
+  double f, gnorm;
+  GrStop stop;
+  long bad_iter; /* GR_STOP_NONFINITE: the iteration that produced it */
+  char msg[160]; /* GR_STOP_ERROR: what GSL said */
+} GrOptResult;
+
+/* Minimize from x (n values, overwritten with the result: the last point, the best point
+ * when interrupted, the last finite point on NaN/inf). Returns GR_OK when it ran (read
+ * r->stop), GR_EUSAGE for a bad combination (lm without residuals). */
+GrStatus gr_optimize(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
+                     void *ud, GrOptResult *r, GrDiag *d);
+
+/* The parts (optim_torch.c, optim_gsl.c); same contract as gr_optimize. */
+GrStatus gr_opt_torch(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
+                      void *ud, GrOptResult *r, GrDiag *d);
+GrStatus gr_opt_gsl(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
+                    void *ud, GrOptResult *r, GrDiag *d);
+
+/* Euclidean norm; nonzero if every value is finite. */
+double gr_norm(const double *v, int n);
+int gr_all_finite(const double *v, size_t n);
+
+/* ---- objectives from tapes ---- */
+typedef enum { GR_PROB_MIN, GR_PROB_EQ, GR_PROB_FIT } GrProbKind;
+
+typedef struct GrProblemSpec {
+  GrGraph *g;
+  GrProbKind kind;
+  GrNode **outs; /* MIN: {f}; EQ: the residuals; FIT: {residual = model - observed} */
+  int nout;
+  int nparam;
+  const int *param_var;  /* graph variable of each parameter */
+  const double *value;   /* per graph variable: its value when neither parameter nor data */
+  const GrData *data;    /* FIT */
+  const int *data_col;   /* FIT: per graph variable, its data column or -1 */
+  int sse;               /* FIT: sum of squares instead of the mean */
+  size_t block;          /* FIT: rows per block (0: 4096) */
+} GrProblemSpec;
+
+typedef struct GrProblem GrProblem;
+/* Compile the tape(s) and fill obj (whose ctx is the problem). GR_EUSAGE with a span of
+ * the offending node (e.g. a vector-valued objective). */
+GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj, GrDiag *d);
+void gr_problem_free(GrProblem *p); /* NULL-safe */
+
+/* Numerical rank of the m x n matrix J (row-major), from its singular values. */
+int gr_rank(const double *J, size_t m, int n);
+/* Fit statistics from the Jacobian at the solution: covariance (J^T J)^-1 scaled by
+ * rss/ndf as gnuplot's fit does, standard errors, correlation (n x n). ndf = m - n; when it
+ * is 0 the errors are NaN. Never fails on a singular J (dependent parameters get NaN). */
+void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss, double *se,
+                  double *corr);
+
+#endif
