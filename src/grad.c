@@ -23,6 +23,13 @@ static const char *const usage_text =
     "  -F, --format FMT            text (default), tsv, json\n"
     "  -d, --digits N              significant digits (default: shortest round-trip)\n"
     "      --no-grad               value only\n"
+    "      --range NAME=LO:HI[,NAME=LO:HI]\n"
+    "                              tabulate value and partials over evenly spaced points\n"
+    "                              (both ends included); two ranges make a grid\n"
+    "      --points N              points per range (default 101)\n"
+    "      --plot[=FILE]           plot the table with gnuplot: a text plot on the terminal,\n"
+    "                              or FILE.png, FILE.svg, FILE.pdf\n"
+    "      --gnuplot               write the gnuplot script (data inline) to stdout\n"
     "  -h, --help                  this help\n"
     "  -V, --version               version\n"
     "\n"
@@ -58,6 +65,10 @@ static const struct option long_opts[] = {
     {"format", required_argument, NULL, 'F'},
     {"digits", required_argument, NULL, 'd'},
     {"no-grad", no_argument, NULL, OPT_NO_GRAD},
+    {"range", required_argument, NULL, OPT_RANGE},
+    {"points", required_argument, NULL, OPT_POINTS},
+    {"plot", optional_argument, NULL, OPT_PLOT},
+    {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -136,6 +147,20 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case 'f':
       o->file = optarg;
+      break;
+    case OPT_RANGE:
+      o->range = optarg;
+      break;
+    case OPT_POINTS:
+      if (parse_int(optarg, 1, 1000000000, &o->points))
+        return usage_error("--points takes a whole number from 1 to 10^9, not '%s'", optarg);
+      break;
+    case OPT_PLOT:
+      o->plot = 1;
+      o->plot_file = optarg && *optarg ? optarg : NULL;
+      break;
+    case OPT_GNUPLOT:
+      o->gnuplot = 1;
       break;
     case 'h':
       fputs(usage_text, stdout);
@@ -564,14 +589,18 @@ int grad_main(int argc, char **argv) {
     return st < 0 ? 0 : st;
   }
   GradCtx c;
-  st = grad_load(&c, &o, 1);
-  if (st == 0)
-    st = grad_point(&c);
+  if (o.range || o.plot || o.gnuplot) {
+    st = grad_table_main(&o);
+  } else {
+    st = grad_load(&c, &o, 1);
+    if (st == 0)
+      st = grad_point(&c);
+    grad_ctx_free(&c);
+  }
   if (fflush(stdout) != 0 && st == 0) {
     fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));
     st = 3;
   }
-  grad_ctx_free(&c);
   gr_binds_free(&o.at);
   gr_free_list(o.wrt);
   free(nargv);
