@@ -70,7 +70,12 @@ static inline double gr_max(double a, double b) { return a != a ? a : b != b ? b
 static inline double gr_tie(double a, double b) { return a > b ? 1.0 : a == b ? 0.5 : 0.0; }
 static inline double gr_div0(double a, double b) { return b == 0 ? 0.0 : a / b; }
 /* d/da a^b: PyTorch masks b == 0 to 0 so that 0^0 differentiates to 0, not NaN */
-static inline double gr_pow_da(double a, double b) { return b == 0 ? 0.0 : b * pow(a, b - 1); }
+/* a^b; squares (the common case in tables) skip the pow() call: a*a is the correctly
+ * rounded square, as PyTorch computes x**2 */
+static inline double gr_pow(double a, double b) { return b == 2 ? a * a : pow(a, b); }
+static inline double gr_pow_da(double a, double b) {
+  return b == 2 ? 2 * a : b == 0 ? 0.0 : b * pow(a, b - 1);
+}
 /* d/db a^b: 0 where a == 0 and b >= 0 (PyTorch's mask), else a^b log a */
 static inline double gr_pow_db(double a, double b, double y) {
   return (a == 0 && b >= 0) ? 0.0 : y * log(a);

@@ -103,9 +103,14 @@ size_t gr_table_next(GrTable *t) {
   const GrTableSpec *s = &t->s;
   /* the range columns, then the same values into the tape's variable blocks */
   if (s->nranges == 1) {
-    double *c = t->col[0];
-    for (size_t i = 0; i < m; i++)
-      c[i] = gr_linspace(t->r[0].lo, t->r[0].hi, t->r[0].n, t->cur + i);
+    /* gr_linspace inlined: the step once per block, not a division per point */
+    double *c = t->col[0], lo = t->r[0].lo, hi = t->r[0].hi;
+    uint64_t n = t->r[0].n, half = n / 2, i0 = t->cur;
+    double step = n > 1 ? (hi - lo) / (double)(n - 1) : 0;
+    for (size_t i = 0; i < m; i++) {
+      uint64_t k = i0 + i;
+      c[i] = n <= 1 ? lo : k < half ? lo + step * (double)k : hi - step * (double)(n - 1 - k);
+    }
   } else {
     uint64_t ni = t->r[1].n, a = t->cur / ni, b = t->cur % ni;
     double *c0 = t->col[0], *c1 = t->col[1];
