@@ -130,7 +130,8 @@ void gr_plot_curves(FILE *f, const char *data, const char *xname, int ny,
                     const char *const *names, const GrPlotOpts *o) {
   fputs("set xlabel ", f);
   gr_plot_quote(f, xname);
-  fputs("\nset key top left\n", f);
+  /* the key below the plot never hides a curve; x spans exactly the tabulated range */
+  fputs("\nset key outside right top\nset autoscale xfix\nset xzeroaxis\n", f);
   fputs("plot ", f);
   for (int i = 0; i < ny; i++) {
     fprintf(f, "%s$%s using 1:%d with lines", i ? ", \\\n     " : "", data, i + 2);
@@ -158,12 +159,13 @@ void gr_plot_surface(FILE *f, const char *data, const char *xname, const char *y
     fputs("set zlabel ", f);
     gr_plot_quote(f, zname);
     fputs(" rotate parallel\nset pm3d at s implicit\nset palette rgbformulae 33,13,10\n"
-          "set key top right\nset view 55,35\nset style line 1 linecolor 'black'\n"
-          "set hidden3d\n",
+          "unset clabel\nset key off\nset view 55,35\nset autoscale xfix\nset autoscale yfix\n",
           f);
     fprintf(f, "splot $%s using 1:2:3 with pm3d title ", data);
   }
   gr_plot_quote(f, zname);
+  if (!is_dumb(o)) /* the contour lines on the base, drawn by a second pass */
+    fprintf(f, ", \\\n      $%s using 1:2:3 with lines nosurface linecolor 'black' notitle", data);
   fputc('\n', f);
 }
 
@@ -208,7 +210,7 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
   if (!(span > 0) || !isfinite(span))
     span = 2;
   for (int k = 0; k < 2; k++) {
-    double c = (lo[k] + hi[k]) / 2, half = fmax(hi[k] - lo[k], span * 0.5) / 2 * 1.3;
+    double c = (lo[k] + hi[k]) / 2, half = span / 2 * 1.3;
     lo[k] = c - half;
     hi[k] = c + half;
   }
@@ -251,7 +253,7 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
   gr_plot_quote(f, g->vars[xvar]);
   fputs("\nset ylabel ", f);
   gr_plot_quote(f, g->vars[yvar]);
-  fputs("\nset view map\nset contour base\nunset surface\nset cntrparam levels auto 15\n"
+  fputs("\nset view map\nset contour base\nunset surface\nset cntrparam levels auto 20\n"
         "set table $contours\nsplot $grid using 1:2:3 with lines notitle\nunset table\n"
         "unset contour\nset size ratio -1\nset key outside right\n",
         f);
