@@ -69,10 +69,10 @@ static inline double gr_max(double a, double b) { return a != a ? a : b != b ? b
 /* share of the gradient that max(a, b) sends to a: ties split evenly, as PyTorch does */
 static inline double gr_tie(double a, double b) { return a > b ? 1.0 : a == b ? 0.5 : 0.0; }
 static inline double gr_div0(double a, double b) { return b == 0 ? 0.0 : a / b; }
-/* d/da a^b: PyTorch masks b == 0 to 0 so that 0^0 differentiates to 0, not NaN */
 /* a^b; squares (the common case in tables) skip the pow() call: a*a is the correctly
  * rounded square, as PyTorch computes x**2 */
 static inline double gr_pow(double a, double b) { return b == 2 ? a * a : pow(a, b); }
+/* d/da a^b: PyTorch masks b == 0 to 0 so that 0^0 differentiates to 0, not NaN */
 static inline double gr_pow_da(double a, double b) {
   return b == 2 ? 2 * a : b == 0 ? 0.0 : b * pow(a, b - 1);
 }
