@@ -30,6 +30,13 @@ static const char *const usage_text =
     "      --no-grad               value only (JSON: no input requires_grad)\n"
     "  -f FILE                     run a session script (FILE '-': standard input);\n"
     "                              grad alone starts an interactive session\n"
+    "      --range NAME=LO:HI[,NAME=LO:HI]\n"
+    "                              tabulate value and partials over evenly spaced points\n"
+    "                              (both ends included); two ranges make a grid\n"
+    "      --points N              points per range (default 101)\n"
+    "      --plot[=FILE]           plot the table with gnuplot: a text plot on the terminal,\n"
+    "                              or FILE.png, FILE.svg, FILE.pdf\n"
+    "      --gnuplot               write the gnuplot script (data inline) to stdout\n"
     "\n"
     "A vector-valued EXPR or several EXPRs give the Jacobian, one row per output\n"
     "element (f[0], f[1], ...; f1, f2, ... for several EXPRs).\n"
@@ -88,6 +95,10 @@ static const struct option long_opts[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"graph", no_argument, NULL, OPT_GRAPH},
     {"dot", no_argument, NULL, OPT_DOT},
+    {"range", required_argument, NULL, OPT_RANGE},
+    {"points", required_argument, NULL, OPT_POINTS},
+    {"plot", optional_argument, NULL, OPT_PLOT},
+    {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -187,6 +198,20 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case 'f':
       o->file = optarg;
+      break;
+    case OPT_RANGE:
+      o->range = optarg;
+      break;
+    case OPT_POINTS:
+      if (parse_int(optarg, 1, 1000000000, &o->points))
+        return usage_error("--points takes a whole number from 1 to 10^9, not '%s'", optarg);
+      break;
+    case OPT_PLOT:
+      o->plot = 1;
+      o->plot_file = optarg && *optarg ? optarg : NULL;
+      break;
+    case OPT_GNUPLOT:
+      o->gnuplot = 1;
       break;
     case 'h':
       fputs(usage_text, stdout);
@@ -603,14 +628,18 @@ int grad_main(int argc, char **argv) {
     return usage_error("%s", "-f FILE runs a session script; give no EXPR with it");
   }
   GradCtx c;
-  st = grad_load(&c, &o, 1);
-  if (st == 0)
-    st = grad_point(&c);
+  if (o.range || o.plot || o.gnuplot) {
+    st = grad_table_main(&o);
+  } else {
+    st = grad_load(&c, &o, 1);
+    if (st == 0)
+      st = grad_point(&c);
+    grad_ctx_free(&c);
+  }
   if (fflush(stdout) != 0 && st == 0) {
     fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));
     st = 3;
   }
-  grad_ctx_free(&c);
   gr_binds_free(&o.at);
   gr_free_list(o.wrt);
   free(nargv);

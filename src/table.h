@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT
+ * Tabulating expressions over evenly spaced points (one range: a line; two: a grid) through
+ * the blocked tape: the tape is compiled once with every variable a block of `block` values,
+ * and each block costs one forward sweep plus one reverse sweep per output, seeded with ones,
+ * which for elementwise expressions gives every point's partials at once. Memory stays
+ * constant however many rows are produced: the caller pulls one block at a time.
+ * The table keeps pointers into the graph (not a copy): free the graph after the table.
+ */
+#ifndef GR_TABLE_H
+#define GR_TABLE_H
+#include "diag.h"
+#include "graph.h"
+#include "tape.h"
+#include <stdint.h>
+
+/* Point i of n evenly spaced points from lo to hi, both included, with torch.linspace's
+ * formula: step = (hi - lo)/(n - 1); lo + step*i in the first half, hi - step*(n - 1 - i)
+ * in the second (so both ends are exact and the sequence is symmetric). n == 1: lo. */
+double gr_linspace(double lo, double hi, uint64_t n, uint64_t i);
+
+typedef struct GrRange {
+  int var;       /* graph variable index */
+  double lo, hi;
+  uint64_t n;    /* points (>= 1) */
+} GrRange;
+
+typedef struct GrTableSpec {
+  const GrGraph *g;
+  GrNode *const *outs; /* value columns, one per output (e.g. f, or f, f', f'' built elsewhere) */
+  size_t nout;
+  const GrRange *ranges; /* 1 or 2; with 2 the first is the outer (slow) index */
+  int nranges;
+  const double *fixed;   /* per graph variable: the value of a variable not in a range */
+  const int *wrt;        /* partial-derivative columns: for each output, d/d wrt[j] */
+  int nwrt;
+  size_t block;          /* points per sweep (0: 512) */
+} GrTableSpec;
+
+typedef struct GrTable GrTable;
+
+/* Compile the tape. Fails with GR_EUSAGE (span on the node) when an output uses a reduction
+ * (sum, mean, prod, max, min over a vector, dot, norm): per-point values need elementwise
+ * expressions. */
+GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d);
+/* Compute the next block; returns its row count (0 when done). */
+size_t gr_table_next(GrTable *t);
+/* Columns: the range variables, then the outputs, then the partials (output-major:
+ * d out0/d wrt0, d out0/d wrt1, ..., d out1/d wrt0, ...). Valid until the next call. */
+size_t gr_table_ncols(const GrTable *t);
+const double *gr_table_col(const GrTable *t, size_t j);
+/* Global index of the current block's first row (row r of a grid is point
+ * (r / n_inner, r % n_inner)). */
+uint64_t gr_table_row(const GrTable *t);
+uint64_t gr_table_rows(const GrTable *t); /* total */
+/* The tape, for gr_tape_issues after each block (kinks, non-finite derivatives). */
+const GrTape *gr_table_tape(const GrTable *t);
+void gr_table_free(GrTable *t); /* NULL-safe */
+
+#endif

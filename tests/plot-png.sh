@@ -1,0 +1,70 @@
+#!/bin/sh
+# grad --plot renders PNG files headlessly; each must be a real PNG of the requested size
+# (800x600). Reads the PNG header itself (signature, IHDR width and height) so that no image
+# tool is needed. Also: a clear error and exit status 3 when gnuplot is missing.
+# Skipped (77) only when gnuplot is not installed.
+LC_ALL=C
+export LC_ALL
+GRAD=${GRAD:-src/grad}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+
+# no gnuplot: exit status 3 and a message naming gnuplot, whatever is installed
+GNUPLOT="$tmp/no-such-gnuplot" "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/none.png" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 3 ] && grep -q 'gnuplot is not installed' "$tmp/err"; then ok; else bad "missing gnuplot: rc $rc: $(cat "$tmp/err")"; fi
+
+if [ -n "$GNUPLOT" ] && [ -x "$GNUPLOT" ]; then :
+elif command -v gnuplot >/dev/null 2>&1; then GNUPLOT=$(command -v gnuplot)
+else echo "SKIP: gnuplot is not installed"; exit 77; fi
+export GNUPLOT
+
+# png_size FILE: prints "WIDTH HEIGHT" when FILE is a PNG, else nothing
+png_size() {
+  sig=$(od -An -tx1 -N8 "$1" | tr -d ' \n')
+  [ "$sig" = 89504e470d0a1a0a ] || return 1
+  ihdr=$(od -An -c -j12 -N4 "$1" | tr -d ' \n')
+  [ "$ihdr" = IHDR ] || return 1
+  od -An -tu1 -j16 -N8 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}'
+}
+
+check_png() { # name, then the grad arguments
+  name=$1
+  shift
+  "$GRAD" "$@" --plot="$tmp/$name.png" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ $rc != 0 ]; then bad "$name: exit status $rc: $(cat "$tmp/err")"; return; fi
+  if [ -s "$tmp/out" ]; then bad "$name: a file plot wrote to stdout"; return; fi
+  size=$(png_size "$tmp/$name.png")
+  if [ "$size" = "800 600" ]; then ok; else bad "$name: not an 800x600 PNG (got '$size')"; fi
+  # a plot with curves is not one flat colour: the file is well above an empty canvas
+  bytes=$(wc -c <"$tmp/$name.png")
+  if [ "$bytes" -gt 8000 ]; then ok; else bad "$name: suspiciously small PNG ($bytes bytes)"; fi
+}
+
+check_png line 'x^2+3x+2' --range x=-6.5:3.5
+check_png grid 'sin(x)*cos(y)' --range x=-3:3,y=-3:3 --points 30
+check_png two 'x^2' 'x^3' --range x=-1:1
+
+# svg and pdf by extension
+"$GRAD" 'x^2' --range x=0:1 --plot="$tmp/a.svg" 2>"$tmp/err" && grep -q '<svg' "$tmp/a.svg" && ok || bad "svg: $(cat "$tmp/err")"
+"$GRAD" 'x^2' --range x=0:1 --plot="$tmp/a.pdf" 2>"$tmp/err" && [ "$(head -c 5 "$tmp/a.pdf")" = "%PDF-" ] && ok || bad "pdf: $(cat "$tmp/err")"
+# an unknown extension is a usage error, before gnuplot runs
+"$GRAD" 'x^2' --range x=0:1 --plot="$tmp/a.jpg" 2>"$tmp/err"
+[ $? = 2 ] && grep -q '.png, .svg or .pdf' "$tmp/err" && ok || bad "jpg: $(cat "$tmp/err")"
+
+# a text plot: the dumb terminal draws f's curve with characters on stdout
+COLUMNS=80 LINES=24 "$GRAD" 'x^2' --range x=-1:1 --plot >"$tmp/dumb" 2>"$tmp/err"
+if [ $? = 0 ] && grep -q '\*\*\*' "$tmp/dumb" && [ "$(wc -l <"$tmp/dumb")" -ge 20 ]; then ok
+else bad "dumb plot: $(cat "$tmp/err")"; fi
+
+# the --gnuplot script renders the same PNG when run by gnuplot itself
+(cd "$tmp" && "$GRAD" 'x^2+3x+2' --range x=-6.5:3.5 --gnuplot --plot=script.png >s.gp && "$GNUPLOT" s.gp) 2>"$tmp/err"
+[ "$(png_size "$tmp/script.png")" = "800 600" ] && ok || bad "--gnuplot script: $(cat "$tmp/err")"
+
+echo "plot: $pass passed, $fail failed"
+[ $fail = 0 ]

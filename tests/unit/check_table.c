@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT
+ * Tables against independent computations: linspace against values PyTorch printed
+ * (torch.linspace, float64), values and partials against closed forms written out in C and
+ * against central differences, grids against the nested loop, and the plot scripts' shape.
+ */
+#include "graph.h"
+#include "parse.h"
+#include "plot.h"
+#include "table.h"
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  GrGraph *g;
+  GrEnv env;
+  GrParsed p;
+} Expr;
+
+static void expr(Expr *e, const char *src) {
+  memset(e, 0, sizeof *e);
+  e->g = gr_graph_new();
+  GrParseOpts po = {NULL, &e->env};
+  GrDiag d;
+  ck_assert_msg(gr_parse(e->g, src, &po, &e->p, &d) == GR_OK, "%s: %s", src, d.msg);
+}
+static void expr_free(Expr *e) {
+  gr_env_free(&e->env);
+  gr_graph_free(e->g);
+}
+
+START_TEST(linspace_matches_torch) {
+  /* torch.linspace(lo, hi, n) in float64, printed with float.hex */
+  static const double a[] = {-0x1.a000000000000p+2, -0x1.6000000000000p+2, -0x1.2000000000000p+2,
+                             -0x1.c000000000000p+1, -0x1.4000000000000p+1, -0x1.8000000000000p+0,
+                             -0x1.0000000000000p-1, 0x1.0000000000000p-1,  0x1.8000000000000p+0,
+                             0x1.4000000000000p+1,  0x1.c000000000000p+1};
+  for (int i = 0; i < 11; i++)
+    ck_assert(gr_linspace(-6.5, 3.5, 11, (uint64_t)i) == a[i]);
+  static const double b[] = {0x1.999999999999ap-4, 0x1.5555555555556p-3, 0x1.ddddddddddddep-3,
+                             0x1.3333333333334p-2, 0x1.7777777777778p-2, 0x1.bbbbbbbbbbbbcp-2,
+                             0x1.0000000000000p-1, 0x1.2222222222222p-1, 0x1.4444444444444p-1,
+                             0x1.6666666666666p-1};
+  /* PyTorch's vectorized CPU kernel adds k*step to a base every 4 points, so it can differ
+   * from its own formula in the last bit (here i = 5); we follow the formula */
+  for (int i = 0; i < 10; i++)
+    ck_assert_msg(fabs(gr_linspace(0.1, 0.7, 10, (uint64_t)i) - b[i]) <= 0x1p-53, "i=%d %a", i,
+                  gr_linspace(0.1, 0.7, 10, (uint64_t)i));
+  ck_assert(gr_linspace(2, 5, 1, 0) == 2);
+}
+END_TEST
+
+START_TEST(linspace_ends_and_symmetry) {
+  uint64_t n = 1000001;
+  ck_assert(gr_linspace(-6.5, 3.5, n, 0) == -6.5);
+  ck_assert(gr_linspace(-6.5, 3.5, n, n - 1) == 3.5);
+  for (uint64_t i = 0; i < n; i += 997) {
+    ck_assert(gr_linspace(-2, 2, n, i) == -gr_linspace(-2, 2, n, n - 1 - i));
+    if (i)
+      ck_assert(gr_linspace(-6.5, 3.5, n, i) > gr_linspace(-6.5, 3.5, n, i - 1));
+  }
+}
+END_TEST
+
+/* f and f' of x^2+3x+2 at every point, over several blocks and a partial last one */
+START_TEST(line_values_and_partials) {
+  Expr e;
+  expr(&e, "x^2+3x+2");
+  int x = gr_var_index(e.g, "x");
+  GrRange r = {x, -6.5, 3.5, 1000};
+  int w[] = {x};
+  GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, w, 1, 64};
+  GrTable *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
+  ck_assert_uint_eq(gr_table_ncols(t), 3);
+  uint64_t rows = 0;
+  size_t m;
+  while ((m = gr_table_next(t)) > 0) {
+    ck_assert_uint_eq(gr_table_row(t), rows);
+    const double *cx = gr_table_col(t, 0), *f = gr_table_col(t, 1), *df = gr_table_col(t, 2);
+    for (size_t i = 0; i < m; i++) {
+      double xi = gr_linspace(-6.5, 3.5, 1000, rows + i);
+      ck_assert(cx[i] == xi);
+      ck_assert_double_eq_tol(f[i], xi * xi + 3 * xi + 2, 1e-12);
+      ck_assert_double_eq_tol(df[i], 2 * xi + 3, 1e-12);
+    }
+    rows += m;
+  }
+  ck_assert_uint_eq(rows, 1000);
+  ck_assert_uint_eq(gr_table_rows(t), 1000);
+  gr_table_free(t);
+  expr_free(&e);
+}
+END_TEST
+
+/* a transcendental function: the reverse sweep against central differences */
+START_TEST(partials_match_finite_differences) {
+  Expr e;
+  expr(&e, "sin(x)*exp(-x^2/3) + log(1 + x^2)");
+  int x = gr_var_index(e.g, "x");
+  GrRange r = {x, -3, 3, 301};
+  int w[] = {x};
+  GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, w, 1, 0};
+  GrTable *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
+  size_t m;
+  while ((m = gr_table_next(t)) > 0) {
+    const double *cx = gr_table_col(t, 0), *df = gr_table_col(t, 2);
+    for (size_t i = 0; i < m; i++) {
+      double h = 1e-6, a = cx[i];
+      double fp = sin(a + h) * exp(-(a + h) * (a + h) / 3) + log(1 + (a + h) * (a + h));
+      double fm = sin(a - h) * exp(-(a - h) * (a - h) / 3) + log(1 + (a - h) * (a - h));
+      ck_assert_double_eq_tol(df[i], (fp - fm) / (2 * h), 1e-7);
+    }
+  }
+  gr_table_free(t);
+  expr_free(&e);
+}
+END_TEST
+
+/* two ranges: rows in nested-loop order (first range outer), per-point partials of every
+ * variable kept apart, a fixed variable at its value, and d/da per point */
+START_TEST(grid_and_fixed_variables) {
+  Expr e;
+  expr(&e, "a*x*y^2");
+  int a = gr_var_index(e.g, "a"), x = gr_var_index(e.g, "x"), y = gr_var_index(e.g, "y");
+  GrRange r[2] = {{x, -1, 1, 5}, {y, 0, 2, 7}};
+  double *fixed = calloc((size_t)e.g->nvars, sizeof *fixed);
+  fixed[a] = 1.5;
+  int w[] = {x, y, a};
+  GrTableSpec s = {e.g, &e.p.out, 1, r, 2, fixed, w, 3, 8};
+  GrTable *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
+  ck_assert_uint_eq(gr_table_ncols(t), 6);
+  uint64_t row = 0;
+  size_t m;
+  while ((m = gr_table_next(t)) > 0)
+    for (size_t i = 0; i < m; i++, row++) {
+      double xi = gr_linspace(-1, 1, 5, row / 7), yi = gr_linspace(0, 2, 7, row % 7);
+      ck_assert(gr_table_col(t, 0)[i] == xi);
+      ck_assert(gr_table_col(t, 1)[i] == yi);
+      ck_assert_double_eq_tol(gr_table_col(t, 2)[i], 1.5 * xi * yi * yi, 1e-14);
+      ck_assert_double_eq_tol(gr_table_col(t, 3)[i], 1.5 * yi * yi, 1e-14);
+      ck_assert_double_eq_tol(gr_table_col(t, 4)[i], 2 * 1.5 * xi * yi, 1e-14);
+      ck_assert_double_eq_tol(gr_table_col(t, 5)[i], xi * yi * yi, 1e-14);
+    }
+  ck_assert_uint_eq(row, 35);
+  gr_table_free(t);
+  free(fixed);
+  expr_free(&e);
+}
+END_TEST
+
+START_TEST(several_outputs_and_constants) {
+  Expr e1, e2;
+  expr(&e1, "x^3; 7");
+  GrNode *outs[2];
+  outs[0] = gr_node(e1.g, GR_OP_POW, gr_var(e1.g, "x"), gr_const(e1.g, 3), NULL);
+  outs[1] = e1.p.out; /* the constant 7: a column of 7s, partial 0 */
+  int x = gr_var_index(e1.g, "x");
+  GrRange r = {x, 0, 2, 5};
+  int w[] = {x};
+  GrTableSpec s = {e1.g, outs, 2, &r, 1, NULL, w, 1, 0};
+  GrTable *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
+  ck_assert_uint_eq(gr_table_ncols(t), 5);
+  size_t m = gr_table_next(t);
+  ck_assert_uint_eq(m, 5);
+  for (size_t i = 0; i < m; i++) {
+    double xi = 0.5 * (double)i;
+    ck_assert_double_eq_tol(gr_table_col(t, 1)[i], xi * xi * xi, 1e-14);
+    ck_assert(gr_table_col(t, 2)[i] == 7);
+    ck_assert_double_eq_tol(gr_table_col(t, 3)[i], 3 * xi * xi, 1e-14);
+    ck_assert(gr_table_col(t, 4)[i] == 0);
+  }
+  ck_assert_uint_eq(gr_table_next(t), 0);
+  gr_table_free(t);
+  expr_free(&e1);
+  (void)e2;
+}
+END_TEST
+
+START_TEST(reductions_are_refused) {
+  const char *bad[] = {"sum(x^2)", "x + mean(x)", "norm(x)", "dot(x, x)"};
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    Expr e;
+    expr(&e, bad[k]);
+    GrRange r = {gr_var_index(e.g, "x"), 0, 1, 10};
+    GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, NULL, 0, 0};
+    GrTable *t;
+    GrDiag d;
+    ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_EUSAGE);
+    ck_assert_ptr_null(t);
+    ck_assert_msg(strstr(d.msg, "point by point") != NULL, "%s", d.msg);
+    expr_free(&e);
+  }
+}
+END_TEST
+
+static char *buf; /* static: open_memstream writes these after the call returns */
+static size_t len;
+static char *script(void (*write)(FILE *, void *), void *arg) {
+  buf = NULL;
+  len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  write(f, arg);
+  fclose(f);
+  return buf;
+}
+
+static void w_curves(FILE *f, void *arg) {
+  GrPlotOpts *o = arg;
+  GrDiag d;
+  ck_assert_int_eq(gr_plot_begin(f, o, &d), GR_OK);
+  gr_plot_data_begin(f, "data");
+  fputs("0\t1\t2\n", f);
+  gr_plot_data_end(f);
+  const char *names[] = {"f", "df/dx"};
+  gr_plot_curves(f, "data", "x", 2, names, o);
+}
+
+START_TEST(plot_scripts) {
+  GrPlotOpts png = {"out.png", 640, 480, "it's x^2"};
+  char *s = script(w_curves, &png);
+  ck_assert_ptr_nonnull(strstr(s, "set terminal pngcairo size 640,480 noenhanced"));
+  ck_assert_ptr_nonnull(strstr(s, "set terminal png size 640,480 noenhanced"));
+  ck_assert_ptr_nonnull(strstr(s, "set output 'out.png'"));
+  ck_assert_ptr_nonnull(strstr(s, "set title 'it''s x^2'"));
+  ck_assert_ptr_nonnull(strstr(s, "$data << EOD\n0\t1\t2\nEOD\n"));
+  ck_assert_ptr_nonnull(strstr(s, "$data using 1:3 with lines"));
+  ck_assert_ptr_nonnull(strstr(s, "title 'df/dx'"));
+  free(s);
+  GrPlotOpts dumb = {NULL, 60, 20, NULL};
+  s = script(w_curves, &dumb);
+  ck_assert_ptr_nonnull(strstr(s, "set terminal dumb size 60,20"));
+  ck_assert_ptr_null(strstr(s, "set output"));
+  free(s);
+  GrPlotTerm term;
+  GrDiag d;
+  ck_assert_int_eq(gr_plot_term_for("a.SVG", &term, &d), GR_OK);
+  ck_assert_int_eq(term, GR_TERM_SVG);
+  ck_assert_int_eq(gr_plot_term_for("a.pdf", &term, &d), GR_OK);
+  ck_assert_int_eq(term, GR_TERM_PDF);
+  ck_assert_int_eq(gr_plot_term_for("a.jpg", &term, &d), GR_EUSAGE);
+}
+END_TEST
+
+static void w_path(FILE *f, void *arg) {
+  Expr *e = arg;
+  GrPlotOpts o = {"path.png", 0, 0, NULL};
+  double px[] = {1.1, 0.99, 0.891}, py[] = {2.1, 1.89, 1.701};
+  GrDiag d;
+  ck_assert_int_eq(gr_plot_path(f, &o, e->g, e->p.out, gr_var_index(e->g, "x"),
+                                gr_var_index(e->g, "y"), NULL, px, py, 3, &d),
+                   GR_OK);
+}
+
+START_TEST(path_script_has_grid_and_path) {
+  Expr e;
+  expr(&e, "x^2+y^2");
+  char *s = script(w_path, &e);
+  ck_assert_ptr_nonnull(strstr(s, "$grid << EOD\n"));
+  ck_assert_ptr_nonnull(strstr(s, "$path << EOD\n1.1\t2.1\n0.99\t1.89\n0.891\t1.701\nEOD\n"));
+  ck_assert_ptr_nonnull(strstr(s, "set contour base"));
+  /* 61 scan lines of 61 points: 60 blank separators inside the grid block */
+  char *g0 = strstr(s, "$grid << EOD\n"), *g1 = strstr(g0, "EOD\n$path");
+  int blanks = 0, rows = 0;
+  for (char *p = strchr(g0, '\n'); p < g1; p++)
+    if (*p == '\n')
+      p[1] == '\n' ? blanks++ : rows++;
+  ck_assert_int_eq(blanks, 60);
+  ck_assert_int_eq(rows, 61 * 61 + 1); /* the data lines, then the EOD line */
+  free(s);
+  expr_free(&e);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("table");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, linspace_matches_torch);
+  tcase_add_test(tc, linspace_ends_and_symmetry);
+  tcase_add_test(tc, line_values_and_partials);
+  tcase_add_test(tc, partials_match_finite_differences);
+  tcase_add_test(tc, grid_and_fixed_variables);
+  tcase_add_test(tc, several_outputs_and_constants);
+  tcase_add_test(tc, reductions_are_refused);
+  tcase_add_test(tc, plot_scripts);
+  tcase_add_test(tc, path_script_has_grid_and_path);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  gr_init();
+  SRunner *r = srunner_create(suite());
+  srunner_run_all(r, CK_NORMAL);
+  int f = srunner_ntests_failed(r);
+  srunner_free(r);
+  return f ? 1 : 0;
+}
