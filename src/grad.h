@@ -63,6 +63,8 @@ void grad_put_vec(FILE *f, const double *v, size_t n, int vector, int digits, in
 int *grad_wrt_vars(const GradCtx *c, int *n, int *status);
 
 int grad_point(GradCtx *c);
+/* --symbolic, --order, --hessian, --check (grad_symbolic.c) */
+int grad_symbolic(GradCtx *c);
 /* The whole program, callable again (the interactive session builds an argv and calls
  * it): never exits, resets getopt. */
 int grad_main(int argc, char **argv); /* value and gradient at --at (grad.c) */
