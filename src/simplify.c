@@ -105,9 +105,13 @@ static const Key *key_of(S *s, const GrNode *n) {
           k.deg = a->deg;
         }
         break;
-      case GR_OP_NEG:
       case GR_OP_ADD:
       case GR_OP_SUB:
+        k.cls = 1; /* a sum as a factor follows the plain variables: x*(x^2 + 1) */
+        k.name = a->name;
+        k.deg = a->deg;
+        break;
+      case GR_OP_NEG:
       case GR_OP_LET:
         k.cls = a->cls;
         k.name = a->name;
@@ -385,9 +389,19 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
       term[0] = t;
       break;
     }
+  int allneg = nt > 0 && k <= 0 && (nt > 1 || k < 0);
+  for (int i = 0; i < nt; i++)
+    allneg &= term[i].e < 0;
+  /* -x^2 - 1 is kept as -(x^2 + 1), so that a product can take the sign into its coefficient */
+  double sg = allneg ? -1 : 1;
+  k *= sg;
   GrNode *r = NULL;
+  if (nt && term[0].e * sg < 0 && k > 0) { /* 1 - x^2 rather than -x^2 + 1 */
+    r = num(s, k);
+    k = 0;
+  }
   for (int i = 0; i < nt; i++) {
-    double c = term[i].e;
+    double c = term[i].e * sg;
     if (!r)
       r = mono(s, c, term[i].num, term[i].den);
     else if (c < 0)
@@ -396,12 +410,12 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
       r = mk(s, GR_OP_ADD, r, mono(s, c, term[i].num, term[i].den));
   }
   if (!r)
-    return num(s, k);
+    return num(s, sg * k);
   if (k > 0)
     r = mk(s, GR_OP_ADD, r, num(s, k));
   else if (k < 0)
     r = mk(s, GR_OP_SUB, r, num(s, -k));
-  return r;
+  return allneg ? mono(s, -1, r, NULL) : r;
 }
 
 static GrNode *rebuild(S *s, GrNode *n, GrNode *a, GrNode *b, GrNode *c) {
