@@ -13,6 +13,10 @@ struct GrDeriv {
   GrGraph *g;
   GrNode *tmpl[GR_OP_COUNT][2];
   unsigned char parsed[GR_OP_COUNT][2];
+  /* the template's nodes in id order: instantiating costs the template's size, not the
+   * graph's (gr_subst marks the whole graph, which would make a deep chain quadratic) */
+  GrNode **list[GR_OP_COUNT][2];
+  int nlist[GR_OP_COUNT][2];
 };
 
 GrDeriv *gr_deriv_new(GrGraph *g) {
@@ -21,7 +25,14 @@ GrDeriv *gr_deriv_new(GrGraph *g) {
   return D;
 }
 
-void gr_deriv_free(GrDeriv *D) { free(D); }
+void gr_deriv_free(GrDeriv *D) {
+  if (!D)
+    return;
+  for (int op = 0; op < GR_OP_COUNT; op++)
+    for (int k = 0; k < 2; k++)
+      free(D->list[op][k]);
+  free(D);
+}
 
 GrNode *gr_deriv_template(GrDeriv *D, int op, int k) {
   if (op < 0 || op >= GR_OP_COUNT || k < 0 || k > 1)
@@ -42,8 +53,21 @@ GrNode *gr_deriv_template(GrDeriv *D, int op, int k) {
   GrDiag d;
   if (gr_parse(D->g, src, &po, &p, &d) == GR_OK) {
     const GrBinding *b = gr_env_find(&env, "_d");
-    if (b)
-      D->tmpl[op][k] = b->body;
+    if (b) {
+      GrNode *body = b->body;
+      D->tmpl[op][k] = body;
+      unsigned char *m = gr_reachable(D->g, &body, 1);
+      int cnt = 0;
+      for (size_t i = 0; i <= body->id; i++)
+        cnt += m[i];
+      D->list[op][k] = gr_xmalloc((size_t)cnt * sizeof(GrNode *));
+      cnt = 0;
+      for (size_t i = 0; i <= body->id; i++)
+        if (m[i])
+          D->list[op][k][cnt++] = D->g->nodes[i];
+      D->nlist[op][k] = cnt;
+      free(m);
+    }
   }
   gr_env_free(&env);
   free(src);
@@ -71,14 +95,47 @@ static GrNode *mul(GrGraph *g, GrNode *a, GrNode *b) {
   return gr_node(g, GR_OP_MUL, a, b, NULL);
 }
 
+static int find(GrNode **list, int n, const GrNode *x) {
+  int lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    if (list[mid]->id == x->id)
+      return mid;
+    if (list[mid]->id < x->id)
+      lo = mid + 1;
+    else
+      hi = mid - 1;
+  }
+  return -1;
+}
+
+/* the template of op's partial k with parameters 0, 1 replaced by a, b */
 static GrNode *inst(GrDeriv *D, int op, int k, GrNode *a, GrNode *b, GrStatus *st, GrDiag *d) {
   GrNode *t = gr_deriv_template(D, op, k);
   if (!t) {
     *st = gr_diag_set(d, GR_EUSAGE, "no symbolic derivative rule for '%s'", gr_ops[op].name);
     return gr_const(D->g, 0);
   }
-  GrNode *args[2] = {a, b ? b : a};
-  return gr_subst(D->g, t, args, 2);
+  GrNode **list = D->list[op][k];
+  int n = D->nlist[op][k];
+  GrNode *map[64] = {NULL}, **mp = n <= 64 ? map : gr_xmalloc((size_t)n * sizeof *mp);
+  for (int i = 0; i < n; i++) {
+    GrNode *x = list[i];
+    if (x->op == GR_OP_VAR && x->var < 0)
+      mp[i] = x->var == -1 ? a : (b ? b : a);
+    else if (x->nargs == 0)
+      mp[i] = x;
+    else {
+      GrNode *ar[3] = {NULL, NULL, NULL};
+      for (int j = 0; j < x->nargs; j++)
+        ar[j] = mp[find(list, n, x->arg[j])];
+      mp[i] = gr_node(D->g, x->op, ar[0], ar[1], ar[2]);
+    }
+  }
+  GrNode *r = mp[n - 1];
+  if (mp != map)
+    free(mp);
+  return r;
 }
 
 GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {

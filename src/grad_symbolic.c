@@ -196,7 +196,7 @@ static int scalar_only(GradCtx *c, const char *what) {
 }
 
 /* d^n f / d w[0] ... d w[n-1], simplified after every step (raw: not simplified) */
-static int nth(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int n, GrNode **out, int raw) {
+static int nth(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int n, GrNode **out, int expand) {
   GrDiag d;
   for (int i = 0; i < n; i++) {
     GrNode *v = gr_var(c->g, c->g->vars[w[i]]);
@@ -204,8 +204,7 @@ static int nth(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int n, GrNode **
       gr_diag_render(stderr, "grad", &d, NULL);
       return d.status;
     }
-    if (!raw)
-      f = gr_simplify(c->g, f);
+    f = gr_simplify_ex(c->g, f, expand);
     if (gr_interrupted)
       return 130;
   }
@@ -324,12 +323,12 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   for (int i = 0; i < N; i++)
     vs[i] = c->g->vars[w[mixed ? i : 0]];
   if (mixed) {
-    st = nth(c, D, f, w, N, &roots[0], 0);
+    st = nth(c, D, f, w, N, &roots[0], 1);
     names[0] = label(o, vs, N, 0);
   } else {
     GrNode *d = f;
     for (int k = 0; k < N && !st; k++) {
-      st = nth(c, D, d, w, 1, &d, 0);
+      st = nth(c, D, d, w, 1, &d, N > 1);
       roots[k] = d;
       names[k] = label(o, vs, k + 1, 0);
     }

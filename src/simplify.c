@@ -34,7 +34,10 @@ typedef struct S {
   size_t nkey, kcap;
   Mono *mono;
   size_t mcap;
+  int expand; /* distribute products over sums inside sums (bounded by EXPAND per sum) */
 } S;
+
+#define EXPAND 64
 
 static uint64_t mix64(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
@@ -107,7 +110,7 @@ static const Key *key_of(S *s, const GrNode *n) {
         break;
       case GR_OP_ADD:
       case GR_OP_SUB:
-        k.cls = 1; /* a sum as a factor follows the plain variables: x*(x^2 + 1) */
+        k.cls = 3; /* a sum as a factor follows variables and functions: x*(x^2 + 1) */
         k.name = a->name;
         k.deg = a->deg;
         break;
@@ -337,7 +340,7 @@ static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
 /* Sum: ADD, SUB, NEG over simplified arguments. NULL: not handled. */
 static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
   Item st[BUDGET], term[BUDGET];
-  int ns = 0, nt = 0, visits = 0;
+  int ns = 0, nt = 0, visits = 0, nexp = 0;
   double k = 0;
   st[ns++] = (Item){a, op == GR_OP_NEG ? -1 : 1, NULL, NULL};
   if (b)
@@ -366,6 +369,26 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
       continue;
     }
     Mono m = mono_of(s, n);
+    if (s->expand && m.num && nexp < EXPAND) {
+      /* the first sum among the numerator's factors: n = F*R -> F's terms times R */
+      GrNode *F = NULL, *q = m.num;
+      while (!F && q->op == GR_OP_MUL) {
+        if (q->arg[1]->op == GR_OP_ADD || q->arg[1]->op == GR_OP_SUB)
+          F = q->arg[1];
+        q = q->arg[0];
+      }
+      if (!F && (q->op == GR_OP_ADD || q->op == GR_OP_SUB))
+        F = q;
+      GrNode *R = F ? product(s, GR_OP_DIV, n, F) : NULL;
+      GrNode *p0 = R ? product(s, GR_OP_MUL, F->arg[0], R) : NULL;
+      GrNode *p1 = R ? product(s, GR_OP_MUL, F->arg[1], R) : NULL;
+      if (p0 && p1) {
+        nexp++;
+        st[ns++] = (Item){p0, c, NULL, NULL};
+        st[ns++] = (Item){p1, F->op == GR_OP_SUB ? -c : c, NULL, NULL};
+        continue;
+      }
+    }
     double cc = c * m.coef;
     if (!isfinite(cc))
       return NULL;
@@ -437,15 +460,30 @@ static GrNode *rebuild(S *s, GrNode *n, GrNode *a, GrNode *b, GrNode *c) {
     break;
   case GR_OP_LET:
     return gr_let(s->g, n->name, a);
+  case GR_OP_SUM:
+  case GR_OP_MEAN:
+    if (a->op == GR_OP_CONST) { /* a reduction of numbers is a number, when finite */
+      double t = 0;
+      for (uint32_t i = 0; i < a->vlen; i++)
+        t += a->vlen == 1 ? a->num : a->vec[i];
+      if (n->op == GR_OP_MEAN)
+        t /= a->vlen;
+      if (isfinite(t))
+        return num(s, t);
+    }
+    break;
   default:
     break;
   }
   return r ? r : gr_node(s->g, n->op, a, b, c);
 }
 
-GrNode *gr_simplify(GrGraph *g, GrNode *f) {
+GrNode *gr_simplify(GrGraph *g, GrNode *f) { return gr_simplify_ex(g, f, 0); }
+
+GrNode *gr_simplify_ex(GrGraph *g, GrNode *f, int expand) {
   S s = {0};
   s.g = g;
+  s.expand = expand;
   unsigned char *m = gr_reachable(g, &f, 1);
   size_t top = f->id + 1;
   GrNode **map = gr_xcalloc(top, sizeof *map);

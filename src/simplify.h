@@ -12,6 +12,9 @@
 /* The simplified form of f (nodes of the same graph). Never has more operations than f
  * (gr_count_ops): if canonical forms would lose sharing, f itself is returned. */
 GrNode *gr_simplify(GrGraph *g, GrNode *f);
+/* expand != 0: also distribute products over sums inside a sum (a bounded number of times
+ * per sum), so that like terms of repeated derivatives meet: what --order uses. */
+GrNode *gr_simplify_ex(GrGraph *g, GrNode *f, int expand);
 
 /* Number of operations when printed as a tree (shared sub-expressions counted at every
  * use, as a reader of the printed formula sees them); saturates at SIZE_MAX. */
