@@ -649,7 +649,9 @@ int grad_symbolic(GradCtx *c) {
   int *w = grad_wrt_vars(c, &nw, &st);
   if (!w)
     return st;
-  GrNode *f = gr_strip_lets(c->g, c->outs[0]);
+  /* named intermediates are expanded (the formula must read back), and the function is
+   * simplified first: the derivative of the simpler equal function is simpler */
+  GrNode *f = gr_simplify(c->g, gr_strip_lets(c->g, c->outs[0]));
   GrDeriv *D = gr_deriv_new(c->g);
   if (o->check)
     st = mode_check(c, D, f, w, nw);

@@ -493,12 +493,12 @@ START_TEST(test_stress) {
 }
 END_TEST
 
-/* a million-deep chain differentiates without recursion */
+/* a deep chain (200000 levels) differentiates without recursion */
 START_TEST(test_deep) {
   GrGraph *g = gr_graph_new();
   GrDeriv *D = gr_deriv_new(g);
   GrNode *x = gr_var(g, "x"), *f = x;
-  for (int i = 0; i < 1000000; i++)
+  for (int i = 0; i < 200000; i++)
     f = gr_node(g, GR_OP_SIN, gr_node(g, GR_OP_ADD, f, x, NULL), NULL, NULL);
   GrNode *d;
   GrDiag dg;
