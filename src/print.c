@@ -44,7 +44,31 @@ void gr_buf_free(GrBuf *b) {
   b->n = b->cap = 0;
 }
 
+/* Constants that symbolic derivatives fold (2/sqrt(pi) from erf', 1/log(2) from log2')
+ * print by name, in every style, so formulas read like the ones people write. */
+static const struct {
+  double v;
+  const char *infix, *latex, *c;
+  int prec;
+} named[] = {
+    {M_2_SQRTPI, "2/sqrt(pi)", "\\frac{2}{\\sqrt{\\pi}}", "M_2_SQRTPI", 5},
+    {-M_2_SQRTPI, "-2/sqrt(pi)", "-\\frac{2}{\\sqrt{\\pi}}", "(-M_2_SQRTPI)", 6},
+    {M_LN2, "log(2)", "\\ln 2", "M_LN2", 10},
+    {M_LN10, "log(10)", "\\ln 10", "M_LN10", 10},
+    {1 / M_LN2, "1/log(2)", "\\frac{1}{\\ln 2}", "(1 / M_LN2)", 5},
+    {1 / M_LN10, "1/log(10)", "\\frac{1}{\\ln 10}", "(1 / M_LN10)", 5},
+};
+
+static int named_const(double v) {
+  for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+    if (v == named[i].v)
+      return (int)i;
+  return -1;
+}
+
 static int prec_of(const GrNode *n) {
+  if (n->op == GR_OP_CONST && n->vlen == 1 && named_const(n->num) >= 0)
+    return named[named_const(n->num)].prec;
   if (n->op == GR_OP_CONST && n->vlen == 1 && (n->num < 0 || signbit(n->num)))
     return 6; /* prints like a negation */
   if (n->op == GR_OP_LET)
@@ -62,6 +86,12 @@ static void pr(Ctx *c, const GrNode *n, int depth);
 
 static void num(Ctx *c, double v) {
   char buf[40];
+  int k = c->digits ? -1 : named_const(v);
+  if (k >= 0) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? named[k].latex : c->st == GR_PRINT_C ? named[k].c
+                                                                                   : named[k].infix);
+    return;
+  }
   if (v == M_PI && c->st != GR_PRINT_C) {
     gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\pi" : "pi");
     return;

@@ -19,6 +19,7 @@ typedef struct Key {
   int cls;          /* 0 variables and their powers, 2 functions, 4 constants */
   const char *name; /* variable or function name */
   double deg;
+  const char *sub;  /* functions: the first argument's name (cos(x) before cos(y)) */
   uint64_t h;       /* structural hash: independent of node ids and creation order */
 } Key;
 
@@ -71,11 +72,13 @@ static const Key *key_of(S *s, const GrNode *n) {
     }
     for (size_t i = s->nkey; i <= n->id; i++) {
       const GrNode *x = g->nodes[i];
-      Key k = {2, gr_ops[x->op].name, 0, mix64(strh(gr_ops[x->op].name), x->nargs)};
+      Key k = {2, gr_ops[x->op].name, 0, NULL, mix64(strh(gr_ops[x->op].name), x->nargs)};
       const Key *a = x->nargs > 0 ? &s->key[x->arg[0]->id] : NULL;
       const Key *b = x->nargs > 1 ? &s->key[x->arg[1]->id] : NULL;
       for (int j = 0; j < x->nargs; j++)
         k.h = mix64(k.h, s->key[x->arg[j]->id].h);
+      if (a)
+        k.sub = a->name;
       switch (x->op) {
       case GR_OP_CONST:
         k.cls = 4;
@@ -139,6 +142,8 @@ static int key_cmp(S *s, const GrNode *x, const GrNode *y) {
   int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
   if (c)
     return c;
+  if (a->cls == 2 && (c = strcmp(a->sub ? a->sub : "", b->sub ? b->sub : "")))
+    return c;
   if (a->deg != b->deg)
     return a->deg > b->deg ? -1 : 1;
   if (a->h != b->h)
@@ -179,6 +184,12 @@ static void ratio(double c, double *p, double *q) {
   *q = 1;
   if (c == nearbyint(c) || !isfinite(c))
     return;
+  /* 1/log(2) (from log2') goes to the denominator: 1/(log(2)*x) */
+  if (1 / c == M_LN2 || 1 / c == M_LN10 || -1 / c == M_LN2 || -1 / c == M_LN10) {
+    *p = c > 0 ? 1 : -1;
+    *q = fabs(1 / c);
+    return;
+  }
   for (int d = 2; d <= 1000; d++) {
     double pp = c * d;
     if (pp == nearbyint(pp) && fabs(pp) < 9e15 && pp / d == c) {
