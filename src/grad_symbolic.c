@@ -641,6 +641,10 @@ int grad_symbolic(GradCtx *c) {
   int st = scalar_only(c, what);
   if (st)
     return st;
+  if (o->format == FMT_TSV && !o->order && !o->hessian) {
+    fprintf(stderr, "grad: error: --format tsv holds numbers; %s prints text, json, latex or c\n", what);
+    return 2;
+  }
   if ((o->check || o->hessian) && !have_point(c) && c->g->nvars) {
     fprintf(stderr, "grad: error: %s needs the point (--at)\n", what);
     return 2;
