@@ -307,6 +307,11 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
   int N = o->order, json = o->format == FMT_JSON, st = 0;
   int mixed = nw > 1;
+  if (mixed && !o->wrt) {
+    fprintf(stderr, "grad: error: --order: the expression has %d variables; name the one to "
+                    "differentiate by with --wrt (or N names for a mixed partial)\n", nw);
+    return 2;
+  }
   if (mixed && nw != N) {
     fprintf(stderr, "grad: error: --order %d with %d --wrt names: give one name (derivatives 1 to "
                     "%d) or exactly %d names (a mixed partial)\n", N, nw, N, N);
