@@ -243,6 +243,35 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     gr_buf_puts(b, "\\right|");
     return;
   }
+  /* functions that C's math.h lacks, as C expressions (GSL for the polygamma family) */
+  if (c->st == GR_PRINT_C) {
+    const char *pre = NULL, *mid = NULL, *post = NULL;
+    switch (n->op) {
+    case GR_OP_SIGN: pre = "(((", post = NULL; break;
+    case GR_OP_SIGMOID: pre = "(1.0/(1.0 + exp(-(", post = "))))"; break;
+    case GR_OP_RELU: pre = "fmax(", post = ", 0.0)"; break;
+    case GR_OP_SOFTPLUS: pre = "log1p(exp(", post = "))"; break;
+    case GR_OP_DETACH: pre = "(", post = ")"; break;
+    case GR_OP_DIGAMMA: pre = "gsl_sf_psi(", post = ")"; break;
+    case GR_OP_POLYGAMMA: pre = "gsl_sf_psi_n((int)(", mid = "), ", post = ")"; break;
+    default: break;
+    }
+    if (pre) {
+      gr_buf_puts(b, pre);
+      pr(c, n->arg[0], depth + 1);
+      if (mid) {
+        gr_buf_puts(b, mid);
+        pr(c, n->arg[1], depth + 1);
+        gr_buf_puts(b, post);
+      } else if (n->op == GR_OP_SIGN) {
+        gr_buf_puts(b, ") > 0 ? 1.0 : 0.0) - ((");
+        pr(c, n->arg[0], depth + 1);
+        gr_buf_puts(b, ") < 0 ? 1.0 : 0.0))");
+      } else
+        gr_buf_puts(b, post);
+      return;
+    }
+  }
   if (c->st == GR_PRINT_C && n->op == GR_OP_IF) {
     gr_buf_puts(b, "(");
     pr(c, n->arg[0], depth + 1);
