@@ -200,6 +200,8 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       if (is0(db)) /* constant exponent: the power rule, fine for negative bases */
         r = mul(g, mul(g, b, gr_node(g, GR_OP_POW, a, gr_node(g, GR_OP_SUB, b, one, NULL), NULL)),
                 da);
+      else if (is0(da) && is0(a)) /* 0^b: 0 for b >= 0, PyTorch's mask (not 0*log(0) = NaN) */
+        r = zero;
       else if (is0(da)) /* a^b log(a) b' */
         r = mul(g, mul(g, n, gr_node(g, GR_OP_LOG, a, NULL, NULL)), db);
       else /* logarithmic differentiation: a^b (b' log(a) + b a'/a) */

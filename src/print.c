@@ -54,6 +54,7 @@ static const struct {
     {M_2_SQRTPI, "2/sqrt(pi)", "\\frac{2}{\\sqrt{\\pi}}", "M_2_SQRTPI", 5},
     {-M_2_SQRTPI, "-2/sqrt(pi)", "-\\frac{2}{\\sqrt{\\pi}}", "(-M_2_SQRTPI)", 6},
     {M_LN2, "log(2)", "\\ln 2", "M_LN2", 10},
+    {M_E, "e", "e", "M_E", 10},
     {M_LN10, "log(10)", "\\ln 10", "M_LN10", 10},
     {1 / M_LN2, "1/log(2)", "\\frac{1}{\\ln 2}", "(1 / M_LN2)", 5},
     {1 / M_LN10, "1/log(10)", "\\frac{1}{\\ln 10}", "(1 / M_LN10)", 5},
