@@ -9,6 +9,7 @@
 #include "print.h"
 #include "repl.h"
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,19 @@ static const char *const usage_text =
     "  -w, --wrt NAME[,...]        which partial derivatives to report (default: every\n"
     "                              variable); a NAME may be a named intermediate (u in\n"
     "                              'u = x*x; sin(u)'); 'all': variables and intermediates\n"
-    "  -F, --format FMT            text (default), tsv, json\n"
+    "  -F, --format FMT            text (default), tsv, json; with --symbolic also\n"
+    "                              latex and c\n"
     "  -d, --digits N              significant digits (default: shortest round-trip)\n"
     "      --no-grad               value only (JSON: no input requires_grad)\n"
+    "  -s, --symbolic              print each derivative as a simplified formula\n"
+    "                              (with --at also its value, checked against reverse mode)\n"
+    "      --cse                   print shared sub-expressions once, as t1 = ...\n"
+    "      --order N               derivatives 1..N of one variable; with --wrt x,y and\n"
+    "                              N = 2 the mixed partial d2f/dxdy (formulas with -s)\n"
+    "      --hessian               matrix of second partials at --at (forward-over-reverse)\n"
+    "      --check                 compare reverse mode, the symbolic formula and a central\n"
+    "                              difference per partial; exit 1 on FAIL\n"
+    "      --eps H, --atol A, --rtol R   --check step and tolerances (1e-6, 1e-5, 1e-3)\n"
     "  -f FILE                     run a session script (FILE '-': standard input);\n"
     "                              grad alone starts an interactive session\n"
     "      --range NAME=LO:HI[,NAME=LO:HI]\n"
@@ -99,13 +110,21 @@ static const struct option long_opts[] = {
     {"points", required_argument, NULL, OPT_POINTS},
     {"plot", optional_argument, NULL, OPT_PLOT},
     {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
+    {"symbolic", no_argument, NULL, 's'},
+    {"cse", no_argument, NULL, OPT_CSE},
+    {"order", required_argument, NULL, OPT_ORDER},
+    {"hessian", no_argument, NULL, OPT_HESSIAN},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"eps", required_argument, NULL, OPT_EPS},
+    {"atol", required_argument, NULL, OPT_ATOL},
+    {"rtol", required_argument, NULL, OPT_RTOL},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
 const struct option *grad_long_options(void) { return long_opts; }
 
-#define SHORT_OPTS "awFdfhV"
+#define SHORT_OPTS "awFdfhVs"
 #define SHORT_ARG_OPTS "awFdf"
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -134,7 +153,7 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
   int c;
   opterr = 0;
   optind = 0; /* glibc: full reinitialization, so grad_main can run again (the REPL) */
-  while ((c = getopt_long(argc, argv, "+a:w:F:d:hVf:", long_opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+a:w:F:d:hVf:s", long_opts, NULL)) != -1) {
     GrDiag d;
     switch (c) {
     case 'a':
@@ -167,8 +186,12 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
         o->format = FMT_TSV;
       else if (!strcmp(optarg, "json"))
         o->format = FMT_JSON;
+      else if (!strcmp(optarg, "latex"))
+        o->format = FMT_LATEX;
+      else if (!strcmp(optarg, "c"))
+        o->format = FMT_C;
       else
-        return usage_error("unknown --format '%s' (expected text, tsv or json)", optarg);
+        return usage_error("unknown --format '%s' (expected text, tsv, json, latex or c)", optarg);
       break;
     case 'd':
       if (parse_int(optarg, 1, 17, &o->digits))
@@ -196,6 +219,33 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
     case OPT_DOT:
       o->dot = 1;
       break;
+    case 's':
+      o->symbolic = 1;
+      break;
+    case OPT_CSE:
+      o->cse = 1;
+      break;
+    case OPT_ORDER:
+      if (parse_int(optarg, 1, 100, &o->order))
+        return usage_error("--order takes a whole number from 1 to 100, not '%s'", optarg);
+      break;
+    case OPT_HESSIAN:
+      o->hessian = 1;
+      break;
+    case OPT_CHECK:
+      o->check = 1;
+      break;
+    case OPT_EPS:
+    case OPT_ATOL:
+    case OPT_RTOL: {
+      double v;
+      GrDiag dd;
+      if (gr_eval_const(optarg, &v, &dd) != GR_OK || !(v >= 0) || isinf(v) || (c == OPT_EPS && v == 0))
+        return usage_error("--eps, --atol and --rtol take a finite number >= 0 (eps > 0), not '%s'",
+                           optarg);
+      *(c == OPT_EPS ? &o->check_eps : c == OPT_ATOL ? &o->check_atol : &o->check_rtol) = v;
+      break;
+    }
     case 'f':
       o->file = optarg;
       break;
@@ -628,18 +678,31 @@ int grad_main(int argc, char **argv) {
     return usage_error("%s", "-f FILE runs a session script; give no EXPR with it");
   }
   GradCtx c;
+  memset(&c, 0, sizeof c);
+  int symbolic = o.symbolic || o.order || o.hessian || o.check;
   if (o.range || o.plot || o.gnuplot) {
     st = grad_table_main(&o);
+  } else if ((o.format == FMT_LATEX || o.format == FMT_C) &&
+             !(o.symbolic || (o.order && !o.at.n))) {
+    fprintf(stderr, "grad: error: --format latex and c print formulas: add --symbolic\n");
+    st = 2;
+  } else if (o.cse && !o.symbolic && !o.order) {
+    fprintf(stderr, "grad: error: --cse applies to formulas: add --symbolic\n");
+    st = 2;
+  } else if (o.hessian + o.check + (o.order > 0) > 1) {
+    fprintf(stderr, "grad: error: --order, --hessian and --check are separate modes; give one\n");
+    st = 2;
   } else {
-    st = grad_load(&c, &o, 1);
+    /* formulas alone need no point */
+    st = grad_load(&c, &o, !symbolic || o.at.n || o.hessian || o.check);
     if (st == 0)
-      st = grad_point(&c);
-    grad_ctx_free(&c);
+      st = symbolic ? grad_symbolic(&c) : grad_point(&c);
   }
   if (fflush(stdout) != 0 && st == 0) {
     fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));
     st = 3;
   }
+  grad_ctx_free(&c);
   gr_binds_free(&o.at);
   gr_free_list(o.wrt);
   free(nargv);

@@ -65,6 +65,8 @@ int *grad_wrt_vars(const GradCtx *c, int *n, int *status);
 int grad_point(GradCtx *c);
 /* --range/--plot/--gnuplot: tabulate or plot (grad_table.c); loads the expressions itself. */
 int grad_table_main(GradOpts *o);
+/* --symbolic, --order, --hessian, --check (grad_symbolic.c) */
+int grad_symbolic(GradCtx *c);
 /* The whole program, callable again (the interactive session builds an argv and calls
  * it): never exits, resets getopt. */
 int grad_main(int argc, char **argv); /* value and gradient at --at (grad.c) */

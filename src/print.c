@@ -44,7 +44,32 @@ void gr_buf_free(GrBuf *b) {
   b->n = b->cap = 0;
 }
 
+/* Constants that symbolic derivatives fold (2/sqrt(pi) from erf', 1/log(2) from log2')
+ * print by name, in every style, so formulas read like the ones people write. */
+static const struct {
+  double v;
+  const char *infix, *latex, *c;
+  int prec;
+} named[] = {
+    {M_2_SQRTPI, "2/sqrt(pi)", "\\frac{2}{\\sqrt{\\pi}}", "M_2_SQRTPI", 5},
+    {-M_2_SQRTPI, "-2/sqrt(pi)", "-\\frac{2}{\\sqrt{\\pi}}", "(-M_2_SQRTPI)", 6},
+    {M_LN2, "log(2)", "\\ln 2", "M_LN2", 10},
+    {M_E, "e", "e", "M_E", 10},
+    {M_LN10, "log(10)", "\\ln 10", "M_LN10", 10},
+    {1 / M_LN2, "1/log(2)", "\\frac{1}{\\ln 2}", "(1 / M_LN2)", 5},
+    {1 / M_LN10, "1/log(10)", "\\frac{1}{\\ln 10}", "(1 / M_LN10)", 5},
+};
+
+static int named_const(double v) {
+  for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+    if (v == named[i].v)
+      return (int)i;
+  return -1;
+}
+
 static int prec_of(const GrNode *n) {
+  if (n->op == GR_OP_CONST && n->vlen == 1 && named_const(n->num) >= 0)
+    return named[named_const(n->num)].prec;
   if (n->op == GR_OP_CONST && n->vlen == 1 && (n->num < 0 || signbit(n->num)))
     return 6; /* prints like a negation */
   if (n->op == GR_OP_LET)
@@ -62,6 +87,12 @@ static void pr(Ctx *c, const GrNode *n, int depth);
 
 static void num(Ctx *c, double v) {
   char buf[40];
+  int k = c->digits ? -1 : named_const(v);
+  if (k >= 0) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? named[k].latex : c->st == GR_PRINT_C ? named[k].c
+                                                                                   : named[k].infix);
+    return;
+  }
   if (v == M_PI && c->st != GR_PRINT_C) {
     gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\pi" : "pi");
     return;
@@ -212,6 +243,35 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     pr(c, n->arg[0], depth + 1);
     gr_buf_puts(b, "\\right|");
     return;
+  }
+  /* functions that C's math.h lacks, as C expressions (GSL for the polygamma family) */
+  if (c->st == GR_PRINT_C) {
+    const char *pre = NULL, *mid = NULL, *post = NULL;
+    switch (n->op) {
+    case GR_OP_SIGN: pre = "(((", post = NULL; break;
+    case GR_OP_SIGMOID: pre = "(1.0/(1.0 + exp(-(", post = "))))"; break;
+    case GR_OP_RELU: pre = "fmax(", post = ", 0.0)"; break;
+    case GR_OP_SOFTPLUS: pre = "log1p(exp(", post = "))"; break;
+    case GR_OP_DETACH: pre = "(", post = ")"; break;
+    case GR_OP_DIGAMMA: pre = "gsl_sf_psi(", post = ")"; break;
+    case GR_OP_POLYGAMMA: pre = "gsl_sf_psi_n((int)(", mid = "), ", post = ")"; break;
+    default: break;
+    }
+    if (pre) {
+      gr_buf_puts(b, pre);
+      pr(c, n->arg[0], depth + 1);
+      if (mid) {
+        gr_buf_puts(b, mid);
+        pr(c, n->arg[1], depth + 1);
+        gr_buf_puts(b, post);
+      } else if (n->op == GR_OP_SIGN) {
+        gr_buf_puts(b, ") > 0 ? 1.0 : 0.0) - ((");
+        pr(c, n->arg[0], depth + 1);
+        gr_buf_puts(b, ") < 0 ? 1.0 : 0.0))");
+      } else
+        gr_buf_puts(b, post);
+      return;
+    }
   }
   if (c->st == GR_PRINT_C && n->op == GR_OP_IF) {
     gr_buf_puts(b, "(");

@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: MIT
+ * grad's symbolic and higher-order modes: --symbolic (formulas, optionally --cse, in infix,
+ * LaTeX or C), --order N (derivatives of one variable, or a mixed partial over the --wrt
+ * names), --hessian (forward-over-reverse on the tape, one column per variable) and
+ * --check (reverse mode vs the symbolic formula vs GSL's central difference).
+ * Formulas come from gr_deriv + gr_simplify; every number printed at --at comes from a
+ * compiled tape, and the symbolic value is checked against reverse mode.
+ */
+#include "deriv.h"
+#include "grad.h"
+#include "num.h"
+#include "print.h"
+#include "simplify.h"
+#include <gsl/gsl_deriv.h>
+#include <gsl/gsl_errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* values of nodes[0..n) at the --at point (scalar variables) */
+static int eval_at(GradCtx *c, GrNode *const *nodes, int n, double *out) {
+  GrTape *t;
+  GrDiag d;
+  if (gr_tape_compile(c->g, nodes, (size_t)n, c->var_len, &t, &d) != GR_OK) {
+    gr_diag_render(stderr, "grad", &d, NULL);
+    return d.status;
+  }
+  for (int v = 0; v < c->g->nvars; v++) {
+    double *x = gr_tape_var(t, v);
+    const GrBind *b = gr_binds_find(&c->o->at, c->g->vars[v]);
+    if (x && b)
+      x[0] = b->v[0];
+  }
+  gr_tape_forward(t);
+  for (int k = 0; k < n; k++)
+    out[k] = gr_tape_out(t, (size_t)k)[0];
+  gr_tape_free(t);
+  return 0;
+}
+
+static GrTape *point_tape(GradCtx *c, GrNode *f, int *st) {
+  GrTape *t;
+  GrDiag d;
+  *st = 0;
+  if (gr_tape_compile(c->g, &f, 1, c->var_len, &t, &d) != GR_OK) {
+    gr_diag_render(stderr, "grad", &d, grad_src_of(c, f));
+    *st = d.status;
+    return NULL;
+  }
+  for (int v = 0; v < c->g->nvars; v++) {
+    double *x = gr_tape_var(t, v);
+    const GrBind *b = gr_binds_find(&c->o->at, c->g->vars[v]);
+    if (x && b)
+      x[0] = b->v[0];
+  }
+  gr_tape_forward(t);
+  return t;
+}
+
+static int close_enough(double a, double b, double atol, double rtol) {
+  if (isnan(a) || isnan(b))
+    return isnan(a) && isnan(b);
+  if (isinf(a) || isinf(b))
+    return a == b;
+  return fabs(a - b) <= atol + rtol * fabs(b);
+}
+
+static void put(FILE *f, double v, const GradOpts *o, int json) { gr_put_num(f, v, o->digits, json); }
+
+static GrPrintStyle style_of(const GradOpts *o) {
+  return o->format == FMT_LATEX ? GR_PRINT_LATEX : o->format == FMT_C ? GR_PRINT_C : GR_PRINT_INFIX;
+}
+
+/* the label of a derivative: d/dx, d2/dx2, d2/dxdy (infix), LaTeX or C identifiers */
+static char *label(const GradOpts *o, const char *const *vars, int n, int numeric) {
+  GrBuf b = {0};
+  int same = 1;
+  for (int i = 1; i < n; i++)
+    same &= !strcmp(vars[i], vars[0]);
+  if (o->format == FMT_C) {
+    gr_buf_puts(&b, "d");
+    if (n > 1 && same)
+      gr_buf_printf(&b, "%d", n);
+    gr_buf_puts(&b, "f_d");
+    for (int i = 0; i < (same ? 1 : n); i++)
+      gr_buf_printf(&b, "%s%s", i ? "d" : "", vars[i]);
+    if (n > 1 && same)
+      gr_buf_printf(&b, "%d", n);
+    return b.s;
+  }
+  if (o->format == FMT_LATEX) {
+    if (n == 1)
+      gr_buf_printf(&b, "\\frac{\\partial f}{\\partial %s}", vars[0]);
+    else if (same)
+      gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{\\partial %s^{%d}}", n, vars[0], n);
+    else {
+      gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{", n);
+      for (int i = 0; i < n; i++)
+        gr_buf_printf(&b, "\\partial %s%s", vars[i], i + 1 < n ? " " : "}");
+    }
+    return b.s;
+  }
+  gr_buf_puts(&b, "d");
+  if (n > 1)
+    gr_buf_printf(&b, "%d", n);
+  gr_buf_puts(&b, numeric ? "f/" : "/");
+  if (same) {
+    gr_buf_printf(&b, "d%s", vars[0]);
+    if (n > 1)
+      gr_buf_printf(&b, "%d", n);
+  } else
+    for (int i = 0; i < n; i++)
+      gr_buf_printf(&b, "d%s", vars[i]);
+  return b.s;
+}
+
+/* print formulas (text/latex/c), with --cse as temporaries */
+static void print_formulas(GradCtx *c, GrNode **roots, char **names, int n) {
+  GradOpts *o = c->o;
+  GrBuf b = {0};
+  gr_buf_puts(&b, "");
+  if (o->cse)
+    gr_print_cse(&b, c->g, roots, (const char *const *)names, n, style_of(o), o->digits);
+  else
+    for (int k = 0; k < n; k++) {
+      gr_buf_printf(&b, "%s%s = ", o->format == FMT_C ? "double " : "", names[k]);
+      gr_print(&b, roots[k], style_of(o), o->digits);
+      gr_buf_puts(&b, o->format == FMT_C ? ";\n" : "\n");
+    }
+  fputs(b.s, stdout);
+  gr_buf_free(&b);
+}
+
+/* JSON: "symbolic":{"x":"..."}; with --cse the temporaries go first, in "temporaries" */
+static void json_formulas(GradCtx *c, const char *key, GrNode **roots, char **names, int n,
+                          int as_array) {
+  GradOpts *o = c->o;
+  GrBuf b = {0};
+  gr_buf_puts(&b, "");
+  char **nm = gr_xcalloc((size_t)n + 1, sizeof *nm);
+  for (int k = 0; k < n; k++) {
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "\x01%d", k); /* marks a root's line */
+    nm[k] = gr_xstrdup(tmp);
+  }
+  if (o->cse)
+    gr_print_cse(&b, c->g, roots, (const char *const *)nm, n, GR_PRINT_INFIX, o->digits);
+  else
+    for (int k = 0; k < n; k++) {
+      gr_buf_printf(&b, "%s = ", nm[k]);
+      gr_print(&b, roots[k], GR_PRINT_INFIX, o->digits);
+      gr_buf_puts(&b, "\n");
+    }
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 0 && !o->cse)
+      continue;
+    printf(",\"%s\":%s", pass ? key : "temporaries", pass && as_array ? "[" : "{");
+    int k = 0;
+    for (char *line = b.s; *line;) {
+      char *end = strchr(line, '\n');
+      *end = 0;
+      char *eq = strstr(line, " = ");
+      int root = line[0] == '\x01';
+      if (root == pass) {
+        *eq = 0;
+        if (k++)
+          putchar(',');
+        if (!(pass && as_array)) {
+          gr_json_str(stdout, root ? names[atoi(line + 1)] : line);
+          putchar(':');
+        }
+        gr_json_str(stdout, eq + 3);
+        *eq = ' ';
+      }
+      *end = '\n';
+      line = end + 1;
+    }
+    fputs(pass && as_array ? "]" : "}", stdout);
+  }
+  for (int j = 0; j < n; j++)
+    free(nm[j]);
+  free(nm);
+  gr_buf_free(&b);
+}
+
+static int scalar_only(GradCtx *c, const char *what) {
+  for (int v = 0; v < c->g->nvars; v++)
+    if (c->var_len[v] > 1) {
+      fprintf(stderr, "grad: error: %s needs scalar values; '%s' is a vector\n", what, c->g->vars[v]);
+      return 2;
+    }
+  if (c->nout != 1) {
+    fprintf(stderr, "grad: error: %s takes one expression, not %d\n", what, c->nout);
+    return 2;
+  }
+  return 0;
+}
+
+/* d^n f / d w[0] ... d w[n-1], simplified after every step (raw: not simplified) */
+static int nth(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int n, GrNode **out, int expand) {
+  GrDiag d;
+  for (int i = 0; i < n; i++) {
+    GrNode *v = gr_var(c->g, c->g->vars[w[i]]);
+    if (gr_deriv(D, f, v, &f, &d) != GR_OK) {
+      gr_diag_render(stderr, "grad", &d, NULL);
+      return d.status;
+    }
+    f = gr_simplify_ex(c->g, f, expand);
+    if (gr_interrupted)
+      return 130;
+  }
+  *out = f;
+  return 0;
+}
+
+static int have_point(const GradCtx *c) { return c->o->at.n > 0; }
+
+/* --symbolic (first derivatives) */
+static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
+  GradOpts *o = c->o;
+  int json = o->format == FMT_JSON, st = 0, bad = 0;
+  GrNode **roots = gr_xcalloc((size_t)nw + 1, sizeof *roots);
+  char **names = gr_xcalloc((size_t)nw + 1, sizeof *names);
+  for (int j = 0; j < nw; j++) {
+    if ((st = nth(c, D, f, &w[j], 1, &roots[j], 0)))
+      goto out;
+    names[j] = json ? gr_xstrdup(c->g->vars[w[j]]) : label(o, &c->g->vars[w[j]], 1, 0);
+  }
+  double *sym = gr_xcalloc((size_t)nw + 1, sizeof *sym), *rev = gr_xcalloc((size_t)nw + 1, sizeof *rev);
+  double val = 0;
+  if (have_point(c)) {
+    GrTape *t = point_tape(c, f, &st);
+    if (!t) {
+      free(sym);
+      free(rev);
+      goto out;
+    }
+    val = gr_tape_out(t, 0)[0];
+    gr_tape_reverse(t, 0, NULL);
+    grad_warn_issues(c, t);
+    for (int j = 0; j < nw; j++) {
+      const double *gg = gr_tape_grad(t, w[j]);
+      rev[j] = gg ? gg[0] : 0;
+    }
+    gr_tape_free(t);
+    if ((st = eval_at(c, roots, nw, sym))) {
+      free(sym);
+      free(rev);
+      goto out;
+    }
+    for (int j = 0; j < nw; j++)
+      if (!close_enough(sym[j], rev[j], 1e-12, 1e-9)) {
+        char a[40], b2[40];
+        gr_fmt(a, sym[j], 0);
+        gr_fmt(b2, rev[j], 0);
+        fprintf(stderr, "grad: warning: d/d%s: the symbolic formula gives %s, reverse mode %s\n",
+                c->g->vars[w[j]], a, b2);
+        bad = 1;
+      }
+    bad |= !isfinite(val);
+  }
+  if (json) {
+    fputs("{", stdout);
+    if (have_point(c)) {
+      fputs("\"at\":", stdout);
+      grad_json_at(c, stdout);
+      fputs(",\"value\":", stdout);
+      put(stdout, val, o, 1);
+      fputs(",\"gradient\":{", stdout);
+      for (int j = 0; j < nw; j++) {
+        printf("%s", j ? "," : "");
+        gr_json_str(stdout, c->g->vars[w[j]]);
+        putchar(':');
+        put(stdout, rev[j], o, 1);
+      }
+      fputs("}", stdout);
+    } else
+      fputs("\"at\":{}", stdout);
+    json_formulas(c, "symbolic", roots, names, nw, 0);
+    fputs("}\n", stdout);
+  } else {
+    if (have_point(c) && o->format == FMT_TEXT) {
+      fputs("f = ", stdout);
+      put(stdout, val, o, 0);
+      putchar('\n');
+      for (int j = 0; j < nw; j++) {
+        printf("df/d%s = ", c->g->vars[w[j]]);
+        put(stdout, rev[j], o, 0);
+        putchar('\n');
+      }
+    }
+    print_formulas(c, roots, names, nw);
+  }
+  free(sym);
+  free(rev);
+  if (!st && bad)
+    st = 1;
+out:
+  for (int j = 0; j < nw; j++)
+    free(names[j]);
+  free(names);
+  free(roots);
+  return st;
+}
+
+/* --order N: derivatives 1..N of one variable, or the mixed partial over the --wrt names */
+static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
+  GradOpts *o = c->o;
+  int N = o->order, json = o->format == FMT_JSON, st = 0;
+  int mixed = nw > 1;
+  if (mixed && !o->wrt) {
+    fprintf(stderr, "grad: error: --order: the expression has %d variables; name the one to "
+                    "differentiate by with --wrt (or N names for a mixed partial)\n", nw);
+    return 2;
+  }
+  if (mixed && nw != N) {
+    fprintf(stderr, "grad: error: --order %d with %d --wrt names: give one name (derivatives 1 to "
+                    "%d) or exactly %d names (a mixed partial)\n", N, nw, N, N);
+    return 2;
+  }
+  if (nw == 0) {
+    fprintf(stderr, "grad: error: --order needs a variable (the expression has none)\n");
+    return 2;
+  }
+  int nr = mixed ? 1 : N;
+  GrNode **roots = gr_xcalloc((size_t)nr, sizeof *roots);
+  char **names = gr_xcalloc((size_t)nr, sizeof *names);
+  const char **vs = gr_xcalloc((size_t)N, sizeof *vs);
+  for (int i = 0; i < N; i++)
+    vs[i] = c->g->vars[w[mixed ? i : 0]];
+  if (mixed) {
+    st = nth(c, D, f, w, N, &roots[0], 1);
+    names[0] = label(o, vs, N, 0);
+  } else {
+    GrNode *d = f;
+    for (int k = 0; k < N && !st; k++) {
+      st = nth(c, D, d, w, 1, &d, N > 1);
+      roots[k] = d;
+      names[k] = label(o, vs, k + 1, 0);
+    }
+  }
+  double *val = gr_xcalloc((size_t)nr, sizeof *val);
+  int bad = 0;
+  if (!st && have_point(c)) {
+    st = eval_at(c, roots, nr, val);
+    /* cross-check the first and second derivatives against the tape's own sweeps */
+    GrTape *t = st ? NULL : point_tape(c, f, &st);
+    if (t) {
+      gr_tape_reverse(t, 0, NULL);
+      const double *g1 = gr_tape_grad(t, w[0]);
+      double rev = g1 ? g1[0] : 0, hv = 0;
+      if (N >= 2) {
+        int nv = c->g->nvars;
+        double **dir = gr_xcalloc((size_t)nv, sizeof *dir);
+        double one = 1;
+        dir[w[mixed ? 1 : 0]] = &one;
+        gr_tape_tangent(t, (const double *const *)dir);
+        gr_tape_reverse_tangent(t, 0);
+        const double *h = gr_tape_hvp(t, w[0]);
+        hv = h ? h[0] : 0;
+        free(dir);
+      }
+      grad_warn_issues(c, t);
+      gr_tape_free(t);
+      if (!mixed && !close_enough(val[0], rev, 1e-12, 1e-9)) {
+        fprintf(stderr, "grad: warning: the symbolic first derivative disagrees with reverse mode\n");
+        bad = 1;
+      }
+      if (N == 2 && mixed && !close_enough(val[0], hv, 1e-12, 1e-8)) {
+        fprintf(stderr, "grad: warning: the symbolic mixed partial disagrees with forward-over-reverse\n");
+        bad = 1;
+      }
+      if (!mixed && N >= 2 && !close_enough(val[1], hv, 1e-12, 1e-8)) {
+        fprintf(stderr, "grad: warning: the symbolic second derivative disagrees with forward-over-reverse\n");
+        bad = 1;
+      }
+    }
+    for (int k = 0; k < nr; k++)
+      bad |= !isfinite(val[k]);
+  }
+  if (!st) {
+    if (json) {
+      fputs("{\"at\":", stdout);
+      if (have_point(c))
+        grad_json_at(c, stdout);
+      else
+        fputs("{}", stdout);
+      fputs(",\"wrt\":[", stdout);
+      for (int i = 0; i < N; i++) {
+        if (i)
+          putchar(',');
+        gr_json_str(stdout, vs[i]);
+      }
+      putchar(']');
+      if (have_point(c)) {
+        fputs(",\"derivatives\":[", stdout);
+        for (int k = 0; k < nr; k++) {
+          if (k)
+            putchar(',');
+          put(stdout, val[k], o, 1);
+        }
+        putchar(']');
+      }
+      if (o->symbolic)
+        json_formulas(c, "formulas", roots, names, nr, 1);
+      fputs("}\n", stdout);
+    } else if (o->format == FMT_TSV) {
+      printf("# order");
+      printf(" %s\n", mixed ? "derivative" : "derivative");
+      for (int k = 0; k < nr; k++) {
+        printf("%d\t", mixed ? N : k + 1);
+        put(stdout, val[k], o, 0);
+        putchar('\n');
+      }
+    } else {
+      if (have_point(c) && o->format == FMT_TEXT)
+        for (int k = 0; k < nr; k++) {
+          char *l = label(o, vs, mixed ? N : k + 1, 1);
+          printf("%s = ", l);
+          put(stdout, val[k], o, 0);
+          putchar('\n');
+          free(l);
+        }
+      if (o->symbolic || !have_point(c))
+        print_formulas(c, roots, names, nr);
+    }
+  }
+  for (int k = 0; k < nr; k++)
+    free(names[k]);
+  free(names);
+  free(roots);
+  free(vs);
+  free(val);
+  return st ? st : bad;
+}
+
+/* --hessian: column v of H is the Hessian-vector product with e_v (forward-over-reverse) */
+static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
+  GradOpts *o = c->o;
+  int st, json = o->format == FMT_JSON, bad = 0;
+  GrTape *t = point_tape(c, f, &st);
+  if (!t)
+    return st;
+  int nv = c->g->nvars;
+  double *H = gr_xcalloc((size_t)nw * (size_t)nw + 1, sizeof *H);
+  double *grad = gr_xcalloc((size_t)nw + 1, sizeof *grad);
+  double val = gr_tape_out(t, 0)[0];
+  double **dir = gr_xcalloc((size_t)nv + 1, sizeof *dir);
+  double one = 1;
+  gr_tape_reverse(t, 0, NULL);
+  for (int i = 0; i < nw; i++) {
+    const double *g1 = gr_tape_grad(t, w[i]);
+    grad[i] = g1 ? g1[0] : 0;
+  }
+  for (int j = 0; j < nw; j++) {
+    memset(dir, 0, (size_t)nv * sizeof *dir);
+    dir[w[j]] = &one;
+    gr_tape_tangent(t, (const double *const *)dir);
+    gr_tape_reverse(t, 0, NULL);
+    gr_tape_reverse_tangent(t, 0);
+    for (int i = 0; i < nw; i++) {
+      const double *h = gr_tape_hvp(t, w[i]);
+      H[i * nw + j] = h ? h[0] : 0;
+    }
+  }
+  grad_warn_issues(c, t);
+  gr_tape_free(t);
+  free(dir);
+  for (int i = 0; i < nw; i++)
+    for (int j = 0; j < nw; j++) {
+      bad |= !isfinite(H[i * nw + j]);
+      if (j > i && !close_enough(H[i * nw + j], H[j * nw + i], 1e-12, 1e-9))
+        fprintf(stderr, "grad: warning: the Hessian is not symmetric in %s, %s\n", c->g->vars[w[i]],
+                c->g->vars[w[j]]);
+    }
+  if (json) {
+    fputs("{\"at\":", stdout);
+    grad_json_at(c, stdout);
+    fputs(",\"value\":", stdout);
+    put(stdout, val, o, 1);
+    fputs(",\"gradient\":{", stdout);
+    for (int i = 0; i < nw; i++) {
+      printf("%s", i ? "," : "");
+      gr_json_str(stdout, c->g->vars[w[i]]);
+      putchar(':');
+      put(stdout, grad[i], o, 1);
+    }
+    fputs("},\"hessian\":{", stdout);
+    for (int i = 0; i < nw; i++) {
+      printf("%s", i ? "," : "");
+      gr_json_str(stdout, c->g->vars[w[i]]);
+      fputs(":{", stdout);
+      for (int j = 0; j < nw; j++) {
+        printf("%s", j ? "," : "");
+        gr_json_str(stdout, c->g->vars[w[j]]);
+        putchar(':');
+        put(stdout, H[i * nw + j], o, 1);
+      }
+      putchar('}');
+    }
+    fputs("}}\n", stdout);
+  } else if (o->format == FMT_TSV) {
+    fputs("#", stdout);
+    for (int j = 0; j < nw; j++)
+      printf(" %s", c->g->vars[w[j]]);
+    putchar('\n');
+    for (int i = 0; i < nw; i++) {
+      for (int j = 0; j < nw; j++) {
+        if (j)
+          putchar('\t');
+        put(stdout, H[i * nw + j], o, 0);
+      }
+      putchar('\n');
+    }
+  } else {
+    printf("f = ");
+    put(stdout, val, o, 0);
+    putchar('\n');
+    for (int i = 0; i < nw; i++)
+      for (int j = 0; j < nw; j++) {
+        const char *vs[2] = {c->g->vars[w[i]], c->g->vars[w[j]]};
+        char *l = label(o, vs, 2, 1);
+        printf("%s = ", l);
+        put(stdout, H[i * nw + j], o, 0);
+        putchar('\n');
+        free(l);
+      }
+  }
+  free(H);
+  free(grad);
+  return bad;
+}
+
+typedef struct FD {
+  GrTape *t;
+  double *x;
+} FD;
+
+static double fd_f(double x, void *p) {
+  FD *fd = p;
+  fd->x[0] = x;
+  gr_tape_forward(fd->t);
+  return gr_tape_out(fd->t, 0)[0];
+}
+
+/* --check: reverse mode, the symbolic formula and gsl_deriv_central per partial */
+static int mode_check(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
+  GradOpts *o = c->o;
+  int st = 0, json = o->format == FMT_JSON, allpass = 1;
+  GrNode **sym = gr_xcalloc((size_t)nw + 1, sizeof *sym);
+  for (int j = 0; j < nw && !st; j++)
+    st = nth(c, D, f, &w[j], 1, &sym[j], 0);
+  double *sv = gr_xcalloc((size_t)nw + 1, sizeof *sv);
+  if (!st)
+    st = eval_at(c, sym, nw, sv);
+  GrTape *t = st ? NULL : point_tape(c, f, &st);
+  if (!t) {
+    free(sym);
+    free(sv);
+    return st;
+  }
+  double val = gr_tape_out(t, 0)[0];
+  gr_tape_reverse(t, 0, NULL);
+  grad_warn_issues(c, t);
+  double *rev = gr_xcalloc((size_t)nw + 1, sizeof *rev);
+  for (int j = 0; j < nw; j++) {
+    const double *gg = gr_tape_grad(t, w[j]);
+    rev[j] = gg ? gg[0] : 0;
+  }
+  if (json) {
+    fputs("{\"at\":", stdout);
+    grad_json_at(c, stdout);
+    fputs(",\"value\":", stdout);
+    put(stdout, val, o, 1);
+    fputs(",\"eps\":", stdout);
+    put(stdout, o->check_eps, o, 1);
+    fputs(",\"atol\":", stdout);
+    put(stdout, o->check_atol, o, 1);
+    fputs(",\"rtol\":", stdout);
+    put(stdout, o->check_rtol, o, 1);
+    fputs(",\"check\":{", stdout);
+  } else {
+    printf("gradient check: eps ");
+    put(stdout, o->check_eps, o, 0);
+    printf(", atol ");
+    put(stdout, o->check_atol, o, 0);
+    printf(", rtol ");
+    put(stdout, o->check_rtol, o, 0);
+    printf(" (pass: |reverse - other| <= atol + rtol*|other|)\n");
+  }
+  for (int j = 0; j < nw; j++) {
+    double *x = gr_tape_var(t, w[j]);
+    double fdv = 0, err = 0;
+    if (x) {
+      double x0 = x[0];
+      FD p = {t, x};
+      gsl_function F = {fd_f, &p};
+      if (gsl_deriv_central(&F, x0, o->check_eps, &fdv, &err) != GSL_SUCCESS)
+        fdv = NAN;
+      x[0] = x0;
+      gr_tape_forward(t);
+    }
+    double d1 = fabs(rev[j] - sv[j]), d2 = fabs(rev[j] - fdv);
+    double md = isnan(d1) || d1 > d2 ? d1 : d2;
+    int pass = close_enough(rev[j], sv[j], o->check_atol, o->check_rtol) &&
+               close_enough(rev[j], fdv, o->check_atol, o->check_rtol);
+    allpass &= pass;
+    if (json) {
+      printf("%s", j ? "," : "");
+      gr_json_str(stdout, c->g->vars[w[j]]);
+      fputs(":{\"reverse\":", stdout);
+      put(stdout, rev[j], o, 1);
+      fputs(",\"symbolic\":", stdout);
+      put(stdout, sv[j], o, 1);
+      fputs(",\"central\":", stdout);
+      put(stdout, fdv, o, 1);
+      fputs(",\"central_error\":", stdout);
+      put(stdout, err, o, 1);
+      fputs(",\"max_discrepancy\":", stdout);
+      put(stdout, md, o, 1);
+      printf(",\"pass\":%s}", pass ? "true" : "false");
+    } else {
+      char a[40], b[40], cc[40], e[40], m[40];
+      gr_fmt(a, rev[j], o->digits);
+      gr_fmt(b, sv[j], o->digits);
+      gr_fmt(cc, fdv, o->digits);
+      gr_fmt(e, err, 3);
+      gr_fmt(m, md, 3);
+      printf("%s: reverse %s, symbolic %s, central %s (+- %s), max discrepancy %s: %s\n",
+             c->g->vars[w[j]], a, b, cc, e, m, pass ? "PASS" : "FAIL");
+    }
+  }
+  if (json)
+    printf("},\"pass\":%s}\n", allpass ? "true" : "false");
+  else
+    printf("%s\n", allpass ? "PASS" : "FAIL");
+  gr_tape_free(t);
+  free(rev);
+  free(sv);
+  free(sym);
+  return allpass ? 0 : 1;
+}
+
+int grad_symbolic(GradCtx *c) {
+  GradOpts *o = c->o;
+  const char *what = o->check ? "--check" : o->hessian ? "--hessian" : o->order ? "--order" : "--symbolic";
+  int st = scalar_only(c, what);
+  if (st)
+    return st;
+  if (o->format == FMT_TSV && !o->order && !o->hessian) {
+    fprintf(stderr, "grad: error: --format tsv holds numbers; %s prints text, json, latex or c\n", what);
+    return 2;
+  }
+  if ((o->check || o->hessian) && !have_point(c) && c->g->nvars) {
+    fprintf(stderr, "grad: error: %s needs the point (--at)\n", what);
+    return 2;
+  }
+  int nw;
+  int *w = grad_wrt_vars(c, &nw, &st);
+  if (!w)
+    return st;
+  /* named intermediates are expanded (the formula must read back), and the function is
+   * simplified first: the derivative of the simpler equal function is simpler */
+  GrNode *f = gr_simplify(c->g, gr_strip_lets(c->g, c->outs[0]));
+  GrDeriv *D = gr_deriv_new(c->g);
+  if (o->check)
+    st = mode_check(c, D, f, w, nw);
+  else if (o->hessian)
+    st = mode_hessian(c, f, w, nw);
+  else if (o->order)
+    st = mode_order(c, D, f, w, nw);
+  else
+    st = mode_symbolic(c, D, f, w, nw);
+  gr_deriv_free(D);
+  free(w);
+  return st;
+}
