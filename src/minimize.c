@@ -10,12 +10,15 @@
 #include "num.h"
 #include "optim.h"
 #include "parse.h"
+#include "plot.h"
+#include "table.h"
 #include "print.h"
 #include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,18 +63,24 @@ static const char *const usage_text =
     "      --every K               trace every K-th iteration (and the last)\n"
     "  -F, --format FMT            text (default), tsv (gnuplot-ready), json\n"
     "  -d, --digits N              significant digits (default: shortest round-trip)\n"
+    "      --plot[=FILE]           plot the run with gnuplot: the path over the contour map\n"
+    "                              of f (two variables), the data and the fitted curve (a\n"
+    "                              fit with one input column), else the loss per iteration;\n"
+    "                              a text plot on the terminal, or FILE (.png .svg .pdf)\n"
+    "      --gnuplot               write that gnuplot script (data inline) to stdout; the\n"
+    "                              report then goes to standard error\n"
     "  -h, --help                  this help\n"
     "  -V, --version               version\n"
     "\n"
     "Exit status: 0 ok, 1 numeric trouble (NaN/inf, --gtol not reached), 2 usage or parse\n"
-    "error, 3 input/output or data error, 130 interrupted.\n"
+    "error, 3 input/output, data or gnuplot error, 130 interrupted.\n"
     "Example: minimize 'x^2+y^2' --from x=1.1,y=2.1 --method gd --lr 0.05 --steps 100\n";
 
 enum {
   OPT_FROM = 256, OPT_FIX, OPT_INIT, OPT_SEED, OPT_MOMENTUM, OPT_DAMPENING, OPT_NESTEROV,
   OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_AMSGRAD, OPT_MDECAY, OPT_DECOUPLED, OPT_ALPHA,
   OPT_CENTERED, OPT_LRDECAY, OPT_INITACC, OPT_STEP, OPT_LINETOL, OPT_GTOL, OPT_FTOL,
-  OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY
+  OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY, OPT_PLOT, OPT_GNUPLOT
 };
 
 static const struct option long_opts[] = {
@@ -108,6 +117,8 @@ static const struct option long_opts[] = {
     {"every", required_argument, NULL, OPT_EVERY},
     {"format", required_argument, NULL, 'F'},
     {"digits", required_argument, NULL, 'd'},
+    {"plot", optional_argument, NULL, OPT_PLOT},
+    {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -134,6 +145,8 @@ typedef struct MinOpts {
   long every;
   OutFmt format;
   int digits;
+  int plot, gnuplot;
+  const char *plot_file; /* NULL: a text plot on the terminal */
   char **exprs;
   int nexprs;
 } MinOpts;
@@ -285,6 +298,16 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
       o->digits = (int)v;
       break;
     }
+    case OPT_PLOT: {
+      GrPlotTerm term;
+      GrDiag d;
+      o->plot = 1;
+      o->plot_file = optarg && *optarg ? optarg : NULL;
+      if (gr_plot_term_for(o->plot_file, &term, &d) != GR_OK)
+        return usage_error("%s", d.msg);
+      break;
+    }
+    case OPT_GNUPLOT: o->gnuplot = 1; break;
     case 'h': fputs(usage_text, stdout); return -1;
     case 'V': printf("minimize %s\n", PACKAGE_VERSION); return -1;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -327,7 +350,46 @@ typedef struct Run {
   long last_traced;
   int progress_tty, progress_shown;
   struct timespec t0, tlast;
+  /* --plot: the path, rows of (iteration, x..., f) at iterations 0, stride, 2*stride, ... */
+  double *path;
+  size_t npath, pcap;
+  long pstride;
+  GrOptResult result;
+  int have_result;
 } Run;
+
+/* Rows kept for a plot: beyond this, every other row is dropped and the stride doubles,
+ * so a long run costs bounded memory and the plot still spans the whole run. */
+#define PATH_MAX_ROWS 65536
+
+static void path_push(Run *u, long it, const double *x, double f) {
+  size_t w = (size_t)u->nparam + 2;
+  if (u->npath == u->pcap) {
+    u->pcap = u->pcap ? 2 * u->pcap : 256;
+    u->path = gr_xrealloc(u->path, u->pcap * w * sizeof *u->path);
+  }
+  double *r = u->path + u->npath++ * w;
+  r[0] = (double)it;
+  memcpy(r + 1, x, (size_t)u->nparam * sizeof *x);
+  r[u->nparam + 1] = f;
+}
+
+static void path_add(Run *u, long it, const double *x, double f) {
+  size_t w = (size_t)u->nparam + 2;
+  if (u->pstride < 1)
+    u->pstride = 1;
+  if (it % u->pstride)
+    return;
+  if (u->npath == PATH_MAX_ROWS) {
+    for (size_t i = 0; 2 * i < u->npath; i++)
+      memmove(u->path + i * w, u->path + 2 * i * w, w * sizeof *u->path);
+    u->npath = (u->npath + 1) / 2;
+    u->pstride *= 2;
+    if (it % u->pstride)
+      return;
+  }
+  path_push(u, it, x, f);
+}
 
 static void put(FILE *f, const Run *u, double v) { gr_put_num(f, v, u->o->digits, u->o->format == OUT_JSON); }
 
@@ -366,6 +428,8 @@ static void trace_row(Run *u, long it, const double *x, double f, double gn) {
 
 static int on_iter(void *ud, long it, const double *x, double f, double gn) {
   Run *u = ud;
+  if (u->o->plot || u->o->gnuplot)
+    path_add(u, it, x, f);
   if (u->o->trace && (it % u->o->every == 0)) {
     trace_row(u, it, x, f, gn);
     u->last_traced = it;
@@ -396,6 +460,7 @@ static void run_free(Run *u) {
   free(u->value);
   free(u->x);
   free(u->trace);
+  free(u->path);
   gr_env_free(&u->env);
   gr_graph_free(u->g);
 }
@@ -785,6 +850,126 @@ out:
   free(corr);
 }
 
+/* The one data column a fit's model reads besides the observed one, or -1 when the model
+ * reads several (or the fit is not of the form `column = model`). */
+static int fit_input_var(const Run *u, int *obs) {
+  const GrParsed *pp = &u->parsed[0];
+  if (u->kind != GR_PROB_FIT || !pp->lhs_name || !pp->rhs)
+    return -1;
+  *obs = gr_var_index(u->g, pp->lhs_name);
+  int in = -1;
+  for (int v = 0; v < u->g->nvars; v++)
+    if (u->data_col[v] >= 0 && v != *obs && gr_depends(u->g, pp->rhs, v)) {
+      if (in >= 0)
+        return -1;
+      in = v;
+    }
+  return in;
+}
+
+/* --plot/--gnuplot after the run: the path over the contour map of f for two unknowns, the
+ * data and the fitted curve for a fit with one input column, else the loss per iteration. */
+static int plot_run(Run *u, const GrOptResult *r) {
+  MinOpts *o = u->o;
+  int n = u->nparam;
+  size_t w = (size_t)n + 2;
+  /* the reported point ends the path (after Ctrl-C: the best point so far) */
+  if (isfinite(r->f) &&
+      (!u->npath || memcmp(u->path + (u->npath - 1) * w + 1, u->x, (size_t)n * sizeof *u->x)))
+    path_push(u, r->iter, u->x, r->f);
+  GrDiag d;
+  FILE *f = stdout, *pipe = NULL;
+  int st = 0;
+  if (!o->gnuplot) {
+    signal(SIGPIPE, SIG_IGN); /* a gnuplot that dies must not kill us: we report it */
+    pipe = gr_plot_open(&d);
+    if (!pipe) {
+      gr_diag_render(stderr, "minimize", &d, NULL);
+      return d.status;
+    }
+    f = pipe;
+  }
+  GrPlotOpts po = {o->plot_file, 0, 0, u->nsrc == 1 ? u->srcs[0] : NULL};
+  int obs = -1, in = fit_input_var(u, &obs);
+  double *a = gr_xmalloc((u->npath + 1) * sizeof *a), *b = gr_xmalloc((u->npath + 1) * sizeof *b);
+  GrStatus ps;
+  if (in >= 0) {
+    /* the model over the span of the data, at the fitted parameters */
+    const double *xs = u->data.col[u->data_col[in]], *ys = u->data.col[u->data_col[obs]];
+    double lo = xs[0], hi = xs[0];
+    for (size_t i = 0; i < u->data.nrow; i++) {
+      lo = fmin(lo, xs[i]);
+      hi = fmax(hi, xs[i]);
+    }
+    double *fixed = gr_xcalloc((size_t)u->g->nvars + 1, sizeof *fixed);
+    memcpy(fixed, u->value, (size_t)u->g->nvars * sizeof *fixed);
+    for (int j = 0; j < n; j++)
+      fixed[u->param_var[j]] = u->x[j];
+    enum { M = 301 };
+    GrRange rg = {in, lo, hi, lo < hi ? M : 1};
+    GrTableSpec ts = {u->g, &u->parsed[0].rhs, 1, &rg, 1, fixed, NULL, 0, 0};
+    GrTable *t;
+    double *cx = gr_xmalloc(M * sizeof *cx), *cy = gr_xmalloc(M * sizeof *cy);
+    size_t m = 0, k;
+    ps = gr_table_open(&ts, &t, &d);
+    if (ps == GR_OK) {
+      while ((k = gr_table_next(t)) > 0) {
+        memcpy(cx + m, gr_table_col(t, 0), k * sizeof *cx);
+        memcpy(cy + m, gr_table_col(t, 1), k * sizeof *cy);
+        m += k;
+      }
+      gr_table_free(t);
+      ps = gr_plot_fit(f, &po, u->g->vars[in], u->g->vars[obs], xs, ys, u->data.nrow, cx, cy,
+                       m, &d);
+    }
+    free(cx);
+    free(cy);
+    free(fixed);
+  } else if (n == 2 && u->kind != GR_PROB_FIT && u->npath) {
+    /* f itself: the expression, or the sum of squared residuals of a system */
+    GrNode *fn = u->outs[0];
+    if (u->kind == GR_PROB_EQ) {
+      fn = NULL;
+      for (int i = 0; i < u->nout; i++) {
+        GrNode *sq = gr_node(u->g, GR_OP_MUL, u->outs[i], u->outs[i], NULL);
+        fn = fn ? gr_node(u->g, GR_OP_ADD, fn, sq, NULL) : sq;
+      }
+      po.title = "sum of squared residuals";
+    }
+    for (size_t i = 0; i < u->npath; i++) {
+      a[i] = u->path[i * w + 1];
+      b[i] = u->path[i * w + 2];
+    }
+    ps = gr_plot_path(f, &po, u->g, fn, u->param_var[0], u->param_var[1], u->value, a, b,
+                      u->npath, &d);
+  } else {
+    for (size_t i = 0; i < u->npath; i++) {
+      a[i] = u->path[i * w];
+      b[i] = u->path[i * w + (size_t)n + 1];
+    }
+    ps = gr_plot_loss(f, &po, a, b, u->npath, &d);
+  }
+  free(a);
+  free(b);
+  if (ps != GR_OK) {
+    gr_diag_render(stderr, "minimize", &d, NULL);
+    st = d.status;
+  }
+  if (pipe) {
+    if (st)
+      fputs("exit\n", pipe); /* nothing half-written gets drawn */
+    GrStatus cs = gr_plot_close(pipe, &d);
+    if (cs != GR_OK && !st) {
+      gr_diag_render(stderr, "minimize", &d, NULL);
+      st = cs;
+    }
+  } else if (fflush(stdout) != 0)
+    st = 3;
+  return st;
+}
+
+static int run_opt(Run *u);
+
 static int run(Run *u) {
   int st = load(u);
   if (st)
@@ -808,6 +993,41 @@ static int run(Run *u) {
     return 2;
   }
   MinOpts *o = u->o;
+  if (o->plot && !o->gnuplot && !gr_plot_available()) {
+    /* before the run, not after it: the user learns at once */
+    fprintf(stderr, "minimize: error: gnuplot is not installed (or not on PATH): install "
+                    "gnuplot, or use --gnuplot to write the script instead\n");
+    return 3;
+  }
+  /* --gnuplot: stdout carries the script, so the trace and the report go to stderr */
+  int saved_stdout = -1;
+  if (o->gnuplot) {
+    fflush(stdout);
+    saved_stdout = dup(STDOUT_FILENO);
+    if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+      fprintf(stderr, "minimize: error: cannot redirect the report: %s\n", strerror(errno));
+      return 3;
+    }
+  }
+  st = run_opt(u);
+  if (saved_stdout >= 0) {
+    fflush(stdout);
+    dup2(saved_stdout, STDOUT_FILENO);
+    close(saved_stdout);
+  }
+  if (st >= 0 && (o->plot || o->gnuplot) && u->have_result) {
+    int ps = plot_run(u, &u->result);
+    if (ps && (st == 0 || st == 1))
+      st = ps;
+  }
+  return st < 0 ? -st : st;
+}
+
+/* The optimizer run and the report; a negative status: an error before any result. */
+static int run_opt(Run *u) {
+  MinOpts *o = u->o;
+  int st;
+  GrDiag d;
   if (o->trace && o->format != OUT_JSON) {
     printf("%siter", o->format == OUT_TSV ? "# " : "");
     for (int j = 0; j < u->nparam; j++)
@@ -826,8 +1046,10 @@ static int run(Run *u) {
     fputs("\r\033[K", stderr);
   if (st != GR_OK) {
     gr_diag_render(stderr, "minimize", &d, NULL);
-    return st;
+    return -st;
   }
+  u->result = r;
+  u->have_result = 1;
   /* the last row of a thinned trace */
   if (o->trace && u->last_traced != r.iter && r.stop != GR_STOP_INTERRUPT &&
       r.stop != GR_STOP_NONFINITE)

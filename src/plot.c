@@ -169,7 +169,8 @@ void gr_plot_surface(FILE *f, const char *data, const char *xname, const char *y
   fputc('\n', f);
 }
 
-GrStatus gr_plot_loss(FILE *f, const GrPlotOpts *o, const double *loss, size_t n, GrDiag *d) {
+GrStatus gr_plot_loss(FILE *f, const GrPlotOpts *o, const double *iter, const double *loss,
+                      size_t n, GrDiag *d) {
   if (gr_plot_begin(f, o, d) != GR_OK)
     return d->status;
   int pos = n > 0;
@@ -177,7 +178,11 @@ GrStatus gr_plot_loss(FILE *f, const GrPlotOpts *o, const double *loss, size_t n
     pos &= loss[i] > 0 && isfinite(loss[i]);
   gr_plot_data_begin(f, "loss");
   for (size_t i = 0; i < n; i++) {
-    fprintf(f, "%zu\t", i);
+    if (iter)
+      put_num(f, iter[i]);
+    else
+      fprintf(f, "%zu", i);
+    fputc('\t', f);
     put_num(f, loss[i]);
     fputc('\n', f);
   }
@@ -187,6 +192,32 @@ GrStatus gr_plot_loss(FILE *f, const GrPlotOpts *o, const double *loss, size_t n
     fputs("set logscale y\nset format y '%g'\n", f);
   fprintf(f, "plot $loss using 1:2 with lines%s title 'loss'\n", is_dumb(o) ? "" : " linewidth 2");
   return GR_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Evenly spaced contour levels, unless f is a narrow valley in a steep landscape (half the
+ * grid lies in the lowest 10% of f's range, as with Rosenbrock's function): then levels
+ * spaced geometrically above the minimum, so the valley the path follows gets lines too. */
+static void contour_levels(FILE *f, double *z, size_t n) {
+  if (n > 2) {
+    qsort(z, n, sizeof *z, cmp_double);
+    double lo = z[0], d = z[n - 1] - lo, med = z[n / 2] - lo;
+    if (d > 0 && med < 0.1 * d) {
+      fputs("set cntrparam levels discrete ", f);
+      for (int k = 0; k < 20; k++) {
+        if (k)
+          fputc(',', f);
+        put_num(f, lo + d * pow(10, -3.5 + 3.5 * k / 19));
+      }
+      fputc('\n', f);
+      return;
+    }
+  }
+  fputs("set cntrparam levels auto 20\n", f);
 }
 
 GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *out, int xvar,
@@ -224,7 +255,8 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
     return d->status;
   }
   gr_plot_data_begin(f, "grid");
-  size_t m;
+  size_t m, nz = 0;
+  double *zs = gr_xmalloc(61 * 61 * sizeof *zs);
   while ((m = gr_table_next(t)) > 0) {
     const double *c0 = gr_table_col(t, 0), *c1 = gr_table_col(t, 1), *z = gr_table_col(t, 2);
     uint64_t row = gr_table_row(t);
@@ -237,6 +269,8 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
       fputc('\t', f);
       put_num(f, z[i]);
       fputc('\n', f);
+      if (isfinite(z[i]) && nz < 61 * 61)
+        zs[nz++] = z[i];
     }
   }
   gr_table_free(t);
@@ -253,8 +287,10 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
   gr_plot_quote(f, g->vars[xvar]);
   fputs("\nset ylabel ", f);
   gr_plot_quote(f, g->vars[yvar]);
-  fputs("\nset view map\nset contour base\nunset surface\nset cntrparam levels auto 20\n"
-        "set table $contours\nsplot $grid using 1:2:3 with lines notitle\nunset table\n"
+  fputs("\nset view map\nset contour base\nunset surface\n", f);
+  contour_levels(f, zs, nz);
+  free(zs);
+  fputs("set table $contours\nsplot $grid using 1:2:3 with lines notitle\nunset table\n"
         "unset contour\nset size ratio -1\nset key outside right\n",
         f);
   fprintf(f, "set xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n", lo[0], hi[0], lo[1], hi[1]);

@@ -37,8 +37,10 @@ void gr_plot_curves(FILE *f, const char *data, const char *xname, int ny,
 void gr_plot_surface(FILE *f, const char *data, const char *xname, const char *yname,
                      const char *zname, const GrPlotOpts *o);
 
-/* Whole scripts for minimize. A loss curve (log scale when every value is positive). */
-GrStatus gr_plot_loss(FILE *f, const GrPlotOpts *o, const double *loss, size_t n, GrDiag *d);
+/* Whole scripts for minimize. A loss curve over the iterations iter[] (NULL: 0, 1, ...),
+ * on a log scale when every value is positive. */
+GrStatus gr_plot_loss(FILE *f, const GrPlotOpts *o, const double *iter, const double *loss,
+                      size_t n, GrDiag *d);
 /* The path (px[i], py[i]) over the contour map of out(x, y): f is tabulated on a grid around
  * the path with gr_table; fixed gives the values of the graph's other variables. */
 GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *out, int xvar,

@@ -6,6 +6,7 @@
 LC_ALL=C
 export LC_ALL
 GRAD=${GRAD:-src/grad}
+MINIMIZE=${MINIMIZE:-src/minimize}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -17,6 +18,14 @@ bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 GNUPLOT="$tmp/no-such-gnuplot" "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/none.png" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ $rc = 3 ] && grep -q 'gnuplot is not installed' "$tmp/err"; then ok; else bad "missing gnuplot: rc $rc: $(cat "$tmp/err")"; fi
+# minimize says so before it runs (no report on stdout); --gnuplot needs no gnuplot
+GNUPLOT="$tmp/no-such-gnuplot" "$MINIMIZE" 'x^2' --plot >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 3 ] && grep -q 'gnuplot is not installed' "$tmp/err" && [ ! -s "$tmp/out" ]; then ok
+else bad "minimize, missing gnuplot: rc $rc: $(cat "$tmp/err")"; fi
+GNUPLOT="$tmp/no-such-gnuplot" "$MINIMIZE" 'x^2' --from x=1 --gnuplot >"$tmp/out" 2>"$tmp/err" &&
+  grep -q '^plot \$loss' "$tmp/out" && grep -q '^adam:' "$tmp/err" && ok ||
+  bad "minimize --gnuplot without gnuplot: $(cat "$tmp/err")"
 
 if [ -n "$GNUPLOT" ] && [ -x "$GNUPLOT" ]; then :
 elif command -v gnuplot >/dev/null 2>&1; then GNUPLOT=$(command -v gnuplot)
@@ -32,13 +41,18 @@ png_size() {
   od -An -tu1 -j16 -N8 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}'
 }
 
-check_png() { # name, then the grad arguments
+check_png() { # name, then the grad (or minimize: PROG=minimize) arguments
   name=$1
   shift
-  "$GRAD" "$@" --plot="$tmp/$name.png" >"$tmp/out" 2>"$tmp/err"
+  if [ "$PROG" = minimize ]; then
+    "$MINIMIZE" "$@" --plot="$tmp/$name.png" >"$tmp/out" 2>"$tmp/err"
+  else
+    "$GRAD" "$@" --plot="$tmp/$name.png" >"$tmp/out" 2>"$tmp/err"
+  fi
   rc=$?
   if [ $rc != 0 ]; then bad "$name: exit status $rc: $(cat "$tmp/err")"; return; fi
-  if [ -s "$tmp/out" ]; then bad "$name: a file plot wrote to stdout"; return; fi
+  # minimize reports its result on stdout; grad's table goes into the file only
+  if [ "$PROG" != minimize ] && [ -s "$tmp/out" ]; then bad "$name: a file plot wrote to stdout"; return; fi
   size=$(png_size "$tmp/$name.png")
   if [ "$size" = "800 600" ]; then ok; else bad "$name: not an 800x600 PNG (got '$size')"; fi
   # a plot with curves is not one flat colour: the file is well above an empty canvas
@@ -49,6 +63,20 @@ check_png() { # name, then the grad arguments
 check_png line 'x^2+3x+2' --range x=-6.5:3.5
 check_png grid 'sin(x)*cos(y)' --range x=-3:3,y=-3:3 --points 30
 check_png two 'x^2' 'x^3' --range x=-1:1
+
+# minimize: the path over the contour map (two unknowns, a GSL method and lm too), the
+# loss curve (three unknowns), the data and the fitted curve (a fit)
+PROG=minimize
+check_png mpath 'x^2+y^2' --from x=1.1,y=2.1 --method gd --lr 0.05 --steps 100
+check_png mbfgs '(1-x)^2 + 100(y-x^2)^2' --from x=-1.2,y=1 --method bfgs
+check_png meq 'x+y=3' 'x-y=1' --method lm
+check_png mloss '(x-1)^2+(y-2)^2+z^2' --from x=5,y=7,z=1 --method adam --lr 0.1 --steps 200
+printf 'x y\n' >"$tmp/fit.tsv"
+for i in 0 1 2 3 4 5 6 7 8 9 10; do echo "$i $((i*i - 3*i + 2))"; done >>"$tmp/fit.tsv"
+check_png mfit 'y = A*x^2 + B*x + C' --data "$tmp/fit.tsv" --method lm
+PROG=
+# the fit's report still goes to stdout with a file plot
+grep -q 'Final set of parameters' "$tmp/out" && ok || bad "minimize fit: no report on stdout"
 
 # svg and pdf by extension
 "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/a.svg" 2>"$tmp/err" && grep -q '<svg' "$tmp/a.svg" && ok || bad "svg: $(cat "$tmp/err")"
