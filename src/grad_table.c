@@ -4,11 +4,13 @@
  * of a grid separated by a blank line) or JSON, or piped into gnuplot as a plot. Rows go
  * through one 64 KiB buffer and the fast printer: memory stays constant while streaming.
  */
+#include "deriv.h"
 #include "dtoa.h"
 #include "grad.h"
 #include "num.h"
 #include "plot.h"
 #include "print.h"
+#include "simplify.h"
 #include "table.h"
 #include <ctype.h>
 #include <errno.h>
@@ -184,12 +186,6 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   int st = 0;
   if (o->format == FMT_LATEX || o->format == FMT_C)
     return fprintf(stderr, "grad: error: --range writes text, tsv or json, not latex or c\n"), 2;
-  if (o->order > 1) {
-    /* The table takes any list of value columns: --order N adds f', f'', ... as outputs
-     * (symbolic derivative nodes) named in the header; it needs the symbolic module. */
-    fprintf(stderr, "grad: error: --order with --range is not supported yet\n");
-    return 2;
-  }
   GrRange r[2];
   for (int k = 0; k < nr; k++) {
     if (gr_var_index(g, rt[k].name) < 0)
@@ -227,11 +223,48 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     for (int k = 0; k < nr; k++)
       w[nw++] = r[k].var;
   }
+  int want_grad = !o->no_grad;
   if (o->no_grad)
     nw = 0;
-  GrTableSpec spec = {g, c->outs, (size_t)c->nout, r, nr, fixed, w, nw, 0};
-  GrTable *t;
   GrDiag d;
+  /* --order N: the value columns f, f', ..., f^(N) are symbolic derivative nodes (each the
+   * simplified derivative of the one before, as grad --order N --at computes them), and no
+   * reverse-mode partial columns */
+  GrNode **outs = c->outs;
+  size_t nouts = (size_t)c->nout;
+  int order = o->order;
+  if (order >= 1) {
+    const char *why = !want_grad  ? "asks for derivatives, which --no-grad turns off"
+                      : c->nout > 1 ? "tabulates the derivatives of one expression"
+                      : nw != 1     ? "differentiates by one variable: name it with --wrt"
+                                    : NULL;
+    if (why) {
+      fprintf(stderr, "grad: error: --order with --range %s\n", why);
+      free(fixed);
+      free(w);
+      return 2;
+    }
+    outs = gr_xcalloc((size_t)order + 1, sizeof *outs);
+    outs[0] = c->outs[0];
+    GrDeriv *D = gr_deriv_new(g);
+    GrNode *v = gr_var(g, g->vars[w[0]]);
+    for (int k = 1; k <= order; k++) {
+      if (gr_deriv(D, outs[k - 1], v, &outs[k], &d) != GR_OK) {
+        gr_diag_render(stderr, "grad", &d, NULL);
+        gr_deriv_free(D);
+        free(outs);
+        free(fixed);
+        free(w);
+        return d.status;
+      }
+      outs[k] = gr_simplify_ex(g, outs[k], order > 1);
+    }
+    gr_deriv_free(D);
+    nouts = (size_t)order + 1;
+    nw = 0;
+  }
+  GrTableSpec spec = {g, outs, nouts, r, nr, fixed, w, nw, 0};
+  GrTable *t;
   if (gr_table_open(&spec, &t, &d) != GR_OK) {
     /* find the expression the span belongs to */
     const char *src = c->nout == 1 ? c->srcs[0] : NULL;
@@ -246,6 +279,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       gr_table_free(t1);
     }
     gr_diag_render(stderr, "grad", &d, d.has_span ? src : NULL);
+    if (outs != c->outs)
+      free(outs);
     free(fixed);
     free(w);
     return d.status;
@@ -264,6 +299,15 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       gr_buf_printf(&nb, "f%d", k + 1);
     else
       gr_buf_printf(&nb, "f");
+    names[j++] = gr_xstrdup(nb.s);
+  }
+  for (int k = 1; k <= order; k++) {
+    /* f df/dx d2f/dx2 ...: the names grad --order uses */
+    nb.n = 0;
+    if (k == 1)
+      gr_buf_printf(&nb, "df/d%s", g->vars[w[0]]);
+    else
+      gr_buf_printf(&nb, "d%df/d%s%d", k, g->vars[w[0]], k);
     names[j++] = gr_xstrdup(nb.s);
   }
   for (int k = 0; k < c->nout; k++)
@@ -399,6 +443,8 @@ done:
     free(names[i]);
   free(names);
   gr_table_free(t);
+  if (outs != c->outs)
+    free(outs);
   free(fixed);
   free(w);
   return st;

@@ -299,14 +299,15 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
           "     $path using 1:2 with linespoints title 'path'\n",
           f);
   else
-    fputs("plot $contours using 1:2 with lines linecolor 'gray60' title 'contours', \\\n"
-          "     $path using 1:2 with linespoints pointtype 7 pointsize 0.6 linewidth 2 "
+    fprintf(f, "plot $contours using 1:2 with lines linecolor 'gray60' title 'contours', \\\n"
+          "     $path using 1:2 with %s linewidth 2 "
           "linecolor 'red' title 'path', \\\n"
           "     $path every ::0::0 using 1:2 with points pointtype 9 pointsize 2 "
           "linecolor 'dark-green' title 'start', \\\n"
           "     $path every ::(|$path|-1) using 1:2 with points pointtype 5 pointsize 1.6 "
           "linecolor 'blue' title 'end'\n",
-          f);
+            /* a point per iteration only while the points stay apart */
+            n <= 200 ? "linespoints pointtype 7 pointsize 0.6" : "lines");
   return GR_OK;
 }
 
