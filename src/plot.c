@@ -202,22 +202,22 @@ static int cmp_double(const void *a, const void *b) {
 /* Evenly spaced contour levels, unless f is a narrow valley in a steep landscape (half the
  * grid lies in the lowest 10% of f's range, as with Rosenbrock's function): then levels
  * spaced geometrically above the minimum, so the valley the path follows gets lines too. */
-static void contour_levels(FILE *f, double *z, size_t n) {
+static void contour_levels(FILE *f, double *z, size_t n, int levels) {
   if (n > 2) {
     qsort(z, n, sizeof *z, cmp_double);
     double lo = z[0], d = z[n - 1] - lo, med = z[n / 2] - lo;
     if (d > 0 && med < 0.1 * d) {
       fputs("set cntrparam levels discrete ", f);
-      for (int k = 0; k < 20; k++) {
+      for (int k = 0; k < levels; k++) {
         if (k)
           fputc(',', f);
-        put_num(f, lo + d * pow(10, -3.5 + 3.5 * k / 19));
+        put_num(f, lo + d * pow(10, -3.5 + 3.5 * k / (levels - 1)));
       }
       fputc('\n', f);
       return;
     }
   }
-  fputs("set cntrparam levels auto 20\n", f);
+  fprintf(f, "set cntrparam levels auto %d\n", levels);
 }
 
 GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *out, int xvar,
@@ -288,7 +288,7 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
   fputs("\nset ylabel ", f);
   gr_plot_quote(f, g->vars[yvar]);
   fputs("\nset view map\nset contour base\nunset surface\n", f);
-  contour_levels(f, zs, nz);
+  contour_levels(f, zs, nz, is_dumb(o) ? 6 : 20); /* characters: fewer lines stay legible */
   free(zs);
   fputs("set table $contours\nsplot $grid using 1:2:3 with lines notitle\nunset table\n"
         "unset contour\nset size ratio -1\nset key outside right\n",
