@@ -321,6 +321,8 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
   }
   o->exprs = argv + optind;
   o->nexprs = argc - optind;
+  if (o->plot && !o->plot_file && !o->gnuplot && o->format == OUT_JSON)
+    return usage_error("%s", "a text plot after JSON output would not be JSON: give --plot=FILE");
   return 0;
 }
 
