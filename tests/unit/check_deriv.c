@@ -440,9 +440,10 @@ START_TEST(test_stress) {
     GrDeriv *D = gr_deriv_new(g);
     char src[2048] = "x";
     for (int i = 0; i < 10 * k; i++) {
-      char t[2048];
-      snprintf(t, sizeof t, "sin(x + %s)", src);
-      memcpy(src, t, sizeof src);
+      char t[sizeof src + 16];
+      int len = snprintf(t, sizeof t, "sin(x + %s)", src);
+      ck_assert(len > 0 && (size_t)len < sizeof src);
+      memcpy(src, t, (size_t)len + 1);
     }
     GrNode *d = dsimp(g, D, parse(g, src), "x");
     sz[k] = cse_size(g, d);
