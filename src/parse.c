@@ -93,6 +93,19 @@ static void next(P *p) {
       while (isdigit((unsigned char)s[i]))
         i++;
     }
+    if (s[i] == '.') {
+      /* 1.2.3 or 1..2 would otherwise read as the product 1.2*.3 */
+      size_t j = i;
+      while (isdigit((unsigned char)s[j]) || s[j] == '.')
+        j++;
+      char m[64];
+      snprintf(m, sizeof m, "%.*s%s", (int)(j - p->pos > 40 ? 40 : j - p->pos), s + p->pos,
+               j - p->pos > 40 ? "..." : "");
+      p->t = T_EOF;
+      p->tlen = j - p->pos;
+      fail(p, p->toff, j - p->pos, "malformed number '%s'", m, NULL);
+      return;
+    }
     char buf[400];
     size_t n = i - p->pos;
     if (n >= sizeof buf) {
