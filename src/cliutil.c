@@ -66,7 +66,10 @@ GrStatus gr_eval_const(const char *text, double *out, GrDiag *d) {
   GrParsed ps;
   GrStatus st = gr_parse(g, text, NULL, &ps, d);
   if (st == GR_OK) {
-    if (g->nvars > 0) {
+    /* x=y=2 or x=1;2 would otherwise quietly give x the value 2 */
+    if (ps.nstatements != 1 || ps.lhs || ps.lhs_name) {
+      st = gr_diag_set(d, GR_EUSAGE, "a value must be one constant expression (no '=' or ';')");
+    } else if (g->nvars > 0) {
       GrNode *v = NULL;
       for (size_t i = 0; i < g->count; i++)
         if (g->nodes[i]->op == GR_OP_VAR && g->nodes[i]->var >= 0) {
