@@ -564,21 +564,64 @@ static GrNode *expr(P *p) {
   return l;
 }
 
+static unsigned env_hash(const char *s) {
+  unsigned h = 2166136261u;
+  while (*s)
+    h = (h ^ (unsigned char)*s++) * 16777619u;
+  return h;
+}
+
 const GrBinding *gr_env_find(const GrEnv *e, const char *name) {
   if (!e)
     return NULL;
-  for (int i = e->n; i-- > 0;)
+  int hn = e->hidx && e->hn <= e->n ? e->hn : 0;
+  for (int i = e->n; i-- > hn;)
     if (!strcmp(e->b[i].name, name))
       return &e->b[i];
-  return NULL;
+  if (!hn)
+    return NULL;
+  for (unsigned k = env_hash(name) & (unsigned)(e->hcap - 1);; k = (k + 1) & (unsigned)(e->hcap - 1)) {
+    int i = e->hidx[k];
+    if (i < 0)
+      return NULL;
+    if (!strcmp(e->b[i].name, name))
+      return &e->b[i];
+  }
+}
+
+/* index b[hn..n): each name's slot holds its latest binding */
+static void env_index(GrEnv *e) {
+  if (e->hn > e->n)
+    e->hn = 0; /* entries were dropped: rebuild */
+  if (!e->hidx || 2 * e->n >= e->hcap) {
+    free(e->hidx);
+    e->hcap = 64;
+    while (2 * e->n >= e->hcap)
+      e->hcap *= 2;
+    e->hidx = gr_xmalloc((size_t)e->hcap * sizeof *e->hidx);
+    for (int k = 0; k < e->hcap; k++)
+      e->hidx[k] = -1;
+    e->hn = 0;
+  } else if (e->hn == 0) {
+    for (int k = 0; k < e->hcap; k++)
+      e->hidx[k] = -1;
+  }
+  for (; e->hn < e->n; e->hn++) {
+    unsigned k = env_hash(e->b[e->hn].name) & (unsigned)(e->hcap - 1);
+    while (e->hidx[k] >= 0 && strcmp(e->b[e->hidx[k]].name, e->b[e->hn].name))
+      k = (k + 1) & (unsigned)(e->hcap - 1);
+    e->hidx[k] = e->hn;
+  }
 }
 
 void gr_env_free(GrEnv *e) {
   if (!e)
     return;
   free(e->b);
+  free(e->hidx);
   e->b = NULL;
-  e->n = e->cap = 0;
+  e->hidx = NULL;
+  e->n = e->cap = e->hcap = e->hn = 0;
 }
 
 static void bind(P *p, const char *name, int arity, const char **params, GrNode *body) {
@@ -592,6 +635,7 @@ static void bind(P *p, const char *name, int arity, const char **params, GrNode 
   b->arity = arity;
   b->params = params;
   b->body = body;
+  env_index(e);
 }
 
 /* Is this `NAME '(' NAME {',' NAME} ')' '='` (a function definition)? Looks ahead only. */

@@ -414,6 +414,55 @@ START_TEST(test_deep) {
 }
 END_TEST
 
+/* a long program of statements parses in linear time (name lookups are hashed) */
+START_TEST(test_many_statements) {
+  size_t n = 300000;
+  char *s = malloc(n * 40), *w = s;
+  w += sprintf(w, "a0 = x");
+  for (size_t i = 1; i < n; i++)
+    w += sprintf(w, "; a%zu = a%zu + x", i, i - 1);
+  sprintf(w, "; a%zu", n - 1);
+  static const char *const xn[] = {"x"};
+  const double one = 1;
+  double v = 0, g = 0;
+  GrDiag d;
+  ck_assert_int_eq(tu_eval(s, xn, &one, 1, &v, &g, &d), GR_OK);
+  tu_assert_close(v, (double)n, 0, 0);
+  tu_assert_close(g, (double)n, 0, 0);
+  free(s);
+}
+END_TEST
+
+/* definitions live on in a caller's environment (the interactive session), and a later
+ * definition of a name replaces the earlier one for what follows */
+START_TEST(test_env) {
+  GrEnv env = {0};
+  GrGraph *g = gr_graph_new();
+  GrParseOpts po = {NULL, &env};
+  GrParsed p;
+  GrDiag d;
+  ck_assert_int_eq(gr_parse(g, "f(t) = t + 1; u = 10; 0", &po, &p, &d), GR_OK);
+  ck_assert_ptr_nonnull(gr_env_find(&env, "f"));
+  ck_assert_int_eq(gr_env_find(&env, "f")->arity, 1);
+  ck_assert_int_eq(gr_env_find(&env, "u")->arity, -1);
+  ck_assert_ptr_null(gr_env_find(&env, "t"));
+  for (int i = 0; i < 200; i++) { /* enough to grow the index */
+    char buf[64];
+    snprintf(buf, sizeof buf, "v%d = %d; f(t) = t + %d; 0", i, i, i + 2);
+    ck_assert_int_eq(gr_parse(g, buf, &po, &p, &d), GR_OK);
+  }
+  ck_assert_int_eq(gr_parse(g, "f(u) + v7", &po, &p, &d), GR_OK);
+  GrTape *t;
+  ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, NULL, &t, &d), GR_OK);
+  gr_tape_forward(t);
+  tu_assert_close(gr_tape_out(t, 0)[0], 10 + 201 + 7, 0, 0);
+  gr_tape_free(t);
+  gr_env_free(&env);
+  ck_assert_ptr_null(gr_env_find(&env, "f"));
+  gr_graph_free(g);
+}
+END_TEST
+
 /* The grad program itself, reading the expression from stdin: the same answers and clean
  * errors (exit 2, a diagnostic, no crash). Skipped when GRAD is not set (make check sets it). */
 static int run_grad(const char *input, char *out, size_t outsz, char *err, size_t errsz) {
@@ -479,11 +528,13 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_hash_consing);
   tcase_add_test(tc, test_hash_consing_across_parses);
   tcase_add_test(tc, test_statements);
+  tcase_add_test(tc, test_env);
   suite_add_tcase(s, tc);
   tc = tcase_create("depth");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_deep, 0, sizeof deep / sizeof *deep);
   tcase_add_test(tc, test_deep_cli);
+  tcase_add_test(tc, test_many_statements);
   suite_add_tcase(s, tc);
   return s;
 }
