@@ -61,3 +61,9 @@ J = torch.autograd.functional.jacobian(
     lambda v: torch.stack([v[0], 5 * v[2], 4 * v[1]**2 - 2 * v[2], v[2] * torch.sin(v[0])]), X)
 for i, row in enumerate(J):
     print("jacobian row %d: %s" % (i, ", ".join(repr(float(r)) for r in row)))
+
+# constant powers (PyTorch's x*x, x*x*x, 1/x fast paths): the same doubles
+x, y, z = (torch.tensor(v, requires_grad=True) for v in (1.1, 1.3, 3.3))
+f = x**3 + y**2 + z**-1
+f.backward()
+show("x^3 + y^2 + z^-1 at (1.1, 1.3, 3.3)", f=f, dfdx=x.grad, dfdy=y.grad, dfdz=z.grad)

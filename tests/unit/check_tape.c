@@ -84,6 +84,17 @@ START_TEST(test_five_variables) {
 }
 END_TEST
 
+/* constant powers round as PyTorch's x*x, x*x*x and 1/x do: the very same doubles */
+START_TEST(test_constant_powers) {
+  static const char *const n[] = {"x", "y", "z"};
+  static const double at[] = {1.1, 1.3, 3.3};
+  double v, g[3];
+  ck_assert_int_eq(tu_eval("x^3 + y^2 + z^-1", n, at, 3, &v, g, NULL), GR_OK);
+  ck_assert(v == 3.324030303030304);
+  ck_assert(g[0] == 3.630000000000001 && g[1] == 2.6 && g[2] == -0.09182736455463729);
+}
+END_TEST
+
 START_TEST(test_named_intermediates) {
   /* u = x*x, z = sin(u) at 3: dz/du = cos 9, dz/dx = 6 cos 9 */
   static const char *const xn[] = {"x"};
@@ -705,6 +716,7 @@ static Suite *tape_suite(void) {
   TCase *tc = tcase_create("reference");
   tcase_add_test(tc, test_quadratic);
   tcase_add_test(tc, test_five_variables);
+  tcase_add_test(tc, test_constant_powers);
   tcase_add_test(tc, test_named_intermediates);
   tcase_add_test(tc, test_relu_example);
   tcase_add_test(tc, test_detach);
