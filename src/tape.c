@@ -678,6 +678,16 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
     const double *Y = t->val + t->off[i], *G = t->adj + t->off[i];
     int found = -1;
     double where = 0;
+    if (in->op == GR_OP_VMAX || in->op == GR_OP_VMIN) {
+      /* a tie for the largest (smallest) element is max(a, b)'s kink */
+      size_t ties = 0;
+      for (size_t k = 0; k < t->len[in->a]; k++)
+        ties += A[k] == Y[0];
+      if (ties > 1) {
+        found = 0;
+        where = Y[0];
+      }
+    }
     for (size_t k = 0; k < n && found < 0; k++) {
       if (kink_at(in->op, A[k * sa], B[k * sb], Y[k])) {
         found = 0;

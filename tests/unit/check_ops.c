@@ -328,7 +328,9 @@ static const struct {
     {"min(x, y)", 1, 1, 0.5, 0.5, 1},
     {"max(x, y)", 2, 1, 1, 0, 0},
     {"min(x, y)", 2, 1, 0, 1, 0},
-    {"max([1, 1, 1]x)", 2, 0, 1, 0, 0}, /* three-way tie: 1/3 each, times 3 */
+    {"max([1, 1, 1]x)", 2, 0, 1, 0, 1}, /* three-way tie: 1/3 each, times 3 */
+    {"min([1, 2, 3]x)", 2, 0, 1, 0, 0},
+    {"min([1, 1, 3]x + y)", 2, 2, 1, 1, 1},
     {"hypot(x, y)", 0, 0, 0, 0, 1},
     {"x^2", -3, 0, -6, 0, 0},
     {"x^3", -2, 0, 12, 0, 0},       /* n x^(n-1) for constant n: (-2)^3 is fine */
