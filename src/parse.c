@@ -403,7 +403,8 @@ static GrNode *primary(P *p) {
       /* x(y+1) is a product when x is a variable; an unknown longer name that is close to
        * a function name is far more likely a misspelt call */
       const char *s = gr_op_suggest(name);
-      if (s && !is_var_name(p, name) && !gr_env_find(p->env, name))
+      int constant = !strcmp(name, "pi") || !strcmp(name, "e") || !strcmp(name, "inf");
+      if (s && !constant && !is_var_name(p, name) && !gr_env_find(p->env, name))
         return fail(p, off, nlen, "unknown function '%s' (did you mean '%s'?)", name, s), NULL;
     } else if (is_function(p, name) && !gr_env_find(p->env, name)) {
       return fail(p, off, nlen, "function '%s' needs its arguments in parentheses", name, NULL),
