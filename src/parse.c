@@ -50,11 +50,18 @@ static int fail(P *p, size_t off, size_t len, const char *fmt, const char *a, co
   return 0;
 }
 
-static int col(const P *p, size_t off) {
-  int c = 1;
+/* "column C", or "line L, column C" in a source of several lines */
+static const char *where(const P *p, size_t off, char *buf, size_t n) {
+  int c = 1, l = 1;
   for (size_t i = off; i > 0 && p->src[i - 1] != '\n'; i--)
     c++;
-  return c;
+  for (size_t i = 0; i < off; i++)
+    l += p->src[i] == '\n';
+  if (l > 1 || strchr(p->src + off, '\n'))
+    snprintf(buf, n, "line %d, column %d", l, c);
+  else
+    snprintf(buf, n, "column %d", c);
+  return buf;
 }
 
 static const char *tokdesc(P *p, char *buf, size_t n) {
@@ -283,8 +290,9 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
     }
   }
   if (p->t != T_RP) {
-    char b[64], m[160];
-    snprintf(m, sizeof m, "expected ')' to close '(' at column %d, found %%s", col(p, open));
+    char b[64], m[160], w[48];
+    snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
+             where(p, open, w, sizeof w));
     return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
   }
   next(p);
@@ -344,8 +352,9 @@ static GrNode *primary(P *p) {
     if (!e)
       return NULL;
     if (p->t != T_RP) {
-      char m[160];
-      snprintf(m, sizeof m, "expected ')' to close '(' at column %d, found %%s", col(p, open));
+      char m[160], w[48];
+      snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
+             where(p, open, w, sizeof w));
       return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
     }
     next(p);
@@ -380,8 +389,9 @@ static GrNode *primary(P *p) {
     }
     if (p->t != T_RB) {
       free(v);
-      char m[160];
-      snprintf(m, sizeof m, "expected ']' to close '[' at column %d, found %%s", col(p, open));
+      char m[160], w[48];
+      snprintf(m, sizeof m, "expected ']' to close '[' at %s, found %%s",
+             where(p, open, w, sizeof w));
       return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
     }
     next(p);

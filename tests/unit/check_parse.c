@@ -221,7 +221,7 @@ static const struct {
     {"f(t) = t; f", "function 'f' needs its arguments in parentheses", 10, 1},
     {"sin = 3; sin", "cannot redefine the built-in function 'sin'", 0, 3},
     {"exp(t) = t; 1", "cannot redefine the built-in function 'exp'", 0, 3},
-    {"x;\n  (y", "expected ')' to close '(' at column 3", 7, 0},
+    {"x;\n  (y", "expected ')' to close '(' at line 2, column 3", 7, 0},
 };
 
 START_TEST(test_errors) {
