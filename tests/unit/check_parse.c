@@ -517,6 +517,67 @@ START_TEST(test_deep_cli) {
 }
 END_TEST
 
+/* Fuzz: random token soup and random bytes either parse (and then compile and evaluate)
+ * or fail with GR_EUSAGE and a span inside the text. Under ASan this is a memory check of
+ * every error path. */
+START_TEST(test_fuzz) {
+  static const char *const frag[] = {
+      "x", "y", "e", "pi", "2", ".5", "1e-3", "2e", "3.", "(", ")", "[", "]", ",", ";", "=",
+      "==", "+", "-", "*", "**", "/", "^", "!", "<", ">=", "&&", "||", " ", "sin", "max",
+      "f", "f(t) = ", "if", "sum", "dot", "\n", "sqr", "u = ", "1..2", "\x7f", "@", "t"};
+  static const char *const xy2[] = {"x", "y", NULL};
+  unsigned long seed = 12345;
+  char src[128];
+  int parsed = 0;
+  for (int it = 0; it < 30000; it++) {
+    size_t n = 0;
+    int len = 1 + (int)((seed >> 33) % 14);
+    for (int k = 0; k < len; k++) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      const char *f;
+      char raw[2] = {0, 0};
+      if (it % 5 == 4) { /* raw bytes */
+        raw[0] = (char)(1 + (seed >> 40) % 255);
+        f = raw;
+      } else
+        f = frag[(seed >> 33) % (sizeof frag / sizeof *frag)];
+      size_t fl = strlen(f);
+      if (n + fl >= sizeof src)
+        break;
+      memcpy(src + n, f, fl);
+      n += fl;
+    }
+    src[n] = 0;
+    GrGraph *g = gr_graph_new();
+    GrParseOpts po = {xy2, NULL};
+    GrParsed p;
+    GrDiag d;
+    memset(&d, 0, sizeof d);
+    GrStatus st = gr_parse(g, src, &po, &p, &d);
+    if (st == GR_OK) {
+      GrTape *t;
+      parsed++;
+      if (gr_tape_compile(g, &p.out, 1, NULL, &t, &d) == GR_OK) {
+        for (int v = 0; v < g->nvars; v++)
+          if (gr_tape_var(t, v))
+            *gr_tape_var(t, v) = 0.5 + v;
+        gr_tape_forward(t);
+        if (gr_tape_out_len(t, 0) == 1)
+          gr_tape_reverse(t, 0, NULL);
+        gr_tape_free(t);
+      }
+    } else {
+      ck_assert_msg(st == GR_EUSAGE && d.status == GR_EUSAGE, "'%s': status %d", src, st);
+      ck_assert_msg(d.msg[0], "'%s': empty message", src);
+      if (d.has_span)
+        ck_assert_msg(d.off <= n, "'%s': span at %zu past the end", src, d.off);
+    }
+    gr_graph_free(g);
+  }
+  ck_assert_int_gt(parsed, 1000); /* the soup is not all errors */
+}
+END_TEST
+
 static Suite *parse_suite(void) {
   Suite *s = suite_create("parse");
   TCase *tc = tcase_create("conventions");
@@ -530,6 +591,7 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_error_only_definition);
   tcase_add_test(tc, test_long_tokens);
   tcase_add_test(tc, test_render_caret);
+  tcase_add_test(tc, test_fuzz);
   suite_add_tcase(s, tc);
   tc = tcase_create("dag");
   tcase_add_test(tc, test_hash_consing);
