@@ -677,7 +677,9 @@ START_TEST(test_random_print_roundtrip) {
     GrParsed p, q;
     GrDiag d;
     ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
-    char *s = gr_print_str(p.out);
+    GrBuf pb = {0};
+    gr_print(&pb, p.out, GR_PRINT_INFIX, 0);
+    char *s = pb.s;
     ck_assert_msg(gr_parse(g, s, &po, &q, &d) == GR_OK, "'%s' printed as '%s': %s", gn.s, s,
                   d.msg);
     same += p.out == q.out;
@@ -711,6 +713,35 @@ START_TEST(test_random_print_roundtrip) {
 }
 END_TEST
 
+/* a small DAG whose tree is huge (f applied 40 times shares its argument) prints, in a
+ * message, a bounded prefix quickly; its warning still names the sqrt */
+START_TEST(test_print_shared_dag) {
+  char src[400] = "f(t) = t*t + t; sqrt(";
+  for (int i = 0; i < 40; i++)
+    strcat(src, "f(");
+  strcat(src, "x-1");
+  for (int i = 0; i < 40; i++)
+    strcat(src, ")");
+  strcat(src, ")");
+  static const char *const n[] = {"x", NULL};
+  TP x;
+  const char *s = src;
+  tp_open(&x, &s, 1, n, NULL);
+  const double one = 1;
+  tp_set(&x, "x", &one);
+  gr_tape_forward(x.t);
+  gr_tape_reverse(x.t, 0, NULL);
+  GrTapeIssue is[4];
+  ck_assert_uint_ge(gr_tape_issues(x.t, is, 4), 1);
+  ck_assert_int_eq(is[0].node->op, GR_OP_SQRT);
+  char *m = gr_print_str(is[0].node);
+  ck_assert_uint_le(strlen(m), GR_PRINT_STR_MAX + 40);
+  ck_assert(!strncmp(m, "sqrt(", 5) && strstr(m, "..."));
+  free(m);
+  tp_close(&x);
+}
+END_TEST
+
 static Suite *tape_suite(void) {
   Suite *s = suite_create("tape");
   TCase *tc = tcase_create("reference");
@@ -729,6 +760,7 @@ static Suite *tape_suite(void) {
   tcase_add_loop_test(tc, test_reductions, 0, sizeof reductions / sizeof *reductions);
   tcase_add_test(tc, test_strong_zero);
   tcase_add_test(tc, test_compile_errors);
+  tcase_add_test(tc, test_print_shared_dag);
   suite_add_tcase(s, tc);
   tc = tcase_create("random");
   tcase_set_timeout(tc, 300);
