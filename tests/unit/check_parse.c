@@ -591,6 +591,9 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_error_only_definition);
   tcase_add_test(tc, test_long_tokens);
   tcase_add_test(tc, test_render_caret);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("fuzz");
+  tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_fuzz);
   suite_add_tcase(s, tc);
   tc = tcase_create("dag");
