@@ -661,23 +661,39 @@ static int function_def_ahead(P *p, const char ***params, int *np) {
   if (q.t != T_LP)
     return 0;
   next(&q);
-  int n = 0;
-  const char *names[8];
-  while (q.t == T_NAME && n < 8) {
-    names[n++] = gr_arena_strdup(p->g->arena, q.name);
+  enum { MAXP = 64 };
+  int n = 0, trailing = 0;
+  char names[MAXP][128];
+  size_t offs[MAXP], lens[MAXP];
+  while (q.t == T_NAME && n < MAXP) {
+    memcpy(names[n], q.name, sizeof names[n]);
+    offs[n] = q.toff;
+    lens[n++] = q.tlen;
     next(&q);
-    if (q.t == T_COMMA)
-      next(&q);
-    else
+    trailing = 0;
+    if (q.t != T_COMMA)
       break;
+    trailing = 1;
+    next(&q);
   }
   if (q.t != T_RP)
     return 0;
+  size_t rp = q.toff;
   next(&q);
   if (q.t != T_ASSIGN || q.err)
     return 0;
+  /* it is a definition: now its parameter list must be right */
+  if (trailing)
+    return fail(p, rp, 1, "expected a parameter name before ')'%s", "", NULL);
+  if (n > 8)
+    return fail(p, offs[8], lens[8], "a function takes at most 8 parameters%s", "", NULL);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < i; j++)
+      if (!strcmp(names[i], names[j]))
+        return fail(p, offs[i], lens[i], "parameter '%s' appears twice", names[i], NULL);
   const char **v = gr_arena_alloc(p->g->arena, (n ? n : 1) * sizeof *v);
-  memcpy(v, names, n * sizeof *v);
+  for (int i = 0; i < n; i++)
+    v[i] = gr_arena_strdup(p->g->arena, names[i]);
   *params = v;
   *np = n;
   return 1;
@@ -707,7 +723,10 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
     out->nstatements++;
     const char **params;
     int np;
-    if (function_def_ahead(&p, &params, &np)) {
+    int def = function_def_ahead(&p, &params, &np);
+    if (p.err)
+      break;
+    if (def) {
       char name[128];
       memcpy(name, p.name, sizeof name);
       size_t noff = p.toff, nlen = p.tlen;

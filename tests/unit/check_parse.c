@@ -89,6 +89,8 @@ static const struct {
     {"u = x*x; z = sin(u); z / sin(9)", 1},
     {"f(a, b) = a*b + 1; f(x, y) + f(1, 1)", 9},
     {"sq(t) = t^2; sq(sq(x))", 81},
+    {"g() = 4; g() + x", 7},
+    {"g(a,b,c,d,e,f,h,i) = a + 2i; g(1,2,3,4,5,6,7,x)", 7},
     {"x;", 3},
     {"  x\t+\ny  ", 5},
 };
@@ -221,6 +223,9 @@ static const struct {
     {"f(t) = t; f", "function 'f' needs its arguments in parentheses", 10, 1},
     {"sin = 3; sin", "cannot redefine the built-in function 'sin'", 0, 3},
     {"exp(t) = t; 1", "cannot redefine the built-in function 'exp'", 0, 3},
+    {"g(a,b,c,d,e,f,h,i,j) = a; 1", "a function takes at most 8 parameters", 18, 1},
+    {"g(a,a) = a; 1", "parameter 'a' appears twice", 4, 1},
+    {"g(a,) = a; 1", "expected a parameter name before ')'", 4, 1},
     {"x;\n  (y", "expected ')' to close '(' at line 2, column 3", 7, 0},
 };
 
