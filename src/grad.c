@@ -182,8 +182,9 @@ static char **permute(int argc, char **argv, int *nargc) {
       if (a[1] != '-') {
         takes = strchr(SHORT_ARG_OPTS, a[1]) && a[2] == 0;
       } else if (!strchr(name, '=')) {
+        /* getopt_long accepts unique prefixes (--di 3 is --digits 3): so must this */
         for (const struct option *lo = long_opts; lo->name; lo++)
-          if (!strcmp(lo->name, name) && lo->has_arg == required_argument)
+          if (!strncmp(lo->name, name, strlen(name)) && lo->has_arg == required_argument)
             takes = 1;
       }
       if (takes && i + 1 < argc)
