@@ -478,9 +478,13 @@ END_TEST
 /* The grad program itself, reading the expression from stdin: the same answers and clean
  * errors (exit 2, a diagnostic, no crash). Skipped when GRAD is not set (make check sets it). */
 static int run_grad(const char *input, char *out, size_t outsz, char *err, size_t errsz) {
-  const char *grad = getenv("GRAD");
-  char in[] = "/tmp/gr-check-inXXXXXX", o[] = "/tmp/gr-check-outXXXXXX",
-       e[] = "/tmp/gr-check-errXXXXXX";
+  const char *grad = getenv("GRAD"), *tmp = getenv("TMPDIR");
+  if (!tmp || !*tmp)
+    tmp = "/tmp";
+  char in[512], o[512], e[512];
+  snprintf(in, sizeof in, "%s/gr-check-inXXXXXX", tmp);
+  snprintf(o, sizeof o, "%s/gr-check-outXXXXXX", tmp);
+  snprintf(e, sizeof e, "%s/gr-check-errXXXXXX", tmp);
   int fi = mkstemp(in), fo = mkstemp(o), fe = mkstemp(e);
   ck_assert(fi >= 0 && fo >= 0 && fe >= 0);
   size_t n = strlen(input);
@@ -489,7 +493,7 @@ static int run_grad(const char *input, char *out, size_t outsz, char *err, size_
   close(fo);
   close(fe);
   char cmd[4096];
-  snprintf(cmd, sizeof cmd, "'%s' - --at x=1 <%s >%s 2>%s", grad, in, o, e);
+  snprintf(cmd, sizeof cmd, "'%s' - --at x=1 <'%s' >'%s' 2>'%s'", grad, in, o, e);
   int rc = system(cmd);
   FILE *f = fopen(o, "r");
   size_t k = fread(out, 1, outsz - 1, f);
