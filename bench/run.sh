@@ -1,10 +1,11 @@
 #!/bin/sh
-# Runs every bench/*.sh other than this one (make bench).
-here=$(dirname "$0")
-st=0
+# Run every benchmark script in this folder (bench/*.sh) except this dispatcher.
+# make bench sets GRAD, MINIMIZE, PYTHON3, BUILDDIR, CC and GSL_LIBS.
+here=$(cd "$(dirname "$0")" && pwd)
+status=0
 for b in "$here"/*.sh; do
   [ "$(basename "$b")" = run.sh ] && continue
   echo "== $(basename "$b")"
-  sh "$b" || st=1
+  sh "$b" || status=1
 done
-exit $st
+exit $status

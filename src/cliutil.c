@@ -67,7 +67,10 @@ GrStatus gr_eval_const(const char *text, double *out, GrDiag *d) {
   GrParsed ps;
   GrStatus st = gr_parse(g, text, NULL, &ps, d);
   if (st == GR_OK) {
-    if (g->nvars > 0) {
+    /* x=y=2 or x=1;2 would otherwise quietly give x the value 2 */
+    if (ps.nstatements != 1 || ps.lhs || ps.lhs_name) {
+      st = gr_diag_set(d, GR_EUSAGE, "a value must be one constant expression (no '=' or ';')");
+    } else if (g->nvars > 0) {
       GrNode *v = NULL;
       for (size_t i = 0; i < g->count; i++)
         if (g->nodes[i]->op == GR_OP_VAR && g->nodes[i]->var >= 0) {
@@ -311,7 +314,8 @@ char **gr_permute_args(int argc, char **argv, const char *short_opts, const char
         takes = strchr(short_arg_opts, a[1]) && a[2] == 0;
       else if (!strchr(name, '='))
         for (const struct option *lo = long_opts; lo->name; lo++)
-          if (!strcmp(lo->name, name) && lo->has_arg == required_argument)
+          /* getopt_long accepts unique prefixes (--di 3 is --digits 3): so must this */
+          if (!strncmp(lo->name, name, strlen(name)) && lo->has_arg == required_argument)
             takes = 1;
       if (takes && i + 1 < argc)
         ops[no++] = argv[++i];

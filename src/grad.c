@@ -155,6 +155,9 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
   optind = 0; /* glibc: full reinitialization, so grad_main can run again (the REPL) */
   while ((c = getopt_long(argc, argv, "+a:w:F:d:hVf:s", long_opts, NULL)) != -1) {
     GrDiag d;
+    /* a last option without its value took the "--" that permute() appends */
+    if (optarg && !strcmp(optarg, "--") && optind >= 2 && optarg == argv[optind - 1])
+      return usage_error("option '%s' needs a value", argv[optind - 2]);
     switch (c) {
     case 'a':
       if (gr_binds_parse(&o->at, optarg, &d) != GR_OK) {

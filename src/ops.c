@@ -25,6 +25,17 @@ double gr_psi_n(double n, double x) {
   gsl_sf_result r;
   if (n < 0 || n != floor(n) || n > 1000)
     return NAN;
+  if (n >= 2 && x <= 0) {
+    /* GSL's psi_n takes x > 0 only for n >= 2 (psi and psi_1 reflect themselves): shift
+     * up with psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n+1) */
+    if (x == floor(x) || x < -1e4)
+      return NAN;
+    double nf = exp(lgamma(n + 1)), s = 0, sg = fmod(n, 2) == 0 ? 1 : -1;
+    for (; x <= 0; x += 1)
+      s += sg * nf / pow(x, n + 1);
+    double p = gr_psi_n(n, x);
+    return p - s;
+  }
   if (gsl_sf_psi_n_e((int)n, x, &r) != GSL_SUCCESS)
     return NAN;
   return r.val;

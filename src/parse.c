@@ -50,11 +50,18 @@ static int fail(P *p, size_t off, size_t len, const char *fmt, const char *a, co
   return 0;
 }
 
-static int col(const P *p, size_t off) {
-  int c = 1;
+/* "column C", or "line L, column C" in a source of several lines */
+static const char *where(const P *p, size_t off, char *buf, size_t n) {
+  int c = 1, l = 1;
   for (size_t i = off; i > 0 && p->src[i - 1] != '\n'; i--)
     c++;
-  return c;
+  for (size_t i = 0; i < off; i++)
+    l += p->src[i] == '\n';
+  if (l > 1 || strchr(p->src + off, '\n'))
+    snprintf(buf, n, "line %d, column %d", l, c);
+  else
+    snprintf(buf, n, "column %d", c);
+  return buf;
 }
 
 static const char *tokdesc(P *p, char *buf, size_t n) {
@@ -92,6 +99,19 @@ static void next(P *p) {
       i += 2;
       while (isdigit((unsigned char)s[i]))
         i++;
+    }
+    if (s[i] == '.') {
+      /* 1.2.3 or 1..2 would otherwise read as the product 1.2*.3 */
+      size_t j = i;
+      while (isdigit((unsigned char)s[j]) || s[j] == '.')
+        j++;
+      char m[64];
+      snprintf(m, sizeof m, "%.*s%s", (int)(j - p->pos > 40 ? 40 : j - p->pos), s + p->pos,
+               j - p->pos > 40 ? "..." : "");
+      p->t = T_EOF;
+      p->tlen = j - p->pos;
+      fail(p, p->toff, j - p->pos, "malformed number '%s'", m, NULL);
+      return;
     }
     char buf[400];
     size_t n = i - p->pos;
@@ -270,8 +290,9 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
     }
   }
   if (p->t != T_RP) {
-    char b[64], m[160];
-    snprintf(m, sizeof m, "expected ')' to close '(' at column %d, found %%s", col(p, open));
+    char b[64], m[160], w[48];
+    snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
+             where(p, open, w, sizeof w));
     return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
   }
   next(p);
@@ -331,8 +352,9 @@ static GrNode *primary(P *p) {
     if (!e)
       return NULL;
     if (p->t != T_RP) {
-      char m[160];
-      snprintf(m, sizeof m, "expected ')' to close '(' at column %d, found %%s", col(p, open));
+      char m[160], w[48];
+      snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
+             where(p, open, w, sizeof w));
       return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
     }
     next(p);
@@ -367,8 +389,9 @@ static GrNode *primary(P *p) {
     }
     if (p->t != T_RB) {
       free(v);
-      char m[160];
-      snprintf(m, sizeof m, "expected ']' to close '[' at column %d, found %%s", col(p, open));
+      char m[160], w[48];
+      snprintf(m, sizeof m, "expected ']' to close '[' at %s, found %%s",
+             where(p, open, w, sizeof w));
       return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
     }
     next(p);
@@ -390,7 +413,8 @@ static GrNode *primary(P *p) {
       /* x(y+1) is a product when x is a variable; an unknown longer name that is close to
        * a function name is far more likely a misspelt call */
       const char *s = gr_op_suggest(name);
-      if (s && !is_var_name(p, name) && !gr_env_find(p->env, name))
+      int constant = !strcmp(name, "pi") || !strcmp(name, "e") || !strcmp(name, "inf");
+      if (s && !constant && !is_var_name(p, name) && !gr_env_find(p->env, name))
         return fail(p, off, nlen, "unknown function '%s' (did you mean '%s'?)", name, s), NULL;
     } else if (is_function(p, name) && !gr_env_find(p->env, name)) {
       return fail(p, off, nlen, "function '%s' needs its arguments in parentheses", name, NULL),
@@ -551,21 +575,64 @@ static GrNode *expr(P *p) {
   return l;
 }
 
+static unsigned env_hash(const char *s) {
+  unsigned h = 2166136261u;
+  while (*s)
+    h = (h ^ (unsigned char)*s++) * 16777619u;
+  return h;
+}
+
 const GrBinding *gr_env_find(const GrEnv *e, const char *name) {
   if (!e)
     return NULL;
-  for (int i = e->n; i-- > 0;)
+  int hn = e->hidx && e->hn <= e->n ? e->hn : 0;
+  for (int i = e->n; i-- > hn;)
     if (!strcmp(e->b[i].name, name))
       return &e->b[i];
-  return NULL;
+  if (!hn)
+    return NULL;
+  for (unsigned k = env_hash(name) & (unsigned)(e->hcap - 1);; k = (k + 1) & (unsigned)(e->hcap - 1)) {
+    int i = e->hidx[k];
+    if (i < 0)
+      return NULL;
+    if (!strcmp(e->b[i].name, name))
+      return &e->b[i];
+  }
+}
+
+/* index b[hn..n): each name's slot holds its latest binding */
+static void env_index(GrEnv *e) {
+  if (e->hn > e->n)
+    e->hn = 0; /* entries were dropped: rebuild */
+  if (!e->hidx || 2 * e->n >= e->hcap) {
+    free(e->hidx);
+    e->hcap = 64;
+    while (2 * e->n >= e->hcap)
+      e->hcap *= 2;
+    e->hidx = gr_xmalloc((size_t)e->hcap * sizeof *e->hidx);
+    for (int k = 0; k < e->hcap; k++)
+      e->hidx[k] = -1;
+    e->hn = 0;
+  } else if (e->hn == 0) {
+    for (int k = 0; k < e->hcap; k++)
+      e->hidx[k] = -1;
+  }
+  for (; e->hn < e->n; e->hn++) {
+    unsigned k = env_hash(e->b[e->hn].name) & (unsigned)(e->hcap - 1);
+    while (e->hidx[k] >= 0 && strcmp(e->b[e->hidx[k]].name, e->b[e->hn].name))
+      k = (k + 1) & (unsigned)(e->hcap - 1);
+    e->hidx[k] = e->hn;
+  }
 }
 
 void gr_env_free(GrEnv *e) {
   if (!e)
     return;
   free(e->b);
+  free(e->hidx);
   e->b = NULL;
-  e->n = e->cap = 0;
+  e->hidx = NULL;
+  e->n = e->cap = e->hcap = e->hn = 0;
 }
 
 static void bind(P *p, const char *name, int arity, const char **params, GrNode *body) {
@@ -579,6 +646,7 @@ static void bind(P *p, const char *name, int arity, const char **params, GrNode 
   b->arity = arity;
   b->params = params;
   b->body = body;
+  env_index(e);
 }
 
 /* Is this `NAME '(' NAME {',' NAME} ')' '='` (a function definition)? Looks ahead only. */
@@ -593,23 +661,39 @@ static int function_def_ahead(P *p, const char ***params, int *np) {
   if (q.t != T_LP)
     return 0;
   next(&q);
-  int n = 0;
-  const char *names[8];
-  while (q.t == T_NAME && n < 8) {
-    names[n++] = gr_arena_strdup(p->g->arena, q.name);
+  enum { MAXP = 64 };
+  int n = 0, trailing = 0;
+  char names[MAXP][128];
+  size_t offs[MAXP], lens[MAXP];
+  while (q.t == T_NAME && n < MAXP) {
+    memcpy(names[n], q.name, sizeof names[n]);
+    offs[n] = q.toff;
+    lens[n++] = q.tlen;
     next(&q);
-    if (q.t == T_COMMA)
-      next(&q);
-    else
+    trailing = 0;
+    if (q.t != T_COMMA)
       break;
+    trailing = 1;
+    next(&q);
   }
   if (q.t != T_RP)
     return 0;
+  size_t rp = q.toff;
   next(&q);
   if (q.t != T_ASSIGN || q.err)
     return 0;
+  /* it is a definition: now its parameter list must be right */
+  if (trailing)
+    return fail(p, rp, 1, "expected a parameter name before ')'%s", "", NULL);
+  if (n > 8)
+    return fail(p, offs[8], lens[8], "a function takes at most 8 parameters%s", "", NULL);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < i; j++)
+      if (!strcmp(names[i], names[j]))
+        return fail(p, offs[i], lens[i], "parameter '%s' appears twice", names[i], NULL);
   const char **v = gr_arena_alloc(p->g->arena, (n ? n : 1) * sizeof *v);
-  memcpy(v, names, n * sizeof *v);
+  for (int i = 0; i < n; i++)
+    v[i] = gr_arena_strdup(p->g->arena, names[i]);
   *params = v;
   *np = n;
   return 1;
@@ -639,7 +723,10 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
     out->nstatements++;
     const char **params;
     int np;
-    if (function_def_ahead(&p, &params, &np)) {
+    int def = function_def_ahead(&p, &params, &np);
+    if (p.err)
+      break;
+    if (def) {
       char name[128];
       memcpy(name, p.name, sizeof name);
       size_t noff = p.toff, nlen = p.tlen;

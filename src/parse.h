@@ -22,6 +22,10 @@ typedef struct GrBinding {
 typedef struct GrEnv {
   GrBinding *b;
   int n, cap;
+  /* hash index of b[0..hn) by name (the latest binding of each name), so that a program
+   * of many statements parses in linear time; entries appended past hn are still found */
+  int *hidx;
+  int hcap, hn;
 } GrEnv;
 
 typedef struct GrParseOpts {

@@ -81,6 +81,9 @@ typedef struct Ctx {
   GrBuf *b;
   GrPrintStyle st;
   int digits;
+  size_t limit; /* stop (with "...") once the buffer is this long; 0: no limit */
+  int cut;
+  size_t cut_end; /* where the text ends, "..." included, once cut */
 } Ctx;
 
 static void pr(Ctx *c, const GrNode *n, int depth);
@@ -149,6 +152,15 @@ static const char *c_fn(int op) {
 
 static void pr(Ctx *c, const GrNode *n, int depth) {
   GrBuf *b = c->b;
+  if (c->limit && b->n >= c->limit) {
+    /* a DAG with shared subtrees can print exponentially long: messages stop early */
+    if (!c->cut) {
+      gr_buf_puts(b, "...");
+      c->cut_end = b->n;
+    }
+    c->cut = 1;
+    return;
+  }
   if (depth > GR_PRINT_MAX_DEPTH) {
     gr_buf_puts(b, "...");
     return;
@@ -304,7 +316,7 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
 }
 
 void gr_print(GrBuf *b, const GrNode *n, GrPrintStyle style, int digits) {
-  Ctx c = {b, style, digits};
+  Ctx c = {b, style, digits, 0, 0, 0};
   if (!b->s)
     gr_buf_puts(b, "");
   pr(&c, n, 0);
@@ -312,6 +324,12 @@ void gr_print(GrBuf *b, const GrNode *n, GrPrintStyle style, int digits) {
 
 char *gr_print_str(const GrNode *n) {
   GrBuf b = {0};
-  gr_print(&b, n, GR_PRINT_INFIX, 0);
+  Ctx c = {&b, GR_PRINT_INFIX, 0, GR_PRINT_STR_MAX, 0, 0};
+  gr_buf_puts(&b, "");
+  pr(&c, n, 0);
+  if (c.cut) { /* drop what the enclosing calls added after the cut */
+    b.n = c.cut_end;
+    b.s[b.n] = 0;
+  }
   return b.s;
 }

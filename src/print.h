@@ -21,7 +21,9 @@ void gr_buf_free(GrBuf *b);
 /* Append node n as text. Deeper than GR_PRINT_MAX_DEPTH prints "..." there. */
 #define GR_PRINT_MAX_DEPTH 2000
 void gr_print(GrBuf *b, const GrNode *n, GrPrintStyle style, int digits);
-/* A malloc'd string of n in infix (for messages). */
+/* A malloc'd string of n in infix, for messages: cut with "..." after about
+ * GR_PRINT_STR_MAX bytes (shared subtrees can make the full text exponentially long). */
+#define GR_PRINT_STR_MAX 200
 char *gr_print_str(const GrNode *n);
 
 #endif

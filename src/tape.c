@@ -682,6 +682,25 @@ static int kink_at(int op, double a, double b, double y) {
   return 0;
 }
 
+/* Local partials of a GR_K_MATH op (0 for the others, which pass adjoints linearly). */
+static void local_partials(int op, double a, double b, double y, double *pa, double *pb) {
+  (void)a;
+  (void)b;
+  (void)y;
+  *pa = *pb = 0;
+  switch (op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
+  case GR_OP_##id:                                                                                 \
+    if (kind == GR_K_MATH) {                                                                       \
+      *pa = (PA);                                                                                  \
+      *pb = NA > 1 ? (PB) : 0;                                                                     \
+    }                                                                                              \
+    break;
+#include "ops.def"
+#undef OP
+  }
+}
+
 size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
   size_t cnt = 0;
   for (size_t i = 0; i < t->n && cnt < max; i++) {
@@ -695,28 +714,38 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
     const double *Y = t->val + t->off[i], *G = t->adj + t->off[i];
     int found = -1;
     double where = 0;
+    if (in->op == GR_OP_VMAX || in->op == GR_OP_VMIN) {
+      /* a tie for the largest (smallest) element is max(a, b)'s kink */
+      size_t ties = 0;
+      for (size_t k = 0; k < t->len[in->a]; k++)
+        ties += A[k] == Y[0];
+      if (ties > 1) {
+        found = 0;
+        where = Y[0];
+      }
+    }
     for (size_t k = 0; k < n && found < 0; k++) {
       if (kink_at(in->op, A[k * sa], B[k * sb], Y[k])) {
         found = 0;
         where = A[k * sa];
       }
     }
-    /* the first op (from the output down) whose adjoint is finite but sends a non-finite
-     * one to an argument is where the trouble starts */
-    for (size_t k = 0; k < n && found < 0; k++) {
-      if (!isfinite(G[k]))
-        continue;
-      for (int j = 0; j < in->nargs; j++) {
-        uint32_t s = j == 0 ? in->a : j == 1 ? in->b : in->c;
-        if (!t->ins[s].need)
+    /* the op whose adjoint is finite and nonzero but whose own contribution to an
+     * argument is not (sqrt at 0, log at 0, ...) is where the trouble starts; an op that
+     * merely passes on a non-finite adjoint from elsewhere is not blamed */
+    if (gr_ops[in->op].kind == GR_K_MATH)
+      for (size_t k = 0; k < n && found < 0; k++) {
+        if (!isfinite(G[k]) || G[k] == 0)
           continue;
-        size_t ss = t->len[s] > 1 ? k : 0;
-        if (!isfinite(t->adj[t->off[s] + (ss < t->len[s] ? ss : 0)]) && isfinite(t->val[t->off[s]])) {
+        double pa, pb;
+        local_partials(in->op, A[k * sa], B[k * sb], Y[k], &pa, &pb);
+        if ((t->ins[in->a].need && !isfinite(G[k] * pa) && isfinite(A[k * sa])) ||
+            (in->nargs > 1 && t->ins[in->b].need && !isfinite(G[k] * pb) &&
+             isfinite(B[k * sb]))) {
           found = 1;
           where = A[k * sa];
         }
       }
-    }
     if (found >= 0) {
       out[cnt].node = t->node[i];
       out[cnt].kind = found;

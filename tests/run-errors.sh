@@ -37,5 +37,24 @@ for f in "$srcdir"/tests/errors/*.txt; do
     fi
   done <"$f"
 done
+# input/output errors (exit 3): output that cannot be written, input that cannot be read
+io_case() {
+  want=$1
+  shift
+  "$@" >/dev/null 2>"$tmp/err"
+  rc=$?
+  if [ "$rc" != "$want" ] || [ ! -s "$tmp/err" ]; then
+    echo "FAIL: $*: exited $rc (expected $want), stderr:"
+    cat "$tmp/err"
+    fail=$((fail+1))
+  else
+    pass=$((pass+1))
+  fi
+}
+if [ -w /dev/full ]; then
+  io_case 3 sh -c '"$1" x --at x=1 >/dev/full' sh "$GRAD"
+  io_case 3 sh -c '"$1" x --at x=1 --format json >/dev/full' sh "$GRAD"
+fi
+io_case 3 sh -c '"$1" - --at x=1 <"$2"' sh "$GRAD" "$tmp"
 echo "errors: $pass passed, $fail failed"
 [ $fail = 0 ]

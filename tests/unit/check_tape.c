@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: MIT
+ * The compiled tape: the derivative oracles of REFERENCE.md (PyTorch float64, confirmed
+ * by bench/grad_reference.py), seeds, block variables and reductions, named
+ * intermediates, Hessian-vector products, compile errors; then randomized tests over
+ * thousands of generated expressions: reverse-mode gradients and Hessian-vector products
+ * against central differences, forward mode against reverse mode, block evaluation
+ * against point-by-point evaluation, and parse(print(e)) against e.
+ */
+#include "print.h"
+#include "testutil.h"
+#include <gsl/gsl_deriv.h>
+#include <gsl/gsl_rng.h>
+#include <stdio.h>
+
+/* A parsed program with its tape, variables named in `names` (values set by tp_at). */
+typedef struct TP {
+  GrGraph *g;
+  GrTape *t;
+  GrParsed p;
+  GrNode *outs[8];
+  size_t nout;
+} TP;
+
+static void tp_open(TP *x, const char *const *srcs, size_t nsrc, const char *const *vars,
+                    const size_t *lens) {
+  memset(x, 0, sizeof *x);
+  x->g = gr_graph_new();
+  GrParseOpts po = {vars, NULL};
+  GrDiag d;
+  for (size_t i = 0; i < nsrc; i++) {
+    ck_assert_msg(gr_parse(x->g, srcs[i], &po, &x->p, &d) == GR_OK, "'%s': %s", srcs[i], d.msg);
+    x->outs[i] = x->p.out;
+  }
+  x->nout = nsrc;
+  size_t vl[TU_MAXV];
+  for (int v = 0; v < x->g->nvars; v++) {
+    vl[v] = 1;
+    for (int k = 0; lens && vars[k]; k++)
+      if (!strcmp(vars[k], x->g->vars[v]))
+        vl[v] = lens[k];
+  }
+  ck_assert_int_eq(gr_tape_compile(x->g, x->outs, nsrc, vl, &x->t, &d), GR_OK);
+}
+
+static void tp_set(TP *x, const char *name, const double *v) {
+  int k = gr_var_index(x->g, name);
+  ck_assert_int_ge(k, 0);
+  double *dst = gr_tape_var(x->t, k);
+  if (dst)
+    memcpy(dst, v, gr_tape_var_len(x->t, k) * sizeof *dst);
+}
+
+static const double *tp_grad(TP *x, const char *name) {
+  const double *gv = gr_tape_grad(x->t, gr_var_index(x->g, name));
+  ck_assert_ptr_nonnull(gv);
+  return gv;
+}
+
+static void tp_close(TP *x) {
+  gr_tape_free(x->t);
+  gr_graph_free(x->g);
+}
+
+/* --- REFERENCE.md oracles --- */
+START_TEST(test_quadratic) {
+  double g, v = tu_dx("x^2+3x+2", 3.6, &g);
+  ck_assert(v == 25.76 && g == 10.2); /* the same doubles as PyTorch's */
+}
+END_TEST
+
+START_TEST(test_five_variables) {
+  static const char *const n[] = {"a", "b", "c", "d", "e"};
+  static const double at[] = {1, 2, 3, 0.5, 1.5};
+  /* PyTorch float64 (bench/grad_reference.py) */
+  static const double want_g[] = {9.857474505605857, 5.086980252958911, 0.4010143052362829,
+                                  2.4774803660946136, 2.683281572999748};
+  double v, g[5];
+  ck_assert_int_eq(tu_eval("a^3 b^2/ln(c+1) + exp(a d) cos(b c) + sqrt(a^2+b^2) ln(d^2+e^2)", n,
+                           at, 5, &v, g, NULL),
+                   GR_OK);
+  tu_assert_close(v, 6.517331620496268, 4e-16, 0);
+  for (int i = 0; i < 5; i++)
+    tu_assert_close(g[i], want_g[i], 4e-16, 0);
+}
+END_TEST
+
+/* constant powers round as PyTorch's x*x, x*x*x and 1/x do: the very same doubles */
+START_TEST(test_constant_powers) {
+  static const char *const n[] = {"x", "y", "z"};
+  static const double at[] = {1.1, 1.3, 3.3};
+  double v, g[3];
+  ck_assert_int_eq(tu_eval("x^3 + y^2 + z^-1", n, at, 3, &v, g, NULL), GR_OK);
+  ck_assert(v == 3.324030303030304);
+  ck_assert(g[0] == 3.630000000000001 && g[1] == 2.6 && g[2] == -0.09182736455463729);
+}
+END_TEST
+
+START_TEST(test_named_intermediates) {
+  /* u = x*x, z = sin(u) at 3: dz/du = cos 9, dz/dx = 6 cos 9 */
+  static const char *const xn[] = {"x"};
+  TP x;
+  const char *src = "u = x*x; z = sin(u); z";
+  tp_open(&x, &src, 1, xn, NULL);
+  const double three = 3;
+  tp_set(&x, "x", &three);
+  gr_tape_forward(x.t);
+  gr_tape_reverse(x.t, 0, NULL);
+  ck_assert_uint_eq(x.t->sweeps, 1);
+  tu_assert_close(tp_grad(&x, "x")[0], -5.466781571308061, 2e-16, 0);
+  /* the LET node named u: find it and read its adjoint */
+  const GrNode *u = NULL;
+  for (size_t i = 0; i < x.g->count; i++)
+    if (x.g->nodes[i]->op == GR_OP_LET && !strcmp(x.g->nodes[i]->name, "u"))
+      u = x.g->nodes[i];
+  ck_assert_ptr_nonnull(u);
+  tu_assert_close(gr_tape_node_adj(x.t, u)[0], -0.9111302618846769, 2e-16, 0);
+  tu_assert_close(gr_tape_node_val(x.t, u)[0], 9, 0, 0);
+  tp_close(&x);
+}
+END_TEST
+
+START_TEST(test_relu_example) {
+  double g, v = tu_dx("z = 2x+2+x; q = relu(z)+z*x; h = relu(z*z); h + q + q*x", -4, &g);
+  tu_assert_close(v, -20, 0, 0);
+  tu_assert_close(g, 46, 0, 0);
+}
+END_TEST
+
+START_TEST(test_detach) {
+  double g, v = tu_dx("detach(x^2)*x", 2, &g);
+  tu_assert_close(v, 8, 0, 0);
+  tu_assert_close(g, 4, 0, 0);
+}
+END_TEST
+
+/* Jacobian of [x0, 5x2, 4x1^2 - 2x2, x2 sin x0] at (1,2,3): one tape, one sweep per row */
+START_TEST(test_jacobian) {
+  static const char *const srcs[] = {"x0", "5x2", "4x1^2-2x2", "x2 sin(x0)"};
+  static const char *const n[] = {"x0", "x1", "x2", NULL};
+  static const double want[4][3] = {
+      {1, 0, 0}, {0, 0, 5}, {0, 16, -2}, {1.6209069176044193, 0, 0.8414709848078965}};
+  TP x;
+  tp_open(&x, srcs, 4, n, NULL);
+  for (int i = 0; i < 3; i++) {
+    const double v = i + 1;
+    tp_set(&x, n[i], &v);
+  }
+  gr_tape_forward(x.t);
+  for (size_t k = 0; k < 4; k++) {
+    gr_tape_reverse(x.t, k, NULL);
+    for (int i = 0; i < 3; i++) {
+      const double *gv = gr_tape_grad(x.t, gr_var_index(x.g, n[i]));
+      tu_assert_close(gv ? gv[0] : 0, want[k][i], 2e-16, 0);
+    }
+  }
+  ck_assert_uint_eq(x.t->sweeps, 4);
+  tp_close(&x);
+}
+END_TEST
+
+/* Hessian of x^2 y + e^(xy) at (1, 0.5) by two Hessian-vector products */
+START_TEST(test_hessian) {
+  static const char *const n[] = {"x", "y", NULL};
+  static const double want[2][2] = {{1.412180317675032, 4.473081906050192},
+                                    {4.473081906050192, 1.6487212707001282}};
+  const char *src = "x^2 y + e^(x y)";
+  TP x;
+  tp_open(&x, &src, 1, n, NULL);
+  const double at[] = {1, 0.5};
+  tp_set(&x, "x", &at[0]);
+  tp_set(&x, "y", &at[1]);
+  gr_tape_forward(x.t);
+  for (int j = 0; j < 2; j++) {
+    const double one = 1;
+    const double *dir[2] = {NULL, NULL};
+    dir[gr_var_index(x.g, n[j])] = &one;
+    gr_tape_tangent(x.t, dir);
+    gr_tape_reverse(x.t, 0, NULL);
+    gr_tape_reverse_tangent(x.t, 0);
+    for (int i = 0; i < 2; i++)
+      tu_assert_close(gr_tape_hvp(x.t, gr_var_index(x.g, n[i]))[0], want[i][j], 1e-15, 0);
+  }
+  tp_close(&x);
+}
+END_TEST
+
+/* higher derivatives of one variable by forward over reverse */
+static void d1d2(const char *src, double at, double *d1, double *d2) {
+  static const char *const n[] = {"x", NULL};
+  TP x;
+  tp_open(&x, &src, 1, n, NULL);
+  tp_set(&x, "x", &at);
+  gr_tape_forward(x.t);
+  const double one = 1, *dir[1] = {&one};
+  gr_tape_tangent(x.t, dir);
+  gr_tape_reverse(x.t, 0, NULL);
+  gr_tape_reverse_tangent(x.t, 0);
+  *d1 = tp_grad(&x, "x")[0];
+  *d2 = gr_tape_hvp(x.t, 0)[0];
+  ck_assert(*d1 == gr_tape_out_tangent(x.t, 0)[0]);
+  tp_close(&x);
+}
+
+START_TEST(test_higher_order) {
+  double d1, d2;
+  d1d2("x^3", 2, &d1, &d2);
+  ck_assert(d1 == 12 && d2 == 12);
+  d1d2("x^6", 1, &d1, &d2);
+  ck_assert(d1 == 6 && d2 == 30);
+  d1d2("x*x*x", 2, &d1, &d2);
+  ck_assert(d1 == 12 && d2 == 12);
+}
+END_TEST
+
+/* y = 2x at x = (1,2,3), backward(gradient = (0.1, 1, 1e-4)): x.grad = (0.2, 2, 0.0002) */
+START_TEST(test_seed) {
+  static const char *const n[] = {"x", NULL};
+  static const size_t len[] = {3};
+  const char *src = "2x";
+  TP x;
+  tp_open(&x, &src, 1, n, len);
+  const double v[] = {1, 2, 3}, seed[] = {0.1, 1, 1e-4};
+  tp_set(&x, "x", v);
+  gr_tape_forward(x.t);
+  ck_assert_uint_eq(gr_tape_out_len(x.t, 0), 3);
+  gr_tape_reverse(x.t, 0, seed);
+  const double *gv = tp_grad(&x, "x");
+  tu_assert_close(gv[0], 0.2, 0, 0);
+  tu_assert_close(gv[1], 2, 0, 0);
+  tu_assert_close(gv[2], 0.0002, 0, 0);
+  tp_close(&x);
+}
+END_TEST
+
+/* reductions over a block variable and broadcasting of scalars */
+static const struct {
+  const char *src;
+  double v[3], s; /* vector v (length 3) and scalar s */
+  double val, gv[3], gs;
+} reductions[] = {
+    {"sum(v^2)", {1, 2, 3}, 0, 14, {2, 4, 6}, 0},
+    {"dot(v, v)", {1, 2, 3}, 0, 14, {2, 4, 6}, 0},
+    {"norm(v)", {2, 3, 6}, 0, 7, {2.0 / 7, 3.0 / 7, 6.0 / 7}, 0},
+    {"mean(v*s)", {1, 2, 3}, 2, 4, {2.0 / 3, 2.0 / 3, 2.0 / 3}, 2},
+    {"prod(v)", {2, 0, 3}, 0, 0, {0, 6, 0}, 0},
+    {"prod(v + s)", {1, 2, 3}, 1, 24, {12, 8, 6}, 26},
+    {"max(v)", {1, 3, 3}, 0, 3, {0, 0.5, 0.5}, 0},
+    {"min(v)", {1, 3, 0}, 0, 0, {0, 0, 1}, 0},
+    {"sum(if(v > s, v, s))", {1, 2, 3}, 2, 7, {0, 0, 1}, 2},
+    {"sum(v) s^2", {1, 2, 3}, 3, 54, {9, 9, 9}, 36},
+};
+
+START_TEST(test_reductions) {
+  static const char *const n[] = {"v", "s", NULL};
+  static const size_t len[] = {3, 1};
+  TP x;
+  tp_open(&x, &reductions[_i].src, 1, n, len);
+  int vs = gr_var_index(x.g, "s");
+  tp_set(&x, "v", reductions[_i].v);
+  if (vs >= 0)
+    tp_set(&x, "s", &reductions[_i].s);
+  gr_tape_forward(x.t);
+  ck_assert_uint_eq(gr_tape_out_len(x.t, 0), 1);
+  tu_assert_close(gr_tape_out(x.t, 0)[0], reductions[_i].val, 1e-15, 0);
+  gr_tape_reverse(x.t, 0, NULL);
+  for (int k = 0; k < 3; k++)
+    tu_assert_close(tp_grad(&x, "v")[k], reductions[_i].gv[k], 1e-15, 0);
+  if (vs >= 0)
+    tu_assert_close(tp_grad(&x, "s")[0], reductions[_i].gs, 1e-15, 0);
+  /* forward mode in the direction of v's first element and of s */
+  const double e0[] = {1, 0, 0}, one = 1;
+  const double *dir[2] = {NULL, NULL};
+  dir[gr_var_index(x.g, "v")] = e0;
+  gr_tape_tangent(x.t, dir);
+  tu_assert_close(gr_tape_out_tangent(x.t, 0)[0], reductions[_i].gv[0], 1e-15, 0);
+  if (vs >= 0) {
+    dir[gr_var_index(x.g, "v")] = NULL;
+    dir[vs] = &one;
+    gr_tape_tangent(x.t, dir);
+    tu_assert_close(gr_tape_out_tangent(x.t, 0)[0], reductions[_i].gs, 1e-15, 0);
+  }
+  tp_close(&x);
+}
+END_TEST
+
+/* the untaken branch of if() never leaks its NaN or inf into the gradient */
+START_TEST(test_strong_zero) {
+  double g;
+  double v = tu_dx("if(x > 0, log(x), 2x)", -1, &g);
+  tu_assert_close(v, -2, 0, 0);
+  tu_assert_close(g, 2, 0, 0);
+  v = tu_dx("if(x > 0, sqrt(x), x)", 0, &g);
+  tu_assert_close(g, 1, 0, 0);
+  /* a zero factor sends nothing back: PyTorch gets 0 * inf = NaN here, the tape 1 */
+  v = tu_dx("0*log(x) + x", 0, &g);
+  tu_assert_close(g, 1, 0, 0);
+}
+END_TEST
+
+START_TEST(test_compile_errors) {
+  static const char *const n[] = {"x", "y", NULL};
+  GrGraph *g = gr_graph_new();
+  GrParseOpts po = {n, NULL};
+  GrParsed p;
+  GrDiag d;
+  ck_assert_int_eq(gr_parse(g, "1 + x*y", &po, &p, &d), GR_OK);
+  size_t len[] = {3, 2};
+  GrTape *t = (GrTape *)1;
+  ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, len, &t, &d), GR_EUSAGE);
+  ck_assert_ptr_null(t);
+  ck_assert_ptr_nonnull(strstr(d.msg, "differ in length: x has 3 elements, y has 2"));
+  ck_assert(d.has_span && d.off == 4 && d.len == 3); /* x*y */
+  /* a variable the output does not use has no slot and a NULL gradient */
+  GrNode *y = gr_var(g, "y");
+  ck_assert_int_eq(gr_tape_compile(g, &y, 1, NULL, &t, &d), GR_OK);
+  ck_assert_ptr_null(gr_tape_var(t, gr_var_index(g, "x")));
+  *gr_tape_var(t, gr_var_index(g, "y")) = 5;
+  gr_tape_forward(t);
+  gr_tape_reverse(t, 0, NULL);
+  ck_assert_ptr_null(gr_tape_grad(t, gr_var_index(g, "x")));
+  tu_assert_close(gr_tape_grad(t, gr_var_index(g, "y"))[0], 1, 0, 0);
+  gr_tape_free(t);
+  gr_graph_free(g);
+}
+END_TEST
+
+/* --- randomized: thousands of generated expressions --- */
+static const char *const rvars[] = {"x", "y", "z", "w", NULL};
+#define NRV 4
+
+typedef struct Gen {
+  gsl_rng *r;
+  char *s;
+  size_t n, cap;
+} Gen;
+
+static void put(Gen *g, const char *s) {
+  size_t k = strlen(s);
+  if (g->n + k + 1 > g->cap) {
+    g->cap = 2 * (g->n + k + 1);
+    g->s = realloc(g->s, g->cap);
+  }
+  memcpy(g->s + g->n, s, k + 1);
+  g->n += k;
+}
+
+static const char *const fn1[] = {"sin",   "cos",   "tan",  "atan",  "sinh",    "cosh",
+                                  "tanh",  "asinh", "exp",  "expm1", "log",     "log1p",
+                                  "log2",  "log10", "sqrt", "cbrt",  "abs",     "erf",
+                                  "erfc",  "lgamma", "sigmoid", "relu", "softplus", "asin",
+                                  "acos",  "atanh", "acosh", "gamma", "digamma", "sign",
+                                  "floor"}; /* not detach: it is meant to disagree with differences */
+static const char *const fn2[] = {"atan2", "hypot", "min", "max", "pow"};
+
+/* A random expression in the expression language (so the parser is exercised too). */
+static void gen(Gen *g, int depth) {
+  unsigned long c = gsl_rng_uniform_int(g->r, depth <= 0 ? 3 : 12);
+  char b[64];
+  switch (c) {
+  case 0:
+  case 1:
+    put(g, rvars[gsl_rng_uniform_int(g->r, NRV)]);
+    return;
+  case 2: {
+    static const char *const k[] = {"2", "0.5", "3", "1.5", "pi", "e", "0.25", "7"};
+    put(g, k[gsl_rng_uniform_int(g->r, 8)]);
+    return;
+  }
+  case 3: case 4: case 5: {
+    static const char *const op[] = {" + ", " - ", "*", "/", " ", ""};
+    int o = (int)gsl_rng_uniform_int(g->r, 6);
+    put(g, "(");
+    gen(g, depth - 1);
+    put(g, ")");
+    put(g, op[o]);
+    put(g, "(");
+    gen(g, depth - 1);
+    put(g, ")");
+    return;
+  }
+  case 6: {
+    /* integer or real powers of a subexpression, or a number to a power */
+    int k = (int)gsl_rng_uniform_int(g->r, 4);
+    put(g, "(");
+    gen(g, depth - 1);
+    put(g, ")^");
+    if (k == 3) {
+      put(g, "(");
+      gen(g, depth - 1);
+      put(g, ")");
+    } else {
+      snprintf(b, sizeof b, "%s", k == 0 ? "2" : k == 1 ? "3" : "-1.5");
+      put(g, b);
+    }
+    return;
+  }
+  case 7:
+    put(g, "-(");
+    gen(g, depth - 1);
+    put(g, ")");
+    return;
+  case 8: {
+    put(g, fn2[gsl_rng_uniform_int(g->r, 5)]);
+    put(g, "(");
+    gen(g, depth - 1);
+    put(g, ", ");
+    gen(g, depth - 1);
+    put(g, ")");
+    return;
+  }
+  case 9: {
+    put(g, "if(");
+    gen(g, depth - 1);
+    put(g, gsl_rng_uniform_int(g->r, 2) ? " > " : " <= ");
+    gen(g, depth - 1);
+    put(g, ", ");
+    gen(g, depth - 1);
+    put(g, ", ");
+    gen(g, depth - 1);
+    put(g, ")");
+    return;
+  }
+  default:
+    put(g, fn1[gsl_rng_uniform_int(g->r, sizeof fn1 / sizeof *fn1)]);
+    put(g, "(");
+    gen(g, depth - 1);
+    put(g, ")");
+    return;
+  }
+}
+
+/* Evaluation of one generated program at a point, for finite differences. */
+typedef struct REv {
+  GrTape *t;
+  int nv;
+  double x[NRV];
+  int wrt, what; /* vary variable wrt; what: -1 value, else d/d(var what) */
+} REv;
+
+static double rev_eval(REv *e) {
+  for (int v = 0; v < e->nv; v++) {
+    double *p = gr_tape_var(e->t, v);
+    if (p)
+      *p = e->x[v];
+  }
+  gr_tape_forward(e->t);
+  return gr_tape_out(e->t, 0)[0];
+}
+
+static double rev_fn(double xv, void *vp) {
+  REv *e = vp;
+  double save = e->x[e->wrt];
+  e->x[e->wrt] = xv;
+  double y = rev_eval(e);
+  if (e->what >= 0) {
+    gr_tape_reverse(e->t, 0, NULL);
+    const double *gv = gr_tape_grad(e->t, e->what);
+    y = gv ? gv[0] : 0;
+  }
+  e->x[e->wrt] = save;
+  return y;
+}
+
+/* central difference with GSL; returns 0 when the difference is not trustworthy (a kink,
+ * a jump or a singularity within the step, or too much round-off) */
+static int rev_fd(REv *e, int what, int wrt, double *out) {
+  gsl_function F = {rev_fn, e};
+  e->what = what;
+  e->wrt = wrt;
+  double h = 1e-4 * (fabs(e->x[wrt]) > 1 ? fabs(e->x[wrt]) : 1), r, err, r2, err2;
+  gsl_deriv_central(&F, e->x[wrt], h, &r, &err);
+  gsl_deriv_central(&F, e->x[wrt], h / 8, &r2, &err2);
+  double scale = fabs(r) > 1 ? fabs(r) : 1;
+  if (!isfinite(r) || !isfinite(err) || err > 1e-6 * scale || fabs(r - r2) > 1e-5 * scale)
+    return 0;
+  *out = r;
+  return 1;
+}
+
+/* no kink and nothing non-finite anywhere on the tape at this point */
+static int clean_point(GrTape *t) {
+  GrTapeIssue is[1];
+  if (gr_tape_issues(t, is, 1))
+    return 0;
+  for (size_t i = 0; i < t->nvals; i++)
+    if (!isfinite(t->val[i]) || !isfinite(t->adj[i]))
+      return 0;
+  return 1;
+}
+
+/* largest |x| over a tape array: a measure of the conditioning (cancellation between
+ * intermediate terms of that size leaves errors of size eps times it) */
+static double maxabs(const double *a, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (fabs(a[i]) > m)
+      m = fabs(a[i]);
+  return m;
+}
+
+#define NEXPR 3000
+
+START_TEST(test_random_gradients) {
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 20261122);
+  Gen gn = {r, NULL, 0, 0};
+  long compared = 0, compared2 = 0, skipped = 0, failed = 0;
+  for (int ex = 0; ex < NEXPR; ex++) {
+    gn.n = 0;
+    put(&gn, "");
+    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
+    GrGraph *g = gr_graph_new();
+    GrParseOpts po = {rvars, NULL};
+    GrParsed p;
+    GrDiag d;
+    ck_assert_msg(gr_parse(g, gn.s, &po, &p, &d) == GR_OK, "'%s': %s", gn.s, d.msg);
+    GrTape *t;
+    ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, NULL, &t, &d), GR_OK);
+    REv e = {t, g->nvars, {0}, 0, -1};
+    for (int pt = 0; pt < 3; pt++) {
+      for (int v = 0; v < g->nvars; v++)
+        e.x[v] = -2.5 + 5 * gsl_rng_uniform(r);
+      double y = rev_eval(&e);
+      gr_tape_reverse(t, 0, NULL);
+      if (!isfinite(y) || !clean_point(t)) {
+        skipped++;
+        continue;
+      }
+      double grad[NRV], cond1 = maxabs(t->adj, t->nvals);
+      for (int v = 0; v < g->nvars; v++) {
+        const double *gv = gr_tape_grad(t, v);
+        grad[v] = gv ? gv[0] : 0;
+      }
+      for (int v = 0; v < g->nvars; v++) {
+        /* forward mode equals reverse mode */
+        double one = 1;
+        const double *dir[NRV] = {NULL};
+        dir[v] = &one;
+        gr_tape_tangent(t, dir);
+        double tv = gr_tape_out_tangent(t, 0)[0];
+        if (!tu_close(tv, grad[v], 1e-12, 1e-12)) {
+          if (failed++ < 10)
+            fprintf(stderr, "forward %.17g != reverse %.17g: d/d%s '%s'\n", tv, grad[v],
+                    g->vars[v], gn.s);
+        }
+        /* Hessian column v by forward over reverse */
+        gr_tape_reverse(t, 0, NULL);
+        gr_tape_reverse_tangent(t, 0);
+        double hcol[NRV], cond2 = maxabs(t->tadj, t->nvals);
+        for (int u = 0; u < g->nvars; u++) {
+          const double *hv = gr_tape_hvp(t, u);
+          hcol[u] = hv ? hv[0] : 0;
+        }
+        double fd;
+        if (rev_fd(&e, -1, v, &fd)) {
+          compared++;
+          if (!tu_close(grad[v], fd, 1e-6, 1e-8 + 1e-12 * cond1)) {
+            if (failed++ < 10)
+              fprintf(stderr, "d/d%s = %.17g, finite difference %.17g at %g,%g,%g,%g: '%s'\n",
+                      g->vars[v], grad[v], fd, e.x[0], e.x[1], e.x[2], e.x[3], gn.s);
+          }
+        }
+        for (int u = 0; u < g->nvars; u++)
+          if (isfinite(cond2) && rev_fd(&e, u, v, &fd)) {
+            compared2++;
+            if (!tu_close(hcol[u], fd, 1e-5, 1e-6 + 1e-10 * cond2)) {
+              if (failed++ < 10)
+                fprintf(stderr, "d2/d%sd%s = %.17g, finite difference %.17g at %.17g,%.17g,%.17g,%.17g: '%s'\n",
+                        g->vars[u], g->vars[v], hcol[u], fd, e.x[0], e.x[1], e.x[2], e.x[3], gn.s);
+            }
+          }
+        rev_eval(&e); /* the differences moved the point */
+        gr_tape_reverse(t, 0, NULL);
+      }
+    }
+    gr_tape_free(t);
+    gr_graph_free(g);
+  }
+  free(gn.s);
+  gsl_rng_free(r);
+  fprintf(stderr, "random gradients: %ld first and %ld second partials compared, %ld points "
+                  "skipped, %ld failed\n", compared, compared2, skipped, failed);
+  ck_assert_int_eq(failed, 0);
+  ck_assert_int_ge(compared, NEXPR);
+  ck_assert_int_ge(compared2, NEXPR);
+}
+END_TEST
+
+#define BLOCK 16
+
+/* block evaluation (var_len = BLOCK) equals point-by-point evaluation, values and
+ * gradients, element by element */
+START_TEST(test_random_blocks) {
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 77);
+  Gen gn = {r, NULL, 0, 0};
+  long compared = 0;
+  for (int ex = 0; ex < NEXPR / 3; ex++) {
+    gn.n = 0;
+    put(&gn, "");
+    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
+    GrGraph *g = gr_graph_new();
+    GrParseOpts po = {rvars, NULL};
+    GrParsed p;
+    GrDiag d;
+    ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
+    /* x and y are blocks; z is a scalar broadcast to every element, w a block again */
+    size_t len[NRV];
+    for (int v = 0; v < g->nvars; v++)
+      len[v] = strcmp(g->vars[v], "z") ? BLOCK : 1;
+    GrTape *tb, *ts;
+    ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, len, &tb, &d), GR_OK);
+    ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, NULL, &ts, &d), GR_OK);
+    double pts[NRV][BLOCK];
+    for (int v = 0; v < g->nvars; v++)
+      for (size_t k = 0; k < len[v]; k++)
+        pts[v][k] = -2.5 + 5 * gsl_rng_uniform(r);
+    for (int v = 0; v < g->nvars; v++)
+      if (gr_tape_var(tb, v))
+        memcpy(gr_tape_var(tb, v), pts[v], len[v] * sizeof(double));
+    gr_tape_forward(tb);
+    gr_tape_reverse(tb, 0, NULL);
+    size_t L = gr_tape_out_len(tb, 0);
+    ck_assert(L == 1 || L == BLOCK);
+    double gz = 0, gz_blk = 0; /* the scalar's gradient sums over the block */
+    int vz = gr_var_index(g, "z");
+    if (vz >= 0 && gr_tape_grad(tb, vz))
+      gz_blk = gr_tape_grad(tb, vz)[0];
+    for (size_t k = 0; k < L; k++) {
+      for (int v = 0; v < g->nvars; v++)
+        if (gr_tape_var(ts, v))
+          *gr_tape_var(ts, v) = pts[v][len[v] > 1 ? k : 0];
+      gr_tape_forward(ts);
+      gr_tape_reverse(ts, 0, NULL);
+      double yb = gr_tape_out(tb, 0)[k], ys = gr_tape_out(ts, 0)[0];
+      ck_assert_msg(tu_close(yb, ys, 1e-15, 0), "element %zu: block %.17g, point %.17g: '%s'", k,
+                    yb, ys, gn.s);
+      for (int v = 0; v < g->nvars; v++) {
+        const double *gb = gr_tape_grad(tb, v), *gs = gr_tape_grad(ts, v);
+        if (!gs)
+          continue;
+        if (len[v] == 1) {
+          gz += gs[0];
+          continue;
+        }
+        ck_assert_msg(tu_close(gb[k], gs[0], 1e-15, 0),
+                      "d/d%s element %zu: block %.17g, point %.17g: '%s'", g->vars[v], k, gb[k],
+                      gs[0], gn.s);
+      }
+      compared++;
+    }
+    if (vz >= 0 && L == BLOCK && isfinite(gz))
+      ck_assert_msg(tu_close(gz_blk, gz, 1e-12, 1e-12), "d/dz: block %.17g, sum %.17g: '%s'",
+                    gz_blk, gz, gn.s);
+    gr_tape_free(tb);
+    gr_tape_free(ts);
+    gr_graph_free(g);
+  }
+  free(gn.s);
+  gsl_rng_free(r);
+  ck_assert_int_ge(compared, NEXPR / 3);
+}
+END_TEST
+
+/* parse(print(e)) evaluates equal to e; when printing loses nothing it is the same node */
+START_TEST(test_random_print_roundtrip) {
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 4242);
+  Gen gn = {r, NULL, 0, 0};
+  long same = 0, compared = 0;
+  for (int ex = 0; ex < NEXPR; ex++) {
+    gn.n = 0;
+    put(&gn, "");
+    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
+    GrGraph *g = gr_graph_new();
+    GrParseOpts po = {rvars, NULL};
+    GrParsed p, q;
+    GrDiag d;
+    ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
+    GrBuf pb = {0};
+    gr_print(&pb, p.out, GR_PRINT_INFIX, 0);
+    char *s = pb.s;
+    ck_assert_msg(gr_parse(g, s, &po, &q, &d) == GR_OK, "'%s' printed as '%s': %s", gn.s, s,
+                  d.msg);
+    same += p.out == q.out;
+    GrNode *outs[2] = {p.out, q.out};
+    GrTape *t;
+    ck_assert_int_eq(gr_tape_compile(g, outs, 2, NULL, &t, &d), GR_OK);
+    for (int pt = 0; pt < 3; pt++) {
+      for (int v = 0; v < g->nvars; v++)
+        if (gr_tape_var(t, v))
+          *gr_tape_var(t, v) = -2.5 + 5 * gsl_rng_uniform(r);
+      gr_tape_forward(t);
+      double a = gr_tape_out(t, 0)[0], b = gr_tape_out(t, 1)[0];
+      if (!isfinite(a) && !isfinite(b))
+        continue;
+      compared++;
+      /* a + (b + c) prints as a + b + c, which reads back as (a + b) + c: equal up to
+       * rounding, so allow a little when the nodes differ */
+      ck_assert_msg(p.out == q.out ? (a == b || (isnan(a) && isnan(b)))
+                                   : tu_close(a, b, 1e-9, 1e-9),
+                    "'%s' = %.17g but its print '%s' = %.17g", gn.s, a, s, b);
+    }
+    free(s);
+    gr_tape_free(t);
+    gr_graph_free(g);
+  }
+  free(gn.s);
+  gsl_rng_free(r);
+  fprintf(stderr, "print round trip: %ld of %d reparsed to the same node, %ld values compared\n",
+          same, NEXPR, compared);
+  ck_assert_int_ge(same, NEXPR * 8 / 10);
+}
+END_TEST
+
+/* a small DAG whose tree is huge (f applied 40 times shares its argument) prints, in a
+ * message, a bounded prefix quickly; its warning still names the sqrt */
+START_TEST(test_print_shared_dag) {
+  char src[400] = "f(t) = t*t + t; sqrt(";
+  for (int i = 0; i < 40; i++)
+    strcat(src, "f(");
+  strcat(src, "x-1");
+  for (int i = 0; i < 40; i++)
+    strcat(src, ")");
+  strcat(src, ")");
+  static const char *const n[] = {"x", NULL};
+  TP x;
+  const char *s = src;
+  tp_open(&x, &s, 1, n, NULL);
+  const double one = 1;
+  tp_set(&x, "x", &one);
+  gr_tape_forward(x.t);
+  gr_tape_reverse(x.t, 0, NULL);
+  GrTapeIssue is[4];
+  ck_assert_uint_ge(gr_tape_issues(x.t, is, 4), 1);
+  ck_assert_int_eq(is[0].node->op, GR_OP_SQRT);
+  char *m = gr_print_str(is[0].node);
+  ck_assert_uint_le(strlen(m), GR_PRINT_STR_MAX + 40);
+  ck_assert(!strncmp(m, "sqrt(", 5) && strstr(m, "..."));
+  free(m);
+  tp_close(&x);
+}
+END_TEST
+
+static Suite *tape_suite(void) {
+  Suite *s = suite_create("tape");
+  TCase *tc = tcase_create("reference");
+  tcase_add_test(tc, test_quadratic);
+  tcase_add_test(tc, test_five_variables);
+  tcase_add_test(tc, test_constant_powers);
+  tcase_add_test(tc, test_named_intermediates);
+  tcase_add_test(tc, test_relu_example);
+  tcase_add_test(tc, test_detach);
+  tcase_add_test(tc, test_jacobian);
+  tcase_add_test(tc, test_hessian);
+  tcase_add_test(tc, test_higher_order);
+  tcase_add_test(tc, test_seed);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("tape");
+  tcase_add_loop_test(tc, test_reductions, 0, sizeof reductions / sizeof *reductions);
+  tcase_add_test(tc, test_strong_zero);
+  tcase_add_test(tc, test_compile_errors);
+  tcase_add_test(tc, test_print_shared_dag);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("random");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_random_gradients);
+  tcase_add_test(tc, test_random_blocks);
+  tcase_add_test(tc, test_random_print_roundtrip);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+TU_MAIN(tape_suite)
