@@ -363,8 +363,12 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
       ARGS;
       const double *G = t->adj + t->off[i];
       double *GA = t->adj + t->off[in->a];
-      for (size_t k = 0; k < n; k++)
-        GA[k * sa] += G[k];
+      if (sa) /* the contiguous case apart, so that it vectorises */
+        for (size_t k = 0; k < n; k++)
+          GA[k] += G[k];
+      else
+        for (size_t k = 0; k < n; k++)
+          GA[0] += G[k];
       break;
     }
     case GR_OP_IF: {
@@ -395,8 +399,9 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
     default:
       switch (t->ins[i].op) {
 /* The adjoint of one argument: GX[k] += G[k] * P (or, for a block of one, summed in a local
- * accumulator in k order, then added). One loop per broadcast pattern (IX, IA, IB: k or 0),
- * one pass per argument, so that x*x (GA == GB) still adds a's share before b's at every k.
+ * accumulator in k order, then added). One loop per broadcast pattern (SX, SA, SB: 1 for a
+ * block, 0 for a block of one), one pass per argument, so that x*x (GA == GB) still adds
+ * a's share before b's at every k.
  * The strong zero is a select, not a branch: where G[k] == 0 the old value is kept (nothing
  * added, not even -0 or NaN); elsewhere the sum is the same rounding as a branchy `+=`. */
 #define REV_LOOP(GX, SX, SA, SB, P)                                                                \
