@@ -234,9 +234,9 @@ static void reduce_forward(GrTape *t, size_t i) {
 }
 
 /* The two sweeps that tabulation and fits run over blocks are also compiled for AVX2 (picked at
- * load time where the CPU has it): twice the lanes, the same IEEE results (AVX2 alone implies no
- * FMA, so no contraction). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+ * load time, through glibc's ifunc, where the CPU has it): twice the lanes, the same IEEE results
+ * (AVX2 alone implies no FMA, so no contraction). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define GR_SWEEP_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define GR_SWEEP_CLONES
