@@ -233,7 +233,16 @@ static void reduce_forward(GrTape *t, size_t i) {
   }
 }
 
-void gr_tape_forward(GrTape *t) {
+/* The two sweeps that tabulation and fits run over blocks are also compiled for AVX2 (picked at
+ * load time, through glibc's ifunc, where the CPU has it): twice the lanes, the same IEEE results
+ * (AVX2 alone implies no FMA, so no contraction). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define GR_SWEEP_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define GR_SWEEP_CLONES
+#endif
+
+GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
   for (size_t i = 0; i < t->n; i++) {
     switch (t->ins[i].op) {
     case GR_OP_CONST:
@@ -262,24 +271,36 @@ void gr_tape_forward(GrTape *t) {
       break;
     default:
       switch (t->ins[i].op) {
+/* one loop per broadcast pattern, the argument index a constant in each (k: a block,
+ * 0: a block of one), so the compiler can vectorise; Y never overlaps A or B (another slot) */
+#define FWD_LOOP(SA, SB, V)                                                                        \
+  do {                                                                                             \
+    const double a0 = A[0], b0 = B[0]; /* a block of one: loaded once */                           \
+    for (size_t k = 0; k < n; k++) {                                                               \
+      double a = (SA) ? A[k] : a0, b = (SB) ? B[k] : b0;                                           \
+      (void)a;                                                                                     \
+      (void)b;                                                                                     \
+      Yr[k] = (V);                                                                                 \
+    }                                                                                              \
+  } while (0)
 #define OP(id, nm, NA, kind, prec, V, ...)                                                         \
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      if (sa && (NA == 1 || sb))                                                                   \
-        for (size_t k = 0; k < n; k++) {                                                           \
-          double a = A[k], b = B[k];                                                               \
-          (void)a;                                                                                 \
-          (void)b;                                                                                 \
-          Y[k] = (V);                                                                              \
-        }                                                                                          \
-      else                                                                                         \
-        for (size_t k = 0; k < n; k++) {                                                           \
-          double a = A[k * sa], b = B[k * sb];                                                     \
-          (void)a;                                                                                 \
-          (void)b;                                                                                 \
-          Y[k] = (V);                                                                              \
-        }                                                                                          \
+      double *restrict Yr = Y;                                                                     \
+      if (n == 1) {                                                                                \
+        double a = A[0], b = B[0];                                                                 \
+        (void)a;                                                                                   \
+        (void)b;                                                                                   \
+        Yr[0] = (V);                                                                               \
+      } else {                                                                                     \
+        if (sa && (NA == 1 || sb))                                                                 \
+          FWD_LOOP(1, 1, V);                                                                       \
+        else if (sa)                                                                               \
+          FWD_LOOP(1, 0, V);                                                                       \
+        else                                                                                       \
+          FWD_LOOP(0, 1, V);                                                                       \
+      }                                                                                            \
     }                                                                                              \
     break;
 #include "ops.def"
@@ -336,7 +357,7 @@ static void reduce_reverse(GrTape *t, size_t i) {
   }
 }
 
-void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
+GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
   t->sweeps++;
   memset(t->adj, 0, t->nvals * sizeof *t->adj);
   size_t o = t->out_slot[out];
@@ -351,8 +372,12 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
       ARGS;
       const double *G = t->adj + t->off[i];
       double *GA = t->adj + t->off[in->a];
-      for (size_t k = 0; k < n; k++)
-        GA[k * sa] += G[k];
+      if (sa) /* the contiguous case apart, so that it vectorises */
+        for (size_t k = 0; k < n; k++)
+          GA[k] += G[k];
+      else
+        for (size_t k = 0; k < n; k++)
+          GA[0] += G[k];
       break;
     }
     case GR_OP_IF: {
@@ -382,6 +407,42 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
       break;
     default:
       switch (t->ins[i].op) {
+/* The adjoint of one argument: GX[k] += G[k] * P (or, for a block of one, summed in a local
+ * accumulator in k order, then added). One loop per broadcast pattern (SX, SA, SB: 1 for a
+ * block, 0 for a block of one), one pass per argument, so that x*x (GA == GB) still adds
+ * a's share before b's at every k.
+ * The strong zero is a select, not a branch: where G[k] == 0 the old value is kept (nothing
+ * added, not even -0 or NaN); elsewhere the sum is the same rounding as a branchy `+=`. */
+#define REV_LOOP(GX, SX, SA, SB, P)                                                                \
+  do {                                                                                             \
+    double *restrict GXr = GX, acc = 0;                                                            \
+    const double a0 = A[0], b0 = B[0];                                                             \
+    for (size_t k = 0; k < n; k++) {                                                               \
+      double g = G[k], a = (SA) ? A[k] : a0, b = (SB) ? B[k] : b0, y = Y[k];                       \
+      (void)a;                                                                                     \
+      (void)b;                                                                                     \
+      (void)y;                                                                                     \
+      double v = g * (P);                                                                          \
+      if (SX) {                                                                                    \
+        double x = GXr[k], sum = x + v; /* computed always: a select, not a branch */              \
+        GXr[k] = g != 0 ? sum : x;                                                                 \
+      } else {                                                                                     \
+        double sum = acc + v;                                                                      \
+        acc = g != 0 ? sum : acc;                                                                  \
+      }                                                                                            \
+    }                                                                                              \
+    if (!(SX))                                                                                     \
+      GXr[0] += acc;                                                                               \
+  } while (0)
+#define REV_ARG(GX, SX, P)                                                                         \
+  do {                                                                                             \
+    if (sa && sb)                                                                                  \
+      REV_LOOP(GX, SX, 1, 1, P);                                                                   \
+    else if (sa)                                                                                   \
+      REV_LOOP(GX, SX, 1, 0, P);                                                                   \
+    else                                                                                           \
+      REV_LOOP(GX, SX, 0, 1, P);                                                                   \
+  } while (0)
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
@@ -390,36 +451,29 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
       double *GA = t->adj + t->off[in->a];                                                         \
       double *GB = NA > 1 ? t->adj + t->off[in->b] : GA;                                           \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
-      /* a broadcast argument (a block of one: a fit parameter) sums over the block in a      \
-       * local accumulator, not through memory */                                              \
-      double acca = 0, accb = 0;                                                                   \
-      for (size_t k = 0; k < n; k++) {                                                             \
-        double g = G[k];                                                                           \
-        if (g == 0)                                                                                \
-          continue;                                                                                \
-        double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
+      if (n == 1) {                                                                                \
+        double g = G[0], a = A[0], b = B[0], y = Y[0];                                             \
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         (void)y;                                                                                   \
-        if (na) {                                                                                  \
-          double v = g * (PA);                                                                     \
-          if (sa)                                                                                  \
-            GA[k] += v;                                                                            \
-          else                                                                                     \
-            acca += v;                                                                             \
-        }                                                                                          \
-        if (nb) {                                                                                  \
-          double v = g * (PB);                                                                     \
-          if (sb)                                                                                  \
-            GB[k] += v;                                                                            \
-          else                                                                                     \
-            accb += v;                                                                             \
-        }                                                                                          \
+        if (g != 0 && na)                                                                          \
+          GA[0] += g * (PA);                                                                       \
+        if (g != 0 && nb)                                                                          \
+          GB[0] += g * (PB);                                                                       \
+        break;                                                                                     \
       }                                                                                            \
-      if (!sa && na)                                                                               \
-        GA[0] += acca;                                                                             \
-      if (!sb && nb)                                                                               \
-        GB[0] += accb;                                                                             \
+      if (na) {                                                                                    \
+        if (sa)                                                                                    \
+          REV_ARG(GA, 1, PA);                                                                      \
+        else                                                                                       \
+          REV_ARG(GA, 0, PA);                                                                      \
+      }                                                                                            \
+      if (NA > 1 && nb) {                                                                          \
+        if (sb)                                                                                    \
+          REV_ARG(GB, 1, PB);                                                                      \
+        else                                                                                       \
+          REV_ARG(GB, 0, PB);                                                                      \
+      }                                                                                            \
     }                                                                                              \
     break;
 #include "ops.def"
