@@ -21,7 +21,7 @@ _grad() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   local opts="--at --wrt --format --digits --no-grad --symbolic --cse --order --hessian
     --check --eps --atol --rtol --vjp --jvp --mode --stats --graph --dot --range --points
-    --plot --plot= --gnuplot --help --version -a -w -F -d -f -h -V"
+    --plot --plot= --gnuplot --help --version -a -w -F -d -f -s -h -V"
   case $prev in
     -F|--format) COMPREPLY=($(compgen -W "text tsv json latex c" -- "$cur")); return ;;
     --mode) COMPREPLY=($(compgen -W "forward reverse auto" -- "$cur")); return ;;
@@ -46,17 +46,18 @@ _minimize() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   local opts="--from --fix --init --seed --method --lr --steps --gtol --ftol --xtol --momentum
     --dampening --nesterov --weight-decay --beta1 --beta2 --eps --amsgrad --momentum-decay
-    --decoupled-weight-decay --trace --every --format --digits --data --columns --loss
-    --plot --plot= --gnuplot --help --version"
+    --decoupled-weight-decay --alpha --centered --lr-decay --initial-accumulator --step
+    --line-tol --trace --every --format --digits --data --columns --loss --plot --plot=
+    --gnuplot --help --version -m -l -n -t -F -d -h -V"
   case $prev in
-    --method) COMPREPLY=($(compgen -W "gd sgd adam adamw nadam rmsprop adagrad bfgs cg-fr cg-pr
+    -m|--method) COMPREPLY=($(compgen -W "gd sgd adam adamw nadam rmsprop adagrad bfgs cg-fr cg-pr
         steepest nelder-mead lm" -- "$cur")); return ;;
-    --format) COMPREPLY=($(compgen -W "text tsv json" -- "$cur")); return ;;
+    -F|--format) COMPREPLY=($(compgen -W "text tsv json" -- "$cur")); return ;;
     --init) COMPREPLY=($(compgen -W "zero random" -- "$cur")); return ;;
     --loss) COMPREPLY=($(compgen -W "mse sse" -- "$cur")); return ;;
     --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --from|--fix) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-    --lr|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--every|--digits|--seed|--columns) return ;;
+    -l|--lr|-n|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--alpha|--lr-decay|--initial-accumulator|--step|--line-tol|--every|-d|--digits|--seed|--columns) return ;;
   esac
   case $cur in
     --plot=*) COMPREPLY=($(compgen -f -P --plot= -- "${cur#--plot=}")); return ;;
