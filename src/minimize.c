@@ -39,7 +39,8 @@ static const char *const usage_text =
     "  -m, --method NAME           gd (alias sgd), adam, adamw, nadam, rmsprop, adagrad\n"
     "                              (PyTorch's update rules); bfgs, cg-fr, cg-pr, steepest,\n"
     "                              nelder-mead (GSL multimin); lm (Levenberg-Marquardt,\n"
-    "                              for equations and fits). Default: adam, or lm with --data\n"
+    "                              for equations and fits). Default: adam; lm for\n"
+    "                              equations and fits\n"
     "  -l, --lr X                  learning rate (PyTorch's default; gd requires it)\n"
     "      --momentum X, --dampening X, --nesterov        gd, rmsprop (momentum)\n"
     "      --weight-decay X        L2 penalty (adamw: decoupled, default 0.01)\n"
@@ -51,7 +52,8 @@ static const char *const usage_text =
     "      --line-tol X            GSL line-search tolerance (default 0.1)\n"
     "Stopping:\n"
     "  -n, --steps N               iteration limit (torch-style 1000, GSL 10000)\n"
-    "      --gtol X                stop when the gradient norm is <= X (GSL default 1e-8)\n"
+    "      --gtol X                stop when the gradient norm is <= X (GSL default 1e-8);\n"
+    "                              given and not reached: exit status 1\n"
     "      --ftol X                stop when f changes by <= X relative\n"
     "      --xtol X                stop when the step is <= X relative\n"
     "Data fits:\n"
@@ -73,7 +75,7 @@ static const char *const usage_text =
     "  -V, --version               version\n"
     "\n"
     "Exit status: 0 ok, 1 numeric trouble (NaN/inf, --gtol not reached), 2 usage or parse\n"
-    "error, 3 input/output, data or gnuplot error, 130 interrupted.\n"
+    "error, 3 input/output, data or gnuplot error, 4 out of memory, 130 interrupted.\n"
     "Example: minimize 'x^2+y^2' --from x=1.1,y=2.1 --method gd --lr 0.05 --steps 100\n";
 
 enum {
