@@ -292,6 +292,20 @@ void gr_put_num(FILE *f, double v, int digits, int json) {
   fputs(buf, f);
 }
 
+/* Is s (after the '-') a cluster of known short options, such as "s", "Vs" or "d3" (an
+ * option taking a value ends the cluster)? "-sin(x)" and "-x^2" are expressions. */
+static int short_cluster(const char *s, const char *short_opts, const char *short_arg_opts) {
+  if (!*s)
+    return 0;
+  for (; *s; s++) {
+    if (strchr(short_arg_opts, *s))
+      return 1;
+    if (!strchr(short_opts, *s))
+      return 0;
+  }
+  return 1;
+}
+
 char **gr_permute_args(int argc, char **argv, const char *short_opts, const char *short_arg_opts,
                        const struct option *long_opts, int *nargc, const char **missing) {
   char **ops = gr_xcalloc((size_t)argc + 1, sizeof *ops);
@@ -305,7 +319,7 @@ char **gr_permute_args(int argc, char **argv, const char *short_opts, const char
       i++;
       break;
     }
-    int is_opt = a[0] == '-' && ((a[1] == '-' && a[2]) || (a[1] && strchr(short_opts, a[1])));
+    int is_opt = a[0] == '-' && ((a[1] == '-' && a[2]) || short_cluster(a + 1, short_opts, short_arg_opts));
     if (is_opt) {
       ops[no++] = argv[i];
       const char *name = a + (a[1] == '-' ? 2 : 1);

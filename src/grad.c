@@ -156,6 +156,7 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
   int c;
   opterr = 0;
   optind = 0; /* glibc: full reinitialization, so grad_main can run again (the REPL) */
+  optopt = 0;
   while ((c = getopt_long(argc, argv, "+a:w:F:d:hVf:s", long_opts, NULL)) != -1) {
     GrDiag d;
     /* a last option without its value took the "--" that permute() appends */
@@ -278,6 +279,10 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
     case ':':
       return usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
+      if (optopt) {
+        char opt[3] = {'-', (char)optopt, 0};
+        return usage_error("unknown option '%s'", opt);
+      }
       return usage_error("unknown option '%s'", argv[optind - 1]);
     }
   }

@@ -220,6 +220,7 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
   int c, st = 0;
   opterr = 0;
   optind = 0; /* glibc: full reinitialization, so minimize_main can run again */
+  optopt = 0;
   while ((c = getopt_long(argc, argv, "+m:l:n:F:d:thV", long_opts, NULL)) != -1) {
     switch (c) {
     case OPT_FROM: st = binds_opt(&o->from, "from", optarg); break;
@@ -316,6 +317,10 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     default:
       if (optopt && strchr(SHORT_ARG_OPTS, optopt) && optind > 0 && argv[optind - 1][2] == 0)
         return usage_error("option '%s' needs a value", argv[optind - 1]);
+      if (optopt) {
+        char opt[3] = {'-', (char)optopt, 0};
+        return usage_error("unknown option '%s'", opt);
+      }
       return usage_error("unknown option '%s'", argv[optind - 1]);
     }
     if (st)
