@@ -12,7 +12,7 @@ x = torch.linspace(lo, hi, n, requires_grad=True)
 f = x**2 + 3*x + 2
 f.sum().backward()
 t1 = time.perf_counter()
-print("%.3f s checksum %.17g" % (t1 - t0, float((f.detach() + x.grad).sum())), file=sys.stderr)
+print("%.4f s checksum %.17g" % (t1 - t0, float((f.detach() + x.grad).sum())), file=sys.stderr)
 if len(sys.argv) > 4 and sys.argv[4] == "print":
     import numpy
     numpy.savetxt(sys.stdout.buffer, torch.stack([x.detach(), f.detach(), x.grad], 1).numpy(), fmt="%.17g", delimiter="\t")

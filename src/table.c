@@ -17,7 +17,10 @@ struct GrTable {
   size_t B;        /* block */
   uint64_t rows, next, cur;
   size_t ncols;
-  double **col;    /* ncols buffers of B doubles */
+  const double **col; /* ncols column pointers for the current block: into the tape when its
+                         block can be read as is, else into buf */
+  double **buf;    /* ncols buffers of B doubles, allocated only for columns that need one */
+  double *rvar[2]; /* where each range's values go: the tape's variable block, or buf */
   double *zero;    /* B zeros: partials of outputs that do not use a variable */
 };
 
@@ -26,6 +29,43 @@ double gr_linspace(double lo, double hi, uint64_t n, uint64_t i) {
     return lo;
   double step = (hi - lo) / (double)(n - 1);
   return i < n / 2 ? lo + step * (double)i : hi - step * (double)(n - 1 - i);
+}
+
+/* c[0..m) = points k0..k0+m-1 of gr_linspace(lo, hi, n, .), bit for bit: the same formula,
+ * split into its two halves so neither loop branches. The index is carried as doubles
+ * counted by whole numbers, exact below 2^53, instead of converting an integer per point. */
+static void fill_linspace(double *c, double lo, double hi, uint64_t n, uint64_t k0, size_t m) {
+  if (n <= 1) {
+    for (size_t i = 0; i < m; i++)
+      c[i] = lo;
+    return;
+  }
+  double step = (hi - lo) / (double)(n - 1);
+  uint64_t half = n / 2;
+  size_t m1 = k0 >= half ? 0 : half - k0 < m ? (size_t)(half - k0) : m;
+  /* four counters, so the adds do not form one dependency chain */
+  double k[4];
+  for (int l = 0; l < 4; l++)
+    k[l] = (double)k0 + l;
+  size_t i = 0;
+  for (; i + 4 <= m1; i += 4)
+    for (int l = 0; l < 4; l++) {
+      c[i + l] = lo + step * k[l];
+      k[l] += 4.0;
+    }
+  for (; i < m1; i++)
+    c[i] = lo + step * (double)(k0 + i);
+  /* second half: j = n - 1 - k counts down */
+  uint64_t j0 = n - 1 - (k0 + m1);
+  for (int l = 0; l < 4; l++)
+    k[l] = (double)j0 - l;
+  for (; i + 4 <= m; i += 4)
+    for (int l = 0; l < 4; l++) {
+      c[i + l] = hi - step * k[l];
+      k[l] -= 4.0;
+    }
+  for (; i < m; i++)
+    c[i] = hi - step * (double)(n - 1 - (k0 + i));
 }
 
 static int is_reduction(int op) {
@@ -87,8 +127,21 @@ GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d) {
   }
   t->ncols = (size_t)s->nranges + s->nout + s->nout * (size_t)s->nwrt;
   t->col = gr_xcalloc(t->ncols, sizeof *t->col);
-  for (size_t j = 0; j < t->ncols; j++)
-    t->col[j] = gr_xmalloc(t->B * sizeof **t->col);
+  t->buf = gr_xcalloc(t->ncols, sizeof *t->buf);
+  /* own buffers only where the tape's blocks cannot be read directly: a range variable the
+   * outputs do not use, a constant output (a block of one), and the partials of every output
+   * but the last (the next reverse sweep overwrites the adjoints) */
+  for (int k = 0; k < s->nranges; k++) {
+    t->rvar[k] = gr_tape_var(t->tape, t->r[k].var);
+    if (!t->rvar[k])
+      t->rvar[k] = t->buf[k] = gr_xmalloc(t->B * sizeof **t->buf);
+    t->col[k] = t->rvar[k];
+  }
+  for (size_t k = 0; k < s->nout; k++)
+    if (gr_tape_out_len(t->tape, k) == 1)
+      t->buf[(size_t)s->nranges + k] = gr_xmalloc(t->B * sizeof **t->buf);
+  for (size_t j = (size_t)s->nranges + s->nout; j + (size_t)s->nwrt < t->ncols; j++)
+    t->buf[j] = gr_xmalloc(t->B * sizeof **t->buf);
   t->zero = gr_xcalloc(t->B, sizeof *t->zero);
   *tp = t;
   return GR_OK;
@@ -101,54 +154,53 @@ size_t gr_table_next(GrTable *t) {
   uint64_t left = t->rows - t->cur;
   size_t m = left < t->B ? (size_t)left : t->B;
   const GrTableSpec *s = &t->s;
-  /* the range columns, then the same values into the tape's variable blocks */
-  if (s->nranges == 1) {
-    /* gr_linspace inlined: the step once per block, not a division per point */
-    double *c = t->col[0], lo = t->r[0].lo, hi = t->r[0].hi;
-    uint64_t n = t->r[0].n, half = n / 2, i0 = t->cur;
-    double step = n > 1 ? (hi - lo) / (double)(n - 1) : 0;
-    for (size_t i = 0; i < m; i++) {
-      uint64_t k = i0 + i;
-      c[i] = n <= 1 ? lo : k < half ? lo + step * (double)k : hi - step * (double)(n - 1 - k);
-    }
-  } else {
+  /* the range values, straight into the tape's variable blocks (which are also the columns) */
+  if (s->nranges == 1)
+    fill_linspace(t->rvar[0], t->r[0].lo, t->r[0].hi, t->r[0].n, t->cur, m);
+  else {
+    /* row-major grid: runs of constant outer index, the inner range filled run by run */
     uint64_t ni = t->r[1].n, a = t->cur / ni, b = t->cur % ni;
-    double *c0 = t->col[0], *c1 = t->col[1];
-    double xa = gr_linspace(t->r[0].lo, t->r[0].hi, t->r[0].n, a);
-    for (size_t i = 0; i < m; i++) {
-      c0[i] = xa;
-      c1[i] = gr_linspace(t->r[1].lo, t->r[1].hi, ni, b);
-      if (++b == ni) {
-        b = 0;
-        a++;
-        xa = gr_linspace(t->r[0].lo, t->r[0].hi, t->r[0].n, a);
-      }
+    double *c0 = t->rvar[0], *c1 = t->rvar[1];
+    for (size_t i = 0; i < m;) {
+      size_t run = ni - b < m - i ? (size_t)(ni - b) : m - i;
+      double xa = gr_linspace(t->r[0].lo, t->r[0].hi, t->r[0].n, a);
+      for (size_t j = 0; j < run; j++)
+        c0[i + j] = xa;
+      fill_linspace(c1 + i, t->r[1].lo, t->r[1].hi, ni, b, run);
+      i += run;
+      b = 0;
+      a++;
     }
   }
-  for (int k = 0; k < s->nranges; k++) {
-    double *x = gr_tape_var(t->tape, t->r[k].var);
-    if (!x)
-      continue;
-    memcpy(x, t->col[k], m * sizeof *x);
+  /* the last block is padded by repeating its last point */
+  for (int k = 0; k < s->nranges && m < t->B; k++)
     for (size_t i = m; i < t->B; i++)
-      x[i] = t->col[k][m - 1];
-  }
+      t->rvar[k][i] = t->rvar[k][m - 1];
   gr_tape_forward(t->tape);
   size_t base = (size_t)s->nranges;
   for (size_t k = 0; k < s->nout; k++) {
     const double *y = gr_tape_out(t->tape, k);
-    if (gr_tape_out_len(t->tape, k) == 1)
+    double *c = t->buf[base + k];
+    if (c) { /* a constant: broadcast */
       for (size_t i = 0; i < m; i++)
-        t->col[base + k][i] = y[0];
-    else
-      memcpy(t->col[base + k], y, m * sizeof *y);
+        c[i] = y[0];
+      t->col[base + k] = c;
+    } else
+      t->col[base + k] = y;
   }
   base += s->nout;
   for (size_t k = 0; k < s->nout && s->nwrt; k++) {
     gr_tape_reverse(t->tape, k, NULL);
     for (int j = 0; j < s->nwrt; j++) {
+      size_t cj = base + k * (size_t)s->nwrt + (size_t)j;
       const double *gv = gr_tape_grad(t->tape, s->wrt[j]);
-      memcpy(t->col[base + k * (size_t)s->nwrt + (size_t)j], gv ? gv : t->zero, m * sizeof *gv);
+      if (!gv)
+        gv = t->zero;
+      if (t->buf[cj]) {
+        memcpy(t->buf[cj], gv, m * sizeof *gv);
+        gv = t->buf[cj];
+      }
+      t->col[cj] = gv;
     }
   }
   t->next += m;
@@ -165,7 +217,8 @@ void gr_table_free(GrTable *t) {
   if (!t)
     return;
   for (size_t j = 0; j < t->ncols; j++)
-    free(t->col[j]);
+    free(t->buf[j]);
+  free(t->buf);
   free(t->col);
   free(t->zero);
   gr_tape_free(t->tape);

@@ -45,7 +45,8 @@ GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d);
 /* Compute the next block; returns its row count (0 when done). */
 size_t gr_table_next(GrTable *t);
 /* Columns: the range variables, then the outputs, then the partials (output-major:
- * d out0/d wrt0, d out0/d wrt1, ..., d out1/d wrt0, ...). Valid until the next call. */
+ * d out0/d wrt0, d out0/d wrt1, ..., d out1/d wrt0, ...). Valid until the next call; most
+ * point straight into the tape's blocks (no copies), so they are read-only. */
 size_t gr_table_ncols(const GrTable *t);
 const double *gr_table_col(const GrTable *t, size_t j);
 /* Global index of the current block's first row (row r of a grid is point

@@ -121,6 +121,52 @@ START_TEST(partials_match_finite_differences) {
 }
 END_TEST
 
+/* the block fill of the range columns is gr_linspace bit for bit, across the midpoint, over
+ * odd and even counts and block sizes that split runs; the first output's partials survive
+ * the second output's reverse sweep, and a constant output is broadcast */
+START_TEST(block_fill_is_linspace) {
+  static const uint64_t ns[] = {1, 2, 3, 10, 11, 101};
+  static const size_t bs[] = {1, 3, 4, 5, 7, 64};
+  for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
+    for (size_t b = 0; b < sizeof bs / sizeof *bs; b++)
+      for (int grid = 0; grid < 2; grid++) {
+        Expr e;
+        expr(&e, "x*y");
+        int x = gr_var_index(e.g, "x"), y = gr_var_index(e.g, "y");
+        GrNode *outs[] = {e.p.out, gr_const(e.g, 3)};
+        GrRange r[2] = {{x, -6.5, 3.5, ns[a]}, {y, 0.1, -2.3, grid ? 13 : 1}};
+        double fixed[2] = {0, 0};
+        fixed[y] = 0.25;
+        int w[] = {x, y};
+        GrTableSpec s = {e.g, outs, 2, r, grid ? 2 : 1, fixed, w, 2, bs[b]};
+        GrTable *t;
+        GrDiag d;
+        ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
+        uint64_t row = 0, ni = grid ? 13 : 1;
+        size_t m;
+        while ((m = gr_table_next(t)) > 0) {
+          for (size_t i = 0; i < m; i++, row++) {
+            double xi = gr_linspace(-6.5, 3.5, ns[a], grid ? row / ni : row);
+            double yi = grid ? gr_linspace(0.1, -2.3, ni, row % ni) : 0.25;
+            ck_assert(gr_table_col(t, 0)[i] == xi);
+            size_t c = grid ? 2 : 1;
+            if (grid)
+              ck_assert(gr_table_col(t, 1)[i] == yi);
+            ck_assert(gr_table_col(t, c)[i] == xi * yi);
+            ck_assert(gr_table_col(t, c + 1)[i] == 3);
+            ck_assert(gr_table_col(t, c + 2)[i] == yi); /* d(xy)/dx */
+            ck_assert(gr_table_col(t, c + 3)[i] == xi);
+            ck_assert(gr_table_col(t, c + 4)[i] == 0); /* d3/dx */
+            ck_assert(gr_table_col(t, c + 5)[i] == 0);
+          }
+        }
+        ck_assert_uint_eq(row, ns[a] * ni);
+        gr_table_free(t);
+        expr_free(&e);
+      }
+}
+END_TEST
+
 /* two ranges: rows in nested-loop order (first range outer), per-point partials of every
  * variable kept apart, a fixed variable at its value, and d/da per point */
 START_TEST(grid_and_fixed_variables) {
@@ -288,6 +334,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, line_values_and_partials);
   tcase_add_test(tc, partials_match_finite_differences);
   tcase_add_test(tc, grid_and_fixed_variables);
+  tcase_add_test(tc, block_fill_is_linspace);
   tcase_add_test(tc, several_outputs_and_constants);
   tcase_add_test(tc, reductions_are_refused);
   tcase_add_test(tc, plot_scripts);
