@@ -37,7 +37,7 @@ check sgd --method sgd --lr 0.01 --momentum 0.9 --dampening 0.1 --weight-decay 0
 check rmsprop-centered --method rmsprop --lr 0.01 --momentum 0.5 --centered --weight-decay 0.01
 # The fit report against gnuplot's fit (standard errors, rss) on the example data.
 if command -v gnuplot >/dev/null 2>&1; then
-  sh "$here/../examples/8-make-samples.sh" >"$tmp/samples.tsv"
+  sh "$here/../examples/7-make-samples.sh" >"$tmp/samples.tsv"
   (cd "$tmp" && gnuplot -e "set fit quiet; set fit logfile '/dev/null'; set fit errorvariables;
     f(x) = A*x**2 + B*x + C; A = 1; B = 1; C = 1;
     fit f(x) 'samples.tsv' using 1:2 via A, B, C;

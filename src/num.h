@@ -8,7 +8,7 @@
 
 /* Writes v into buf (at least 32 bytes); digits <= 0 means shortest round-trip.
  * Returns the length. Non-finite values print as inf, -inf, nan. */
-int gr_fmt(char *buf, double v, int digits);
+int gr_fmt(char *buf, double v, int digits) __attribute__((nonnull(1)));
 /* Parse a whole string as a double (C locale); 0 on success. */
 int gr_parse_double(const char *s, double *out);
 
