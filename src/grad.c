@@ -391,27 +391,33 @@ void grad_ctx_free(GradCtx *c) {
   gr_graph_free(c->g);
 }
 
+void grad_warn_issue(const GradCtx *c, const GrTapeIssue *is) {
+  char *s = gr_print_str(is->node);
+  char w[40];
+  gr_fmt(w, is->where, 0);
+  const char *src = grad_src_of(c, is->node);
+  int op = is->node->op;
+  if (is->kind == 0 && (op == GR_OP_LT || op == GR_OP_LE || op == GR_OP_GT || op == GR_OP_GE))
+    gr_warn_span(stderr, "grad", src, is->node->off, is->node->len,
+                 "the point is on a branch boundary: %s with both sides = %s; the derivative "
+                 "is that of the branch taken", s, w);
+  else if (is->kind == 0)
+    gr_warn_span(stderr, "grad", src, is->node->off, is->node->len,
+                 "derivative of %s taken at a kink or jump (argument = %s)", s, w);
+  else if (is->kind == 1)
+    gr_warn_span(stderr, "grad", src, is->node->off, is->node->len,
+                 "derivative through %s is not finite (argument = %s)", s, w);
+  else
+    gr_warn_span(stderr, "grad", src, is->node->off, is->node->len,
+                 "the value of %s is %s", s, w);
+  free(s);
+}
+
 void grad_warn_issues(const GradCtx *c, const GrTape *t) {
   GrTapeIssue is[16];
   size_t n = gr_tape_issues(t, is, 16);
-  for (size_t i = 0; i < n; i++) {
-    char *s = gr_print_str(is[i].node);
-    char w[40];
-    gr_fmt(w, is[i].where, 0);
-    const char *src = grad_src_of(c, is[i].node);
-    int op = is[i].node->op;
-    if (is[i].kind == 0 && (op == GR_OP_LT || op == GR_OP_LE || op == GR_OP_GT || op == GR_OP_GE))
-      gr_warn_span(stderr, "grad", src, is[i].node->off, is[i].node->len,
-                   "the point is on a branch boundary: %s with both sides = %s; the derivative "
-                   "is that of the branch taken", s, w);
-    else if (is[i].kind == 0)
-      gr_warn_span(stderr, "grad", src, is[i].node->off, is[i].node->len,
-                   "derivative of %s taken at a kink or jump (argument = %s)", s, w);
-    else
-      gr_warn_span(stderr, "grad", src, is[i].node->off, is[i].node->len,
-                   "derivative through %s is not finite (argument = %s)", s, w);
-    free(s);
-  }
+  for (size_t i = 0; i < n; i++)
+    grad_warn_issue(c, &is[i]);
 }
 
 void grad_put_vec(FILE *f, const double *v, size_t n, int vector, int digits, int json) {

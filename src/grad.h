@@ -53,6 +53,8 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values);
 void grad_ctx_free(GradCtx *c);
 /* The source text that holds node n's span (for carets), or NULL. */
 const char *grad_src_of(const GradCtx *c, const GrNode *n);
+/* Print one warning: a kink, a non-finite derivative or value, with a caret under it. */
+void grad_warn_issue(const GradCtx *c, const GrTapeIssue *is);
 /* Print warnings for kinks and non-finite derivatives found by the last sweeps. */
 void grad_warn_issues(const GradCtx *c, const GrTape *t);
 /* Write the point (--at values) as JSON: {"x":3.6,...} */

@@ -413,19 +413,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     else
       gr_plot_surface(f, "data", names[0], names[1], zname, &po);
   }
-  for (size_t i = 0; i < iss.n; i++) {
-    char *s = gr_print_str(iss.is[i].node);
-    char wbuf[40];
-    gr_fmt(wbuf, iss.is[i].where, 0);
-    const char *src = grad_src_of(c, iss.is[i].node);
-    if (iss.is[i].kind == 0)
-      gr_warn_span(stderr, "grad", src, iss.is[i].node->off, iss.is[i].node->len,
-                   "derivative of %s taken at a kink or jump (argument = %s)", s, wbuf);
-    else
-      gr_warn_span(stderr, "grad", src, iss.is[i].node->off, iss.is[i].node->len,
-                   "derivative through %s is not finite (argument = %s)", s, wbuf);
-    free(s);
-  }
+  for (size_t i = 0; i < iss.n; i++)
+    grad_warn_issue(c, &iss.is[i]);
   if (nonfinite) {
     fprintf(stderr, "grad: warning: %llu of %llu rows have a value that is not finite (nan or inf)\n",
             (unsigned long long)nonfinite, (unsigned long long)gr_table_rows(t));

@@ -759,7 +759,31 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
   size_t cnt = 0;
   for (size_t i = 0; i < t->n && cnt < max; i++) {
     const GrInstr *in = &t->ins[i];
-    if (!in->need || in->nargs == 0)
+    if (in->nargs == 0)
+      continue;
+    /* where a NaN or inf value starts: finite arguments, non-finite result (log(-1),
+     * 1/0); ops downstream of it only pass it on and are not blamed */
+    if (in->op != GR_OP_SUM && in->op != GR_OP_MEAN && in->op != GR_OP_PROD &&
+        in->op != GR_OP_VMAX && in->op != GR_OP_VMIN) {
+      const double *Yv = t->val + t->off[i];
+      uint32_t arg[3] = {in->a, in->b, in->c};
+      int bad = 0;
+      for (size_t k = 0; k < t->len[i] && !bad && cnt < max; k++) {
+        if (isfinite(Yv[k]))
+          continue;
+        int args_finite = 1;
+        for (int j = 0; j < in->nargs; j++)
+          args_finite &= isfinite(t->val[t->off[arg[j]] + (t->len[arg[j]] > 1 ? k : 0)]);
+        if (args_finite) {
+          out[cnt].node = t->node[i];
+          out[cnt].kind = 2;
+          out[cnt].where = Yv[k];
+          cnt++;
+          bad = 1;
+        }
+      }
+    }
+    if (!in->need || cnt >= max)
       continue;
     size_t n = t->len[i];
     size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;

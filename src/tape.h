@@ -68,8 +68,8 @@ const double *gr_tape_hvp(const GrTape *t, int v);
  * nodes whose adjoint turned non-finite first. Returns how many were written to out. */
 typedef struct GrTapeIssue {
   const GrNode *node;
-  int kind;     /* 0: kink, 1: non-finite derivative, 2: non-finite value */
-  double where; /* the argument value at the kink */
+  int kind;     /* 0: kink, 1: non-finite derivative, 2: a non-finite value starts here */
+  double where; /* the argument value at the kink; for kind 2 the value itself */
 } GrTapeIssue;
 size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max);
 
