@@ -757,13 +757,19 @@ static void local_partials(int op, double a, double b, double y, double *pa, dou
 
 size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
   size_t cnt = 0;
+  /* a NaN in an untaken if() branch never reaches an output: blame values only when an
+   * output is not finite */
+  int out_bad = 0;
+  for (size_t o = 0; o < t->nout && !out_bad; o++)
+    for (size_t k = 0; k < t->len[t->out_slot[o]]; k++)
+      out_bad |= !isfinite(t->val[t->off[t->out_slot[o]] + k]);
   for (size_t i = 0; i < t->n && cnt < max; i++) {
     const GrInstr *in = &t->ins[i];
     if (in->nargs == 0)
       continue;
     /* where a NaN or inf value starts: finite arguments, non-finite result (log(-1),
      * 1/0); ops downstream of it only pass it on and are not blamed */
-    if (in->op != GR_OP_SUM && in->op != GR_OP_MEAN && in->op != GR_OP_PROD &&
+    if (out_bad && in->op != GR_OP_SUM && in->op != GR_OP_MEAN && in->op != GR_OP_PROD &&
         in->op != GR_OP_VMAX && in->op != GR_OP_VMIN) {
       const double *Yv = t->val + t->off[i];
       uint32_t arg[3] = {in->a, in->b, in->c};
