@@ -66,6 +66,23 @@ static int close_enough(double a, double b, double atol, double rtol) {
 
 static void put(FILE *f, double v, const GradOpts *o, int json) { gr_put_num(f, v, o->digits, json); }
 
+/* "at":{...},"value":v,"gradient":{"x":..,...} for the variables w[0..nw) */
+static void json_point(const GradCtx *c, double val, const int *w, const double *g, int nw) {
+  fputs("\"at\":", stdout);
+  grad_json_at(c, stdout);
+  fputs(",\"value\":", stdout);
+  put(stdout, val, c->o, 1);
+  fputs(",\"gradient\":{", stdout);
+  for (int j = 0; j < nw; j++) {
+    if (j)
+      putchar(',');
+    gr_json_str(stdout, c->g->vars[w[j]]);
+    putchar(':');
+    put(stdout, g[j], c->o, 1);
+  }
+  putchar('}');
+}
+
 static GrPrintStyle style_of(const GradOpts *o) {
   return o->format == FMT_LATEX ? GR_PRINT_LATEX : o->format == FMT_C ? GR_PRINT_C : GR_PRINT_INFIX;
 }
@@ -261,18 +278,7 @@ static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw
   if (json) {
     fputs("{", stdout);
     if (have_point(c)) {
-      fputs("\"at\":", stdout);
-      grad_json_at(c, stdout);
-      fputs(",\"value\":", stdout);
-      put(stdout, val, o, 1);
-      fputs(",\"gradient\":{", stdout);
-      for (int j = 0; j < nw; j++) {
-        printf("%s", j ? "," : "");
-        gr_json_str(stdout, c->g->vars[w[j]]);
-        putchar(':');
-        put(stdout, rev[j], o, 1);
-      }
-      fputs("}", stdout);
+      json_point(c, val, w, rev, nw);
     } else
       fputs("\"at\":{}", stdout);
     json_formulas(c, "symbolic", roots, names, nw, 0);
@@ -473,18 +479,9 @@ static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
                 c->g->vars[w[j]]);
     }
   if (json) {
-    fputs("{\"at\":", stdout);
-    grad_json_at(c, stdout);
-    fputs(",\"value\":", stdout);
-    put(stdout, val, o, 1);
-    fputs(",\"gradient\":{", stdout);
-    for (int i = 0; i < nw; i++) {
-      printf("%s", i ? "," : "");
-      gr_json_str(stdout, c->g->vars[w[i]]);
-      putchar(':');
-      put(stdout, grad[i], o, 1);
-    }
-    fputs("},\"hessian\":{", stdout);
+    fputs("{", stdout);
+    json_point(c, val, w, grad, nw);
+    fputs(",\"hessian\":{", stdout);
     for (int i = 0; i < nw; i++) {
       printf("%s", i ? "," : "");
       gr_json_str(stdout, c->g->vars[w[i]]);
