@@ -126,6 +126,18 @@ void gr_plot_data_end(FILE *f) { fputs("EOD\n", f); }
 
 static int is_dumb(const GrPlotOpts *o) { return o->output == NULL; }
 
+/* an inline data block of n (x, y) rows */
+static void xy_block(FILE *f, const char *name, const double *x, const double *y, size_t n) {
+  gr_plot_data_begin(f, name);
+  for (size_t i = 0; i < n; i++) {
+    put_num(f, x[i]);
+    fputc('\t', f);
+    put_num(f, y[i]);
+    fputc('\n', f);
+  }
+  gr_plot_data_end(f);
+}
+
 void gr_plot_curves(FILE *f, const char *data, const char *xname, int ny,
                     const char *const *names, const GrPlotOpts *o) {
   fputs("set xlabel ", f);
@@ -275,14 +287,7 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
   }
   gr_table_free(t);
   gr_plot_data_end(f);
-  gr_plot_data_begin(f, "path");
-  for (size_t i = 0; i < n; i++) {
-    put_num(f, px[i]);
-    fputc('\t', f);
-    put_num(f, py[i]);
-    fputc('\n', f);
-  }
-  gr_plot_data_end(f);
+  xy_block(f, "path", px, py, n);
   fputs("set xlabel ", f);
   gr_plot_quote(f, g->vars[xvar]);
   fputs("\nset ylabel ", f);
@@ -316,22 +321,8 @@ GrStatus gr_plot_fit(FILE *f, const GrPlotOpts *o, const char *xname, const char
                      const double *cy, size_t m, GrDiag *d) {
   if (gr_plot_begin(f, o, d) != GR_OK)
     return d->status;
-  gr_plot_data_begin(f, "data");
-  for (size_t i = 0; i < n; i++) {
-    put_num(f, x[i]);
-    fputc('\t', f);
-    put_num(f, y[i]);
-    fputc('\n', f);
-  }
-  gr_plot_data_end(f);
-  gr_plot_data_begin(f, "fit");
-  for (size_t i = 0; i < m; i++) {
-    put_num(f, cx[i]);
-    fputc('\t', f);
-    put_num(f, cy[i]);
-    fputc('\n', f);
-  }
-  gr_plot_data_end(f);
+  xy_block(f, "data", x, y, n);
+  xy_block(f, "fit", cx, cy, m);
   fputs("set xlabel ", f);
   gr_plot_quote(f, xname);
   fputs("\nset ylabel ", f);
