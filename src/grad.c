@@ -497,6 +497,15 @@ static int all_finite(const double *v, size_t n) {
   return 1;
 }
 
+void grad_tape_set_at(const GradCtx *c, GrTape *t) {
+  for (int v = 0; v < c->g->nvars; v++) {
+    double *x = gr_tape_var(t, v);
+    const GrBind *b = gr_binds_find(&c->o->at, c->g->vars[v]);
+    if (x && b)
+      memcpy(x, b->v, b->n * sizeof *x);
+  }
+}
+
 int grad_point(GradCtx *c) {
   GradOpts *o = c->o;
   GrTape *t;
@@ -506,12 +515,7 @@ int grad_point(GradCtx *c) {
                    !d.has_span ? NULL : c->nout == 1 ? c->srcs[0] : grad_src_of(c, c->outs[0]));
     return d.status;
   }
-  for (int v = 0; v < c->g->nvars; v++) {
-    double *x = gr_tape_var(t, v);
-    const GrBind *b = gr_binds_find(&o->at, c->g->vars[v]);
-    if (x && b)
-      memcpy(x, b->v, b->n * sizeof *x);
-  }
+  grad_tape_set_at(c, t);
   gr_tape_forward(t);
   if (grad_ag_wanted(c, t)) { /* Jacobians, vjp/jvp, intermediates, --graph/--dot */
     int r = grad_ag_run(c, t);

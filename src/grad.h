@@ -64,6 +64,8 @@ void grad_put_vec(FILE *f, const double *v, size_t n, int vector, int digits, in
 /* Variables to report (--wrt or all), as graph variable indices; n returned in *n. */
 int *grad_wrt_vars(const GradCtx *c, int *n, int *status);
 
+/* Write the --at values of the variables the tape uses (block lengths from c->var_len). */
+void grad_tape_set_at(const GradCtx *c, GrTape *t);
 int grad_point(GradCtx *c);
 /* --range/--plot/--gnuplot: tabulate or plot (grad_table.c); loads the expressions itself. */
 int grad_table_main(GradOpts *o);

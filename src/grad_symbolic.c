@@ -17,43 +17,33 @@
 #include <string.h>
 
 /* values of nodes[0..n) at the --at point (scalar variables) */
-static int eval_at(GradCtx *c, GrNode *const *nodes, int n, double *out) {
+/* A tape of nodes[0..n) with the --at values written in and the values computed. */
+static GrTape *point_tape_n(GradCtx *c, GrNode *const *nodes, int n, int *st) {
   GrTape *t;
   GrDiag d;
+  *st = 0;
   if (gr_tape_compile(c->g, nodes, (size_t)n, c->var_len, &t, &d) != GR_OK) {
-    gr_diag_render(stderr, "grad", &d, NULL);
-    return d.status;
+    gr_diag_render(stderr, "grad", &d, grad_src_of(c, nodes[0]));
+    *st = d.status;
+    return NULL;
   }
-  for (int v = 0; v < c->g->nvars; v++) {
-    double *x = gr_tape_var(t, v);
-    const GrBind *b = gr_binds_find(&c->o->at, c->g->vars[v]);
-    if (x && b)
-      x[0] = b->v[0];
-  }
+  grad_tape_set_at(c, t);
   gr_tape_forward(t);
+  return t;
+}
+
+static GrTape *point_tape(GradCtx *c, GrNode *f, int *st) { return point_tape_n(c, &f, 1, st); }
+
+/* the values of nodes[0..n) at --at */
+static int eval_at(GradCtx *c, GrNode *const *nodes, int n, double *out) {
+  int st;
+  GrTape *t = point_tape_n(c, nodes, n, &st);
+  if (!t)
+    return st;
   for (int k = 0; k < n; k++)
     out[k] = gr_tape_out(t, (size_t)k)[0];
   gr_tape_free(t);
   return 0;
-}
-
-static GrTape *point_tape(GradCtx *c, GrNode *f, int *st) {
-  GrTape *t;
-  GrDiag d;
-  *st = 0;
-  if (gr_tape_compile(c->g, &f, 1, c->var_len, &t, &d) != GR_OK) {
-    gr_diag_render(stderr, "grad", &d, grad_src_of(c, f));
-    *st = d.status;
-    return NULL;
-  }
-  for (int v = 0; v < c->g->nvars; v++) {
-    double *x = gr_tape_var(t, v);
-    const GrBind *b = gr_binds_find(&c->o->at, c->g->vars[v]);
-    if (x && b)
-      x[0] = b->v[0];
-  }
-  gr_tape_forward(t);
-  return t;
 }
 
 static int close_enough(double a, double b, double atol, double rtol) {
