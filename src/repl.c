@@ -570,6 +570,18 @@ static char *join(const Tok *t, int i, int j) {
   return b.s;
 }
 
+/* Add the option value that starts at token i; a value with spaces after commas is joined
+ * (wrt x, y). Returns the index of the token after it. */
+static int add_value(Argv *opts, const Tok *t, int i, int nt) {
+  int j = i + 1;
+  while (j < nt && (t[j - 1].s[t[j - 1].len - 1] == ',' || t[j].s[0] == ',' || t[j].depth))
+    j++;
+  char *v = join(t, i, j);
+  arg_add(opts, v);
+  free(v);
+  return j;
+}
+
 enum { CMD_GRAD, CMD_CHECK, CMD_TABLE, CMD_PLOT, CMD_MINIMIZE };
 
 /* Run `grad|check|table|plot|minimize ARGS` (or a bare expression: CMD_GRAD). */
@@ -649,15 +661,8 @@ static int run(Repl *r, int cmd, const char *args) {
         fprintf(stderr, "grad: error: '%s' needs a value\n", word);
         goto fail;
       }
-      if (!strchr(word, '=') && i < nt && !tok_keyword(&t[i]) && !is_flag(word + 2)) {
-        int j = i + 1;
-        while (j < nt && (t[j - 1].s[t[j - 1].len - 1] == ',' || t[j].s[0] == ',' || t[j].depth))
-          j++;
-        char *v = join(t, i, j);
-        arg_add(&opts, v);
-        free(v);
-        i = j;
-      }
+      if (!strchr(word, '=') && i < nt && !tok_keyword(&t[i]) && !is_flag(word + 2))
+        i = add_value(&opts, t, i, nt);
       continue;
     }
     i++;
@@ -696,16 +701,8 @@ static int run(Repl *r, int cmd, const char *args) {
     gr_buf_printf(&o, "--%s", word);
     arg_add(&opts, o.s);
     gr_buf_free(&o);
-    if (!is_flag(word) && i < nt && !tok_keyword(&t[i])) {
-      /* `word value`; a value with spaces after commas is joined: wrt x, y */
-      int j = i + 1;
-      while (j < nt && (t[j - 1].s[t[j - 1].len - 1] == ',' || t[j].s[0] == ',' || t[j].depth))
-        j++;
-      char *v = join(t, i, j);
-      arg_add(&opts, v);
-      free(v);
-      i = j;
-    }
+    if (!is_flag(word) && i < nt && !tok_keyword(&t[i]))
+      i = add_value(&opts, t, i, nt); /* `word value` */
   }
   if (ranges) {
     arg_add(&opts, "--range");
