@@ -8,6 +8,7 @@
 #include "optim.h"
 #include "arena.h"
 #include "tape.h"
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multifit_nlinear.h>
@@ -84,7 +85,12 @@ double gr_norm(const double *v, int n) {
   double s = 0;
   for (int i = 0; i < n; i++)
     s += v[i] * v[i];
-  return sqrt(s);
+  if (s < 1e300 && (s > 1e-290 || s == 0) && isfinite(s))
+    return sqrt(s);
+  /* the plain sum over- or underflowed (a component near 1e155 or 1e-150): BLAS dnrm2
+   * scales as it sums. Only then, so that ordinary norms stay bit for bit the same. */
+  gsl_vector_const_view vv = gsl_vector_const_view_array(v, (size_t)n);
+  return gsl_blas_dnrm2(&vv.vector);
 }
 
 int gr_all_finite(const double *v, size_t n) {
@@ -379,9 +385,17 @@ int gr_rank(const double *J, size_t m, int n) {
 
 void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss, double *se,
                   double *corr) {
-  double s = 0;
+  /* rss may overflow to inf with residuals near 1e155; the errors go by its root, which
+   * does not (dnrm2 scales as it sums) */
+  double s = 0, nrm;
   for (size_t i = 0; i < m; i++)
     s += r[i] * r[i];
+  if (isfinite(s))
+    nrm = sqrt(s);
+  else {
+    gsl_vector_const_view rv = gsl_vector_const_view_array(r, m);
+    nrm = gsl_blas_dnrm2(&rv.vector);
+  }
   *rss = s;
   size_t N = (size_t)n;
   for (size_t i = 0; i < N * N; i++)
@@ -396,10 +410,10 @@ void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss
    * dependent parameters instead of an error */
   if (gsl_multifit_nlinear_covar(&Jv.matrix, 0.0, C) == 0) {
     double ndf = (double)(m - N);
-    double var = ndf > 0 ? s / ndf : NAN;
+    double var = ndf > 0 ? s / ndf : NAN, sd = ndf > 0 ? nrm / sqrt(ndf) : NAN;
     for (size_t j = 0; j < N; j++) {
       double cjj = gsl_matrix_get(C, j, j);
-      se[j] = cjj > 0 ? sqrt(cjj * var) : NAN;
+      se[j] = cjj > 0 ? (isfinite(var) ? sqrt(cjj * var) : sqrt(cjj) * sd) : NAN;
     }
     for (size_t i = 0; i < N; i++)
       for (size_t j = 0; j < N; j++) {

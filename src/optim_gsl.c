@@ -125,7 +125,7 @@ static GrStatus run_multimin(Run *u, double *x) {
     gsl_multimin_fminimizer_set(s, &fn, &xv.vector, ss);
     r->stop = GR_STOP_STEPS;
     long still = 0; /* iterations without a change of the best vertex */
-    double fbest = s->fval;
+    double fbest = f; /* the start is a vertex; GSL sets s->fval only when it iterates */
     for (long it = 1; it <= p->steps; it++) {
       int st = gsl_multimin_fminimizer_iterate(s);
       /* at the resolution of doubles the simplex stops shrinking: give up after a while */

@@ -407,6 +407,40 @@ START_TEST(test_fit_stats_line) {
 }
 END_TEST
 
+/* Norms of huge and tiny vectors: a plain sum of squares overflows (1e155^2 = inf) or
+ * underflows to 0; the norm is homogeneous, so scaling a small vector must scale it. */
+START_TEST(test_norm_no_overflow) {
+  double v[3] = {3, 4, 12}, big[3], tiny[3];
+  double base = gr_norm(v, 3);
+  assert_rel(base, 13, 1e-15);
+  for (int i = 0; i < 3; i++) {
+    big[i] = v[i] * 1e155;
+    tiny[i] = v[i] * 1e-160;
+  }
+  ck_assert(isfinite(gr_norm(big, 3)));
+  assert_rel(gr_norm(big, 3), base * 1e155, 1e-14);
+  ck_assert(gr_norm(tiny, 3) > 0);
+  assert_rel(gr_norm(tiny, 3), base * 1e-160, 1e-14);
+}
+END_TEST
+
+/* Standard errors scale with the residuals: multiplying every residual by 1e160 (rss
+ * overflows to inf) multiplies the errors by 1e160, not to inf. */
+START_TEST(test_fit_stats_huge_residuals) {
+  double J[8] = {0, 1, 1, 1, 2, 1, 3, 1}, r[4] = {0.1, -0.2, 0.15, -0.05}, rb[4];
+  double rss, se[2], corr[4], rssb, seb[2], corrb[4];
+  for (int i = 0; i < 4; i++)
+    rb[i] = r[i] * 1e160;
+  gr_fit_stats(J, r, 4, 2, &rss, se, corr);
+  gr_fit_stats(J, rb, 4, 2, &rssb, seb, corrb);
+  ck_assert(isinf(rssb));
+  for (int j = 0; j < 2; j++) {
+    ck_assert(isfinite(seb[j]));
+    assert_rel(seb[j], se[j] * 1e160, 1e-13);
+  }
+}
+END_TEST
+
 /* The interactive session calls minimize_main again and again with built argvs: each
  * call must start from fresh options (getopt reset) and give the same status. */
 START_TEST(test_minimize_main_repeatable) {
@@ -442,6 +476,8 @@ static Suite *optim_suite(void) {
   tcase_add_test(t, test_fit_blocks_and_fd);
   tcase_add_test(t, test_fit_exact_data);
   tcase_add_test(t, test_fit_stats_line);
+  tcase_add_test(t, test_norm_no_overflow);
+  tcase_add_test(t, test_fit_stats_huge_residuals);
   tcase_add_test(t, test_minimize_main_repeatable);
   suite_add_tcase(s, t);
   return s;
