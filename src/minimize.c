@@ -39,7 +39,7 @@ static const char *const usage_text =
     "  -m, --method NAME           gd (alias sgd), adam, adamw, nadam, rmsprop, adagrad\n"
     "                              (PyTorch's update rules); bfgs, cg-fr, cg-pr, steepest,\n"
     "                              nelder-mead (GSL multimin); lm (Levenberg-Marquardt,\n"
-    "                              for equations and fits). Default: adam; lm for\n"
+    "                              for equations and fits). Default: bfgs; lm for\n"
     "                              equations and fits\n"
     "  -l, --lr X                  learning rate (PyTorch's default; gd requires it)\n"
     "      --momentum X, --dampening X, --nesterov        gd, rmsprop (momentum)\n"
@@ -74,8 +74,11 @@ static const char *const usage_text =
     "  -h, --help                  this help\n"
     "  -V, --version               version\n"
     "\n"
-    "Exit status: 0 ok, 1 numeric trouble (NaN/inf, --gtol not reached), 2 usage or parse\n"
-    "error, 3 input/output, data or gnuplot error, 4 out of memory, 130 interrupted.\n"
+    "A run converged when a tolerance stopped it, or when its final gradient norm is at\n"
+    "most 1e-3 of its start or 1e-8 (1 + |f|); one that did not gets a warning.\n"
+    "Exit status: 0 ok (converged or not), 1 numeric trouble (NaN/inf, --gtol given and\n"
+    "not reached, equations without an exact solution), 2 usage or parse error,\n"
+    "3 input/output, data or gnuplot error, 4 out of memory, 130 interrupted.\n"
     "Example: minimize 'x^2+y^2' --from x=1.1,y=2.1 --method gd --lr 0.05 --steps 100\n";
 
 enum {
@@ -365,6 +368,11 @@ typedef struct Run {
   long pstride;
   GrOptResult result;
   int have_result;
+  double f0, g0;     /* f and the gradient norm at the start */
+  int tw_iter;       /* text trace: width of the iteration column */
+  double r0norm;     /* EQ: the residual norm at the start */
+  int conv, solved;  /* set by the report */
+  double rnorm;      /* EQ: the residual norm at the end */
 } Run;
 
 /* Rows kept for a plot: beyond this, every other row is dropped and the stride doubles,
@@ -408,6 +416,16 @@ static double since(const struct timespec *a) {
   return (double)(b.tv_sec - a->tv_sec) + 1e-9 * (double)(b.tv_nsec - a->tv_nsec);
 }
 
+/* Text trace column widths: the iteration column fits the iteration limit, a number
+ * column the longest number of its --digits (shortest round-trip: up to 24 characters)
+ * or its name. */
+static int trace_width(const Run *u, int j) {
+  int w = u->o->digits ? u->o->digits + 7 : 24;
+  const char *name = j < u->nparam ? u->g->vars[u->param_var[j]] : j == u->nparam ? "f" : "gnorm";
+  int L = (int)strlen(name);
+  return L > w ? L : w;
+}
+
 static void trace_row(Run *u, long it, const double *x, double f, double gn) {
   if (u->o->format == OUT_JSON) {
     size_t w = (size_t)u->nparam + 3;
@@ -422,21 +440,35 @@ static void trace_row(Run *u, long it, const double *x, double f, double gn) {
     r[u->nparam + 2] = gn;
     return;
   }
-  const char *sep = u->o->format == OUT_TSV ? "\t" : " ";
-  printf("%ld", it);
-  for (int j = 0; j < u->nparam; j++) {
-    fputs(sep, stdout);
-    put(stdout, u, x[j]);
+  if (u->o->format == OUT_TSV) {
+    printf("%ld", it);
+    for (int j = 0; j < u->nparam; j++) {
+      putchar('\t');
+      put(stdout, u, x[j]);
+    }
+    putchar('\t');
+    put(stdout, u, f);
+    putchar('\t');
+    put(stdout, u, gn);
+    putchar('\n');
+    return;
   }
-  fputs(sep, stdout);
-  put(stdout, u, f);
-  fputs(sep, stdout);
-  put(stdout, u, gn);
+  /* text: right-aligned columns as wide as the header's (trace_widths) */
+  char b[40];
+  printf("%*ld", u->tw_iter, it);
+  for (int j = 0; j < u->nparam + 2; j++) {
+    gr_fmt(b, j < u->nparam ? x[j] : j == u->nparam ? f : gn, u->o->digits);
+    printf(" %*s", trace_width(u, j), b);
+  }
   putchar('\n');
 }
 
 static int on_iter(void *ud, long it, const double *x, double f, double gn) {
   Run *u = ud;
+  if (it == 0) {
+    u->f0 = f;
+    u->g0 = gn;
+  }
   if (u->o->plot || u->o->gnuplot)
     path_add(u, it, x, f);
   if (u->o->trace && (it % u->o->every == 0)) {
@@ -639,7 +671,7 @@ static int load(Run *u) {
 
 static int setup_params(Run *u) {
   MinOpts *o = u->o;
-  int m = o->method ? gr_method_lookup(o->method) : (u->kind == GR_PROB_MIN ? GR_M_ADAM : GR_M_LM);
+  int m = o->method ? gr_method_lookup(o->method) : (u->kind == GR_PROB_MIN ? GR_M_BFGS : GR_M_LM);
   if (!o->method && u->kind == GR_PROB_EQ && (size_t)u->nout < (size_t)u->nparam)
     m = GR_M_BFGS; /* lm needs at least as many equations as unknowns */
   GrOptParams *p = &u->p;
@@ -694,6 +726,42 @@ static void json_obj_of(const Run *u, const double *v) {
   putchar('}');
 }
 
+/* Whether the run converged, and by which rule. A tolerance rule that stopped the run
+ * (--gtol, --ftol, --xtol, or Levenberg-Marquardt's scaled tests) is convergence; a run
+ * that stopped on its iteration limit or for lack of progress converged when its gradient
+ * norm is small: at most 1e-3 of the norm at the start, or at most 1e-8 (1 + |f|). */
+static int converged(const Run *u, const GrOptResult *r, const char **rule) {
+  *rule = NULL;
+  switch (r->stop) {
+  case GR_STOP_GTOL: /* the stop line names the rule */
+  case GR_STOP_FTOL:
+  case GR_STOP_XTOL: return 1;
+  case GR_STOP_STEPS:
+  case GR_STOP_NOPROG:
+    if (r->gnorm <= 1e-3 * u->g0) {
+      *rule = "gradient norm below 1e-3 of its start";
+      return 1;
+    }
+    if (r->gnorm <= 1e-8 * (1 + fabs(r->f))) {
+      *rule = "gradient norm below 1e-8 (1 + |f|)";
+      return 1;
+    }
+    return 0;
+  default: return 0;
+  }
+}
+
+/* EQ: the reported point solves the equations when its residual norm is at most 1e-5 of
+ * the scale of the equations: max(1, the residual norm at the start, |J| |x|). */
+static int is_solution(const Run *u, const double *res, const double *J, double *rnorm) {
+  size_t m = u->obj.m;
+  int n = u->nparam;
+  *rnorm = gr_norm(res, (int)m);
+  double scale = fmax(1, u->r0norm);
+  scale = fmax(scale, gr_norm(J, (int)(m * (size_t)n)) * gr_norm(u->x, n));
+  return *rnorm <= 1e-5 * scale;
+}
+
 /* The report after the run. */
 static void report(Run *u, const GrOptResult *r) {
   MinOpts *o = u->o;
@@ -713,12 +781,22 @@ static void report(Run *u, const GrOptResult *r) {
     }
   }
   long ndf = (long)m - n;
-  double rms = ndf > 0 ? sqrt(rss / (double)ndf) : NAN;
+  double rms = ndf > 0 ? (isfinite(rss) ? sqrt(rss / (double)ndf)
+                                        : gr_norm(res, (int)m) / sqrt((double)ndf))
+                       : NAN;
   const char *method = gr_method_name(u->p.method);
+  const char *rule;
+  int conv = converged(u, r, &rule);
+  double rnorm = 0;
+  int solved = u->kind == GR_PROB_EQ ? is_solution(u, res, J, &rnorm) : 1;
+  u->conv = conv;
+  u->solved = solved;
+  u->rnorm = rnorm;
   if (o->format == OUT_JSON) {
     printf("{\"method\":");
     gr_json_str(stdout, method);
-    printf(",\"iterations\":%ld,\"stop\":\"%s\",\"at\":", r->iter, gr_stop_name(r->stop));
+    printf(",\"iterations\":%ld,\"stop\":\"%s\",\"converged\":%s,\"at\":", r->iter,
+           gr_stop_name(r->stop), conv ? "true" : "false");
     json_obj_of(u, u->x);
     printf(",\"value\":");
     put(stdout, u, r->f);
@@ -733,14 +811,18 @@ static void report(Run *u, const GrOptResult *r) {
           putchar(',');
         put(stdout, u, res[i]);
       }
-      printf("],\"rank\":%d,\"unique\":%s", rank, rank == n ? "true" : "false");
+      printf("],\"residual_norm\":");
+      put(stdout, u, rnorm);
+      printf(",\"solution\":%s,\"rank\":%d,\"unique\":%s", solved ? "true" : "false", rank,
+             rank == n ? "true" : "false");
     }
     if (u->kind == GR_PROB_FIT) {
       printf(",\"rss\":");
       put(stdout, u, rss);
       printf(",\"ndf\":%ld,\"rms\":", ndf);
       put(stdout, u, rms);
-      printf(",\"rank\":%d,\"stderr\":", rank);
+      printf(",\"rank\":%d,\"stderr_meaningful\":%s,\"stderr\":", rank,
+             conv ? "true" : "false");
       json_obj_of(u, se);
       printf(",\"correlation\":{");
       for (int i = 0; i < n; i++) {
@@ -784,6 +866,12 @@ static void report(Run *u, const GrOptResult *r) {
          stop_text(r));
   if (r->stop == GR_STOP_ERROR && r->msg[0])
     printf("%s  (%s)\n", c, r->msg);
+  if (conv && rule)
+    printf("%sconverged: yes (%s)\n", c, rule);
+  else if (conv)
+    printf("%sconverged: yes\n", c);
+  else
+    printf("%sconverged: no\n", c);
   if (u->kind != GR_PROB_FIT || o->format == OUT_TSV) {
     int w = 1;
     for (int j = 0; j < n; j++)
@@ -807,7 +895,11 @@ static void report(Run *u, const GrOptResult *r) {
       put(stdout, u, res[i]);
       putchar('\n');
     }
-    if (rank < n)
+    if (!solved) {
+      printf("%sno exact solution found: residual norm ", c);
+      put(stdout, u, rnorm);
+      printf(" (this is a least-squares point, not a solution)\n");
+    } else if (rank < n)
       printf("%sJacobian rank %d for %d unknowns: the solution is not unique (a %d-dimensional "
              "family of points fits equally well); this is one of them\n",
              c, rank, n, n - rank);
@@ -822,12 +914,27 @@ static void report(Run *u, const GrOptResult *r) {
     put(stdout, u, rms);
     printf("\n%svariance of residuals (rss/ndf)   : ", c);
     put(stdout, u, ndf > 0 ? rss / (double)ndf : NAN);
-    printf("\n%s\n%sFinal set of parameters            Asymptotic Standard Error\n", c, c);
+    printf("\n%s\n", c);
+    if (!conv)
+      printf("%sthe fit did not converge: this is not a minimum, and the standard errors below "
+             "are not meaningful\n", c);
+    printf("%sFinal set of parameters            Asymptotic Standard Error\n", c);
     printf("%s=======================            ==========================\n", c);
     for (int j = 0; j < n; j++) {
       char v[40], e[40];
-      gr_fmt(v, u->x[j], o->digits);
-      gr_fmt(e, se[j], o->digits ? o->digits : 6);
+      int vd = o->digits, ed = o->digits ? o->digits : 6;
+      if (!o->digits && o->format == OUT_TEXT && isfinite(se[j]) && se[j] > 0 &&
+          isfinite(u->x[j])) {
+        /* as many digits as the error supports: down to the place of its third significant
+         * digit (gnuplot's 2.00448 +/- 0.004438); JSON and TSV keep every digit */
+        int place = (int)floor(log10(se[j])) - 2;
+        int top = u->x[j] != 0 ? (int)floor(log10(fabs(u->x[j]))) : place;
+        vd = top - place + 1;
+        vd = vd < 1 ? 1 : vd > 17 ? 17 : vd;
+        ed = 4;
+      }
+      gr_fmt(v, u->x[j], vd);
+      gr_fmt(e, se[j], ed);
       printf("%s%-15s = %-24s +/- %-12s", c, pname(u, j), v, e);
       if (u->x[j] != 0 && isfinite(se[j]))
         printf(" (%.4g%%)", fabs(100 * se[j] / u->x[j]));
@@ -1037,11 +1144,20 @@ static int run_opt(Run *u) {
   MinOpts *o = u->o;
   int st;
   GrDiag d;
-  if (o->trace && o->format != OUT_JSON) {
-    printf("%siter", o->format == OUT_TSV ? "# " : "");
+  if (o->trace && o->format == OUT_TSV) {
+    printf("# iter");
     for (int j = 0; j < u->nparam; j++)
       printf(" %s", pname(u, j));
     printf(" f gnorm\n");
+  } else if (o->trace && o->format == OUT_TEXT) {
+    char b[24];
+    u->tw_iter = snprintf(b, sizeof b, "%ld", u->p.steps);
+    if (u->tw_iter < 4)
+      u->tw_iter = 4;
+    printf("%*s", u->tw_iter, "iter");
+    for (int j = 0; j < u->nparam + 2; j++)
+      printf(" %*s", trace_width(u, j), j < u->nparam ? pname(u, j) : j == u->nparam ? "f" : "gnorm");
+    putchar('\n');
   }
   u->progress_tty = isatty(2);
   clock_gettime(CLOCK_MONOTONIC, &u->t0);
@@ -1049,6 +1165,12 @@ static int run_opt(Run *u) {
   u->last_traced = -1;
   gr_interrupted = 0;
   gr_catch_sigint();
+  if (u->kind == GR_PROB_EQ && u->obj.m) {
+    double *r0 = gr_xcalloc(u->obj.m, sizeof *r0);
+    u->obj.res(u->obj.ctx, u->x, r0, NULL);
+    u->r0norm = gr_norm(r0, (int)u->obj.m);
+    free(r0);
+  }
   GrOptResult r;
   st = gr_optimize(&u->obj, &u->p, u->x, on_iter, u, &r, &d);
   if (u->progress_shown)
@@ -1076,18 +1198,43 @@ static int run_opt(Run *u) {
   case GR_STOP_ERROR:
     fprintf(stderr, "minimize: error: the optimizer failed: %s\n", r.msg);
     return 1;
-  case GR_STOP_STEPS:
-  case GR_STOP_NOPROG:
-    /* asked to converge (--gtol given) and did not */
-    if (!isnan(o->gtol) && !(r.gnorm <= o->gtol)) {
-      fprintf(stderr, "minimize: error: gradient norm still above --gtol after %ld "
-                      "iterations\n", r.iter);
-      return 1;
-    }
-    return 0;
   default:
-    return 0;
+    break;
   }
+  /* asked to converge (--gtol given) and did not */
+  if ((r.stop == GR_STOP_STEPS || r.stop == GR_STOP_NOPROG) && !isnan(o->gtol) &&
+      !(r.gnorm <= o->gtol)) {
+    fprintf(stderr, "minimize: error: gradient norm still above --gtol after %ld "
+                    "iterations\n", r.iter);
+    return 1;
+  }
+  if (!u->conv) {
+    char gb[40], lb[48] = "";
+    gr_fmt(gb, r.gnorm, 3);
+    if (gr_method_is_torch(u->p.method) && !isnan(u->p.lr)) {
+      char l[40];
+      gr_fmt(l, u->p.lr, 6);
+      snprintf(lb, sizeof lb, " (lr %s)", l);
+    }
+    const char *other = u->p.method == GR_M_BFGS || u->p.method == GR_M_LM ? ""
+                        : u->kind == GR_PROB_MIN                          ? ", or use --method bfgs"
+                                                                          : ", or use --method lm";
+    fprintf(stderr, "minimize: warning: not converged: gradient norm %s after %ld step%s of %s%s",
+            gb, r.iter, r.iter == 1 ? "" : "s", gr_method_name(u->p.method), lb);
+    if (r.stop == GR_STOP_NOPROG)
+      fprintf(stderr, ": no further progress possible (f may not be smooth there)%s\n", other);
+    else
+      fprintf(stderr, "; raise --steps%s%s\n", gr_method_is_torch(u->p.method) ? " or --lr" : "",
+              other);
+  }
+  if (!u->solved) {
+    char rb[40];
+    gr_fmt(rb, u->rnorm, 6);
+    fprintf(stderr, "minimize: error: no exact solution found: the residual norm is %s at the "
+                    "reported least-squares point\n", rb);
+    return 1;
+  }
+  return 0;
 }
 
 int minimize_main(int argc, char **argv) {

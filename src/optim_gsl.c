@@ -170,12 +170,33 @@ static GrStatus run_multimin(Run *u, double *x) {
   gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(T, (size_t)n);
   gsl_multimin_fdfminimizer_set(s, &fn, &xv.vector, isnan(p->step) ? 0.01 : p->step, p->line_tol);
   r->stop = GR_STOP_STEPS;
+  /* GSL's line search gives up (ENOPROG) when its quasi-Newton model goes stale, often a
+   * little short of the gradient tolerance: restart from the point reached with a fresh
+   * model, the first step as long as the last one, shorter after a restart that gained
+   * nothing; a bounded number of times. */
+  gsl_vector *x0 = gsl_vector_alloc((size_t)n);
+  double f_restart = INFINITY, rstep = 0;
+  int restarts = 0;
   if (p->gtol > 0 && gn <= p->gtol)
     r->stop = GR_STOP_GTOL;
   else
     for (long it = 1; it <= p->steps; it++) {
       double fprev = f;
       int st = gsl_multimin_fdfminimizer_iterate(s);
+      if (st == GSL_ENOPROG && p->gtol > 0 && gn > p->gtol && restarts < 30) {
+        if (f < f_restart) {
+          f_restart = f;
+          rstep = gsl_blas_dnrm2(s->dx);
+          if (!(rstep > 0 && isfinite(rstep)))
+            rstep = isnan(p->step) ? 0.01 : p->step;
+        } else
+          rstep /= 16;
+        restarts++;
+        gsl_vector_memcpy(x0, s->x);
+        gsl_multimin_fdfminimizer_set(s, &fn, x0, rstep, p->line_tol);
+        it--;
+        continue;
+      }
       if (st == GSL_ENOPROG) {
         r->stop = GR_STOP_NOPROG;
         break;
@@ -200,6 +221,7 @@ static GrStatus run_multimin(Run *u, double *x) {
         break;
       }
     }
+  gsl_vector_free(x0);
   gsl_multimin_fdfminimizer_free(s);
   return finish(u, x);
 }

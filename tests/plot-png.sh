@@ -24,7 +24,7 @@ rc=$?
 if [ $rc = 3 ] && grep -q 'gnuplot is not installed' "$tmp/err" && [ ! -s "$tmp/out" ]; then ok
 else bad "minimize, missing gnuplot: rc $rc: $(cat "$tmp/err")"; fi
 GNUPLOT="$tmp/no-such-gnuplot" "$MINIMIZE" 'x^2' --from x=1 --gnuplot >"$tmp/out" 2>"$tmp/err" &&
-  grep -q '^plot \$loss' "$tmp/out" && grep -q '^adam:' "$tmp/err" && ok ||
+  grep -q '^plot \$loss' "$tmp/out" && grep -q '^bfgs:' "$tmp/err" && ok ||
   bad "minimize --gnuplot without gnuplot: $(cat "$tmp/err")"
 
 if [ -n "$GNUPLOT" ] && [ -x "$GNUPLOT" ]; then :

@@ -407,6 +407,44 @@ START_TEST(test_fit_stats_line) {
 }
 END_TEST
 
+/* The default method (bfgs with its default gradient tolerance) converges by that rule on
+ * the classic test functions, to their known minima: GSL's line search stopping short
+ * (ENOPROG) is restarted rather than reported. */
+START_TEST(test_bfgs_converges) {
+  static const struct {
+    const char *f;
+    double x0[4], want[4];
+    int n;
+  } cases[] = {
+      {"(1-x)^2 + 100(y-x^2)^2", {-1.2, 1}, {1, 1}, 2},
+      {"(1.5-x+x*y)^2 + (2.25-x+x*y^2)^2 + (2.625-x+x*y^3)^2", {1, 1}, {3, 0.5}, 2},
+      {"(x+2y-7)^2 + (2x+y-5)^2", {0, 0}, {1, 3}, 2},
+      {"(x^2+y-11)^2 + (x+y^2-7)^2", {0, 0}, {3, 2}, 2},
+      {"(1-a)^2 + 100(b-a^2)^2 + (1-b)^2 + 100(c-b^2)^2 + (1-c)^2 + 100(d-c^2)^2",
+       {-1.2, 1, -1.2, 1}, {1, 1, 1, 1}, 4},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    Prob pb;
+    const char *e[] = {cases[k].f};
+    prob_make(&pb, GR_PROB_MIN, e, 1);
+    GrOptParams p;
+    gr_opt_defaults(&p, GR_M_BFGS);
+    double x[4];
+    memcpy(x, cases[k].x0, sizeof x);
+    GrOptResult r;
+    GrDiag d;
+    ck_assert_int_eq(gr_optimize(&pb.obj, &p, x, NULL, NULL, &r, &d), GR_OK);
+    ck_assert_msg(r.stop == GR_STOP_GTOL, "%s: stopped by %s, gradient norm %g", cases[k].f,
+                  gr_stop_name(r.stop), r.gnorm);
+    ck_assert(r.gnorm <= p.gtol);
+    for (int j = 0; j < cases[k].n; j++)
+      ck_assert_msg(fabs(x[j] - cases[k].want[j]) < 1e-8, "%s: x[%d] = %.17g", cases[k].f, j,
+                    x[j]);
+    prob_free(&pb);
+  }
+}
+END_TEST
+
 /* Norms of huge and tiny vectors: a plain sum of squares overflows (1e155^2 = inf) or
  * underflows to 0; the norm is homogeneous, so scaling a small vector must scale it. */
 START_TEST(test_norm_no_overflow) {
@@ -477,6 +515,7 @@ static Suite *optim_suite(void) {
   tcase_add_test(t, test_fit_exact_data);
   tcase_add_test(t, test_fit_stats_line);
   tcase_add_test(t, test_norm_no_overflow);
+  tcase_add_test(t, test_bfgs_converges);
   tcase_add_test(t, test_fit_stats_huge_residuals);
   tcase_add_test(t, test_minimize_main_repeatable);
   suite_add_tcase(s, t);
