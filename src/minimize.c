@@ -13,6 +13,7 @@
 #include "plot.h"
 #include "table.h"
 #include "print.h"
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_randist.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const usage_text =
@@ -154,7 +156,52 @@ typedef struct MinOpts {
   const char *plot_file; /* NULL: a text plot on the terminal */
   char **exprs;
   int nexprs;
+  /* operands that follow a --from/--fix value on the command line (NAME=VALUE slips) */
+  struct Slip {
+    const char *arg, *opt, *val;
+  } *slips;
+  int nslips;
 } MinOpts;
+
+/* NAME=NUMBER (spaces allowed around '='): the name's length, else 0. */
+static size_t bind_form(const char *s) {
+  size_t i = 0;
+  if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+    return 0;
+  while (isalnum((unsigned char)s[i]) || s[i] == '_')
+    i++;
+  size_t n = i;
+  while (s[i] == ' ')
+    i++;
+  if (s[i] != '=' || s[i + 1] == '=')
+    return 0;
+  double v;
+  GrDiag d;
+  return gr_eval_const(s + i + 1, &v, &d) == GR_OK ? n : 0;
+}
+
+/* Operands right after a --from/--fix value that have the form NAME=VALUE: kept so that
+ * load() can tell a start value that lost its comma from an equation. */
+static void find_slips(int argc, char **argv, MinOpts *o) {
+  o->slips = gr_xcalloc((size_t)argc + 1, sizeof *o->slips);
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--"))
+      break;
+    const char *opt = NULL, *val = NULL;
+    int next = 0;
+    if ((!strcmp(argv[i], "--from") || !strcmp(argv[i], "--fix")) && i + 1 < argc) {
+      opt = argv[i];
+      val = argv[i + 1];
+      next = i + 2;
+    } else if (!strncmp(argv[i], "--from=", 7) || !strncmp(argv[i], "--fix=", 6)) {
+      opt = argv[i][3] == 'r' ? "--from" : "--fix";
+      val = strchr(argv[i], '=') + 1;
+      next = i + 1;
+    }
+    for (int k = next; opt && k < argc && argv[k][0] != '-' && bind_form(argv[k]); k++)
+      o->slips[o->nslips++] = (struct Slip){argv[k], opt, val};
+  }
+}
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "minimize: error: ");
@@ -212,7 +259,11 @@ static int binds_opt(GrBindList *l, const char *name, const char *arg) {
 
 /* Returns 0 to go on, -1 for --help/--version (exit 0), or an exit status. */
 static int parse_opts(int argc, char **argv, MinOpts *o) {
+  struct Slip *slips = o->slips;
+  int nslips = o->nslips;
   memset(o, 0, sizeof *o);
+  o->slips = slips;
+  o->nslips = nslips;
   double *nums[] = {&o->lr, &o->momentum, &o->dampening, &o->wd, &o->beta1, &o->beta2,
                     &o->eps, &o->mdecay, &o->alpha, &o->lrdecay, &o->initacc, &o->step,
                     &o->line_tol, &o->gtol, &o->ftol, &o->xtol};
@@ -520,6 +571,75 @@ static const char *src_of(const Run *u, const GrNode *n) {
   return u->nsrc == 1 ? u->srcs[0] : NULL;
 }
 
+/* An operand that is a method name, an option word without its dashes, or an existing
+ * file is a slip, not an expression: say what it looks like. */
+static int operand_slip(const char *a) {
+  size_t n = strlen(a), w = 0;
+  while (w < n && (isalnum((unsigned char)a[w]) || a[w] == '_' || a[w] == '-'))
+    w++;
+  if (w == n && n > 0) {
+    if (gr_method_lookup(a) >= 0) {
+      fprintf(stderr, "minimize: error: '%s' is a method name, not an expression: did you mean "
+                      "--method %s?\n", a, a);
+      return 1;
+    }
+    for (const struct option *lo = long_opts; lo->name; lo++)
+      if (!strcmp(lo->name, a)) {
+        fprintf(stderr, "minimize: error: '%s' is an option name, not an expression: did you "
+                        "mean --%s?\n", a, a);
+        return 1;
+      }
+  }
+  struct stat sb;
+  if (strpbrk(a, "./") && !strpbrk(a, " \t()+*^") && stat(a, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode))
+      fprintf(stderr, "minimize: error: '%s' is a directory, not an expression\n", a);
+    else
+      fprintf(stderr, "minimize: error: '%s' is a file, not an expression: to fit its columns "
+                      "give --data %s\n", a, a);
+    return 1;
+  }
+  return 0;
+}
+
+/* An operand NAME=VALUE right after a --from/--fix value, where NAME is a variable of the
+ * other expressions, is a start value that lost its comma, not an equation. */
+static int bind_slips(const Run *u) {
+  const MinOpts *o = u->o;
+  for (int s = 0; s < o->nslips; s++) {
+    int i = 0;
+    while (i < o->nexprs && o->exprs[i] != o->slips[s].arg)
+      i++;
+    if (i == o->nexprs)
+      continue;
+    size_t n = bind_form(o->exprs[i]);
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)n, o->exprs[i]);
+    int v = gr_var_index(u->g, name), used = 0;
+    for (int k = 0; v >= 0 && k < o->nexprs && !used; k++) {
+      int slip = 0;
+      for (int t = 0; t < o->nslips; t++)
+        slip |= o->exprs[k] == o->slips[t].arg;
+      used = !slip && gr_depends(u->g, u->parsed[k].out, v);
+    }
+    if (!used)
+      continue;
+    fprintf(stderr, "minimize: error: '%s' after %s %s looks like a start value, not an "
+                    "equation: did you mean %s %s", o->exprs[i], o->slips[s].opt,
+            o->slips[s].val, o->slips[s].opt, o->slips[s].val);
+    for (int t = 0; t < o->nslips; t++)
+      if (o->slips[t].val == o->slips[s].val) {
+        fputc(',', stderr);
+        for (const char *c = o->slips[t].arg; *c; c++)
+          if (*c != ' ')
+            fputc(*c, stderr);
+      }
+    fputs("?\n", stderr);
+    return 1;
+  }
+  return 0;
+}
+
 /* Parse the expressions, read the data, sort variables into parameters, data and fixed. */
 static int load(Run *u) {
   MinOpts *o = u->o;
@@ -547,6 +667,11 @@ static int load(Run *u) {
     vars[k++] = o->fix.b[i].name;
   for (int i = 0; u->have_data && i < u->data.ncol; i++)
     vars[k++] = u->data.names[i];
+  for (int i = 0; i < o->nexprs; i++)
+    if (operand_slip(o->exprs[i])) {
+      free(vars);
+      return 2;
+    }
   GrParseOpts po = {vars, &u->env};
   u->srcs = gr_xcalloc((size_t)o->nexprs, sizeof *u->srcs);
   u->parsed = gr_xcalloc((size_t)o->nexprs, sizeof *u->parsed);
@@ -576,6 +701,8 @@ static int load(Run *u) {
     }
   }
   free(vars);
+  if (bind_slips(u))
+    return 2;
   /* the kind of problem and its outputs */
   int any_eq = 0;
   for (int i = 0; i < o->nexprs; i++)
@@ -1250,6 +1377,8 @@ int minimize_main(int argc, char **argv) {
     free(nargv);
     return st;
   }
+  memset(&o, 0, sizeof o);
+  find_slips(argc, argv, &o);
   st = parse_opts(nargc, nargv, &o);
   if (st == 0) {
     Run u;
@@ -1266,6 +1395,7 @@ int minimize_main(int argc, char **argv) {
   gr_binds_free(&o.from);
   gr_binds_free(&o.fix);
   gr_free_list(o.columns);
+  free(o.slips);
   free(nargv);
   return st;
 }
