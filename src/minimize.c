@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +63,9 @@ static const char *const usage_text =
     "      --data FILE             rows of numbers ('-': stdin); a header names the columns\n"
     "      --columns NAME,...      column names (instead of a header line)\n"
     "      --loss mse|sse          mean (default) or sum of squared residuals\n"
+    "      --via NAME,...          the fitted parameters (as gnuplot's via); any other\n"
+    "                              name must then be a column or --fix'ed\n"
+    "      --sigma COLUMN          weight residuals by 1/COLUMN^2 (standard deviations)\n"
     "Output:\n"
     "  -t, --trace                 one row per iteration: iter, variables, f, gradient norm\n"
     "      --every K               trace every K-th iteration (and the last)\n"
@@ -87,7 +91,8 @@ enum {
   OPT_FROM = 256, OPT_FIX, OPT_INIT, OPT_SEED, OPT_MOMENTUM, OPT_DAMPENING, OPT_NESTEROV,
   OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_AMSGRAD, OPT_MDECAY, OPT_DECOUPLED, OPT_ALPHA,
   OPT_CENTERED, OPT_LRDECAY, OPT_INITACC, OPT_STEP, OPT_LINETOL, OPT_GTOL, OPT_FTOL,
-  OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY, OPT_PLOT, OPT_GNUPLOT
+  OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY, OPT_PLOT, OPT_GNUPLOT,
+  OPT_VIA, OPT_SIGMA
 };
 
 static const struct option long_opts[] = {
@@ -120,6 +125,8 @@ static const struct option long_opts[] = {
     {"data", required_argument, NULL, OPT_DATA},
     {"columns", required_argument, NULL, OPT_COLUMNS},
     {"loss", required_argument, NULL, OPT_LOSS},
+    {"via", required_argument, NULL, OPT_VIA},
+    {"sigma", required_argument, NULL, OPT_SIGMA},
     {"trace", no_argument, NULL, 't'},
     {"every", required_argument, NULL, OPT_EVERY},
     {"format", required_argument, NULL, 'F'},
@@ -147,6 +154,8 @@ typedef struct MinOpts {
   int nesterov, amsgrad, decoupled, centered;
   const char *data;
   char **columns;
+  char **via;        /* --via: the fitted parameters */
+  const char *sigma; /* --sigma: the column of the residuals' standard deviations */
   int sse;
   int trace;
   long every;
@@ -328,6 +337,13 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
       o->columns = gr_split_list(optarg, &n);
       break;
     }
+    case OPT_VIA: {
+      int n;
+      gr_free_list(o->via);
+      o->via = gr_split_list(optarg, &n);
+      break;
+    }
+    case OPT_SIGMA: o->sigma = optarg; break;
     case OPT_LOSS:
       if (!strcmp(optarg, "sse"))
         o->sse = 1;
@@ -571,6 +587,114 @@ static const char *src_of(const Run *u, const GrNode *n) {
   return u->nsrc == 1 ? u->srcs[0] : NULL;
 }
 
+static const char *pname(const Run *u, int j);
+
+/* Names that differ only by case, or (names of 3 or more characters) by one edit: insert,
+ * delete, replace, or swap of neighbours. The likely typos of a column name. */
+static int near_name(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la == lb && !strcasecmp(a, b))
+    return 1;
+  if (la + 1 < lb || lb + 1 < la || la < 3 || lb < 3) /* one edit of a short name: anything */
+    return 0;
+  size_t i = 0;
+  while (i < la && i < lb && a[i] == b[i])
+    i++;
+  if (la == lb) {
+    if (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && !strcmp(a + i + 2, b + i + 2))
+      return 1;
+    return !strcmp(a + i + 1, b + i + 1);
+  }
+  return la < lb ? !strcmp(a + i, b + i + 1) : !strcmp(a + i + 1, b + i);
+}
+
+static void list_columns(const Run *u) {
+  fputs(" (columns:", stderr);
+  for (int c = 0; c < u->data.ncol; c++)
+    fprintf(stderr, " %s", u->data.names[c]);
+  fputs(")\n", stderr);
+}
+
+/* A fit: --sigma is a column of positive numbers; with --via the parameters are exactly
+ * those names, without it a parameter that looks like a misspelt column is an error; an
+ * unused column and the inferred parameters are named in warnings. */
+static int check_fit_names(Run *u) {
+  MinOpts *o = u->o;
+  GrNode *out = u->outs[0];
+  const char *file = strcmp(o->data, "-") ? o->data : "<stdin>";
+  if (o->sigma) {
+    int c = gr_data_find(&u->data, o->sigma);
+    if (c < 0) {
+      fprintf(stderr, "minimize: error: --sigma names '%s', which is not a column of %s",
+              o->sigma, file);
+      list_columns(u);
+      return 2;
+    }
+    for (size_t i = 0; i < u->data.nrow; i++)
+      if (!(u->data.col[c][i] > 0)) {
+        fprintf(stderr, "minimize: error: %s: data row %zu: the --sigma column %s is %g; "
+                        "standard deviations must be positive\n",
+                file, i + 1, o->sigma, u->data.col[c][i]);
+        return 3;
+      }
+  }
+  if (o->via) {
+    for (int k = 0; o->via[k]; k++) {
+      int v = gr_var_index(u->g, o->via[k]), ok = 0;
+      for (int j = 0; j < u->nparam && v >= 0; j++)
+        ok |= u->param_var[j] == v;
+      if (!ok) {
+        fprintf(stderr, "minimize: error: --via names '%s', which is %s\n", o->via[k],
+                v < 0 || !gr_depends(u->g, out, v) ? "not a name in the model"
+                : u->data_col[v] >= 0              ? "a data column"
+                                                   : "held by --fix");
+        return 2;
+      }
+    }
+  }
+  for (int j = 0; j < u->nparam; j++) {
+    const char *name = pname(u, j);
+    int in_via = 0;
+    for (int k = 0; o->via && o->via[k]; k++)
+      in_via |= !strcmp(o->via[k], name);
+    if (in_via)
+      continue;
+    const char *near = NULL;
+    for (int c = 0; c < u->data.ncol && !near; c++)
+      if (near_name(name, u->data.names[c]))
+        near = u->data.names[c];
+    if (o->via) {
+      fprintf(stderr, "minimize: error: '%s' is neither a column of %s nor a --via parameter%s%s%s",
+              name, file, near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+      list_columns(u);
+      return 2;
+    }
+    if (near) {
+      fprintf(stderr, "minimize: error: '%s' is not a column of %s; did you mean %s? give --via "
+                      "to fit %s as a parameter", name, file, near, name);
+      list_columns(u);
+      return 2;
+    }
+  }
+  for (int c = 0; c < u->data.ncol; c++) {
+    int v = gr_var_index(u->g, u->data.names[c]);
+    if (v < 0 || !gr_depends(u->g, out, v))
+      fprintf(stderr, "minimize: warning: column %s of %s is not used by the model\n",
+              u->data.names[c], file);
+  }
+  if (!o->via) {
+    fprintf(stderr, "minimize: warning: fitting");
+    for (int j = 0; j < u->nparam; j++)
+      fprintf(stderr, "%s %s", j ? "," : "", pname(u, j));
+    fprintf(stderr, ": name%s that no column of %s has (give --via ", u->nparam == 1 ? "" : "s",
+            file);
+    for (int j = 0; j < u->nparam; j++)
+      fprintf(stderr, "%s%s", j ? "," : "", pname(u, j));
+    fprintf(stderr, " to name the parameters)\n");
+  }
+  return 0;
+}
+
 /* An operand that is a method name, an option word without its dashes, or an existing
  * file is a slip, not an expression: say what it looks like. */
 static int operand_slip(const char *a) {
@@ -655,8 +779,10 @@ static int load(Run *u) {
     u->have_data = 1;
     if (o->nexprs != 1)
       return usage_error("%s", "--data fits one model expression (e.g. 'y = A*x + B')");
-  } else if (o->columns)
-    return usage_error("%s", "--columns names the columns of --data, which is not given");
+  } else if (o->columns || o->via || o->sigma)
+    return usage_error("%s", o->columns ? "--columns names the columns of --data, which is not given"
+                             : o->via   ? "--via names the parameters of a fit to --data, which is not given"
+                                        : "--sigma names a column of --data, which is not given");
   /* names given values or columns stay variables even if they are pi or e */
   int nv = o->from.n + o->fix.n + (u->have_data ? u->data.ncol : 0);
   const char **vars = gr_xcalloc((size_t)nv + 1, sizeof *vars);
@@ -725,6 +851,8 @@ static int load(Run *u) {
       r = u->kind == GR_PROB_FIT ? gr_node(u->g, GR_OP_SUB, pp->rhs, lhs, NULL)
                                  : gr_node(u->g, GR_OP_SUB, lhs, pp->rhs, NULL);
     }
+    if (u->kind == GR_PROB_FIT && o->sigma)
+      r = gr_node(u->g, GR_OP_DIV, r, gr_var(u->g, o->sigma), NULL);
     u->outs[i] = r;
   }
   u->nout = o->nexprs;
@@ -734,7 +862,7 @@ static int load(Run *u) {
   u->value = gr_xcalloc((size_t)n + 1, sizeof *u->value);
   u->param_var = gr_xmalloc(((size_t)n + 1) * sizeof *u->param_var);
   u->x = gr_xcalloc((size_t)n + 1, sizeof *u->x);
-  int used_col = 0;
+  int used_col = 0, st;
   for (int v = 0; v < n; v++) {
     const char *name = u->g->vars[v];
     u->data_col[v] = u->have_data ? gr_data_find(&u->data, name) : -1;
@@ -755,6 +883,8 @@ static int load(Run *u) {
     } else
       u->param_var[u->nparam++] = v;
   }
+  if (u->have_data && (st = check_fit_names(u)))
+    return st;
   if (u->have_data && !used_col) {
     fprintf(stderr, "minimize: error: the model uses no column of %s (columns:", o->data);
     for (int c = 0; c < u->data.ncol; c++)
@@ -989,6 +1119,15 @@ static void report(Run *u, const GrOptResult *r) {
   }
   if (o->trace && o->format == OUT_TEXT)
     putchar('\n');
+  if (u->kind == GR_PROB_FIT) {
+    printf("%sfitted parameters:", c);
+    for (int j = 0; j < n; j++)
+      printf("%s %s", j ? "," : "", pname(u, j));
+    printf(" (%zu rows of %s", u->data.nrow, strcmp(o->data, "-") ? o->data : "<stdin>");
+    if (o->sigma)
+      printf(", residuals weighted by 1/%s^2", o->sigma);
+    printf(")\n");
+  }
   printf("%s%s: %ld iteration%s, stopped: %s\n", c, method, r->iter, r->iter == 1 ? "" : "s",
          stop_text(r));
   if (r->stop == GR_STOP_ERROR && r->msg[0])
@@ -1395,6 +1534,7 @@ int minimize_main(int argc, char **argv) {
   gr_binds_free(&o.from);
   gr_binds_free(&o.fix);
   gr_free_list(o.columns);
+  gr_free_list(o.via);
   free(o.slips);
   free(nargv);
   return st;
