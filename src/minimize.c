@@ -81,7 +81,8 @@ static const char *const usage_text =
     "  -V, --version               version\n"
     "\n"
     "A run converged when a tolerance stopped it, or when its final gradient norm is at\n"
-    "most 1e-3 of its start or 1e-8 (1 + |f|); one that did not gets a warning.\n"
+    "most 1e-8 (1 + |f|), or 1e-3 of its start after --steps iterations (1e-6 after no\n"
+    "progress); one that did not gets a warning.\n"
     "Exit status: 0 ok (converged or not), 1 numeric trouble (NaN/inf, --gtol given and\n"
     "not reached, equations without an exact solution), 2 usage or parse error,\n"
     "3 input/output, data or gnuplot error, 4 out of memory, 130 interrupted.\n"
@@ -986,7 +987,8 @@ static void json_obj_of(const Run *u, const double *v) {
 /* Whether the run converged, and by which rule. A tolerance rule that stopped the run
  * (--gtol, --ftol, --xtol, or Levenberg-Marquardt's scaled tests) is convergence; a run
  * that stopped on its iteration limit or for lack of progress converged when its gradient
- * norm is small: at most 1e-3 of the norm at the start, or at most 1e-8 (1 + |f|). */
+ * norm is small: at most 1e-8 (1 + |f|), or at most 1e-3 (iteration limit) or 1e-6 (no
+ * progress) of the norm at the start. */
 static int converged(const Run *u, const GrOptResult *r, const char **rule) {
   *rule = NULL;
   switch (r->stop) {
@@ -995,8 +997,14 @@ static int converged(const Run *u, const GrOptResult *r, const char **rule) {
   case GR_STOP_XTOL: return 1;
   case GR_STOP_STEPS:
   case GR_STOP_NOPROG:
-    if (r->gnorm <= 1e-3 * u->g0) {
+    /* a run of fixed length that cut its gradient a thousandfold did its job; a method
+     * that gave up must have got much closer (x^3 gives up near its inflection point) */
+    if (r->stop == GR_STOP_STEPS && r->gnorm <= 1e-3 * u->g0) {
       *rule = "gradient norm below 1e-3 of its start";
+      return 1;
+    }
+    if (r->stop == GR_STOP_NOPROG && r->gnorm <= 1e-6 * u->g0) {
+      *rule = "gradient norm below 1e-6 of its start";
       return 1;
     }
     if (r->gnorm <= 1e-8 * (1 + fabs(r->f))) {
@@ -1488,7 +1496,7 @@ static int run_opt(Run *u) {
     fprintf(stderr, "minimize: warning: not converged: gradient norm %s after %ld step%s of %s%s",
             gb, r.iter, r.iter == 1 ? "" : "s", gr_method_name(u->p.method), lb);
     if (r.stop == GR_STOP_NOPROG)
-      fprintf(stderr, ": no further progress possible (f may not be smooth there)%s\n", other);
+      fprintf(stderr, ": no further progress possible (f may be unbounded below, or not smooth there)%s\n", other);
     else
       fprintf(stderr, "; raise --steps%s%s\n", gr_method_is_torch(u->p.method) ? " or --lr" : "",
               other);

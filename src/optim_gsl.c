@@ -183,6 +183,8 @@ static GrStatus run_multimin(Run *u, double *x) {
     for (long it = 1; it <= p->steps; it++) {
       double fprev = f;
       int st = gsl_multimin_fdfminimizer_iterate(s);
+      if (st == GSL_SUCCESS && gsl_blas_dnrm2(s->dx) == 0)
+        st = GSL_ENOPROG; /* a "successful" step of length 0 (f linear, say): no progress */
       if (st == GSL_ENOPROG && p->gtol > 0 && gn > p->gtol && restarts < 30) {
         if (f < f_restart) {
           f_restart = f;
