@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RTOL 1e-12
 
@@ -479,6 +480,95 @@ START_TEST(test_fit_stats_huge_residuals) {
 }
 END_TEST
 
+/* The number after `key` in the text that follows `after` (both literal). */
+static double json_after(const char *text, const char *after, const char *key) {
+  const char *p = strstr(text, after);
+  ck_assert_ptr_nonnull(p);
+  p = strstr(p, key);
+  ck_assert_ptr_nonnull(p);
+  return strtod(p + strlen(key), NULL);
+}
+
+/* Run minimize with argv (NULL-terminated) and return its stdout (malloc'd). */
+static char *minimize_out(char **argv) {
+  char path[] = "/tmp/check_optim_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  fflush(stdout);
+  ck_assert_ptr_nonnull(freopen(path, "w", stdout));
+  int argc = 0;
+  while (argv[argc])
+    argc++;
+  ck_assert_int_eq(minimize_main(argc, argv), 0);
+  fflush(stdout);
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  char *buf = calloc(1, 65536);
+  size_t n = fread(buf, 1, 65535, f);
+  buf[n] = 0;
+  fclose(f);
+  unlink(path);
+  return buf;
+}
+
+/* --sigma: a weighted straight-line fit against the closed form of weighted least squares,
+ * a = (S Sxy - Sx Sy)/D, b = (Sxx Sy - Sx Sxy)/D with weights 1/s^2, and the errors of
+ * curve_fit(absolute_sigma=False): var(a) = S/D chi2/(n-2), var(b) = Sxx/D chi2/(n-2).
+ * Equal sigmas change nothing (the weights cancel in the scaled errors). */
+START_TEST(test_fit_sigma_closed_form) {
+  static const double xs[] = {0, 1, 2, 3, 4, 5, 6}, ys[] = {1.2, 2.8, 5.3, 6.9, 9.4, 10.7, 13.3},
+                      ss[] = {0.1, 0.2, 0.1, 0.4, 0.3, 0.2, 0.5};
+  enum { N = 7 };
+  char path[] = "/tmp/check_sigma_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  FILE *f = fdopen(fd, "w");
+  fprintf(f, "x y s c\n");
+  for (int i = 0; i < N; i++)
+    fprintf(f, "%.17g %.17g %.17g 0.5\n", xs[i], ys[i], ss[i]);
+  fclose(f);
+  double S = 0, Sx = 0, Sy = 0, Sxx = 0, Sxy = 0;
+  for (int i = 0; i < N; i++) {
+    double w = 1 / (ss[i] * ss[i]);
+    S += w;
+    Sx += w * xs[i];
+    Sy += w * ys[i];
+    Sxx += w * xs[i] * xs[i];
+    Sxy += w * xs[i] * ys[i];
+  }
+  double D = S * Sxx - Sx * Sx, a = (S * Sxy - Sx * Sy) / D, b = (Sxx * Sy - Sx * Sxy) / D;
+  double chi2 = 0;
+  for (int i = 0; i < N; i++) {
+    double r = (a * xs[i] + b - ys[i]) / ss[i];
+    chi2 += r * r;
+  }
+  double sea = sqrt(S / D * chi2 / (N - 2)), seb = sqrt(Sxx / D * chi2 / (N - 2));
+  char a0[] = "minimize", a1[] = "y = a*x + b", a2[] = "--data", a4[] = "--sigma", a5[] = "s",
+       a6[] = "--via", a7[] = "a,b", a8[] = "--format", a9[] = "json", c5[] = "c";
+  char *w[] = {a0, a1, a2, path, a4, a5, a6, a7, a8, a9, NULL};
+  char *out = minimize_out(w);
+  assert_rel(json_after(out, "\"at\":", "\"a\":"), a, 1e-10);
+  assert_rel(json_after(out, "\"at\":", "\"b\":"), b, 1e-10);
+  assert_rel(json_after(out, "\"stderr\":", "\"a\":"), sea, 1e-8);
+  assert_rel(json_after(out, "\"stderr\":", "\"b\":"), seb, 1e-8);
+  free(out);
+  /* equal sigmas (column c) against no weights at all */
+  char *wc[] = {a0, a1, a2, path, a4, c5, a6, a7, a8, a9, NULL};
+  char *u[] = {a0, a1, a2, path, a6, a7, a8, a9, NULL};
+  char *oc = minimize_out(wc), *ou = minimize_out(u);
+  const char *keys[] = {"\"a\":", "\"b\":"};
+  for (int k = 0; k < 2; k++) {
+    assert_rel(json_after(oc, "\"at\":", keys[k]), json_after(ou, "\"at\":", keys[k]), 1e-10);
+    assert_rel(json_after(oc, "\"stderr\":", keys[k]), json_after(ou, "\"stderr\":", keys[k]),
+               1e-8);
+  }
+  free(oc);
+  free(ou);
+  unlink(path);
+}
+END_TEST
+
 /* The interactive session calls minimize_main again and again with built argvs: each
  * call must start from fresh options (getopt reset) and give the same status. */
 START_TEST(test_minimize_main_repeatable) {
@@ -516,6 +606,7 @@ static Suite *optim_suite(void) {
   tcase_add_test(t, test_fit_stats_line);
   tcase_add_test(t, test_norm_no_overflow);
   tcase_add_test(t, test_bfgs_converges);
+  tcase_add_test(t, test_fit_sigma_closed_form);
   tcase_add_test(t, test_fit_stats_huge_residuals);
   tcase_add_test(t, test_minimize_main_repeatable);
   suite_add_tcase(s, t);
