@@ -436,7 +436,7 @@ typedef struct Run {
   long pstride;
   GrOptResult result;
   int have_result;
-  double f0, g0;     /* f and the gradient norm at the start */
+  double g0;         /* the gradient norm at the start */
   int tw_iter;       /* text trace: width of the iteration column */
   double r0norm;     /* EQ: the residual norm at the start */
   int conv, solved;  /* set by the report */
@@ -533,10 +533,8 @@ static void trace_row(Run *u, long it, const double *x, double f, double gn) {
 
 static int on_iter(void *ud, long it, const double *x, double f, double gn) {
   Run *u = ud;
-  if (it == 0) {
-    u->f0 = f;
+  if (it == 0)
     u->g0 = gn;
-  }
   if (u->o->plot || u->o->gnuplot)
     path_add(u, it, x, f);
   if (u->o->trace && (it % u->o->every == 0)) {
