@@ -600,6 +600,8 @@ static int near_name(const char *a, const char *b) {
   while (i < la && i < lb && a[i] == b[i])
     i++;
   if (la == lb) {
+    if (i == la)
+      return 1;
     if (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && !strcmp(a + i + 2, b + i + 2))
       return 1;
     return !strcmp(a + i + 1, b + i + 1);
