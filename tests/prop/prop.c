@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: MIT
+ * The properties. For one generated case (program text and point):
+ *
+ *   gradient     reverse mode = forward mode (tangent sweeps) = the symbolic derivative
+ *                (gr_deriv + gr_simplify, evaluated) = the unsimplified symbolic derivative
+ *                = central differences
+ *   2nd order    Hessian by forward-over-reverse is symmetric; its rows = reverse mode of
+ *                the symbolic gradient; its diagonal = the symbolic second derivative (as
+ *                --order builds it: gr_simplify_ex with expansion after every step)
+ *                = central differences of the reverse-mode gradient
+ *   3rd, 4th     the symbolic 3rd derivative = reverse mode of the symbolic 2nd; the
+ *                symbolic 4th = forward-over-reverse of the symbolic 2nd
+ *   printing     the infix text of f (lets stripped) and of each symbolic derivative parses
+ *                back and evaluates to the same values; gr_simplify(f) evaluates like f
+ *   vectors      Jacobian by reverse = by forward = central differences; vjp = v^T J;
+ *                jvp = J d; symbolic derivatives by the scalar variables = J's columns
+ *
+ * EXPLANATION RULES (what is not a disagreement):
+ *   - Two NaNs agree; equal infinities agree.
+ *   - Where f itself is not finite at the point, only reverse vs forward mode is compared
+ *     (no derivative of a NaN or inf value is meaningful to compare with another route).
+ *   - Central differences are skipped (and counted) where the function is not smooth near
+ *     the point: a kink (the one-sided differences differ and the gap does not shrink with
+ *     the step), roughness (the central differences at h and h/2 disagree: a jump, a pole
+ *     within reach, or rounding noise larger than the signal), a non-finite value within
+ *     h (the edge of the domain, a pole), or an infinite derivative from AD (sqrt at 0).
+ *   - A NaN from an AD route where central differences give a number IS a disagreement.
+ * Everything else that disagrees is classified: matched against the table of known
+ * defects (KNOWN below, the one place to delete entries from once fixes land) or counted
+ * as an unexplained failure, with the shortest reproducer of each class kept.
+ */
+#include "prop.h"
+#include "deriv.h"
+#include "graph.h"
+#include "jacobian.h"
+#include "parse.h"
+#include "print.h"
+#include "simplify.h"
+#include "tape.h"
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const vnames[PROP_NV] = {"x", "y", "z"};
+
+/* ------------------------------------------------------------------------------------ */
+/* Known defects: each a predicate over a disagreement. Delete an entry once its fix has
+ * landed: the test then fails if the fix is missing or incomplete. */
+
+typedef struct PDis {
+  const PCase *c;
+  const char *check; /* e.g. "reverse/fd" */
+  char flavor[8];    /* kinds of the two values: F finite, N NaN, I inf, e.g. "N-F" */
+  double a, b;
+  double f;          /* value of f at the point */
+} PDis;
+
+static int has(const PDis *d, const char *s) { return strstr(d->c->src, s) != NULL; }
+static int nonfinite_pair(const PDis *d) { return !isfinite(d->a) || !isfinite(d->b); }
+static int symbolic_check(const PDis *d) {
+  return strstr(d->check, "sym") || strstr(d->check, "order") || strstr(d->check, "simplify") ||
+         strstr(d->check, "reprint");
+}
+static int point_has(const PDis *d, int (*pred)(double)) {
+  for (int v = 0; v < PROP_NV; v++)
+    for (int i = 0; i < (d->c->vector ? PROP_VLEN : 1); i++)
+      if (pred(d->c->pt[v][i]))
+        return 1;
+  return 0;
+}
+static int huge(double v) { return fabs(v) >= 100; }
+
+/* reverse/forward mode NaN where a masking op's local partial is 0 (0 * inf = NaN):
+ * sqrt(relu(x)) at -1 */
+static int k_mask(const PDis *d) {
+  static const char *const maskers[] = {"relu", "abs", "sign", "floor", "ceil", "round", "detach",
+                                        "max", "min", "if(", "<", ">", "==", "!=", "&&", "||",
+                                        "!", "^ 0", "hypot", NULL};
+  if (!nonfinite_pair(d))
+    return 0;
+  for (int i = 0; maskers[i]; i++)
+    if (has(d, maskers[i]))
+      return 1;
+  return 0;
+}
+/* norm at a zero vector: sqrt'(0) = inf times 0 */
+static int k_norm0(const PDis *d) { return has(d, "norm(") && nonfinite_pair(d); }
+/* gamma near 171 (overflow of gamma, its derivative or digamma*gamma) */
+static int k_gamma171(const PDis *d) { return has(d, "gamma(") && nonfinite_pair(d); }
+/* lgamma, digamma, polygamma at or near their poles (non-positive integers) */
+static int k_psi_poles(const PDis *d) {
+  return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) && nonfinite_pair(d);
+}
+/* intermediate overflow/underflow at the edge of the double range: log(1/exp(x)) at 800 */
+static int k_range(const PDis *d) { return nonfinite_pair(d) && point_has(d, huge); }
+/* 0^x symbolic: the formula a^b*log(a) is NaN at a = 0 where reverse mode masks it */
+static int k_zero_pow(const PDis *d) { return symbolic_check(d) && has(d, "^"); }
+/* vector expressions in symbolic mode */
+static int k_vec_symbolic(const PDis *d) {
+  return symbolic_check(d) && (d->c->vector || has(d, "[") || has(d, "dot(") || has(d, "norm("));
+}
+
+/* a crash inside the --order chain (deriv + gr_simplify_ex) */
+static int k_simplify_crash(const PDis *d) { return !strcmp(d->check, "crash@order-chain"); }
+
+typedef struct PKnown {
+  const char *name, *issue;
+  int (*match)(const PDis *);
+} PKnown;
+
+/* The first entry that matches names the class: specific entries before general ones. */
+static const PKnown KNOWN[] = {
+    {"order4-simplify-crash",
+     "gr_simplify_ex crashes on 4th derivatives: grad --order 4 'acos(atan(gamma(x))^detach(x))' "
+     "(key_cmp keeps a Key pointer across a key_of call that may realloc the key table)",
+     k_simplify_crash},
+    {"norm-zero", "norm at [0,0]", k_norm0},
+    {"gamma-171", "gamma near 171", k_gamma171},
+    {"psi-poles", "poles of lgamma/digamma", k_psi_poles},
+    {"range-edge", "log(1/exp(x)) underflow (intermediate overflow at the edge of the range)", k_range},
+    {"zero-pow-symbolic", "0^x symbolic", k_zero_pow},
+    {"vector-symbolic", "vector expressions in symbolic mode", k_vec_symbolic},
+    {"mask-nan", "reverse mode NaN where a masking op's local partial is 0 (sqrt(relu(x)) at -1)", k_mask},
+};
+#define NKNOWN ((int)(sizeof KNOWN / sizeof *KNOWN))
+
+/* ------------------------------------------------------------------------------------ */
+/* Tallies */
+
+typedef struct PClass {
+  char key[64];
+  int known; /* index in KNOWN, or -1 */
+  long count;
+  char src[PROP_SRC_MAX];
+  int vector;
+  double pt[PROP_NV][PROP_VLEN];
+  double a, b;
+} PClass;
+
+static PClass *classes;
+static int nclasses, ccap;
+static long known_count[16];
+
+static void record(const PDis *d, PStats *st, int verbose) {
+  int k = -1;
+  for (int i = 0; i < NKNOWN && k < 0; i++)
+    if (KNOWN[i].match(d))
+      k = i;
+  char key[64];
+  if (k >= 0) {
+    snprintf(key, sizeof key, "%s", KNOWN[k].name);
+    st->excluded++;
+    known_count[k]++;
+  } else {
+    snprintf(key, sizeof key, "%s:%s", d->check, d->flavor);
+    st->failed++;
+  }
+  PClass *c = NULL;
+  for (int i = 0; i < nclasses; i++)
+    if (!strcmp(classes[i].key, key) && classes[i].known == k)
+      c = &classes[i];
+  if (!c) {
+    if (nclasses == ccap) {
+      ccap = ccap ? 2 * ccap : 32;
+      classes = realloc(classes, (size_t)ccap * sizeof *classes);
+      if (!classes)
+        abort();
+    }
+    c = &classes[nclasses++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->key, sizeof c->key, "%s", key);
+    c->known = k;
+  }
+  c->count++;
+  if (!c->src[0] || strlen(d->c->src) < strlen(c->src)) {
+    snprintf(c->src, sizeof c->src, "%s", d->c->src);
+    c->vector = d->c->vector;
+    memcpy(c->pt, d->c->pt, sizeof c->pt);
+    c->a = d->a;
+    c->b = d->b;
+  }
+  if (verbose && (k < 0 || verbose > 1))
+    fprintf(stderr, "%s [%s]: %.17g vs %.17g: %s at x=%.17g y=%.17g z=%.17g%s\n", d->check,
+            k >= 0 ? KNOWN[k].name : "UNEXPLAINED", d->a, d->b, d->c->src, d->c->pt[0][0],
+            d->c->pt[1][0], d->c->pt[2][0], d->c->vector ? " (x vector)" : "");
+}
+
+static char kind(double v) { return isnan(v) ? 'N' : isinf(v) ? 'I' : 'F'; }
+
+static int agree(double a, double b, double rtol, double atol) {
+  if (isnan(a) || isnan(b))
+    return isnan(a) && isnan(b);
+  if (isinf(a) || isinf(b))
+    return a == b;
+  return fabs(a - b) <= atol + rtol * fmax(fabs(a), fabs(b));
+}
+
+typedef struct Ctx {
+  const PCase *c;
+  PStats *st;
+  int verbose, bad;
+  double f; /* value at the point */
+} Ctx;
+
+/* In an isolated child (prop_check_isolated) disagreements go up this pipe. */
+static int child_fd = -1;
+typedef struct PMsg {
+  char check[48];
+  double a, b, f;
+  int end; /* the last message: the child's PStats follow */
+} PMsg;
+
+/* In a child: tell the parent which part of the checks runs now (named in a crash class). */
+static void stage(const char *what) {
+  if (child_fd < 0)
+    return;
+  PMsg m = {{0}, 0, 0, 0, 2};
+  snprintf(m.check, sizeof m.check, "%s", what);
+  if (write(child_fd, &m, sizeof m) != (ssize_t)sizeof m)
+    _exit(3);
+}
+
+static void compare(Ctx *x, const char *check, double a, double b, double rtol, double atol) {
+  x->st->comparisons++;
+  if (agree(a, b, rtol, atol)) {
+    x->st->agree++;
+    return;
+  }
+  if (child_fd >= 0) {
+    PMsg m = {{0}, a, b, x->f, 0};
+    snprintf(m.check, sizeof m.check, "%s", check);
+    if (write(child_fd, &m, sizeof m) != (ssize_t)sizeof m)
+      _exit(3);
+    return;
+  }
+  PDis d = {x->c, check, {kind(a), '-', kind(b), 0}, a, b, x->f};
+  record(&d, x->st, x->verbose);
+  int k = -1;
+  for (int i = 0; i < NKNOWN && k < 0; i++)
+    if (KNOWN[i].match(&d))
+      k = i;
+  if (k < 0)
+    x->bad++;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Parsing, compiling, evaluating */
+
+static GrNode *parse(GrGraph *g, const char *src, GrDiag *d) {
+  static const char *const vars[] = {"x", "y", "z", NULL};
+  GrEnv env = {0};
+  GrParseOpts po = {vars, &env};
+  GrParsed p;
+  GrStatus s = gr_parse(g, src, &po, &p, d);
+  gr_env_free(&env);
+  return s == GR_OK ? p.out : NULL;
+}
+
+static GrTape *compile(const PCase *c, GrGraph *g, GrNode *const *outs, size_t n) {
+  size_t *vl = calloc((size_t)g->nvars + 1, sizeof *vl);
+  for (int v = 0; v < g->nvars; v++)
+    vl[v] = c->vector && !strcmp(g->vars[v], "x") ? PROP_VLEN : 1;
+  GrTape *t = NULL;
+  GrDiag d;
+  if (gr_tape_compile(g, outs, n, vl, &t, &d) != GR_OK)
+    t = NULL;
+  free(vl);
+  return t;
+}
+
+/* graph variable index -> index in x, y, z */
+static int vslot(const GrGraph *g, int v) {
+  for (int k = 0; k < PROP_NV; k++)
+    if (!strcmp(g->vars[v], vnames[k]))
+      return k;
+  return -1;
+}
+
+/* write pt (with pt[k][i] shifted by h when k == dk, i == di) and run forward */
+static void set_point(GrTape *t, const GrGraph *g, const double pt[PROP_NV][PROP_VLEN], int dk,
+                      int di, double h) {
+  for (int v = 0; v < g->nvars; v++) {
+    double *x = gr_tape_var(t, v);
+    int k = vslot(g, v);
+    if (!x || k < 0)
+      continue;
+    size_t len = gr_tape_var_len(t, v);
+    for (size_t i = 0; i < len; i++)
+      x[i] = pt[k][i] + (k == dk && (int)i == di ? h : 0);
+  }
+  gr_tape_forward(t);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Central differences with smoothness detection */
+
+typedef double (*Fn)(void *ctx, double h); /* the function at the point shifted by h */
+
+enum { FD_OK, FD_KINK, FD_ROUGH, FD_DOMAIN };
+
+static int central(Fn fn, void *ctx, double x0, double *D, double *err) {
+  double h = ldexp(1.0, ilogb(fmax(fabs(x0), 1.0)) - 17);
+  double f0 = fn(ctx, 0), fp1 = fn(ctx, h), fm1 = fn(ctx, -h), fp2 = fn(ctx, h / 2),
+         fm2 = fn(ctx, -h / 2);
+  if (!isfinite(f0) || !isfinite(fp1) || !isfinite(fm1) || !isfinite(fp2) || !isfinite(fm2))
+    return FD_DOMAIN;
+  double mag = fmax(fabs(f0), fmax(fmax(fabs(fp1), fabs(fm1)), fmax(fabs(fp2), fabs(fm2))));
+  double noise = 16 * DBL_EPSILON * mag / h;
+  double D1 = (fp1 - fm1) / (2 * h), D2 = (fp2 - fm2) / h;
+  double j1 = fabs((fp1 - f0) / h - (f0 - fm1) / h), j2 = fabs((fp2 - f0) / (h / 2) - (f0 - fm2) / (h / 2));
+  if (!isfinite(D1) || !isfinite(D2) || !isfinite(j1) || !isfinite(j2))
+    return FD_DOMAIN;
+  if (j2 > 0.7 * j1 && j2 > 16 * noise && j2 > 1e-9 * fabs(D2))
+    return FD_KINK;
+  double e = fabs(D1 - D2);
+  if (e > 1e-3 * fmax(fabs(D1), fabs(D2)) + 16 * noise)
+    return FD_ROUGH;
+  *D = D2 + (D2 - D1) / 3; /* Richardson */
+  *err = 4 * e + 16 * noise;
+  return FD_OK;
+}
+
+static void compare_fd(Ctx *x, const char *check, double ad, Fn fn, void *ctx, double x0) {
+  if (!isfinite(x->f))
+    return;
+  if (strstr(x->c->src, "detach(")) { /* the value moves, the derivative is 0 by design */
+    x->st->fd_skip_detach++;
+    return;
+  }
+  /* floor, ceil, round, sign differentiate to 0 (PyTorch's convention) but are not flat
+   * where every double is an integer (|a| >= 2^52) or where a jump lies within the step:
+   * an AD zero against a central difference is not compared there */
+  if (ad == 0 && (strstr(x->c->src, "floor(") || strstr(x->c->src, "ceil(") ||
+                  strstr(x->c->src, "round(") || strstr(x->c->src, "sign("))) {
+    x->st->fd_skip_detach++;
+    return;
+  }
+  if (isinf(ad)) {
+    x->st->fd_skip_inf++;
+    return;
+  }
+  double D = 0, err = 0;
+  int r = central(fn, ctx, x0, &D, &err);
+  if (r == FD_KINK) {
+    x->st->fd_skip_kink++;
+    return;
+  }
+  if (r == FD_ROUGH) {
+    x->st->fd_skip_rough++;
+    return;
+  }
+  if (r == FD_DOMAIN) {
+    x->st->fd_skip_domain++;
+    return;
+  }
+  x->st->fd_done++;
+  compare(x, check, ad, D, 1e-5, err);
+}
+
+/* f at the point shifted along one coordinate: value of output `out`, element `row` */
+typedef struct FVal {
+  GrTape *t;
+  const GrGraph *g;
+  const PCase *c;
+  int k, i;
+  size_t out, row;
+  int grad_var; /* >= 0: the reverse-mode gradient by this graph variable instead of f */
+} FVal;
+
+static double fval(void *p, double h) {
+  FVal *F = p;
+  set_point(F->t, F->g, F->c->pt, F->k, F->i, h);
+  if (F->grad_var < 0)
+    return gr_tape_out(F->t, F->out)[F->row];
+  gr_tape_reverse(F->t, F->out, NULL);
+  const double *gv = gr_tape_grad(F->t, F->grad_var);
+  return gv ? gv[0] : 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Printing and reading back */
+
+#define TREE_MAX 20000 /* formulas printed as longer trees are not re-read */
+
+/* Print n (infix, shortest round-trip numbers), parse it into a new graph and evaluate at
+ * the point; NAN with *ok = 0 when it cannot be checked. */
+static double reprint_value(Ctx *x, GrGraph *g, GrNode *n, size_t row, int *ok, int *parse_failed) {
+  *ok = 0;
+  *parse_failed = 0;
+  if (gr_count_tree_ops(g, n) > TREE_MAX) {
+    x->st->reprint_cut++;
+    return NAN;
+  }
+  GrBuf b = {0};
+  gr_print(&b, gr_strip_lets(g, n), GR_PRINT_INFIX, 0); /* as --symbolic prints */
+  if (!b.s || strstr(b.s, "...")) {
+    x->st->reprint_cut++;
+    gr_buf_free(&b);
+    return NAN;
+  }
+  GrGraph *g2 = gr_graph_new();
+  GrDiag d;
+  GrNode *o = parse(g2, b.s, &d);
+  double v = NAN;
+  for (int k = 0; o && k < g2->nvars; k++)
+    if (vslot(g2, k) < 0) {
+      o = NULL; /* a name that is not a variable of the case leaked into the text */
+      snprintf(d.msg, sizeof d.msg, "unknown name '%s'", g2->vars[k]);
+    }
+  if (!o) {
+    *parse_failed = 1;
+    if (x->verbose)
+      fprintf(stderr, "reprint: '%s' does not parse back: %s\n", b.s, d.msg);
+  } else {
+    GrTape *t = compile(x->c, g2, &o, 1);
+    if (t) {
+      set_point(t, g2, x->c->pt, -1, 0, 0);
+      if (row < gr_tape_out_len(t, 0)) {
+        v = gr_tape_out(t, 0)[row];
+        *ok = 1;
+      }
+      gr_tape_free(t);
+    } else
+      *parse_failed = 1;
+  }
+  gr_graph_free(g2);
+  gr_buf_free(&b);
+  return v;
+}
+
+static void check_reprint(Ctx *x, GrGraph *g, GrNode *n, size_t row, double want, const char *check) {
+  int ok, pf;
+  double v = reprint_value(x, g, n, row, &ok, &pf);
+  if (pf) {
+    char k[64];
+    snprintf(k, sizeof k, "%s-parse", check);
+    compare(x, k, 0, 1, 0, 0); /* always a disagreement: the text does not read back */
+    return;
+  }
+  if (ok)
+    compare(x, check, v, want, 1e-9, 1e-12);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Scalar cases */
+
+#define ORDER_MAX_OPS 5000 /* higher-order formulas larger than this are not pursued */
+
+static void check_scalar(Ctx *x, GrGraph *g, GrNode *f) {
+  const PCase *c = x->c;
+  stage("ad");
+  GrTape *t = compile(c, g, &f, 1);
+  if (!t)
+    return;
+  int nv = g->nvars;
+  set_point(t, g, c->pt, -1, 0, 0);
+  x->f = gr_tape_out(t, 0)[0];
+  if (!isfinite(x->f))
+    x->st->nonfinite_value++;
+  int fin = isfinite(x->f);
+  double rev[PROP_NV] = {0}, fwd[PROP_NV] = {0}, H[PROP_NV][PROP_NV] = {{0}};
+  gr_tape_reverse(t, 0, NULL);
+  for (int v = 0; v < nv; v++) {
+    const double *gv = gr_tape_grad(t, v);
+    rev[v] = gv ? gv[0] : 0;
+  }
+  double one = 1;
+  const double *dir[PROP_NV + 1] = {0};
+  for (int v = 0; v < nv; v++) {
+    memset(dir, 0, sizeof dir);
+    dir[v] = &one;
+    gr_tape_tangent(t, dir);
+    fwd[v] = gr_tape_out_tangent(t, 0)[0];
+    gr_tape_reverse(t, 0, NULL);
+    gr_tape_reverse_tangent(t, 0);
+    for (int i = 0; i < nv; i++) {
+      const double *h = gr_tape_hvp(t, i);
+      H[i][v] = h ? h[0] : 0;
+    }
+  }
+  for (int v = 0; v < nv; v++)
+    compare(x, "reverse/forward", rev[v], fwd[v], 1e-9, 1e-12);
+  if (!fin) {
+    gr_tape_free(t);
+    return;
+  }
+  for (int i = 0; i < nv; i++)
+    for (int j = i + 1; j < nv; j++)
+      compare(x, "hessian-symmetry", H[i][j], H[j][i], 1e-7, 1e-10);
+  /* central differences of f and of the reverse-mode gradient */
+  for (int v = 0; v < nv; v++) {
+    int k = vslot(g, v);
+    if (k < 0 || !gr_tape_var(t, v))
+      continue;
+    FVal F = {t, g, c, k, 0, 0, 0, -1};
+    compare_fd(x, "reverse/fd", rev[v], fval, &F, c->pt[k][0]);
+    F.grad_var = v;
+    compare_fd(x, "hessian-diag/fd", H[v][v], fval, &F, c->pt[k][0]);
+  }
+  set_point(t, g, c->pt, -1, 0, 0);
+
+  /* symbolic: first derivatives (as --symbolic), unsimplified and simplified */
+  stage("symbolic");
+  GrDeriv *D = gr_deriv_new(g);
+  GrNode *s1[PROP_NV] = {0}, *r1[PROP_NV] = {0};
+  GrDiag dg;
+  for (int v = 0; v < nv; v++) {
+    if (gr_deriv(D, f, gr_var(g, g->vars[v]), &r1[v], &dg) != GR_OK) {
+      compare(x, "symbolic-fails", 0, 1, 0, 0);
+      gr_deriv_free(D);
+      gr_tape_free(t);
+      return;
+    }
+    s1[v] = gr_simplify(g, r1[v]);
+  }
+  /* the --order chain along one variable (expanding simplification, as --order does) */
+  int w = nv ? (int)(strlen(c->src) % (size_t)nv) : 0;
+  stage("order-chain");
+  GrNode *o[5] = {f, 0, 0, 0, 0};
+  int no = 0;
+  for (int k = 1; k <= 4 && nv; k++) {
+    if (gr_count_ops(g, o[k - 1]) > ORDER_MAX_OPS)
+      break;
+    GrNode *dk;
+    if (gr_deriv(D, o[k - 1], gr_var(g, g->vars[w]), &dk, &dg) != GR_OK)
+      break;
+    o[k] = gr_simplify_ex(g, dk, 1);
+    no = k;
+  }
+  stage("symbolic-eval");
+  GrNode *sf = gr_simplify(g, f);
+  /* one tape for every formula: s1, r1, o[1..no], sf */
+  GrNode *outs[2 * PROP_NV + 6];
+  size_t n = 0;
+  for (int v = 0; v < nv; v++)
+    outs[n++] = s1[v];
+  for (int v = 0; v < nv; v++)
+    outs[n++] = r1[v];
+  for (int k = 1; k <= no; k++)
+    outs[n++] = o[k];
+  outs[n++] = sf;
+  GrTape *ts = compile(c, g, outs, n);
+  if (!ts) {
+    compare(x, "symbolic-compile", 0, 1, 0, 0);
+    goto done;
+  }
+  set_point(ts, g, c->pt, -1, 0, 0);
+  double sv[2 * PROP_NV + 6];
+  for (size_t i = 0; i < n; i++)
+    sv[i] = gr_tape_out(ts, i)[0];
+  for (int v = 0; v < nv; v++) {
+    compare(x, "reverse/symbolic", rev[v], sv[v], 1e-7, 1e-10);
+    compare(x, "symbolic-raw/simplified", sv[nv + v], sv[v], 1e-7, 1e-10);
+  }
+  compare(x, "simplify-value", sv[n - 1], x->f, 1e-9, 1e-12);
+  if (no >= 1)
+    compare(x, "order1/reverse", sv[2 * nv], rev[w], 1e-7, 1e-10);
+  if (no >= 2)
+    compare(x, "order2/hessian-diag", sv[2 * nv + 1], H[w][w], 1e-7, 1e-10);
+  /* Hessian rows = reverse mode over the symbolic gradient */
+  for (int i = 0; i < nv; i++) {
+    ts->sweeps = 0;
+    gr_tape_reverse(ts, (size_t)i, NULL);
+    for (int j = 0; j < nv; j++) {
+      const double *gv = gr_tape_grad(ts, j);
+      compare(x, "hessian/reverse-of-symbolic", H[i][j], gv ? gv[0] : 0, 1e-7, 1e-10);
+    }
+  }
+  gr_tape_free(ts);
+  /* orders 3 and 4 from the symbolic 2nd derivative by reverse and forward-over-reverse */
+  if (no >= 3) {
+    GrTape *t2 = compile(c, g, &o[2], 1);
+    GrNode *o34[2] = {o[3], no >= 4 ? o[4] : o[3]};
+    GrTape *t34 = compile(c, g, o34, 2);
+    if (t2 && t34) {
+      set_point(t2, g, c->pt, -1, 0, 0);
+      set_point(t34, g, c->pt, -1, 0, 0);
+      double d3 = gr_tape_out(t34, 0)[0], d4 = gr_tape_out(t34, 1)[0];
+      double v2 = gr_tape_out(t2, 0)[0];
+      if (isfinite(v2)) {
+        gr_tape_reverse(t2, 0, NULL);
+        const double *gv = gr_tape_grad(t2, w);
+        compare(x, "order3/reverse-of-order2", d3, gv ? gv[0] : 0, 1e-7, 1e-10);
+        if (no >= 4 && gr_tape_var(t2, w)) {
+          memset(dir, 0, sizeof dir);
+          dir[w] = &one;
+          gr_tape_tangent(t2, dir);
+          gr_tape_reverse(t2, 0, NULL);
+          gr_tape_reverse_tangent(t2, 0);
+          const double *hv = gr_tape_hvp(t2, w);
+          compare(x, "order4/hvp-of-order2", d4, hv ? hv[0] : 0, 1e-7, 1e-10);
+        }
+      }
+    }
+    gr_tape_free(t2);
+    gr_tape_free(t34);
+  }
+  /* printing: f and the first derivatives read back */
+  stage("reprint");
+  check_reprint(x, g, f, 0, x->f, "reprint-f");
+  for (int v = 0; v < nv; v++)
+    check_reprint(x, g, s1[v], 0, sv[v], "reprint-derivative");
+  if (no >= 2)
+    check_reprint(x, g, o[2], 0, sv[2 * nv + 1], "reprint-order2");
+done:
+  gr_deriv_free(D);
+  gr_tape_free(t);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Vector cases: x has PROP_VLEN elements */
+
+static void check_vector(Ctx *x, GrGraph *g, GrNode *f) {
+  const PCase *c = x->c;
+  stage("vector");
+  GrTape *t = compile(c, g, &f, 1);
+  if (!t) {
+    compare(x, "vector-compile", 0, 1, 0, 0);
+    return;
+  }
+  set_point(t, g, c->pt, -1, 0, 0);
+  size_t R = gr_jac_rows(t);
+  GrJacCol cols[PROP_NV];
+  size_t nc = 0;
+  for (int v = 0; v < g->nvars; v++)
+    if (gr_tape_var(t, v))
+      cols[nc++] = (GrJacCol){v, NULL, gr_tape_var_len(t, v)};
+  size_t C = gr_jac_cols(cols, nc);
+  double *val = calloc(R + 1, sizeof *val);
+  int fin = 1;
+  for (size_t r = 0; r < R; r++) {
+    val[r] = gr_tape_out(t, 0)[r];
+    fin &= isfinite(val[r]) != 0;
+  }
+  x->f = fin ? 0 : NAN;
+  if (!fin)
+    x->st->nonfinite_value++;
+  double *Jr = calloc(R * C + 1, sizeof *Jr), *Jf = calloc(R * C + 1, sizeof *Jf);
+  double *u = calloc(R + C + 1, sizeof *u), *out = calloc(R + C + 1, sizeof *out);
+  gr_jacobian(t, cols, nc, 0, Jr);
+  gr_jacobian(t, cols, nc, 1, Jf);
+  for (size_t i = 0; i < R * C; i++)
+    compare(x, "jacobian-reverse/forward", Jr[i], Jf[i], 1e-9, 1e-12);
+  if (fin) {
+    /* vjp with a random cotangent, jvp with a random direction */
+    PRng rr = {(uint64_t)strlen(c->src) * 31 + R};
+    for (size_t r = 0; r < R; r++)
+      u[r] = 2 * prng_unif(&rr) - 1;
+    gr_vjp(t, u, cols, nc, out);
+    for (size_t j = 0; j < C; j++) {
+      double s = 0, m = 0;
+      for (size_t r = 0; r < R; r++) {
+        s += u[r] * Jr[r * C + j];
+        m = fmax(m, fabs(u[r] * Jr[r * C + j]));
+      }
+      compare(x, "vjp/jacobian", out[j], s, 1e-9, 1e-12 * (1 + m));
+    }
+    double dv[PROP_NV][PROP_VLEN];
+    const double *dir[PROP_NV + 1] = {0};
+    double *dcol = calloc(C + 1, sizeof *dcol);
+    size_t j = 0;
+    for (size_t k = 0; k < nc; k++) {
+      for (size_t i = 0; i < cols[k].len; i++)
+        dcol[j++] = dv[k][i] = 2 * prng_unif(&rr) - 1;
+      dir[cols[k].var] = dv[k];
+    }
+    gr_jvp(t, dir, out);
+    for (size_t r = 0; r < R; r++) {
+      double s = 0, m = 0;
+      for (size_t j2 = 0; j2 < C; j2++) {
+        s += Jf[r * C + j2] * dcol[j2];
+        m = fmax(m, fabs(Jf[r * C + j2] * dcol[j2]));
+      }
+      compare(x, "jvp/jacobian", out[r], s, 1e-9, 1e-12 * (1 + m));
+    }
+    free(dcol);
+    /* columns by central differences */
+    j = 0;
+    for (size_t k = 0; k < nc; k++)
+      for (size_t i = 0; i < cols[k].len; i++, j++) {
+        int vk = vslot(g, cols[k].var);
+        for (size_t r = 0; r < R; r++) {
+          FVal F = {t, g, c, vk, (int)i, 0, r, -1};
+          x->f = val[r];
+          compare_fd(x, "jacobian/fd", Jr[r * C + j], fval, &F, c->pt[vk][i]);
+        }
+      }
+    x->f = 0;
+    set_point(t, g, c->pt, -1, 0, 0);
+    /* gr_simplify(f) evaluates like f; f reads back */
+    GrNode *sf = gr_simplify(g, f);
+    GrTape *ts = compile(c, g, &sf, 1);
+    if (ts) {
+      set_point(ts, g, c->pt, -1, 0, 0);
+      for (size_t r = 0; r < R && r < gr_tape_out_len(ts, 0); r++)
+        compare(x, "simplify-value", gr_tape_out(ts, 0)[r], val[r], 1e-9, 1e-12);
+      gr_tape_free(ts);
+    }
+    for (size_t r = 0; r < R; r++)
+      check_reprint(x, g, f, r, val[r], "reprint-f");
+    /* symbolic derivatives by the scalar variables of a scalar output = J's columns */
+    if (R == 1) {
+      GrDeriv *D = gr_deriv_new(g);
+      j = 0;
+      for (size_t k = 0; k < nc; k++) {
+        if (cols[k].len == 1) {
+          GrNode *dn;
+          GrDiag dg;
+          if (gr_deriv(D, f, gr_var(g, g->vars[cols[k].var]), &dn, &dg) == GR_OK) {
+            dn = gr_simplify(g, dn);
+            GrTape *td = compile(c, g, &dn, 1);
+            if (td) {
+              set_point(td, g, c->pt, -1, 0, 0);
+              compare(x, "reverse/symbolic", Jr[j], gr_tape_out(td, 0)[0], 1e-7, 1e-10);
+              gr_tape_free(td);
+            } else
+              compare(x, "symbolic-compile", 0, 1, 0, 0);
+          } else
+            compare(x, "symbolic-fails", 0, 1, 0, 0);
+        }
+        j += cols[k].len;
+      }
+      gr_deriv_free(D);
+    }
+  }
+  free(val);
+  free(Jr);
+  free(Jf);
+  free(u);
+  free(out);
+  gr_tape_free(t);
+}
+
+int prop_check(const PCase *c, PStats *st, int verbose) {
+  st->cases++;
+  Ctx x = {c, st, verbose, 0, 0};
+  GrGraph *g = gr_graph_new();
+  GrDiag d;
+  GrNode *f = parse(g, c->src, &d);
+  if (!f) {
+    st->parse_fail++;
+    if (verbose)
+      fprintf(stderr, "parse: %s: %s\n", c->src, d.msg);
+    compare(&x, "parse", 0, 1, 0, 0);
+  } else if (c->vector)
+    check_vector(&x, g, f);
+  else
+    check_scalar(&x, g, f);
+  gr_graph_free(g);
+  return x.bad;
+}
+
+/* prop_check in a child process: a crash (or a hang past `secs` seconds) in the engine
+ * becomes a disagreement of class "crash" or "hang" instead of ending the run. */
+int prop_check_isolated(const PCase *c, PStats *st, int verbose, unsigned secs) {
+  int fd[2];
+  fflush(stdout);
+  fflush(stderr);
+  if (pipe(fd))
+    return prop_check(c, st, verbose);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fd[0]);
+    close(fd[1]);
+    return prop_check(c, st, verbose);
+  }
+  if (pid == 0) {
+    close(fd[0]);
+    child_fd = fd[1];
+    alarm(secs);
+    PStats cs = {0};
+    prop_check(c, &cs, verbose);
+    PMsg m = {{0}, 0, 0, 0, 1};
+    if (write(fd[1], &m, sizeof m) != (ssize_t)sizeof m || write(fd[1], &cs, sizeof cs) != (ssize_t)sizeof cs)
+      _exit(3);
+    _exit(0);
+  }
+  close(fd[1]);
+  Ctx x = {c, st, verbose, 0, NAN};
+  PMsg m;
+  int ended = 0;
+  char where[48] = "start";
+  while (!ended && read(fd[0], &m, sizeof m) == (ssize_t)sizeof m) {
+    if (m.end == 1) {
+      PStats cs;
+      if (read(fd[0], &cs, sizeof cs) == (ssize_t)sizeof cs) {
+        long *dst = (long *)st;
+        const long *src = (const long *)&cs;
+        for (size_t i = 0; i < sizeof cs / sizeof(long); i++)
+          dst[i] += src[i];
+        ended = 1;
+      }
+      break;
+    }
+    if (m.end == 2) {
+      memcpy(where, m.check, sizeof where);
+      continue;
+    }
+    x.f = m.f;
+    PDis d = {c, m.check, {kind(m.a), '-', kind(m.b), 0}, m.a, m.b, m.f};
+    st->comparisons++; /* counted again by the child's tallies: undo below */
+    st->comparisons--;
+    record(&d, st, verbose);
+    int k = -1;
+    for (int i = 0; i < NKNOWN && k < 0; i++)
+      if (KNOWN[i].match(&d))
+        k = i;
+    x.bad += k < 0;
+  }
+  close(fd[0]);
+  int ws = 0;
+  waitpid(pid, &ws, 0);
+  if (!ended) {
+    st->cases++;
+    char what[64];
+    snprintf(what, sizeof what, "%s@%s", WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM ? "hang" : "crash", where);
+    PDis d = {c, what, "", 0, 0, NAN};
+    if (WIFSIGNALED(ws))
+      snprintf(d.flavor, sizeof d.flavor, "sig%d", WTERMSIG(ws));
+    else
+      snprintf(d.flavor, sizeof d.flavor, "exit%d", WEXITSTATUS(ws));
+    record(&d, st, verbose);
+    int k = -1;
+    for (int i = 0; i < NKNOWN && k < 0; i++)
+      if (KNOWN[i].match(&d))
+        k = i;
+    x.bad += k < 0;
+  }
+  return x.bad;
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+static void put_case(FILE *f, const PClass *c) {
+  fprintf(f, "      grad '%s' --at ", c->src);
+  for (int v = 0; v < PROP_NV; v++) {
+    if (v)
+      fputc(',', f);
+    fprintf(f, "%s=", vnames[v]);
+    for (int i = 0; i < (c->vector && v == 0 ? PROP_VLEN : 1); i++)
+      fprintf(f, "%s%.17g", i ? "," : "", c->pt[v][i]);
+  }
+  fprintf(f, "\n      (%.17g vs %.17g)\n", c->a, c->b);
+}
+
+void prop_report(FILE *f, const PStats *st) {
+  fprintf(f, "cases %ld (f not finite at the point: %ld), comparisons %ld, agree %ld\n", st->cases,
+          st->nonfinite_value, st->comparisons, st->agree);
+  fprintf(f, "central differences: %ld compared; skipped: %ld kink, %ld rough, %ld domain edge, "
+             "%ld infinite derivative\n",
+          st->fd_done, st->fd_skip_kink, st->fd_skip_rough, st->fd_skip_domain, st->fd_skip_inf);
+  fprintf(f, "central differences skipped where detach or a step function makes the value move: %ld\n",
+          st->fd_skip_detach);
+  fprintf(f, "formulas too long to re-read: %ld\n", st->reprint_cut);
+  fprintf(f, "known defects (excluded, %ld disagreements):\n", st->excluded);
+  for (int k = 0; k < NKNOWN; k++) {
+    fprintf(f, "  %-20s %8ld  %s\n", KNOWN[k].name, known_count[k], KNOWN[k].issue);
+    for (int i = 0; i < nclasses; i++)
+      if (classes[i].known == k)
+        put_case(f, &classes[i]);
+  }
+  fprintf(f, "unexplained disagreements: %ld\n", st->failed);
+  for (int i = 0; i < nclasses; i++)
+    if (classes[i].known < 0) {
+      fprintf(f, "  %-40s %8ld\n", classes[i].key, classes[i].count);
+      put_case(f, &classes[i]);
+    }
+}
+
+int prop_failed_classes(void) {
+  int n = 0;
+  for (int i = 0; i < nclasses; i++)
+    n += classes[i].known < 0;
+  return n;
+}

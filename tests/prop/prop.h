@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT
+ * Random property tests of the differentiation engine: a generator of random expressions
+ * over every operation of the op table (gen.c) and the checks that compare the independent
+ * ways of getting the same derivative (prop.c). The driver prop_run.c runs a fixed-seed
+ * sample in make check and long runs by hand.
+ */
+#ifndef PROP_H
+#define PROP_H
+#include "ops.h"
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+/* ---- random numbers: splitmix64, so a seed gives the same cases on every machine ---- */
+typedef struct PRng {
+  uint64_t s;
+} PRng;
+uint64_t prng_next(PRng *r);
+double prng_unif(PRng *r);           /* [0, 1) */
+int prng_int(PRng *r, int n);        /* 0 .. n-1 */
+
+/* ---- generated cases ---- */
+#define PROP_NV 3   /* variables x, y, z */
+#define PROP_VLEN 3 /* elements of a vector (vector cases: x is a vector) */
+#define PROP_SRC_MAX 4096
+
+typedef struct PCase {
+  char src[PROP_SRC_MAX]; /* the program text: definitions then the expression */
+  int vector;             /* x is a vector of PROP_VLEN elements (outputs may be vectors) */
+  double pt[PROP_NV][PROP_VLEN]; /* the point: pt[v][0] for scalar variables */
+  unsigned ops[GR_OP_COUNT];      /* how many times each op of the table was written */
+  unsigned dot, norm, lets, funs; /* parse-level forms written */
+} PCase;
+
+/* A random case: expression of depth <= max_depth, and a random point. */
+void prop_gen(PRng *r, int max_depth, int vector, PCase *c);
+/* A random value for a variable: ordinary, integer, kink, near a pole, edge of the range. */
+double prop_point_value(PRng *r);
+
+/* ---- checks ---- */
+typedef struct PStats {
+  long cases, nonfinite_value, parse_fail;
+  long comparisons, agree;
+  long fd_done, fd_skip_kink, fd_skip_rough, fd_skip_domain, fd_skip_inf, fd_skip_detach;
+  long excluded, failed;
+  long reprint_cut;
+} PStats;
+
+/* Run every check on c; disagreements are classified (known exclusion or failure) and
+ * recorded. Returns the number of unexplained disagreements. */
+int prop_check(const PCase *c, PStats *st, int verbose);
+
+/* prop_check in a forked child: a crash or a hang (longer than secs) of the engine is a
+ * disagreement of class crash or hang (its case kept as the reproducer), not the end of
+ * the run. */
+int prop_check_isolated(const PCase *c, PStats *st, int verbose, unsigned secs);
+
+/* Tallies and reproducers per class (known exclusions and unexplained failures). */
+void prop_report(FILE *f, const PStats *st);
+/* Number of unexplained disagreement classes. */
+int prop_failed_classes(void);
+
+#endif

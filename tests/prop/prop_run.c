@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT
+ * prop_run: random property tests of the differentiation engine (see prop.c for the
+ * properties and the explanation rules). Without arguments it runs the fixed-seed sample
+ * of make check; long runs:
+ *
+ *   prop_run --seed S --count N [--depth D] [--verbose] [--quiet]
+ *   prop_run --expr SRC --at X,Y,Z           (one case; vector x: --at X0,X1,X2,Y,Z)
+ *
+ * Prints the tallies, each known-defect class and each unexplained class with the
+ * shortest reproducer seen (a grad command line). Exit status 1 when a disagreement is
+ * unexplained or an operation of the op table was never generated, 2 on bad usage.
+ */
+#include "graph.h"
+#include "prop.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <time.h>
+
+#define SAMPLE_SEED 20261130u
+#define SAMPLE_COUNT 1500
+
+/* The case being checked, for the crash report. */
+static const PCase *current;
+static long current_n;
+
+static void crashed(int sig) {
+  /* not async-signal-safe, but the process is going down anyway: say which case */
+  signal(sig, SIG_DFL);
+  if (current) {
+    fprintf(stderr, "prop_run: signal %d in case %ld: grad '%s' --at x=", sig, current_n, current->src);
+    for (int i = 0; i < (current->vector ? PROP_VLEN : 1); i++)
+      fprintf(stderr, "%s%.17g", i ? "," : "", current->pt[0][i]);
+    fprintf(stderr, ",y=%.17g,z=%.17g\n", current->pt[1][0], current->pt[2][0]);
+  }
+  raise(sig);
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: prop_run [--seed S] [--count N] [--depth D] [--verbose] [--quiet]\n"
+             "       prop_run --expr SRC --at X,Y,Z (or X0,X1,X2,Y,Z: x a vector)\n");
+}
+
+int main(int argc, char **argv) {
+  unsigned long long seed = SAMPLE_SEED;
+  long count = SAMPLE_COUNT;
+  int depth = 4, verbose = 0, quiet = 0;
+  const char *expr = NULL, *at = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    char *end;
+    if (!strcmp(a, "--seed") && i + 1 < argc) {
+      seed = strtoull(argv[++i], &end, 0);
+      if (*end)
+        return usage(stderr), 2;
+    } else if (!strcmp(a, "--count") && i + 1 < argc) {
+      count = strtol(argv[++i], &end, 0);
+      if (*end || count < 0)
+        return usage(stderr), 2;
+    } else if (!strcmp(a, "--depth") && i + 1 < argc) {
+      depth = (int)strtol(argv[++i], &end, 0);
+      if (*end || depth < 1 || depth > 12)
+        return usage(stderr), 2;
+    } else if (!strcmp(a, "--expr") && i + 1 < argc) {
+      expr = argv[++i];
+    } else if (!strcmp(a, "--at") && i + 1 < argc) {
+      at = argv[++i];
+    } else if (!strcmp(a, "--verbose"))
+      verbose++;
+    else if (!strcmp(a, "--quiet"))
+      quiet = 1;
+    else if (!strcmp(a, "--help"))
+      return usage(stdout), 0;
+    else
+      return usage(stderr), 2;
+  }
+  gr_init();
+  PRng r = {seed};
+  PStats st = {0};
+  unsigned ops[GR_OP_COUNT] = {0}, dot = 0, norm = 0, lets = 0, funs = 0;
+  PCase *c = malloc(sizeof *c);
+  if (!c)
+    return 4;
+  signal(SIGSEGV, crashed);
+  signal(SIGABRT, crashed);
+  signal(SIGFPE, crashed);
+  signal(SIGBUS, crashed);
+  if (expr) { /* one case: --expr SRC [--at x0,x1,x2,y,z or x,y,z] */
+    memset(c, 0, sizeof *c);
+    snprintf(c->src, sizeof c->src, "%s", expr);
+    double v[PROP_NV + PROP_VLEN] = {0};
+    int nv = 0;
+    for (const char *p = at ? at : ""; *p && nv < PROP_NV + PROP_VLEN;) {
+      char *end;
+      v[nv++] = strtod(p, &end);
+      if (end == p)
+        return usage(stderr), 2;
+      p = *end == ',' ? end + 1 : end;
+    }
+    c->vector = nv > PROP_NV;
+    int k = 0;
+    for (int i = 0; i < (c->vector ? PROP_VLEN : 1); i++)
+      c->pt[0][i] = v[k++];
+    c->pt[1][0] = v[k++];
+    c->pt[2][0] = v[k++];
+    current = c;
+    prop_check(c, &st, verbose > 0 ? verbose : 2);
+    prop_report(stdout, &st);
+    free(c);
+    return prop_failed_classes() ? 1 : 0;
+  }
+  clock_t t0 = clock();
+  for (long n = 0; n < count; n++) {
+    /* every case from its own seed, so one case can be rerun alone */
+    PRng cr = {prng_next(&r)};
+    prop_gen(&cr, depth, (n % 4) == 3, c);
+    current = c;
+    current_n = n;
+    if (verbose > 2)
+      fprintf(stderr, "case %ld: %s\n", n, c->src);
+    prop_check_isolated(c, &st, verbose, 20);
+    for (int k = 0; k < GR_OP_COUNT; k++)
+      ops[k] += c->ops[k];
+    dot += c->dot;
+    norm += c->norm;
+    lets += c->lets;
+    funs += c->funs;
+  }
+  free(c);
+  double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+  printf("prop_run --seed %llu --count %ld --depth %d: %.1f s\n", seed, count, depth, secs);
+  prop_report(stdout, &st);
+  int missing = 0;
+  if (!quiet)
+    printf("operations written:");
+  for (int k = 0; k < GR_OP_COUNT; k++) {
+    if (gr_ops[k].kind == GR_K_LEAF || k == GR_OP_LET)
+      continue;
+    if (!quiet)
+      printf(" %s:%u", gr_ops[k].name, ops[k]);
+    if (!ops[k] && count >= 500) {
+      fprintf(stderr, "prop_run: the operation '%s' was never generated\n", gr_ops[k].name);
+      missing++;
+    }
+  }
+  if (!quiet)
+    printf("\ndot:%u norm:%u let uses:%u function calls:%u\n", dot, norm, lets, funs);
+  int failed = prop_failed_classes();
+  if (failed)
+    printf("FAIL: %d unexplained disagreement class(es)\n", failed);
+  return failed || missing ? 1 : 0;
+}
