@@ -49,6 +49,7 @@
 #include "print.h"
 #include "simplify.h"
 #include "tape.h"
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -77,9 +78,26 @@ static int symbolic_check(const PDis *d) {
   return strstr(d->check, "sym") || strstr(d->check, "order") || strstr(d->check, "simplify") ||
          strstr(d->check, "reprint");
 }
+/* src names variable `name` (as a whole identifier) */
+static int uses_var(const char *src, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = src; *p; p++) {
+    if (!(isalpha((unsigned char)*p) || *p == '_'))
+      continue;
+    const char *q = p;
+    while (isalnum((unsigned char)*q) || *q == '_')
+      q++;
+    if ((size_t)(q - p) == n && !strncmp(p, name, n))
+      return 1;
+    p = q - 1;
+  }
+  return 0;
+}
+/* some coordinate of a variable the expression uses satisfies pred */
 static int point_has(const PDis *d, int (*pred)(double)) {
   for (int v = 0; v < PROP_NV; v++)
-    for (int i = 0; i < (d->c->vector ? PROP_VLEN : 1); i++)
+    if (uses_var(d->c->src, vnames[v]))
+      for (int i = 0; i < (d->c->vector ? PROP_VLEN : 1); i++)
       if (pred(d->c->pt[v][i]))
         return 1;
   return 0;
@@ -101,10 +119,19 @@ static int has_any(const PDis *d, const char *const *names) {
 }
 static int near171(double v) { return fabs(v) >= 100 && fabs(v) < 200; }
 
-static int k_simplify_crash(const PDis *d) { return !strcmp(d->check, "crash@order-chain"); }
+static int k_simplify_crash(const PDis *d) {
+  return !strcmp(d->check, "crash@order-chain") || !strcmp(d->check, "cli-crash@order");
+}
 static int k_norm0(const PDis *d) { return has(d, "norm(") && nonfinite_pair(d); }
+static int near_integer(double v) { return fabs(v - nearbyint(v)) < 1e-4; }
 static int k_psi_poles(const PDis *d) {
-  return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) && nonfinite_pair(d);
+  return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) && nonfinite_pair(d) &&
+         point_has(d, near_integer);
+}
+static int enormous(double v) { return fabs(v) >= 1e150; }
+static int k_psi_large(const PDis *d) {
+  return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) && nonfinite_pair(d) &&
+         point_has(d, enormous);
 }
 static int k_gamma171(const PDis *d) { return has_gamma(d) && nonfinite_pair(d) && point_has(d, near171); }
 static int k_range(const PDis *d) { return point_has(d, huge); }
@@ -124,8 +151,12 @@ static int k_zero_inf(const PDis *d) {
   return nonfinite_pair(d) && has_any(d, edges);
 }
 static int k_expansion(const PDis *d) {
-  return !nonfinite_pair(d) && (!strncmp(d->check, "order", 5) || strstr(d->check, "of-symbolic") ||
+  return !nonfinite_pair(d) && (!strncmp(d->check, "order", 5) || !strncmp(d->check, "cli-order", 9) ||
+                                strstr(d->check, "of-symbolic") ||
                                 !strncmp(d->check, "reprint-order", 13));
+}
+static int k_neg_zero(const PDis *d) {
+  return !strncmp(d->check, "reprint", 7) && (d->a == -d->b || (isinf(d->a) && isinf(d->b)));
 }
 static int k_tanh_tail(const PDis *d) {
   return !nonfinite_pair(d) && has(d, "tanh(") && strstr(d->check, "fd");
@@ -146,6 +177,10 @@ static const PKnown KNOWN[] = {
      "call that reallocs the key table): grad --order 4 'acos(atan(gamma(x))^detach(x))'",
      k_simplify_crash},
     {"norm-zero", "norm at [0,0]: NaN gradient (sqrt'(0) = inf times 0)", k_norm0},
+    {"polygamma-large",
+     "polygamma(1, x) is NaN for x >= 1e154 (true 1/x), so digamma(x) at 1e300 has a NaN "
+     "derivative: grad 'digamma(x)' --at x=1e300",
+     k_psi_large},
     {"psi-poles", "poles of lgamma/digamma/polygamma: routes disagree (NaN, inf, number): exp(-lgamma(x)) at "
      "-1: reverse 0, the symbolic formula NaN", k_psi_poles},
     {"gamma-171", "gamma near 171: gamma(171.5) = inf (true 9.5e307), so atan(gamma(x)) at 171.5 has a NaN "
@@ -168,6 +203,11 @@ static const PKnown KNOWN[] = {
      "--order's expanded formulas cancel huge terms: grad --order 4 'u = cosh(abs(x)); tanh(u)' "
      "--at x=12.75 gives d4 = 1048576 (true value ~0)",
      k_expansion},
+    {"negative-zero-print",
+     "a constant -0 prints as 0, so the printed formula reads back with the other sign: "
+     "grad --symbolic 'atan2(0*(-1), x)*y' --at x=-2,y=1 prints d/dy = atan2(0, x) (pi) for "
+     "-pi (lgamma(1) is -0 too)",
+     k_neg_zero},
     {"tanh-tail",
      "tanh'(a) = 1 - tanh(a)^2 keeps only absolute accuracy for |a| > 5: relative error 2e-4 at 12",
      k_tanh_tail},
@@ -198,7 +238,7 @@ static void record(const PDis *d, PStats *st, int verbose) {
       k = i;
   char key[64];
   if (k >= 0) {
-    snprintf(key, sizeof key, "%s", KNOWN[k].name);
+    snprintf(key, sizeof key, "%s:%s", d->check, d->flavor); /* a sub-class of row k */
     st->excluded++;
     known_count[k]++;
   } else {
@@ -516,11 +556,177 @@ static void check_reprint(Ctx *x, GrGraph *g, GrNode *n, size_t row, double want
     compare(x, check, v, want, 1e-9, 1e-12);
 }
 
+/* second and higher derivatives: expanded formulas cancel terms of order 1 */
+#define ATOL2 1e-8
+
+/* ------------------------------------------------------------------------------------ */
+/* The grad program itself, for the modes that live only there (--order, --hessian, --jvp
+ * as the program parses and prints them): run on every prop_cli_every-th scalar case. */
+
+const char *prop_grad_path;
+int prop_cli_every = 10;
+
+/* Run argv, capture stdout (at most cap - 1 bytes); the wait status in *ws. */
+static int run_capture(char *const *argv, char *buf, size_t cap, int *ws) {
+  int fd[2];
+  if (pipe(fd))
+    return -1;
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fd[0]);
+    close(fd[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    close(fd[1]);
+    if (!freopen("/dev/null", "w", stderr))
+      _exit(127);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  close(fd[1]);
+  size_t n = 0;
+  ssize_t k;
+  while ((k = read(fd[0], buf + n, cap - 1 - n)) > 0 && n + (size_t)k < cap - 1)
+    n += (size_t)k;
+  if (k > 0)
+    n += (size_t)k;
+  buf[n] = 0;
+  close(fd[0]);
+  waitpid(pid, ws, 0);
+  return 0;
+}
+
+/* The numbers of the non-comment lines of TSV text, row-major; returns how many. Row
+ * labels (a first field that is not a number) are skipped. */
+static int tsv_numbers(const char *s, double *v, int max) {
+  int n = 0;
+  for (const char *line = s; *line && n < max;) {
+    const char *end = strchr(line, '\n');
+    if (!end)
+      end = line + strlen(line);
+    if (*line != '#') {
+      const char *p = line;
+      while (p < end && n < max) {
+        char *e;
+        double d = strtod(p, &e);
+        if (e > p && (e == end || *e == '\t'))
+          v[n++] = d;
+        p = e > p ? e : p + 1;
+        while (p < end && *p == '\t')
+          p++;
+        if (e == p - 1 && e < end && *e != '\t') /* a label: skip to the next tab */
+          while (p < end && *p != '\t')
+            p++;
+      }
+    }
+    line = *end ? end + 1 : end;
+  }
+  return n;
+}
+
+/* grad with the case's point and the given mode options; 0 when it ran and exited 0 or 1 */
+static int run_grad(Ctx *x, const GrGraph *g, const char *mode, const char *const *opts, int nopts,
+                    char *out, size_t cap) {
+  char at[PROP_NV * 40] = "", *argv[16];
+  size_t n = 0;
+  for (int v = 0; v < g->nvars; v++) {
+    int k = vslot(g, v);
+    if (k >= 0)
+      n += (size_t)snprintf(at + n, sizeof at - n, "%s%s=%.17g", n ? "," : "", vnames[k], x->c->pt[k][0]);
+  }
+  int a = 0;
+  argv[a++] = (char *)prop_grad_path;
+  for (int i = 0; i < nopts && a < 12; i++)
+    argv[a++] = (char *)opts[i];
+  argv[a++] = (char *)"--format";
+  argv[a++] = (char *)"tsv";
+  if (n) {
+    argv[a++] = (char *)"--at";
+    argv[a++] = at;
+  }
+  argv[a++] = (char *)x->c->src;
+  argv[a] = NULL;
+  int ws = 0;
+  if (run_capture(argv, out, cap, &ws))
+    return -1;
+  char check[48];
+  if (WIFSIGNALED(ws)) {
+    snprintf(check, sizeof check, "cli-crash@%s", mode);
+    compare(x, check, 0, 1, 0, 0);
+    return -1;
+  }
+  if (!WIFEXITED(ws) || WEXITSTATUS(ws) > 1) {
+    snprintf(check, sizeof check, "cli-status@%s", mode);
+    compare(x, check, WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, 0, 0, 0);
+    return -1;
+  }
+  return 0;
+}
+
+static void check_cli(Ctx *x, const GrGraph *g, const double *rev, double H[PROP_NV][PROP_NV],
+                      const double *ord, int no, int w) {
+  static char out[1 << 16];
+  double v[64];
+  int nv = g->nvars;
+  if (!nv)
+    return;
+  x->st->cli_cases++;
+  /* --order: derivatives 1..no by the variable w */
+  char ns[8];
+  snprintf(ns, sizeof ns, "%d", no);
+  const char *o1[] = {"--order", ns, "--wrt", g->vars[w]};
+  if (no >= 1 && !run_grad(x, g, "order", o1, 4, out, sizeof out)) {
+    /* lines "k<TAB>value": the values are every second number */
+    int n = tsv_numbers(out, v, 64);
+    if (n != 2 * no)
+      compare(x, "cli-order-output", n, 2 * no, 0, 0);
+    else {
+      compare(x, "cli-order1/reverse", v[1], rev[w], 1e-7, 1e-10);
+      if (no >= 2)
+        compare(x, "cli-order2/hessian-diag", v[3], H[w][w], 1e-7, ATOL2);
+      for (int k = 0; k < no; k++)
+        compare(x, "cli-order/library", v[2 * k + 1], ord[k], 1e-12, 1e-300);
+    }
+  }
+  /* --hessian: the matrix by forward-over-reverse */
+  const char *o2[] = {"--hessian"};
+  if (!run_grad(x, g, "hessian", o2, 1, out, sizeof out)) {
+    int n = tsv_numbers(out, v, 64);
+    if (n != nv * nv)
+      compare(x, "cli-hessian-output", n, nv * nv, 0, 0);
+    else
+      for (int i = 0; i < nv; i++)
+        for (int j = 0; j < nv; j++)
+          compare(x, "cli-hessian/library", v[i * nv + j], H[i][j], 1e-12, 1e-300);
+  }
+  /* --jvp: the gradient along a direction */
+  char dir[PROP_NV * 40] = "";
+  size_t dn = 0;
+  double want = 0, m = 0;
+  for (int i = 0; i < nv; i++) {
+    double d = (double)(i + 1) / 4 - 0.6;
+    dn += (size_t)snprintf(dir + dn, sizeof dir - dn, "%s%s=%.17g", dn ? "," : "", g->vars[i], d);
+    want += rev[i] * d;
+    m = fmax(m, fabs(rev[i] * d));
+  }
+  const char *o3[] = {"--jvp", dir};
+  if (!run_grad(x, g, "jvp", o3, 2, out, sizeof out)) {
+    int n = tsv_numbers(out, v, 64); /* "f<TAB>value<TAB>jvp" */
+    if (n != 2)
+      compare(x, "cli-jvp-output", n, 2, 0, 0);
+    else
+      compare(x, "cli-jvp/reverse", v[1], want, 1e-9, 1e-12 * (1 + m));
+  }
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Scalar cases */
 
-/* second and higher derivatives: expanded formulas cancel terms of order 1 */
-#define ATOL2 1e-8
 #define ORDER_MAX_OPS 5000 /* higher-order formulas larger than this are not pursued */
 
 static void check_scalar(Ctx *x, GrGraph *g, GrNode *f) {
@@ -680,6 +886,13 @@ static void check_scalar(Ctx *x, GrGraph *g, GrNode *f) {
     check_reprint(x, g, s1[v], 0, sv[v], "reprint-derivative");
   if (no >= 2)
     check_reprint(x, g, o[2], 0, sv[2 * nv + 1], "reprint-order2");
+  if (prop_grad_path && prop_cli_every > 0 && (c->seq % (unsigned)prop_cli_every) == 0) {
+    stage("cli");
+    double ord[4] = {0};
+    for (int k = 1; k <= no; k++)
+      ord[k - 1] = sv[2 * nv + k - 1];
+    check_cli(x, g, rev, H, ord, no, w);
+  }
 done:
   gr_deriv_free(D);
   gr_tape_free(t);
@@ -934,13 +1147,16 @@ void prop_report(FILE *f, const PStats *st) {
           st->illcond);
   fprintf(f, "central differences skipped where detach or a step function makes the value move: %ld\n",
           st->fd_skip_detach);
+  fprintf(f, "cases also run through the grad program (--order, --hessian, --jvp): %ld\n", st->cli_cases);
   fprintf(f, "formulas too long to re-read: %ld\n", st->reprint_cut);
   fprintf(f, "known defects (excluded, %ld disagreements):\n", st->excluded);
   for (int k = 0; k < NKNOWN; k++) {
     fprintf(f, "  %-20s %8ld  %s\n", KNOWN[k].name, known_count[k], KNOWN[k].issue);
     for (int i = 0; i < nclasses; i++)
-      if (classes[i].known == k)
+      if (classes[i].known == k) {
+        fprintf(f, "    %-38s %8ld\n", classes[i].key, classes[i].count);
         put_case(f, &classes[i]);
+      }
   }
   fprintf(f, "unexplained disagreements: %ld\n", st->failed);
   for (int i = 0; i < nclasses; i++)

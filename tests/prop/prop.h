@@ -30,6 +30,7 @@ typedef struct PCase {
   double pt[PROP_NV][PROP_VLEN]; /* the point: pt[v][0] for scalar variables */
   unsigned ops[GR_OP_COUNT];      /* how many times each op of the table was written */
   unsigned dot, norm, lets, funs; /* parse-level forms written */
+  unsigned seq;                   /* the case's number in its run */
 } PCase;
 
 /* A random case: expression of depth <= max_depth, and a random point. */
@@ -44,6 +45,7 @@ typedef struct PStats {
   long fd_done, fd_skip_kink, fd_skip_rough, fd_skip_domain, fd_skip_inf, fd_skip_detach, fd_skip_absorbed;
   long excluded, failed;
   long reprint_cut, illcond;
+  long cli_cases;
 } PStats;
 
 /* Run every check on c; disagreements are classified (known exclusion or failure) and
@@ -54,6 +56,11 @@ int prop_check(const PCase *c, PStats *st, int verbose);
  * disagreement of class crash or hang (its case kept as the reproducer), not the end of
  * the run. */
 int prop_check_isolated(const PCase *c, PStats *st, int verbose, unsigned secs);
+
+/* The grad program to run for the modes that live only there (NULL: not run), on every
+ * prop_cli_every-th scalar case. */
+extern const char *prop_grad_path;
+extern int prop_cli_every;
 
 /* Tallies and reproducers per class (known exclusions and unexplained failures). */
 void prop_report(FILE *f, const PStats *st);
