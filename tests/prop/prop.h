@@ -42,7 +42,7 @@ double prop_point_value(PRng *r);
 typedef struct PStats {
   long cases, nonfinite_value, parse_fail;
   long comparisons, agree;
-  long fd_done, fd_skip_kink, fd_skip_rough, fd_skip_domain, fd_skip_inf, fd_skip_detach, fd_skip_absorbed, fd_skip_branch;
+  long fd_done, fd_skip_kink, fd_skip_rough, fd_skip_domain, fd_skip_detach, fd_skip_absorbed, fd_skip_branch, fd_skip_kink_at_point;
   long excluded, failed;
   long reprint_cut, illcond;
   long cli_cases;

@@ -50,6 +50,7 @@ static const char *const fixed[][2] = {
     {"exp(-lgamma(x))", "-1,0,0"},                       /* psi-poles */
     {"digamma(x)", "1e300,0,0"},                          /* polygamma-large */
     {"atan(gamma(x))", "171.5,0,0"},                      /* gamma-171 */
+    {"atan2(y, z)", "0,1e-300,1e-300"},                  /* atan2-scale */
     {"log(1/exp(x))", "709,0,0"},                        /* range-edge */
     {"x^y", "0,2,0"},                                    /* zero-pow-symbolic */
     {"prod([3, 1, 0] + x)", "0,0,0"},                     /* vector-symbolic */
