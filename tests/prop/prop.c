@@ -183,6 +183,7 @@ static int k_tanh_tail(const PDis *d) {
 typedef struct PKnown {
   const char *name, *issue;
   int (*match)(const PDis *);
+  int crash; /* the row is about crashes and hangs, which no other row explains */
 } PKnown;
 
 /* KNOWN DEFECTS. The first row that matches names the class: specific rows first. */
@@ -190,55 +191,55 @@ static const PKnown KNOWN[] = {
     {"order4-simplify-crash",
      "crash in gr_simplify_ex on 4th derivatives (key_cmp keeps a Key pointer across a key_of "
      "call that reallocs the key table): grad --order 4 'acos(atan(gamma(x))^detach(x))'",
-     k_simplify_crash},
-    {"norm-zero", "norm at [0,0]: NaN gradient (sqrt'(0) = inf times 0)", k_norm0},
+     k_simplify_crash, 1},
+    {"norm-zero", "norm at [0,0]: NaN gradient (sqrt'(0) = inf times 0)", k_norm0, 0},
     {"polygamma-large",
      "polygamma(1, x) is NaN for x >= 1e154 (true 1/x), so digamma(x) at 1e300 has a NaN "
      "derivative: grad 'digamma(x)' --at x=1e300",
-     k_psi_large},
+     k_psi_large, 0},
     {"psi-poles", "poles of lgamma/digamma/polygamma: routes disagree (NaN, inf, number): exp(-lgamma(x)) at "
-     "-1: reverse 0, the symbolic formula NaN", k_psi_poles},
+     "-1: reverse 0, the symbolic formula NaN", k_psi_poles, 0},
     {"gamma-171", "gamma near 171: gamma(171.5) = inf (true 9.5e307), so atan(gamma(x)) at 171.5 has a NaN "
-     "derivative by reverse mode", k_gamma171},
+     "derivative by reverse mode", k_gamma171, 0},
     {"atan2-scale",
      "atan2's partials b/(a^2 + b^2) underflow to 0/0 for |a|, |b| < 1e-154 (and overflow "
      "above 1e154): grad 'atan2(y, z)' --at y=1e-300,z=1e-300 gives inf (true 5e299)",
-     k_atan2_scale},
+     k_atan2_scale, 0},
     {"range-edge", "intermediate overflow/underflow at the edge of the double range: log(1/exp(x)) at 709 "
      "(reverse mode 0, the symbolic formula and central differences -1); derivatives below "
      "1e-150 flushed to 0",
-     k_range},
+     k_range, 0},
     {"zero-pow-symbolic", "0^x symbolic: a^b*log(a) is NaN at a = 0 where reverse mode masks it",
-     k_zero_pow},
+     k_zero_pow, 0},
     {"vector-symbolic",
      "vector expressions in symbolic mode: prod([3, 1, 0] + x) at 0 differentiates to "
      "prod(v)*sum(1/v) = NaN (reverse mode 3)",
-     k_vec_symbolic},
-    {"mask-nan", "reverse mode NaN where a masking op's local partial is 0: sqrt(relu(x)) at -1", k_mask},
+     k_vec_symbolic, 0},
+    {"mask-nan", "reverse mode NaN where a masking op's local partial is 0: sqrt(relu(x)) at -1", k_mask, 0},
     {"zero-times-inf",
      "0 * inf where a partial is infinite at a domain edge: the routes give 0, NaN or inf "
      "(cos(acos(x)) at 1: reverse 0, forward NaN; cbrt(x - x): NaN, central differences 0)",
-     k_zero_inf},
+     k_zero_inf, 0},
     {"simplify-cancels-nan",
      "the simplifier cancels terms that are NaN at the point (b/(a^2 + b^2) - ... at 0): "
      "atan2(z, z) at 0: the raw symbolic derivative and reverse mode NaN, the simplified 0",
-     k_simplify_nan},
+     k_simplify_nan, 0},
     {"through-infinity",
      "reverse mode drops 0 * inf where an intermediate is infinite and returns a finite wrong "
      "number: grad '3/(1/y)' --at y=0 gives 0 (true 3; forward mode NaN)",
-     k_through_inf},
+     k_through_inf, 0},
     {"order-expansion",
      "--order's expanded formulas cancel huge terms: grad --order 4 'u = cosh(abs(x)); tanh(u)' "
      "--at x=12.75 gives d4 = 1048576 (true value ~0)",
-     k_expansion},
+     k_expansion, 0},
     {"negative-zero-print",
      "a constant -0 prints as 0, so the printed formula reads back with the other sign: "
      "grad --symbolic 'atan2(0*(-1), x)*y' --at x=-2,y=1 prints d/dy = atan2(0, x) (pi) for "
      "-pi (lgamma(1) is -0 too)",
-     k_neg_zero},
+     k_neg_zero, 0},
     {"tanh-tail",
      "tanh'(a) = 1 - tanh(a)^2 keeps only absolute accuracy for |a| > 5: relative error 2e-4 at 12",
-     k_tanh_tail},
+     k_tanh_tail, 0},
 };
 #define NKNOWN ((int)(sizeof KNOWN / sizeof *KNOWN))
 
@@ -259,11 +260,21 @@ static PClass *classes;
 static int nclasses, ccap;
 static long known_count[16];
 
+static int is_crash(const PDis *d) {
+  return !strncmp(d->check, "crash", 5) || !strncmp(d->check, "hang", 4) ||
+         !strncmp(d->check, "cli-crash", 9);
+}
+
+/* The row of KNOWN that explains d, or -1. */
+static int known_row(const PDis *d) {
+  for (int i = 0; i < NKNOWN; i++)
+    if (KNOWN[i].crash == is_crash(d) && KNOWN[i].match(d))
+      return i;
+  return -1;
+}
+
 static void record(const PDis *d, PStats *st, int verbose) {
-  int k = -1;
-  for (int i = 0; i < NKNOWN && k < 0; i++)
-    if (KNOWN[i].match(d))
-      k = i;
+  int k = known_row(d);
   char key[64];
   if (k >= 0) {
     snprintf(key, sizeof key, "%s:%s", d->check, d->flavor); /* a sub-class of row k */
@@ -335,12 +346,12 @@ static int near_singular(const PCase *c) {
   return 0;
 }
 
-/* In an isolated child (prop_check_isolated) disagreements go up this pipe. */
+/* In a checking child (prop_check_batch) disagreements go up this pipe. */
 static int child_fd = -1;
 typedef struct PMsg {
   char check[48];
   double a, b, f;
-  int end; /* 1: the last message (the child's PStats follow); 2: a stage name */
+  int end; /* 1: the case ends (its PStats follow); 2: a stage name; 3: case (long)a begins */
   int inf_inside;
 } PMsg;
 
@@ -373,11 +384,7 @@ static void compare(Ctx *x, const char *check, double a, double b, double rtol, 
   }
   PDis d = {x->c, check, {kind(a), '-', kind(b), 0}, a, b, x->f, x->inf_inside};
   record(&d, x->st, x->verbose);
-  int k = -1;
-  for (int i = 0; i < NKNOWN && k < 0; i++)
-    if (KNOWN[i].match(&d))
-      k = i;
-  if (k < 0)
+  if (known_row(&d) < 0)
     x->bad++;
 }
 
@@ -626,7 +633,7 @@ static void check_reprint(Ctx *x, GrGraph *g, GrNode *n, size_t row, double want
  * as the program parses and prints them): run on every prop_cli_every-th scalar case. */
 
 const char *prop_grad_path;
-int prop_cli_every = 10;
+int prop_cli_every = 30;
 
 /* Run argv, capture stdout (at most cap - 1 bytes); the wait status in *ws. */
 static int run_capture(char *const *argv, char *buf, size_t cap, int *ws) {
@@ -995,7 +1002,8 @@ static void check_vector(Ctx *x, GrGraph *g, GrNode *f) {
   x->f = fin ? 0 : NAN;
   if (!fin)
     x->st->nonfinite_value++;
-  double *Jr = calloc(R * C + 1, sizeof *Jr), *Jf = calloc(R * C + 1, sizeof *Jf);
+  /* gr_jacobian clears R * max(C, 1) entries */
+  double *Jr = calloc(R * (C + 1) + 1, sizeof *Jr), *Jf = calloc(R * (C + 1) + 1, sizeof *Jf);
   double *u = calloc(R + C + 1, sizeof *u), *out = calloc(R + C + 1, sizeof *out);
   gr_jacobian(t, cols, nc, 0, Jr);
   x->at_kink = kink_reported(t);
@@ -1112,81 +1120,103 @@ int prop_check(const PCase *c, PStats *st, int verbose) {
   return x.bad;
 }
 
-/* prop_check in a child process: a crash (or a hang past `secs` seconds) in the engine
- * becomes a disagreement of class "crash" or "hang" instead of ending the run. */
-int prop_check_isolated(const PCase *c, PStats *st, int verbose, unsigned secs) {
-  int fd[2];
-  fflush(stdout);
-  fflush(stderr);
-  if (pipe(fd))
-    return prop_check(c, st, verbose);
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(fd[0]);
+/* Cases first .. first+count-1 checked in child processes: a crash (or a hang longer than
+ * secs per case) of the engine becomes a disagreement of class "crash@STAGE" or
+ * "hang@STAGE" for that case, and a new child goes on with the next case. One child runs
+ * many cases (forking per case is slow under ASan). Returns the number of unexplained
+ * disagreements. */
+long prop_check_batch(PCaseFn fn, void *ctx, long first, long count, PStats *st, int verbose,
+                      unsigned secs) {
+  PCase *c = malloc(sizeof *c);
+  if (!c)
+    abort();
+  long bad = 0, next = first, end = first + count;
+  while (next < end) {
+    int fd[2];
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe(fd))
+      abort();
+    pid_t pid = fork();
+    if (pid < 0)
+      abort();
+    if (pid == 0) {
+      close(fd[0]);
+      child_fd = fd[1];
+      for (long n = next; n < end; n++) {
+        PMsg m = {{0}, (double)n, 0, 0, 3, 0}; /* case n begins */
+        if (write(child_fd, &m, sizeof m) != (ssize_t)sizeof m)
+          _exit(3);
+        fn(ctx, n, c);
+        alarm(secs);
+        PStats cs = {0};
+        prop_check(c, &cs, verbose);
+        alarm(0);
+        PMsg e = {{0}, 0, 0, 0, 1, 0}; /* case n ends: its tallies follow */
+        if (write(child_fd, &e, sizeof e) != (ssize_t)sizeof e ||
+            write(child_fd, &cs, sizeof cs) != (ssize_t)sizeof cs)
+          _exit(3);
+      }
+      _exit(0);
+    }
     close(fd[1]);
-    return prop_check(c, st, verbose);
-  }
-  if (pid == 0) {
-    close(fd[0]);
-    child_fd = fd[1];
-    alarm(secs);
-    PStats cs = {0};
-    prop_check(c, &cs, verbose);
-    PMsg m = {{0}, 0, 0, 0, 1, 0};
-    if (write(fd[1], &m, sizeof m) != (ssize_t)sizeof m || write(fd[1], &cs, sizeof cs) != (ssize_t)sizeof cs)
-      _exit(3);
-    _exit(0);
-  }
-  close(fd[1]);
-  Ctx x = {c, st, verbose, 0, NAN, 0, 0};
-  PMsg m;
-  int ended = 0;
-  char where[48] = "start";
-  while (!ended && read(fd[0], &m, sizeof m) == (ssize_t)sizeof m) {
-    if (m.end == 1) {
-      PStats cs;
-      if (read(fd[0], &cs, sizeof cs) == (ssize_t)sizeof cs) {
+    long cur = -1;
+    int in_case = 0;
+    char where[48] = "start";
+    Ctx x = {c, st, verbose, 0, NAN, 0, 0};
+    PMsg m;
+    while (read(fd[0], &m, sizeof m) == (ssize_t)sizeof m) {
+      if (m.end == 3) {
+        cur = (long)m.a;
+        fn(ctx, cur, c);
+        in_case = 1;
+        snprintf(where, sizeof where, "start");
+        continue;
+      }
+      if (m.end == 2) {
+        memcpy(where, m.check, sizeof where);
+        continue;
+      }
+      if (m.end == 1) {
+        PStats cs;
+        if (read(fd[0], &cs, sizeof cs) != (ssize_t)sizeof cs)
+          break;
         long *dst = (long *)st;
         const long *src = (const long *)&cs;
         for (size_t i = 0; i < sizeof cs / sizeof(long); i++)
           dst[i] += src[i];
-        ended = 1;
+        in_case = 0;
+        next = cur + 1;
+        continue;
       }
-      break;
+      PDis d = {c, m.check, {kind(m.a), '-', kind(m.b), 0}, m.a, m.b, m.f, m.inf_inside};
+      record(&d, st, verbose);
+      bad += known_row(&d) < 0;
     }
-    if (m.end == 2) {
-      memcpy(where, m.check, sizeof where);
-      continue;
+    close(fd[0]);
+    int ws = 0;
+    waitpid(pid, &ws, 0);
+    if (in_case) { /* the child died inside case cur */
+      st->cases++;
+      char what[64];
+      snprintf(what, sizeof what, "%s@%s", WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM ? "hang" : "crash",
+               where);
+      PDis d = {c, what, "", 0, 0, NAN, 0};
+      if (WIFSIGNALED(ws))
+        snprintf(d.flavor, sizeof d.flavor, "sig%d", WTERMSIG(ws));
+      else
+        snprintf(d.flavor, sizeof d.flavor, "exit%d", WEXITSTATUS(ws));
+      record(&d, st, verbose);
+      bad += known_row(&d) < 0;
+      next = cur + 1;
+    } else if (next < end && cur < 0) { /* the child died before its first case */
+      fprintf(stderr, "prop_run: a checking process died before its first case\n");
+      abort();
     }
-    x.f = m.f;
-    PDis d = {c, m.check, {kind(m.a), '-', kind(m.b), 0}, m.a, m.b, m.f, m.inf_inside};
-    record(&d, st, verbose);
-    int k = -1;
-    for (int i = 0; i < NKNOWN && k < 0; i++)
-      if (KNOWN[i].match(&d))
-        k = i;
-    x.bad += k < 0;
+    (void)x;
   }
-  close(fd[0]);
-  int ws = 0;
-  waitpid(pid, &ws, 0);
-  if (!ended) {
-    st->cases++;
-    char what[64];
-    snprintf(what, sizeof what, "%s@%s", WIFSIGNALED(ws) && WTERMSIG(ws) == SIGALRM ? "hang" : "crash", where);
-    PDis d = {c, what, "", 0, 0, NAN, 0};
-    if (WIFSIGNALED(ws))
-      snprintf(d.flavor, sizeof d.flavor, "sig%d", WTERMSIG(ws));
-    else
-      snprintf(d.flavor, sizeof d.flavor, "exit%d", WEXITSTATUS(ws));
-    record(&d, st, verbose);
-    int k = -1;
-    for (int i = 0; i < NKNOWN && k < 0; i++)
-      if (KNOWN[i].match(&d))
-        k = i;
-    x.bad += k < 0;
-  }
-  return x.bad;
+  free(c);
+  return bad;
 }
 
 /* ------------------------------------------------------------------------------------ */

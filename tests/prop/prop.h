@@ -52,10 +52,13 @@ typedef struct PStats {
  * recorded. Returns the number of unexplained disagreements. */
 int prop_check(const PCase *c, PStats *st, int verbose);
 
-/* prop_check in a forked child: a crash or a hang (longer than secs) of the engine is a
- * disagreement of class crash or hang (its case kept as the reproducer), not the end of
- * the run. */
-int prop_check_isolated(const PCase *c, PStats *st, int verbose, unsigned secs);
+/* Fill case number n (for prop_check_batch; called in the parent and in the child). */
+typedef void (*PCaseFn)(void *ctx, long n, PCase *c);
+/* Cases first .. first+count-1 checked in child processes: a crash or a hang (longer than
+ * secs) of the engine is a disagreement of class crash@STAGE or hang@STAGE for that case,
+ * not the end of the run. Returns the number of unexplained disagreements. */
+long prop_check_batch(PCaseFn fn, void *ctx, long first, long count, PStats *st, int verbose,
+                      unsigned secs);
 
 /* The grad program to run for the modes that live only there (NULL: not run), on every
  * prop_cli_every-th scalar case. */

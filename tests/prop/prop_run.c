@@ -6,7 +6,7 @@
  *   prop_run --seed S --count N [--depth D] [--grad PATH] [--cli-every N] [--verbose] [--quiet]
  *   prop_run --expr SRC --at X,Y,Z           (one case; vector x: --at X0,X1,X2,Y,Z)
  *
- * With --grad (default: $GRAD, which make check sets) every N-th scalar case (default 10;
+ * With --grad (default: $GRAD, which make check sets) every N-th scalar case (default 30;
  * 0: none) also runs the grad program's --order, --hessian and --jvp and compares what it
  * prints with the library's values. Prints the tallies, each known-defect class and each unexplained class with the
  * shortest reproducer seen (a grad command line). Exit status 1 when a disagreement is
@@ -14,7 +14,6 @@
  */
 #include "graph.h"
 #include "prop.h"
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,22 +22,6 @@
 
 #define SAMPLE_SEED 20261130u
 #define SAMPLE_COUNT 1500
-
-/* The case being checked, for the crash report. */
-static const PCase *current;
-static long current_n;
-
-static void crashed(int sig) {
-  /* not async-signal-safe, but the process is going down anyway: say which case */
-  signal(sig, SIG_DFL);
-  if (current) {
-    fprintf(stderr, "prop_run: signal %d in case %ld: grad '%s' --at x=", sig, current_n, current->src);
-    for (int i = 0; i < (current->vector ? PROP_VLEN : 1); i++)
-      fprintf(stderr, "%s%.17g", i ? "," : "", current->pt[0][i]);
-    fprintf(stderr, ",y=%.17g,z=%.17g\n", current->pt[1][0], current->pt[2][0]);
-  }
-  raise(sig);
-}
 
 /* Cases checked in every run before the random ones: one reproducer per row of the
  * known-defect table in prop.c (so that deleting a row whose fix has not landed fails),
@@ -83,6 +66,34 @@ static int case_from(const char *expr, const char *at, PCase *c) {
   c->pt[1][0] = v[k++];
   c->pt[2][0] = v[k++];
   return 0;
+}
+
+typedef struct Run {
+  unsigned long long seed;
+  int depth;
+  long nfixed;        /* cases 0 .. nfixed-1 are the fixed ones */
+  const PCase *one;   /* --expr: the only case */
+} Run;
+
+/* Case n of a run: the fixed cases, then random case n - nfixed from its own seed (so any
+ * case can be regenerated alone, in the checking child and in the parent). */
+static void nth_case(void *ctx, long n, PCase *c) {
+  const Run *r = ctx;
+  if (r->one) {
+    if (c != r->one)
+      memcpy(c, r->one, sizeof *c);
+    return;
+  }
+  if (n < r->nfixed) {
+    if (case_from(fixed[n][0], fixed[n][1], c))
+      abort();
+    return;
+  }
+  long m = n - r->nfixed;
+  PRng cr = {r->seed * 0x9e3779b97f4a7c15ULL + (unsigned long long)m};
+  prng_next(&cr);
+  prop_gen(&cr, r->depth, (m % 4) == 3, c);
+  c->seq = (unsigned)m;
 }
 
 static void usage(FILE *f) {
@@ -133,44 +144,29 @@ int main(int argc, char **argv) {
   if (!prop_grad_path && getenv("GRAD") && *getenv("GRAD"))
     prop_grad_path = getenv("GRAD"); /* make check sets it */
   gr_init();
-  PRng r = {seed};
   PStats st = {0};
-  unsigned ops[GR_OP_COUNT] = {0}, dot = 0, norm = 0, lets = 0, funs = 0;
   PCase *c = malloc(sizeof *c);
   if (!c)
     return 4;
-  signal(SIGSEGV, crashed);
-  signal(SIGABRT, crashed);
-  signal(SIGFPE, crashed);
-  signal(SIGBUS, crashed);
   if (expr) { /* one case */
+    Run one = {0, 0, 0, c};
     if (case_from(expr, at ? at : "", c))
       return usage(stderr), 2;
-    current = c;
-    prop_check_isolated(c, &st, verbose > 0 ? verbose : 2, 20);
+    prop_check_batch(nth_case, &one, 0, 1, &st, verbose > 0 ? verbose : 2, 20);
     prop_report(stdout, &st);
     free(c);
     return prop_failed_classes() ? 1 : 0;
   }
-  /* the fixed cases first: every run checks them */
-  for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++) {
-    if (case_from(fixed[k][0], fixed[k][1], c))
-      abort();
-    current = c;
-    current_n = -1 - (long)k;
-    prop_check_isolated(c, &st, verbose, 20);
-  }
-  clock_t t0 = clock();
-  for (long n = 0; n < count; n++) {
-    /* every case from its own seed, so one case can be rerun alone */
-    PRng cr = {prng_next(&r)};
-    prop_gen(&cr, depth, (n % 4) == 3, c);
-    c->seq = (unsigned)n;
-    current = c;
-    current_n = n;
-    if (verbose > 2)
-      fprintf(stderr, "case %ld: %s\n", n, c->src);
-    prop_check_isolated(c, &st, verbose, 20);
+  Run run = {seed, depth, (long)(sizeof fixed / sizeof *fixed), NULL};
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  prop_check_batch(nth_case, &run, 0, run.nfixed + count, &st, verbose, 20);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  /* what the generator wrote: every operation of the table must appear */
+  unsigned ops[GR_OP_COUNT] = {0}, dot = 0, norm = 0, lets = 0, funs = 0;
+  for (long n = run.nfixed; n < run.nfixed + count; n++) {
+    nth_case(&run, n, c);
     for (int k = 0; k < GR_OP_COUNT; k++)
       ops[k] += c->ops[k];
     dot += c->dot;
@@ -179,8 +175,7 @@ int main(int argc, char **argv) {
     funs += c->funs;
   }
   free(c);
-  double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-  printf("prop_run --seed %llu --count %ld --depth %d: %.1f s\n", seed, count, depth, secs);
+  printf("prop_run --seed %llu --count %ld --depth %d: %.1f s (wall clock)\n", seed, count, depth, secs);
   prop_report(stdout, &st);
   int missing = 0;
   if (!quiet)
