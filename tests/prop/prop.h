@@ -31,6 +31,7 @@ typedef struct PCase {
   unsigned ops[GR_OP_COUNT];      /* how many times each op of the table was written */
   unsigned dot, norm, lets, funs; /* parse-level forms written */
   unsigned seq;                   /* the case's number in its run */
+  const char *known;              /* a fixed reproducer: the known-defect row it is for */
 } PCase;
 
 /* A random case: expression of depth <= max_depth, and a random point. */
