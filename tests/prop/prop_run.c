@@ -44,7 +44,7 @@ static const char *const fixed[][3] = {
     {"3/(1/y)", "0,0,0", "through-infinity"},
     {"u = cosh(abs(x)); tanh(u)", "12.750326580691656,0,0", "order-expansion"},
     {"atan2(0*(-1), x)", "-2,0,0", "negative-zero-print"},
-    {"tanh(x)", "11.94872480041446,0,0", "tanh-tail"},
+    {"tanh(x)", "11.94872480041446,0,0", "saturation-tail"},
 };
 
 /* A case from program text and "x,y,z" or "x0,x1,x2,y,z"; nonzero on a bad point. */
