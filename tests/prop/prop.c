@@ -14,11 +14,14 @@
  *                back and evaluates to the same values; gr_simplify(f) evaluates like f
  *   vectors      Jacobian by reverse = by forward = central differences; vjp = v^T J;
  *                jvp = J d; symbolic derivatives by the scalar variables = J's columns
+ *   the program  on a subset, what grad --order, --hessian and --jvp print = the library
+ *   robustness   no crash and no hang (each run's cases are checked in child processes; a
+ *                crash or hang is a disagreement of class crash@STAGE or hang@STAGE)
  *
  * EXPLANATION RULES (what is not a disagreement):
  *   - Two NaNs agree; equal infinities agree.
- *   - Where f itself is not finite at the point, only reverse vs forward mode is compared
- *     (no derivative of a NaN or inf value is meaningful to compare with another route).
+ *   - Where f itself is not finite at the point, only reverse vs forward mode is compared,
+ *     and only when both are finite (no derivative of a NaN or inf value is meaningful).
  *   - Central differences are skipped (and counted) where the function is not smooth near
  *     the point: a kink (the one-sided differences differ and the gap does not shrink with
  *     the step), roughness (the central differences at h and h/2 disagree: a jump, a pole
@@ -38,8 +41,6 @@
  *   - Finite values that disagree at an ill-conditioned point (a coordinate within 1e-4
  *     of an integer but not on it) are counted, not failed: correct formulas that cancel
  *     differently keep few common digits there.
- *   - Where f is not finite, reverse and forward mode are compared only when both are
- *     finite.
  *   - Tolerances: first derivatives rtol 1e-7 (AD vs symbolic), 1e-9 (reverse vs forward);
  *     second and higher atol 1e-8 (expanded formulas cancel terms of order 1); central
  *     differences rtol 1e-5 plus the Richardson error estimate and rounding noise.
@@ -1192,7 +1193,6 @@ long prop_check_batch(PCaseFn fn, void *ctx, long first, long count, PStats *st,
     long cur = -1;
     int in_case = 0;
     char where[48] = "start";
-    Ctx x = {c, st, verbose, 0, NAN, 0, 0};
     PMsg m;
     while (read(fd[0], &m, sizeof m) == (ssize_t)sizeof m) {
       if (m.end == 3) {
@@ -1242,7 +1242,6 @@ long prop_check_batch(PCaseFn fn, void *ctx, long first, long count, PStats *st,
       fprintf(stderr, "prop_run: a checking process died before its first case\n");
       abort();
     }
-    (void)x;
   }
   free(c);
   return bad;
