@@ -194,8 +194,9 @@ typedef struct PKnown {
  * prop_run.c that lands in it. */
 static const PKnown KNOWN[] = {
     {"order4-simplify-crash",
-     "crash in gr_simplify_ex on 4th derivatives (key_cmp keeps a Key pointer across a key_of "
-     "call that reallocs the key table): grad --order 4 'acos(atan(gamma(x))^detach(x))'",
+     "crash in gr_simplify_ex on 4th derivatives: grad --order 4 'acos(atan(gamma(x))^x)' "
+     "(heap-use-after-free: key_cmp keeps the Key pointer of x across key_of(y), which may "
+     "realloc the key table, simplify.c:139)",
      k_simplify_crash, 1},
     {"polygamma-large",
      "polygamma(1, x) is NaN for x >= 1e154 (true 1/x), so digamma(x) at 1e300 has a NaN "
