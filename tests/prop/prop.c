@@ -133,9 +133,10 @@ static int k_simplify_crash(const PDis *d) {
 }
 static int k_norm0(const PDis *d) { return has(d, "norm(") && nonfinite_pair(d); }
 static int near_integer(double v) { return fabs(v - nearbyint(v)) < 1e-4; }
+static int nonpositive_integer(double v) { return v <= 0 && v == nearbyint(v); }
 static int k_psi_poles(const PDis *d) {
-  return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) && nonfinite_pair(d) &&
-         point_has(d, near_integer);
+  return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) &&
+         ((nonfinite_pair(d) && point_has(d, near_integer)) || point_has(d, nonpositive_integer));
 }
 static int enormous(double v) { return fabs(v) >= 1e150; }
 static int k_psi_large(const PDis *d) {
@@ -172,7 +173,8 @@ static int k_expansion(const PDis *d) {
                                 !strncmp(d->check, "reprint-order", 13));
 }
 static int k_neg_zero(const PDis *d) {
-  return !strncmp(d->check, "reprint", 7) && (d->a == -d->b || (isinf(d->a) && isinf(d->b)));
+  return (!strncmp(d->check, "reprint", 7) || !strcmp(d->check, "simplify-value") || symbolic_check(d)) &&
+         ((d->a == -d->b && d->a != 0) || (isinf(d->a) && isinf(d->b)));
 }
 static int k_tanh_tail(const PDis *d) {
   return !nonfinite_pair(d) && (has(d, "tanh(") || has(d, "sigmoid(")) && strstr(d->check, "fd");
@@ -203,7 +205,7 @@ static const PKnown KNOWN[] = {
      "derivative: grad 'digamma(x)' --at x=1e300",
      k_psi_large, 0},
     {"psi-poles", "poles of lgamma/digamma/polygamma: routes disagree (NaN, inf, number): exp(-lgamma(x)) at "
-     "-1: reverse 0, the symbolic formula NaN", k_psi_poles, 0},
+     "-1: reverse 0, the symbolic formula NaN; digamma(-3) = -8.6e15 (a finite number at a pole)", k_psi_poles, 0},
     {"gamma-171", "gamma near 171: gamma(171.5) = inf (true 9.5e307), so atan(gamma(x)) at 171.5 has a NaN "
      "derivative by reverse mode", k_gamma171, 0},
     {"atan2-scale",
@@ -238,10 +240,11 @@ static const PKnown KNOWN[] = {
      "--order's expanded formulas cancel huge terms: grad --order 4 'u = cosh(abs(x)); tanh(u)' "
      "--at x=12.75 gives d4 = 1048576 (true value ~0)",
      k_expansion, 0},
-    {"negative-zero-print",
-     "a constant -0 prints as 0, so the printed formula reads back with the other sign: "
-     "grad --symbolic 'atan2(0*(-1), x)*y' --at x=-2,y=1 prints d/dy = atan2(0, x) (pi) for "
-     "-pi (lgamma(1) is -0 too)",
+    {"signed-zero",
+     "the sign of a zero is lost: a constant -0 prints as 0 (the printed formula of "
+     "atan2(0*(-1), x) reads back as pi for -pi at x=-2; lgamma(1) is -0 too) and the "
+     "simplifier folds 0*x to 0 where x < 0 gives -0: grad --symbolic 'atan2(0*x, -1)*y' "
+     "--at x=-1,y=1 prints df/dy = pi (without --symbolic: -pi)",
      k_neg_zero, 0},
     {"saturation-tail",
      "tanh'(a) = 1 - y^2 and sigmoid'(a) = y*(1 - y) keep only absolute accuracy in the tails: "

@@ -32,6 +32,7 @@ static const char *const fixed[][3] = {
     {"acos(atan(gamma(x))^detach(x))", "0,0,0", "order4-simplify-crash"},
     {"norm(x)", "0,0,0,1,1", "norm-zero"},
     {"exp(-lgamma(x))", "-1,0,0", "psi-poles"},
+    {"tan(atan2(digamma(x), 1) - 0.5)", "-3,0,0", "psi-poles"},
     {"digamma(x)", "1e300,0,0", "polygamma-large"},
     {"atan(gamma(x))", "171.5,0,0", "gamma-171"},
     {"atan2(y, z)", "0,1e-300,1e-300", "atan2-scale"},
@@ -43,7 +44,8 @@ static const char *const fixed[][3] = {
     {"atan2(z, z)", "0,0,0", "simplify-cancels-nan"},
     {"3/(1/y)", "0,0,0", "through-infinity"},
     {"u = cosh(abs(x)); tanh(u)", "12.750326580691656,0,0", "order-expansion"},
-    {"atan2(0*(-1), x)", "-2,0,0", "negative-zero-print"},
+    {"atan2(0*(-1), x)", "-2,0,0", "signed-zero"},
+    {"atan2(0*x, -1)", "-1,0,0", "signed-zero"},
     {"tanh(x)", "11.94872480041446,0,0", "saturation-tail"},
 };
 
