@@ -84,7 +84,7 @@ typedef struct PDis {
 static int has(const PDis *d, const char *s) { return strstr(d->c->src, s) != NULL; }
 static int nonfinite_pair(const PDis *d) { return !isfinite(d->a) || !isfinite(d->b); }
 static int symbolic_check(const PDis *d) {
-  return strstr(d->check, "sym") || strstr(d->check, "order") || strstr(d->check, "simplify") ||
+  return strstr(d->check, "symbolic") || strstr(d->check, "order") || strstr(d->check, "simplify") ||
          strstr(d->check, "reprint");
 }
 /* src names variable `name` (as a whole identifier) */
