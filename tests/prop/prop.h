@@ -40,10 +40,12 @@ void prop_gen(PRng *r, int max_depth, int vector, PCase *c);
 double prop_point_value(PRng *r);
 
 /* ---- checks ---- */
+/* Tallies. Only longs: a checking process's tallies are added field by field. */
 typedef struct PStats {
   long cases, nonfinite_value, parse_fail;
   long comparisons, agree;
-  long fd_done, fd_skip_kink, fd_skip_rough, fd_skip_domain, fd_skip_detach, fd_skip_absorbed, fd_skip_branch, fd_skip_kink_at_point;
+  long fd_done, fd_skip_kink, fd_skip_rough, fd_skip_domain, fd_skip_detach, fd_skip_absorbed;
+  long fd_skip_branch, fd_skip_kink_at_point;
   long excluded, failed;
   long reprint_cut, illcond;
   long cli_cases;
