@@ -46,6 +46,8 @@ static const char *const fixed[][3] = {
     {"u = cosh(abs(x)); tanh(u)", "12.750326580691656,0,0", "order-expansion"},
     {"atan2(0*(-1), x)", "-2,0,0", "signed-zero"},
     {"atan2(0*x, -1)", "-1,0,0", "signed-zero"},
+    {"atan2(!x, lgamma(1))", "1.2,0,0", "signed-zero"},
+    {"lgamma(sinh(x))", "-19.329188483890526,0,0", "dense-poles"},
     {"tanh(x)", "11.94872480041446,0,0", "saturation-tail"},
 };
 
