@@ -360,7 +360,7 @@ int min_cons_check(const MinCons *m, const double *x) {
   if (worst < c->n) {
     char a[40], b[40];
     int up = x[worst] > c->hi[worst];
-    gr_fmt(a, x[worst], 0);
+    gr_fmt(a, x[worst], 6);
     fmt_bound(b, up ? c->hi[worst] : c->lo[worst]);
     fprintf(stderr, "minimize: error: the result is infeasible: %s = %s is %s its %s bound %s\n",
             c->g->vars[c->param_var[worst]], a, up ? "above" : "below", up ? "upper" : "lower",
@@ -373,8 +373,8 @@ int min_cons_check(const MinCons *m, const double *x) {
   double by = c->con[i].eq ? fabs(cv[i]) : cv[i];
   char bb[40], lb[40], rb[40];
   gr_fmt(bb, by, 6);
-  gr_fmt(lb, l[i], 0);
-  gr_fmt(rb, r[i], 0);
+  gr_fmt(lb, l[i], 6);
+  gr_fmt(rb, r[i], 6);
   fprintf(stderr, "minimize: error: the result is infeasible: '%s' is violated by %s (lhs = %s, "
                   "rhs = %s); no feasible point was found\n", m->subject[i], bb, lb, rb);
   free(cv);
