@@ -224,7 +224,9 @@ int min_cons_any(const MinCons *m, int meth) {
 }
 
 static int converged(GrStop s) {
-  return s == GR_STOP_CONVERGED || s == GR_STOP_FTOL || s == GR_STOP_XTOL || s == GR_STOP_GTOL;
+  /* no-progress: NLopt's roundoff-limited, the precision of doubles is reached */
+  return s == GR_STOP_CONVERGED || s == GR_STOP_FTOL || s == GR_STOP_XTOL || s == GR_STOP_GTOL ||
+         s == GR_STOP_NOPROG;
 }
 
 /* -1: at the lower bound, 1: at the upper, 0: inside */
@@ -331,8 +333,12 @@ void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptRes
       gr_put_num(f, l[i], digits, 0);
       fputs(", rhs = ", f);
       gr_put_num(f, rh[i], digits, 0);
+      /* a residual within rounding of the sides prints as 0 (JSON keeps every digit) */
+      double res = l[i] - rh[i];
+      if (fabs(res) <= 1e-12 * (1 + fmax(fabs(l[i]), fabs(rh[i]))))
+        res = 0;
       fputs(", residual = ", f);
-      gr_put_num(f, l[i] - rh[i], digits, 0);
+      gr_put_num(f, res, digits, 0);
       if (s == 2) {
         fputs(": VIOLATED by ", f);
         gr_put_num(f, by, digits ? digits : 6, 0);

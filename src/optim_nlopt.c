@@ -297,6 +297,13 @@ static void force_stop(NlCtx *c) {
 static double nl_f(unsigned n, const double *x, double *grad, void *data) {
   NlCtx *c = data;
   double f;
+  /* NLopt stops at its next check, which for a population method (crs2, isres) may come
+   * after many more calls: after a stop, answer at once and do not count or report them */
+  if (c->stopped) {
+    if (grad)
+      memset(grad, 0, n * sizeof *grad);
+    return HUGE_VAL;
+  }
   c->o->fg(c->o->ctx, x, &f, c->g);
   c->evals++;
   if (!isfinite(f) || !gr_all_finite(c->g, n)) {
