@@ -436,7 +436,9 @@ GrStatus gr_opt_nlopt(const GrObjective *o, const GrOptParams *p, double *x, GrO
   o->fg(o->ctx, x, &f0, c.g);
   if (cb && cb(ud, 0, x, f0, gr_norm(c.g, n)))
     c.stopped = 1;
-  if (!c.stopped)
+  if (p->steps == 0) /* NLopt reads a maxeval of 0 as no limit */
+    res = NLOPT_MAXEVAL_REACHED;
+  else if (!c.stopped)
     res = nlopt_optimize(opt, x, &fx);
   r->iter = c.evals;
   if (c.stopped || res == NLOPT_FORCED_STOP) {
