@@ -568,7 +568,7 @@ static int load(Run *u) {
       return d.status;
     }
   }
-  int cst = min_cons_parse(&o->cons, u->g, vars);
+  int cst = min_cons_parse(&o->cons, u->g, &po);
   free(vars);
   if (cst)
     return cst;

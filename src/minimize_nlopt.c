@@ -34,13 +34,13 @@ int min_cons_opt(MinCons *m, int which, const char *arg) {
   return 0;
 }
 
-int min_cons_parse(MinCons *m, GrGraph *g, const char *const *vars) {
+int min_cons_parse(MinCons *m, GrGraph *g, const GrParseOpts *po) {
   if (!m->nsubject)
     return 0;
   m->src = gr_xcalloc((size_t)m->nsubject, sizeof *m->src);
   for (int i = 0; i < m->nsubject; i++) {
     GrDiag d;
-    if (gr_constraint_parse(g, m->subject[i], vars, &m->src[i], &d) != GR_OK) {
+    if (gr_constraint_parse(g, m->subject[i], po, &m->src[i], &d) != GR_OK) {
       gr_diag_render(stderr, "minimize", &d, m->subject[i]);
       fprintf(stderr, "  (in --subject-to)\n");
       return d.status;

@@ -22,8 +22,9 @@ enum { MIN_CONS_BOUNDS, MIN_CONS_SUBJECT_TO, MIN_CONS_RESTARTS };
 /* One option: which is MIN_CONS_BOUNDS, ... */
 int min_cons_opt(MinCons *m, int which, const char *arg);
 /* Parse the --subject-to texts into g (before the variables are sorted, so that a variable
- * used only by a constraint is an unknown too). vars: as for the objective. */
-int min_cons_parse(MinCons *m, GrGraph *g, const char *const *vars);
+ * used only by a constraint is an unknown too). po: the objective's (variables and the
+ * definitions its text made). */
+int min_cons_parse(MinCons *m, GrGraph *g, const GrParseOpts *po);
 /* After the variables are sorted and the start x is set: the bounds, the constraint tape,
  * and the start moved inside the bounds (a note when --from put it outside). */
 int min_cons_setup(MinCons *m, GrGraph *g, int nparam, const int *param_var,

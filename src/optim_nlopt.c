@@ -45,12 +45,13 @@ static int is_relation(const GrNode *n) {
          n->op == GR_OP_EQ || n->op == GR_OP_NE;
 }
 
-GrStatus gr_constraint_parse(GrGraph *g, const char *src, const char *const *vars,
+GrStatus gr_constraint_parse(GrGraph *g, const char *src, const GrParseOpts *po,
                              GrConstraintSrc *out, GrDiag *d) {
-  GrParseOpts po = {vars, NULL}; /* a private scope: `x = 1` must not define x for later text */
   GrParsed ps;
   memset(out, 0, sizeof *out);
-  GrStatus st = gr_parse(g, src, &po, &ps, d);
+  /* `x = 1` alone defines nothing (only a statement followed by ';' is bound), so the
+   * objective's definitions are shared without a constraint redefining a variable */
+  GrStatus st = gr_parse(g, src, po, &ps, d);
   if (st != GR_OK)
     return st;
   size_t L = strlen(src);

@@ -19,14 +19,16 @@ int gr_method_takes_eq(GrMethod m);
 int gr_method_is_global(GrMethod m);
 
 /* A constraint made from text. c is the function that is <= 0 (or = 0) when the constraint
- * holds: lhs - rhs for <=, < and =; rhs - lhs for >= and >. Nodes belong to g. GR_EUSAGE
- * with a span into src when the text is not one relation. */
+ * holds: lhs - rhs for <=, < and =; rhs - lhs for >= and >. Nodes belong to g. po (NULL:
+ * none) gives the names that are variables and the definitions of the objective, so that a
+ * constraint can use them. GR_EUSAGE with a span into src when the text is not one
+ * relation. */
 typedef struct GrConstraintSrc {
   GrNode *c, *lhs, *rhs;
   int eq;
   const char *rel; /* "<=", ">=", "=" */
 } GrConstraintSrc;
-GrStatus gr_constraint_parse(GrGraph *g, const char *src, const char *const *vars,
+GrStatus gr_constraint_parse(GrGraph *g, const char *src, const GrParseOpts *po,
                              GrConstraintSrc *out, GrDiag *d);
 
 /* Bounds and constraints of a problem over n parameters (param_var[j]: the graph variable of
