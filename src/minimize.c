@@ -789,7 +789,7 @@ static void report(Run *u, const GrOptResult *r) {
       putchar('}');
     }
     if (min_cons_any(&o->cons, u->p.method))
-      min_cons_report(&o->cons, u->p.method, u->x, r, o->digits, 1, "");
+      min_cons_report(&o->cons, &u->obj, u->p.method, u->x, r, o->digits, 1, "");
     if (o->trace) {
       printf(",\"trace\":[");
       size_t w = (size_t)n + 3;
@@ -891,7 +891,7 @@ static void report(Run *u, const GrOptResult *r) {
     }
   }
   if (min_cons_any(&o->cons, u->p.method))
-    min_cons_report(&o->cons, u->p.method, u->x, r, o->digits, 0, c);
+    min_cons_report(&o->cons, &u->obj, u->p.method, u->x, r, o->digits, 0, c);
 out:
   free(res);
   free(J);

@@ -229,15 +229,6 @@ static int converged(GrStop s) {
          s == GR_STOP_NOPROG;
 }
 
-/* -1: at the lower bound, 1: at the upper, 0: inside */
-static int active(double x, double lo, double hi) {
-  double tol = 1e-9;
-  if (isfinite(lo) && fabs(x - lo) <= tol * (1 + fabs(lo)))
-    return -1;
-  if (isfinite(hi) && fabs(x - hi) <= tol * (1 + fabs(hi)))
-    return 1;
-  return 0;
-}
 
 /* a constraint's state: 0 inactive (strictly satisfied), 1 active, 2 violated */
 static int con_state(const GrConstraintSrc *s, double c, double l, double r, double *by) {
@@ -250,8 +241,13 @@ static int con_state(const GrConstraintSrc *s, double c, double l, double r, dou
   return 0;
 }
 
-void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptResult *r,
-                     int digits, int json, const char *prefix) {
+/* a multiplier for the text report: rounding noise of an inactive one prints as 0 */
+static void put_mult(FILE *f, double v, double scale, int digits) {
+  gr_put_num(f, fabs(v) <= 1e-12 * scale ? 0 : v, digits ? digits : 6, 0);
+}
+
+void min_cons_report(const MinCons *m, const GrObjective *obj, int meth, const double *x,
+                     const GrOptResult *r, int digits, int json, const char *prefix) {
   GrConstraints *c = m->c;
   FILE *f = stdout;
   int feasible = !c || gr_cons_violation(c, x, NULL) <= GR_FEAS_TOL;
@@ -264,6 +260,23 @@ void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptRes
     gr_cons_eval(c, x, cv, l, rh, -1, NULL);
   }
   int bounded = c && gr_cons_has_bounds(c);
+  /* first-order conditions at a feasible point of a bounded or constrained problem */
+  int kkt = feasible && (bounded || (c && c->m)), kkt_met = 0, neg = -1;
+  double *mult = NULL, kres = 0, gscale = 1;
+  if (kkt) {
+    double fx, *gf = gr_xcalloc((size_t)c->n + 1, sizeof *gf);
+    mult = gr_xcalloc((size_t)(c->m + c->n) + 1, sizeof *mult);
+    obj->fg(obj->ctx, x, &fx, gf);
+    gscale = fmax(1, gr_norm(gf, c->n));
+    kres = gr_cons_kkt(c, x, gf, mult);
+    free(gf);
+    double tol = 1e-5 * gscale;
+    kkt_met = kres <= tol;
+    for (int i = 0; i < c->m + c->n; i++)
+      if ((i >= c->m || !c->con[i].eq) && mult[i] < -tol && (neg < 0 || mult[i] < mult[neg]))
+        neg = i;
+    kkt_met = kkt_met && neg < 0;
+  }
   if (json) {
     if (bounded) {
       fputs(",\"bounds\":{", f);
@@ -279,8 +292,13 @@ void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptRes
         gr_put_num(f, c->lo[j], digits, 1);
         fputs(",\"upper\":", f);
         gr_put_num(f, c->hi[j], digits, 1);
-        int a = active(x[j], c->lo[j], c->hi[j]);
-        fprintf(f, ",\"active\":%s}", a < 0 ? "\"lower\"" : a > 0 ? "\"upper\"" : "null");
+        int a = gr_cons_at_bound(c, j, x[j]);
+        fprintf(f, ",\"active\":%s", a < 0 ? "\"lower\"" : a > 0 ? "\"upper\"" : "null");
+        if (kkt) {
+          fputs(",\"multiplier\":", f);
+          gr_put_num(f, mult[c->m + j], digits, 1);
+        }
+        putc('}', f);
       }
       putc('}', f);
     }
@@ -300,14 +318,24 @@ void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptRes
         fprintf(f, ",\"active\":%s,\"satisfied\":%s,\"violation\":", s == 1 ? "true" : "false",
                 s == 2 ? "false" : "true");
         gr_put_num(f, by, digits, 1);
+        if (kkt) {
+          fputs(",\"multiplier\":", f);
+          gr_put_num(f, mult[i], digits, 1);
+        }
         putc('}', f);
       }
       putc(']', f);
+    }
+    if (kkt) {
+      fputs(",\"kkt\":{\"residual\":", f);
+      gr_put_num(f, kres, digits, 1);
+      fprintf(f, ",\"met\":%s}", kkt_met ? "true" : "false");
     }
     fprintf(f, ",\"converged\":%s", conv ? "true" : "false");
     if (m->restarts)
       fprintf(f, ",\"restarts\":{\"runs\":%ld,\"reached_best\":%ld}", r->runs, r->runs_best);
     free(cv);
+    free(mult);
     return;
   }
   if (bounded) {
@@ -318,10 +346,15 @@ void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptRes
       char lo[40], hi[40];
       fmt_bound(lo, c->lo[j]);
       fmt_bound(hi, c->hi[j]);
-      int a = active(x[j], c->lo[j], c->hi[j]);
-      fprintf(f, "%s  %s in [%s, %s]%s\n", prefix, c->g->vars[c->param_var[j]], lo, hi,
-              a < 0 ? ": at the lower bound (active)" : a > 0 ? ": at the upper bound (active)"
-                                                         : "");
+      int a = gr_cons_at_bound(c, j, x[j]);
+      fprintf(f, "%s  %s in [%s, %s]%s", prefix, c->g->vars[c->param_var[j]], lo, hi,
+              a < 0 ? ": at the lower bound (active" : a > 0 ? ": at the upper bound (active"
+                                                        : "");
+      if (a && kkt) {
+        fputs(", multiplier ", f);
+        put_mult(f, mult[c->m + j], gscale, digits);
+      }
+      fputs(a ? ")\n" : "\n", f);
     }
   }
   if (c && c->m) {
@@ -343,8 +376,33 @@ void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptRes
         fputs(": VIOLATED by ", f);
         gr_put_num(f, by, digits ? digits : 6, 0);
         putc('\n', f);
-      } else
-        fputs(s == 1 ? (c->con[i].eq ? ": satisfied\n" : ": active\n") : ": inactive\n", f);
+      } else {
+        fputs(s == 1 ? (c->con[i].eq ? ": satisfied" : ": active") : ": inactive", f);
+        if (s == 1 && kkt) {
+          fputs(", multiplier ", f);
+          put_mult(f, mult[i], gscale, digits);
+        }
+        putc('\n', f);
+      }
+    }
+  }
+  if (kkt) {
+    fprintf(f, "%sfirst-order (KKT) conditions: ", prefix);
+    if (kkt_met)
+      fputs("met (grad f + multipliers * grad g = 0 within 1e-5)\n", f);
+    else if (neg >= 0) {
+      fputs("NOT met: the multiplier of ", f);
+      if (neg < c->m)
+        fprintf(f, "'%s'", m->subject[neg]);
+      else
+        fprintf(f, "the bound of %s", c->g->vars[c->param_var[neg - c->m]]);
+      fputs(" is negative (", f);
+      gr_put_num(f, mult[neg], digits ? digits : 6, 0);
+      fputs("): f decreases away from it, into the feasible region\n", f);
+    } else {
+      fputs("NOT met: |grad f + multipliers * grad g| = ", f);
+      gr_put_num(f, kres, digits ? digits : 6, 0);
+      fputs(" (a local method that stopped early, or a point that is not a minimum)\n", f);
     }
   }
   if (m->restarts)
@@ -356,6 +414,7 @@ void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptRes
     fprintf(f, "%s(a global method runs until --steps evaluations; the result is the best point "
                "found, not a proven optimum)\n", prefix);
   free(cv);
+  free(mult);
 }
 
 int min_cons_check(const MinCons *m, const double *x) {

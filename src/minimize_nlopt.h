@@ -37,9 +37,11 @@ int min_cons_method(const MinCons *m, const char *given, int *meth);
 /* Something for the report: bounds, constraints, restarts or an NLopt method. */
 int min_cons_any(const MinCons *m, int meth);
 /* The report's part: JSON members (",\"bounds\":..." before the closing brace) or text
- * lines, each starting with prefix. */
-void min_cons_report(const MinCons *m, int meth, const double *x, const GrOptResult *r,
-                     int digits, int json, const char *prefix);
+ * lines, each starting with prefix: bounds and constraints with their state and, at a
+ * feasible point, their Lagrange multipliers and whether the first-order (KKT) conditions
+ * hold. */
+void min_cons_report(const MinCons *m, const GrObjective *obj, int meth, const double *x,
+                     const GrOptResult *r, int digits, int json, const char *prefix);
 /* Exit status 1 with an error naming the violated bound or constraint, else 0. */
 int min_cons_check(const MinCons *m, const double *x);
 void min_cons_free(MinCons *m); /* the option lists and the constraint set */

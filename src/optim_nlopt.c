@@ -10,6 +10,7 @@
 #include "cliutil.h"
 #include "config.h"
 #include "tape.h"
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -222,6 +223,140 @@ double gr_cons_violation(GrConstraints *c, const double *x, int *worst) {
   if (worst)
     *worst = at;
   return w;
+}
+
+int gr_cons_at_bound(const GrConstraints *c, int j, double x) {
+  double tol = 1e-9, lo = c->lo[j], hi = c->hi[j];
+  if (isfinite(lo) && fabs(x - lo) <= tol * (1 + fabs(lo)))
+    return -1;
+  if (isfinite(hi) && fabs(x - hi) <= tol * (1 + fabs(hi)))
+    return 1;
+  return 0;
+}
+
+/* Least squares for the multipliers of the active constraints whose use[a] is set: G holds
+ * their gradients (row a, n values). Writes lam[a] (0 where unused) and returns the norm
+ * of gf + sum lam[a] G[a]. SVD (rows padded when more constraints than unknowns), tiny
+ * singular values dropped: dependent constraints share a minimum-norm answer. */
+static double kkt_solve(const double *G, const unsigned char *use, int k, int n, const double *gf,
+                        double *lam) {
+  size_t N = (size_t)n, K = 0;
+  for (int a = 0; a < k; a++) {
+    lam[a] = 0;
+    K += use[a];
+  }
+  double *res = gr_xmalloc((N + 1) * sizeof *res);
+  memcpy(res, gf, N * sizeof *res);
+  if (K > 0) {
+    size_t rows = N > K ? N : K;
+    gsl_matrix *A = gsl_matrix_calloc(rows, K), *V = gsl_matrix_alloc(K, K);
+    gsl_vector *S = gsl_vector_alloc(K), *w = gsl_vector_alloc(K), *b = gsl_vector_calloc(rows);
+    gsl_vector *l = gsl_vector_calloc(K);
+    size_t q = 0;
+    for (int a = 0; a < k; a++)
+      if (use[a]) {
+        for (size_t j = 0; j < N; j++)
+          gsl_matrix_set(A, j, q, G[(size_t)a * N + j]);
+        q++;
+      }
+    for (size_t j = 0; j < N; j++)
+      gsl_vector_set(b, j, -gf[j]);
+    if (gsl_linalg_SV_decomp(A, V, S, w) == 0) {
+      double smax = gsl_vector_max(S);
+      for (size_t i = 0; i < K; i++)
+        if (gsl_vector_get(S, i) <= 1e-12 * smax)
+          gsl_vector_set(S, i, 0);
+      if (smax > 0)
+        gsl_linalg_SV_solve(A, V, S, b, l);
+    }
+    q = 0;
+    for (int a = 0; a < k; a++)
+      if (use[a]) {
+        lam[a] = gsl_vector_get(l, q++);
+        for (size_t j = 0; j < N; j++)
+          res[j] += lam[a] * G[(size_t)a * N + j];
+      }
+    gsl_matrix_free(A);
+    gsl_matrix_free(V);
+    gsl_vector_free(S);
+    gsl_vector_free(w);
+    gsl_vector_free(b);
+    gsl_vector_free(l);
+  }
+  double r = gr_norm(res, n);
+  free(res);
+  return r;
+}
+
+double gr_cons_kkt(GrConstraints *c, const double *x, const double *gf, double *mult) {
+  int n = c->n, m = c->m;
+  size_t N = (size_t)n;
+  double *cv = gr_xcalloc(3 * (size_t)m + 1, sizeof *cv), *l = cv + m, *r = l + m;
+  double *G = gr_xcalloc(((size_t)(m + n) + 1) * N, sizeof *G); /* active gradients */
+  double *J = gr_xcalloc(((size_t)m + 1) * N, sizeof *J);
+  int *col = gr_xmalloc(((size_t)(m + n) + 1) * sizeof *col); /* active a: index in mult */
+  int k = 0;
+  gr_cons_eval(c, x, cv, l, r, -1, NULL);
+  for (int i = 0; i < m + n; i++)
+    mult[i] = 0;
+  for (int eq = 0; eq < 2 && m; eq++) {
+    gr_cons_eval(c, x, NULL, NULL, NULL, eq, J);
+    size_t row = 0;
+    for (int i = 0; i < m; i++) {
+      if (c->con[i].eq != eq)
+        continue;
+      double scale = 1 + fmax(fabs(l[i]), fabs(r[i]));
+      if (eq || cv[i] >= -GR_FEAS_TOL * scale) {
+        memcpy(G + (size_t)k * N, J + row * N, N * sizeof *J);
+        col[k++] = i;
+      }
+      row++;
+    }
+  }
+  for (int j = 0; j < n; j++) {
+    int at = gr_cons_at_bound(c, j, x[j]);
+    if (at) {
+      G[(size_t)k * N + (size_t)j] = at < 0 ? -1 : 1; /* lo - x <= 0, x - hi <= 0 */
+      col[k++] = m + j;
+    }
+  }
+  unsigned char *use = gr_xmalloc((size_t)k + 1);
+  double *lam = gr_xmalloc(((size_t)k + 1) * sizeof *lam);
+  memset(use, 1, (size_t)k + 1);
+  double res = kkt_solve(G, use, k, n, gf, lam);
+  /* dependent active inequalities (x+y <= 4 with x+y >= 4) have many multiplier vectors and
+   * the minimum-norm one may have a negative entry while a nonnegative one exists: drop the
+   * most negative inequality while that leaves the residual where it was */
+  double slack = 1e-9 * fmax(1, gr_norm(gf, n));
+  for (int round = 0; round < k; round++) {
+    int neg = -1;
+    for (int a = 0; a < k; a++)
+      if (use[a] && !(col[a] < m && c->con[col[a]].eq) && lam[a] < 0 &&
+          (neg < 0 || lam[a] < lam[neg]))
+        neg = a;
+    if (neg < 0)
+      break;
+    use[neg] = 0;
+    double *l2 = gr_xmalloc(((size_t)k + 1) * sizeof *l2);
+    double r2 = kkt_solve(G, use, k, n, gf, l2);
+    if (r2 > res + slack) {
+      free(l2);
+      use[neg] = 1;
+      break;
+    }
+    memcpy(lam, l2, (size_t)k * sizeof *lam);
+    res = r2;
+    free(l2);
+  }
+  for (int a = 0; a < k; a++)
+    mult[col[a]] = lam[a];
+  free(cv);
+  free(G);
+  free(J);
+  free(col);
+  free(use);
+  free(lam);
+  return res;
 }
 
 GrStatus gr_bound_parse(const char *item, char **name, double *lo, double *hi, GrDiag *d) {

@@ -64,6 +64,17 @@ double gr_cons_violation(GrConstraints *c, const double *x, int *worst);
 /* The feasibility tolerance of gr_cons_violation that reports and exit statuses use. */
 #define GR_FEAS_TOL 1e-6
 
+/* -1: x is at the lower bound of parameter j, 1: at the upper, 0: neither (within 1e-9
+ * relative). */
+int gr_cons_at_bound(const GrConstraints *c, int j, double x);
+/* First-order (KKT) check at x, gf = grad f there. The active set is the bounds x is at,
+ * the inequalities within GR_FEAS_TOL of their bound and every equality; their multipliers
+ * come from the least-squares solution of grad f + sum mult_i grad g_i = 0 with each
+ * constraint as g_i <= 0 (lhs - rhs, rhs - lhs for >=; lo - x and x - hi for bounds), so
+ * at a minimum an inequality's multiplier is >= 0. mult: m constraint multipliers, then n
+ * bound multipliers (0 when not active). Returns |grad f + sum mult_i grad g_i|. */
+double gr_cons_kkt(GrConstraints *c, const double *x, const double *gf, double *mult);
+
 /* Parse one NAME=LO:HI item of --bounds (LO or HI empty or +-inf: no bound). */
 GrStatus gr_bound_parse(const char *item, char **name, double *lo, double *hi, GrDiag *d);
 

@@ -129,6 +129,55 @@ START_TEST(test_constraint_gradients) {
 }
 END_TEST
 
+/* multipliers of the first-order conditions against hand-worked ones (no optimizer) */
+START_TEST(test_kkt_multipliers) {
+  const char *le[] = {"x + y <= 4", "x - y <= 7"}, *ge[] = {"4 >= x + y"};
+  for (int k = 0; k < 2; k++) {
+    /* -x*y at (2, 2): grad f = (-2, -2) = -2 grad(x + y); the second constraint inactive */
+    Prob pb;
+    prob_make(&pb, "-x*y", k ? ge : le, k ? 1 : 2);
+    double x[2] = {2, 2}, gf[2] = {-2, -2}, mult[4];
+    double res = gr_cons_kkt(pb.c, x, gf, mult);
+    ck_assert_msg(res <= 1e-14 && fabs(mult[0] - 2) <= 1e-14, "res %g mult %g", res, mult[0]);
+    if (!k)
+      ck_assert(mult[1] == 0);
+    prob_free(&pb);
+  }
+  /* (x-3)^2 + (y+1)^2 at the corner (2, 0) of [0,2] x [0,5]: both bounds, multipliers 2 */
+  Prob pb;
+  prob_make(&pb, "(x-3)^2 + (y+1)^2", NULL, 0);
+  pb.c->lo[0] = pb.c->lo[1] = 0;
+  pb.c->hi[0] = 2;
+  pb.c->hi[1] = 5;
+  double x[2] = {2, 0}, gf[2] = {-2, 2}, mult[2];
+  ck_assert(gr_cons_kkt(pb.c, x, gf, mult) <= 1e-14);
+  ck_assert(fabs(mult[0] - 2) <= 1e-14 && fabs(mult[1] - 2) <= 1e-14);
+  /* at (0, 0), the other corner: the bound of x has a negative multiplier (f falls with x) */
+  double x0[2] = {0, 0}, g0[2] = {-6, 2};
+  ck_assert(gr_cons_kkt(pb.c, x0, g0, mult) <= 1e-14);
+  ck_assert(fabs(mult[0] + 6) <= 1e-14 && fabs(mult[1] - 2) <= 1e-14);
+  prob_free(&pb);
+  /* x + y <= 4 and x + y >= 4 at (2.8, 1.2) of x^2 + 3y^2 - x*y (grad f = (4.4, 4.4)):
+   * the nonnegative multipliers are 0 and 4.4, not the minimum-norm -2.2 and 2.2 */
+  const char *pair[] = {"x + y <= 4", "x + y >= 4"};
+  prob_make(&pb, "x^2 + 3y^2 - x*y", pair, 2);
+  double xp[2] = {2.8, 1.2}, gp[2] = {4.4, 4.4};
+  ck_assert(gr_cons_kkt(pb.c, xp, gp, mult) <= 1e-12);
+  ck_assert_msg(fabs(mult[0]) <= 1e-12 && fabs(mult[1] - 4.4) <= 1e-12, "%g %g", mult[0],
+                mult[1]);
+  prob_free(&pb);
+  prob_make(&pb, "(x-3)^2 + (y+1)^2", NULL, 0);
+  pb.c->lo[0] = pb.c->lo[1] = 0;
+  pb.c->hi[0] = 2;
+  pb.c->hi[1] = 5;
+  /* inside the box nothing is active: the residual is the gradient */
+  double x1[2] = {1, 1}, g1[2] = {-4, 4};
+  ck_assert(fabs(gr_cons_kkt(pb.c, x1, g1, mult) - hypot(4, 4)) <= 1e-14);
+  ck_assert(mult[0] == 0 && mult[1] == 0);
+  prob_free(&pb);
+}
+END_TEST
+
 /* ---- --bounds items ---- */
 
 static const struct {
@@ -423,6 +472,7 @@ static Suite *nlopt_suite(void) {
   tcase_add_loop_test(tc, test_constraint_not_a_relation, 0,
                       (int)(sizeof bad_forms / sizeof *bad_forms));
   tcase_add_test(tc, test_constraint_gradients);
+  tcase_add_test(tc, test_kkt_multipliers);
   tcase_add_loop_test(tc, test_bound_items, 0, (int)(sizeof bounds_ok / sizeof *bounds_ok));
   tcase_add_loop_test(tc, test_bound_items_bad, 0,
                       (int)(sizeof bounds_bad / sizeof *bounds_bad));
