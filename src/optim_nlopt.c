@@ -666,6 +666,7 @@ GrStatus gr_opt_restarts(const GrObjective *o, const GrOptParams *p, double *x,
       xk[j] = v;
     }
     off.base = total;
+    q.seed = p->seed + (unsigned long)k; /* a stochastic method draws anew in every run */
     memset(&rk, 0, sizeof rk);
     st = gr_optimize(o, &q, xk, offset_cb, &off, &rk, d);
     if (st != GR_OK)

@@ -118,6 +118,17 @@ if awk -v f="$(jnum "$tmp/j" value)" -v f0="$(jnum "$tmp/j0" value)" \
      'BEGIN { exit !(f != "" && f < 1e-8 && f0 > 1) }' &&
    grep -q '"restarts":{"runs":201,"reached_best":[1-9]' "$tmp/j"; then
   pass=$((pass + 1)); else bad "restarts on Rastrigin:"; cat "$tmp/j" "$tmp/j0"; fi
+# the command of the issue: from the middle of the box the first run starts at the optimum
+"$MINIMIZE" "$r" --bounds x=-5.12:5.12,y=-5.12:5.12 --restarts 50 --seed 1 --format json >"$tmp/j50"
+if awk -v f="$(jnum "$tmp/j50" value)" 'BEGIN { exit !(f != "" && f < 1e-8) }' &&
+   grep -q '"restarts":{"runs":51,' "$tmp/j50"; then pass=$((pass + 1))
+else bad "restarts 50 on Rastrigin:"; cat "$tmp/j50"; fi
+# restarts of a stochastic method draw new random numbers in every run (with the same
+# numbers the 29 random points of the initial population repeat in every run: 70 repeats)
+"$MINIMIZE" "$r" --bounds x=-5.12:5.12,y=-5.12:5.12 --method crs2 --steps 300 --restarts 3 \
+  --trace --format tsv | grep -v '^#' | awk '{ print $2, $3 }' >"$tmp/t"
+if [ "$(sort "$tmp/t" | uniq -d | wc -l)" -lt 40 ] && [ "$(wc -l <"$tmp/t")" -gt 1000 ]; then
+  pass=$((pass + 1)); else bad "crs2 restarts repeat the same points"; fi
 # the same seed gives the same runs; another seed other random points
 "$MINIMIZE" "$r" --bounds x=-5.12:5.12,y=-5.12:5.12 --from x=3.3,y=-2.7 --restarts 200 --seed 1 \
   --format json >"$tmp/j2"

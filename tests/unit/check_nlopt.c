@@ -149,7 +149,7 @@ START_TEST(test_kkt_multipliers) {
   pb.c->lo[0] = pb.c->lo[1] = 0;
   pb.c->hi[0] = 2;
   pb.c->hi[1] = 5;
-  double x[2] = {2, 0}, gf[2] = {-2, 2}, mult[2];
+  double x[2] = {2, 0}, gf[2] = {-2, 2}, mult[4];
   ck_assert(gr_cons_kkt(pb.c, x, gf, mult) <= 1e-14);
   ck_assert(fabs(mult[0] - 2) <= 1e-14 && fabs(mult[1] - 2) <= 1e-14);
   /* at (0, 0), the other corner: the bound of x has a negative multiplier (f falls with x) */
