@@ -367,11 +367,18 @@ GrStatus gr_bound_parse(const char *item, char **name, double *lo, double *hi, G
   const char *colon = strchr(eq + 1, ':');
   if (!colon)
     return gr_diag_set(d, GR_EUSAGE, "'%s' is not NAME=LO:HI (no ':' between the bounds)", item);
-  size_t nl = (size_t)(eq - item);
+  const char *nm = item; /* the name, without the spaces around it */
+  while (*nm == ' ')
+    nm++;
+  size_t nl = (size_t)(eq - nm);
+  while (nl > 0 && nm[nl - 1] == ' ')
+    nl--;
+  if (nl == 0)
+    return gr_diag_set(d, GR_EUSAGE, "'%s' is not NAME=LO:HI (no name)", item);
   for (size_t k = 0; k < nl; k++)
-    if (!(item[k] == '_' || (item[k] >= 'a' && item[k] <= 'z') ||
-          (item[k] >= 'A' && item[k] <= 'Z') || (k > 0 && item[k] >= '0' && item[k] <= '9')))
-      return gr_diag_set(d, GR_EUSAGE, "'%.*s' in '%s' is not a variable name", (int)nl, item,
+    if (!(nm[k] == '_' || (nm[k] >= 'a' && nm[k] <= 'z') || (nm[k] >= 'A' && nm[k] <= 'Z') ||
+          (k > 0 && nm[k] >= '0' && nm[k] <= '9')))
+      return gr_diag_set(d, GR_EUSAGE, "'%.*s' in '%s' is not a variable name", (int)nl, nm,
                          item);
   for (int side = 0; side < 2; side++) {
     const char *a = side ? colon + 1 : eq + 1;
@@ -403,7 +410,7 @@ GrStatus gr_bound_parse(const char *item, char **name, double *lo, double *hi, G
   if (*lo == INFINITY || *hi == -INFINITY)
     return gr_diag_set(d, GR_EUSAGE, "no number lies within the bounds '%s'", item);
   *name = gr_xmalloc(nl + 1);
-  memcpy(*name, item, nl);
+  memcpy(*name, nm, nl);
   (*name)[nl] = 0;
   return GR_OK;
 }

@@ -186,7 +186,7 @@ static const struct {
 } bounds_ok[] = {
     {"x=0:2", "x", 0, 2},         {"x=:5", "x", -INFINITY, 5}, {"y=-1:", "y", -1, INFINITY},
     {"x=-inf:inf", "x", -INFINITY, INFINITY}, {"a_1=-pi:pi/2", "a_1", -M_PI, M_PI / 2},
-    {"x=3:3", "x", 3, 3},         {"x= 1e-3 :2^3", "x", 1e-3, 8},
+    {"x=3:3", "x", 3, 3},         {"x= 1e-3 :2^3", "x", 1e-3, 8}, {" y = 1:2", "y", 1, 2},
 };
 
 START_TEST(test_bound_items) {
@@ -202,7 +202,8 @@ START_TEST(test_bound_items) {
 END_TEST
 
 static const char *const bounds_bad[] = {"x=2:1", "x=1", "=1:2", "x=a:1", "1x=0:1",
-                                         "x=inf:", "x=:-inf", "x=1:2:3", "x"};
+                                         "x=inf:", "x=:-inf", "x=1:2:3", "x", " =0:1",
+                                         "x y=0:1"};
 
 START_TEST(test_bound_items_bad) {
   char *name;
