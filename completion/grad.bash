@@ -48,16 +48,16 @@ _minimize() {
     --dampening --nesterov --weight-decay --beta1 --beta2 --eps --amsgrad --momentum-decay
     --decoupled-weight-decay --alpha --centered --lr-decay --initial-accumulator --step
     --line-tol --trace --every --format --digits --data --columns --loss --via --sigma --plot --plot=
-    --gnuplot --help --version -m -l -n -t -F -d -h -V"
+    --gnuplot --bounds --subject-to --restarts --help --version -m -l -n -t -F -d -h -V"
   case $prev in
     -m|--method) COMPREPLY=($(compgen -W "gd sgd adam adamw nadam rmsprop adagrad bfgs cg-fr cg-pr
-        steepest nelder-mead lm" -- "$cur")); return ;;
+        steepest nelder-mead lm lbfgs slsqp mma ccsaq cobyla bobyqa direct crs2 isres mlsl" -- "$cur")); return ;;
     -F|--format) COMPREPLY=($(compgen -W "text tsv json" -- "$cur")); return ;;
     --init) COMPREPLY=($(compgen -W "zero random" -- "$cur")); return ;;
     --loss) COMPREPLY=($(compgen -W "mse sse" -- "$cur")); return ;;
     --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --from|--fix) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-    -l|--lr|-n|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--alpha|--lr-decay|--initial-accumulator|--step|--line-tol|--every|-d|--digits|--seed|--columns|--via|--sigma) return ;;
+    --from|--fix|--bounds) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+    -l|--lr|-n|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--alpha|--lr-decay|--initial-accumulator|--step|--line-tol|--every|-d|--digits|--seed|--columns|--via|--sigma|--subject-to|--restarts) return ;;
   esac
   case $cur in
     --plot=*) COMPREPLY=($(compgen -f -P --plot= -- "${cur#--plot=}")); return ;;

@@ -7,6 +7,7 @@
 #include "cliutil.h"
 #include "config.h"
 #include "data.h"
+#include "minimize_nlopt.h"
 #include "num.h"
 #include "optim.h"
 #include "parse.h"
@@ -44,6 +45,10 @@ static const char *const usage_text =
     "                              nelder-mead (GSL multimin); lm (Levenberg-Marquardt,\n"
     "                              for equations and fits). Default: bfgs; lm for\n"
     "                              equations and fits\n"
+    "                              With NLopt: lbfgs (bounds), slsqp (bounds, constraints),\n"
+    "                              mma, ccsaq (bounds, inequalities), cobyla (constraints,\n"
+    "                              no derivatives), bobyqa (bounds, no derivatives); global\n"
+    "                              direct, crs2, isres, mlsl (need finite --bounds)\n"
     "  -l, --lr X                  learning rate (PyTorch's default; gd requires it)\n"
     "      --momentum X, --dampening X, --nesterov        gd, rmsprop (momentum)\n"
     "      --weight-decay X        L2 penalty (adamw: decoupled, default 0.01)\n"
@@ -59,6 +64,14 @@ static const char *const usage_text =
     "                              given and not reached: exit status 1\n"
     "      --ftol X                stop when f changes by <= X relative\n"
     "      --xtol X                stop when the step is <= X relative\n"
+    "Bounds and constraints (NLopt: an iteration is one evaluation of f), restarts:\n"
+    "      --bounds NAME=LO:HI,... keep NAME in [LO, HI] (an empty side or inf: no bound);\n"
+    "                              a --from outside is moved to the nearest bound\n"
+    "      --subject-to 'A <= B'   a constraint (also 'A >= B', 'A = B'; repeatable);\n"
+    "                              default method slsqp, lbfgs with --bounds only\n"
+    "      --restarts N            N more runs from random points (uniform within finite\n"
+    "                              bounds, else N(0,1) around the start; --seed); the best\n"
+    "                              is reported with how many runs reached it\n"
     "Data fits:\n"
     "      --data FILE             rows of numbers ('-': stdin); a header names the columns\n"
     "      --columns NAME,...      column names (instead of a header line)\n"
@@ -84,8 +97,9 @@ static const char *const usage_text =
     "most 1e-8 (1 + |f|), or 1e-3 of its start after --steps iterations (1e-6 after no\n"
     "progress); one that did not gets a warning.\n"
     "Exit status: 0 ok (converged or not), 1 numeric trouble (NaN/inf, --gtol given and\n"
-    "not reached, equations without an exact solution), 2 usage or parse error,\n"
-    "3 input/output, data or gnuplot error, 4 out of memory, 130 interrupted.\n"
+    "not reached, equations without an exact solution, an infeasible result), 2 usage\n"
+    "or parse error, 3 input/output, data or gnuplot error, 4 out of memory,\n"
+    "130 interrupted.\n"
     "Example: minimize 'x^2+y^2' --from x=1.1,y=2.1 --method gd --lr 0.05 --steps 100\n";
 
 enum {
@@ -93,7 +107,8 @@ enum {
   OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_AMSGRAD, OPT_MDECAY, OPT_DECOUPLED, OPT_ALPHA,
   OPT_CENTERED, OPT_LRDECAY, OPT_INITACC, OPT_STEP, OPT_LINETOL, OPT_GTOL, OPT_FTOL,
   OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY, OPT_PLOT, OPT_GNUPLOT,
-  OPT_VIA, OPT_SIGMA
+  OPT_VIA, OPT_SIGMA,
+  OPT_BOUNDS, OPT_SUBJECT_TO, OPT_RESTARTS /* same order as MIN_CONS_BOUNDS, ... */
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +149,9 @@ static const struct option long_opts[] = {
     {"digits", required_argument, NULL, 'd'},
     {"plot", optional_argument, NULL, OPT_PLOT},
     {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
+    {"bounds", required_argument, NULL, OPT_BOUNDS},
+    {"subject-to", required_argument, NULL, OPT_SUBJECT_TO},
+    {"restarts", required_argument, NULL, OPT_RESTARTS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -171,6 +189,7 @@ typedef struct MinOpts {
     const char *arg, *opt, *val;
   } *slips;
   int nslips;
+  MinCons cons; /* --bounds, --subject-to, --restarts */
 } MinOpts;
 
 /* NAME=NUMBER (spaces allowed around '='): the name's length, else 0. */
@@ -306,8 +325,9 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     case 'm':
       if (gr_method_lookup(optarg) < 0)
         return usage_error("unknown --method '%s' (expected gd, sgd, adam, adamw, nadam, "
-                           "rmsprop, adagrad, bfgs, cg-fr, cg-pr, steepest, nelder-mead or lm)",
-                           optarg);
+                           "rmsprop, adagrad, bfgs, cg-fr, cg-pr, steepest, nelder-mead, lm, "
+                           "lbfgs, slsqp, mma, ccsaq, cobyla, bobyqa, direct, crs2, isres or "
+                           "mlsl)", optarg);
       o->method = optarg;
       break;
     case 'l': st = num_opt("lr", optarg, &o->lr, 1); break;
@@ -382,6 +402,9 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
       break;
     }
     case OPT_GNUPLOT: o->gnuplot = 1; break;
+    case OPT_BOUNDS:
+    case OPT_SUBJECT_TO:
+    case OPT_RESTARTS: st = min_cons_opt(&o->cons, c - OPT_BOUNDS, optarg); break;
     case 'h': fputs(usage_text, stdout); return -1;
     case 'V': printf("minimize %s\n", PACKAGE_VERSION); return -1;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -555,6 +578,8 @@ static int on_iter(void *ud, long it, const double *x, double f, double gn) {
 
 static void run_free(Run *u) {
   gr_problem_free(u->prob);
+  gr_cons_free(u->o->cons.c);
+  u->o->cons.c = NULL;
   for (int i = 0; i < u->nsrc; i++)
     free(u->srcs[i]);
   free(u->srcs);
@@ -827,7 +852,10 @@ static int load(Run *u) {
       return d.status;
     }
   }
+  int cst = min_cons_parse(&o->cons, u->g, &po);
   free(vars);
+  if (cst)
+    return cst;
   if (bind_slips(u))
     return 2;
   /* the kind of problem and its outputs */
@@ -924,7 +952,8 @@ static int load(Run *u) {
     u->x[j] = b ? b->v[0] : rng ? gsl_ran_gaussian(rng, 1.0) : 0.0;
   }
   gsl_rng_free(rng);
-  return 0;
+  return min_cons_setup(&o->cons, u->g, u->nparam, u->param_var, u->value, u->data_col, &o->from,
+                        &o->fix, u->x);
 }
 
 static int setup_params(Run *u) {
@@ -932,8 +961,14 @@ static int setup_params(Run *u) {
   int m = o->method ? gr_method_lookup(o->method) : (u->kind == GR_PROB_MIN ? GR_M_BFGS : GR_M_LM);
   if (!o->method && u->kind == GR_PROB_EQ && (size_t)u->nout < (size_t)u->nparam)
     m = GR_M_BFGS; /* lm needs at least as many equations as unknowns */
+  int cst = min_cons_method(&o->cons, o->method, &m);
+  if (cst)
+    return cst;
   GrOptParams *p = &u->p;
   gr_opt_defaults(p, (GrMethod)m);
+  p->cons = o->cons.c;
+  p->restarts = o->cons.restarts;
+  p->seed = o->seed;
   if (m == GR_M_GD && isnan(o->lr))
     return usage_error("%s", "--method gd needs a learning rate: give --lr (e.g. --lr 0.01)");
 #define SET(field, opt)                                                                          \
@@ -966,6 +1001,7 @@ static const char *stop_text(const GrOptResult *r) {
   case GR_STOP_NOPROG: return "no further progress possible";
   case GR_STOP_NONFINITE: return "f or its gradient became NaN or infinite";
   case GR_STOP_INTERRUPT: return "interrupted";
+  case GR_STOP_CONVERGED: return "converged (the method's own test)";
   default: return "error";
   }
 }
@@ -1099,6 +1135,8 @@ static void report(Run *u, const GrOptResult *r) {
       }
       putchar('}');
     }
+    if (min_cons_any(&o->cons, u->p.method))
+      min_cons_report(&o->cons, &u->obj, u->p.method, u->x, r, o->digits, 1, "");
     if (o->trace) {
       printf(",\"trace\":[");
       size_t w = (size_t)n + 3;
@@ -1233,6 +1271,8 @@ static void report(Run *u, const GrOptResult *r) {
       putchar('\n');
     }
   }
+  if (min_cons_any(&o->cons, u->p.method))
+    min_cons_report(&o->cons, &u->obj, u->p.method, u->x, r, o->digits, 0, c);
 out:
   free(res);
   free(J);
@@ -1460,6 +1500,8 @@ static int run_opt(Run *u) {
       r.stop != GR_STOP_NONFINITE)
     trace_row(u, r.iter, u->x, r.f, r.gnorm);
   report(u, &r);
+  if (r.stop != GR_STOP_INTERRUPT && min_cons_check(&o->cons, u->x))
+    return 1;
   switch (r.stop) {
   case GR_STOP_NONFINITE:
     fprintf(stderr, "minimize: error: f or its gradient is not finite at iteration %ld; the "
@@ -1541,6 +1583,7 @@ int minimize_main(int argc, char **argv) {
   }
   gr_binds_free(&o.from);
   gr_binds_free(&o.fix);
+  min_cons_free(&o.cons);
   gr_free_list(o.columns);
   gr_free_list(o.via);
   free(o.slips);

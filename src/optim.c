@@ -23,7 +23,10 @@ static const struct {
                {"adamw", GR_M_ADAMW},     {"nadam", GR_M_NADAM},    {"rmsprop", GR_M_RMSPROP},
                {"adagrad", GR_M_ADAGRAD}, {"bfgs", GR_M_BFGS},      {"cg-fr", GR_M_CGFR},
                {"cg-pr", GR_M_CGPR},      {"steepest", GR_M_STEEPEST}, {"nelder-mead", GR_M_NM},
-               {"lm", GR_M_LM}};
+               {"lm", GR_M_LM},           {"lbfgs", GR_M_LBFGS},    {"slsqp", GR_M_SLSQP},
+               {"mma", GR_M_MMA},         {"ccsaq", GR_M_CCSAQ},    {"cobyla", GR_M_COBYLA},
+               {"bobyqa", GR_M_BOBYQA},   {"direct", GR_M_DIRECT},  {"crs2", GR_M_CRS2},
+               {"isres", GR_M_ISRES},     {"mlsl", GR_M_MLSL}};
 
 int gr_method_lookup(const char *name) {
   for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
@@ -41,7 +44,8 @@ const char *gr_method_name(GrMethod m) {
 
 const char *gr_stop_name(GrStop s) {
   static const char *const n[] = {"steps",    "gtol",      "ftol",  "xtol",
-                                  "no-progress", "nonfinite", "interrupted", "error"};
+                                  "no-progress", "nonfinite", "interrupted", "error",
+                                  "converged"};
   return n[s];
 }
 
@@ -103,6 +107,10 @@ int gr_all_finite(const double *v, size_t n) {
 GrStatus gr_optimize(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
                      void *ud, GrOptResult *r, GrDiag *d) {
   memset(r, 0, sizeof *r);
+  if (p->restarts > 0)
+    return gr_opt_restarts(o, p, x, cb, ud, r, d);
+  if (gr_method_is_nlopt(p->method))
+    return gr_opt_nlopt(o, p, x, cb, ud, r, d);
   if (gr_method_is_torch(p->method))
     return gr_opt_torch(o, p, x, cb, ud, r, d);
   return gr_opt_gsl(o, p, x, cb, ud, r, d);

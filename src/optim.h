@@ -26,13 +26,16 @@ typedef struct GrObjective {
 typedef enum GrMethod {
   GR_M_GD, GR_M_ADAM, GR_M_ADAMW, GR_M_NADAM, GR_M_RMSPROP, GR_M_ADAGRAD, /* torch-style */
   GR_M_BFGS, GR_M_CGFR, GR_M_CGPR, GR_M_STEEPEST, GR_M_NM,                /* GSL multimin */
-  GR_M_LM                                                                  /* multifit */
+  GR_M_LM,                                                                 /* multifit */
+  GR_M_LBFGS, GR_M_SLSQP, GR_M_MMA, GR_M_CCSAQ, GR_M_COBYLA, GR_M_BOBYQA,  /* NLopt local */
+  GR_M_DIRECT, GR_M_CRS2, GR_M_ISRES, GR_M_MLSL                            /* NLopt global */
 } GrMethod;
 
 /* "gd", "sgd", "adam", ... -> method; -1 if unknown. */
 int gr_method_lookup(const char *name);
 const char *gr_method_name(GrMethod m);
 static inline int gr_method_is_torch(GrMethod m) { return m <= GR_M_ADAGRAD; }
+static inline int gr_method_is_nlopt(GrMethod m) { return m >= GR_M_LBFGS; }
 
 typedef struct GrOptParams {
   GrMethod method;
@@ -49,6 +52,10 @@ typedef struct GrOptParams {
   long steps;                   /* iteration limit */
   double gtol, ftol, xtol;      /* <= 0: rule off */
   double step, line_tol;        /* GSL: initial step (NaN: default), line-search tolerance */
+  /* bounds, constraints and restarts (optim_nlopt.c, optim_nlopt.h): NULL/0 when none */
+  const struct GrConstraints *cons;
+  long restarts;
+  unsigned long seed;
 } GrOptParams;
 
 /* PyTorch's defaults; steps/tolerances set for the method family. */
@@ -56,7 +63,8 @@ void gr_opt_defaults(GrOptParams *p, GrMethod m);
 
 typedef enum GrStop {
   GR_STOP_STEPS, GR_STOP_GTOL, GR_STOP_FTOL, GR_STOP_XTOL, GR_STOP_NOPROG,
-  GR_STOP_NONFINITE, GR_STOP_INTERRUPT, GR_STOP_ERROR
+  GR_STOP_NONFINITE, GR_STOP_INTERRUPT, GR_STOP_ERROR,
+  GR_STOP_CONVERGED /* NLopt's own convergence test passed (NLOPT_SUCCESS) */
 } GrStop;
 const char *gr_stop_name(GrStop s); /* "steps", "gtol", ... */
 
@@ -69,6 +77,7 @@ typedef struct GrOptResult {
   GrStop stop;
   long bad_iter; /* GR_STOP_NONFINITE: the iteration that produced it */
   char msg[160]; /* GR_STOP_ERROR: what GSL said */
+  long runs, runs_best; /* --restarts: runs done, runs that reached the best f */
 } GrOptResult;
 
 /* Minimize from x (n values, overwritten with the result: the last point, the best point
@@ -82,6 +91,11 @@ GrStatus gr_opt_torch(const GrObjective *o, const GrOptParams *p, double *x, GrO
                       void *ud, GrOptResult *r, GrDiag *d);
 GrStatus gr_opt_gsl(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
                     void *ud, GrOptResult *r, GrDiag *d);
+GrStatus gr_opt_nlopt(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
+                      void *ud, GrOptResult *r, GrDiag *d);
+/* p->restarts more runs from random points (optim_nlopt.c): the best is kept. */
+GrStatus gr_opt_restarts(const GrObjective *o, const GrOptParams *p, double *x,
+                         GrOptCallback cb, void *ud, GrOptResult *r, GrDiag *d);
 
 /* Euclidean norm; nonzero if every value is finite. */
 double gr_norm(const double *v, int n);
