@@ -1027,6 +1027,8 @@ static void json_obj_of(const Run *u, const double *v) {
  * progress) of the norm at the start. */
 static int converged(const Run *u, const GrOptResult *r, const char **rule) {
   *rule = NULL;
+  if (min_cons_any(&u->o->cons, u->p.method))
+    return min_cons_converged(&u->o->cons, u->x, r);
   switch (r->stop) {
   case GR_STOP_GTOL: /* the stop line names the rule */
   case GR_STOP_FTOL:
@@ -1532,7 +1534,9 @@ static int run_opt(Run *u) {
       gr_fmt(l, u->p.lr, 6);
       snprintf(lb, sizeof lb, " (lr %s)", l);
     }
-    const char *other = u->p.method == GR_M_BFGS || u->p.method == GR_M_LM ? ""
+    const char *other = u->p.method == GR_M_BFGS || u->p.method == GR_M_LM ||
+                                gr_method_is_nlopt(u->p.method) || u->o->cons.c
+                            ? ""
                         : u->kind == GR_PROB_MIN                          ? ", or use --method bfgs"
                                                                           : ", or use --method lm";
     fprintf(stderr, "minimize: warning: not converged: gradient norm %s after %ld step%s of %s%s",

@@ -219,6 +219,17 @@ int min_cons_method(const MinCons *m, const char *given, int *meth) {
   return 0;
 }
 
+static int converged(GrStop s);
+
+/* A bounded, constrained or restarted run converged when the method's own test (or a
+ * tolerance, or no further progress at the precision of doubles) stopped it at a feasible
+ * point: its gradient need not be small there. */
+int min_cons_converged(const MinCons *m, const double *x, const GrOptResult *r) {
+  GrConstraints *c = m->c;
+  int feasible = !c || gr_cons_violation(c, x, NULL) <= GR_FEAS_TOL;
+  return converged(r->stop) && feasible;
+}
+
 int min_cons_any(const MinCons *m, int meth) {
   return m->c || gr_method_is_nlopt((GrMethod)meth);
 }
@@ -331,7 +342,6 @@ void min_cons_report(const MinCons *m, const GrObjective *obj, int meth, const d
       gr_put_num(f, kres, digits, 1);
       fprintf(f, ",\"met\":%s}", kkt_met ? "true" : "false");
     }
-    fprintf(f, ",\"converged\":%s", conv ? "true" : "false");
     if (m->restarts)
       fprintf(f, ",\"restarts\":{\"runs\":%ld,\"reached_best\":%ld}", r->runs, r->runs_best);
     free(cv);

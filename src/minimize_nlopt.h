@@ -35,6 +35,8 @@ int min_cons_setup(MinCons *m, GrGraph *g, int nparam, const int *param_var,
  * them and that NLopt is there. */
 int min_cons_method(const MinCons *m, const char *given, int *meth);
 /* Something for the report: bounds, constraints, restarts or an NLopt method. */
+/* Whether a run that min_cons_any() claims converged (stop rule and feasibility). */
+int min_cons_converged(const MinCons *m, const double *x, const GrOptResult *r);
 int min_cons_any(const MinCons *m, int meth);
 /* The report's part: JSON members (",\"bounds\":..." before the closing brace) or text
  * lines, each starting with prefix: bounds and constraints with their state and, at a
