@@ -1526,7 +1526,9 @@ static int run_opt(Run *u) {
                     "iterations\n", r.iter);
     return 1;
   }
-  if (!u->conv) {
+  /* a global method runs until --steps by design: its report says the point is the best
+   * found, not a proven optimum, and there is nothing to raise */
+  if (!u->conv && !(gr_method_is_global(u->p.method) && r.stop == GR_STOP_STEPS)) {
     char gb[40], lb[48] = "";
     gr_fmt(gb, r.gnorm, 3);
     if (gr_method_is_torch(u->p.method) && !isnan(u->p.lr)) {
