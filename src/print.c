@@ -104,6 +104,18 @@ static void num(Ctx *c, double v) {
     gr_buf_puts(c->b, v > 0 ? "HUGE_VAL" : "-HUGE_VAL");
     return;
   }
+  if (c->st == GR_PRINT_C && isnan(v)) {
+    gr_buf_puts(c->b, "NAN");
+    return;
+  }
+  if (c->st == GR_PRINT_LATEX && isinf(v)) {
+    gr_buf_puts(c->b, v > 0 ? "\\infty" : "-\\infty");
+    return;
+  }
+  if (c->st == GR_PRINT_LATEX && isnan(v)) {
+    gr_buf_puts(c->b, "\\mathrm{NaN}");
+    return;
+  }
   gr_fmt(buf, v, c->digits);
   if (c->st == GR_PRINT_C && !strpbrk(buf, ".en"))
     strcat(buf, ".0");
@@ -150,6 +162,44 @@ static const char *c_fn(int op) {
   }
 }
 
+/* LaTeX for the infix and prefix operators whose text is not valid LaTeX as written */
+static const char *latex_infix(int op) {
+  switch (op) {
+  case GR_OP_OR: return "\\lor";
+  case GR_OP_AND: return "\\land";
+  case GR_OP_EQ: return "=";
+  case GR_OP_NOT: return "\\lnot ";
+  default: return gr_ops[op].name;
+  }
+}
+
+/* the operator between the operands of binary infix node n, with its spaces */
+static void infix_op(Ctx *c, const GrNode *n) {
+  GrBuf *b = c->b;
+  if (n->op == GR_OP_MUL)
+    gr_buf_puts(b, c->st == GR_PRINT_LATEX ? " \\cdot " : "*");
+  else if (n->op == GR_OP_DIV)
+    gr_buf_puts(b, "/");
+  else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_LE)
+    gr_buf_puts(b, " \\le ");
+  else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_GE)
+    gr_buf_puts(b, " \\ge ");
+  else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_NE)
+    gr_buf_puts(b, " \\ne ");
+  else {
+    gr_buf_puts(b, " ");
+    gr_buf_puts(b, c->st == GR_PRINT_LATEX ? latex_infix(n->op) : gr_ops[n->op].name);
+    gr_buf_puts(b, " ");
+  }
+}
+
+/* n continues a left-deep chain of binary infix ops of precedence p printed without
+ * parentheses (LaTeX fractions and C's pow() are not infix) */
+static int chain_link(const Ctx *c, const GrNode *n, int p) {
+  return n->nargs == 2 && gr_ops[n->op].prec && prec_of(n) == p && n->op != GR_OP_POW &&
+         !(c->st == GR_PRINT_LATEX && n->op == GR_OP_DIV);
+}
+
 static void pr(Ctx *c, const GrNode *n, int depth) {
   GrBuf *b = c->b;
   if (c->limit && b->n >= c->limit) {
@@ -188,7 +238,7 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     break;
   }
   if (o->prec && n->nargs == 1) { /* prefix - and ! */
-    gr_buf_puts(b, o->name);
+    gr_buf_puts(b, c->st == GR_PRINT_LATEX ? latex_infix(n->op) : o->name);
     child(c, n->arg[0], 7, depth);
     return;
   }
@@ -222,22 +272,30 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
       }
       return;
     }
-    child(c, n->arg[0], p, depth);
-    if (n->op == GR_OP_MUL)
-      gr_buf_puts(b, c->st == GR_PRINT_LATEX ? " \\cdot " : "*");
-    else if (n->op == GR_OP_DIV)
-      gr_buf_puts(b, "/");
-    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_LE)
-      gr_buf_puts(b, " \\le ");
-    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_GE)
-      gr_buf_puts(b, " \\ge ");
-    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_NE)
-      gr_buf_puts(b, " \\ne ");
-    else {
-      gr_buf_puts(b, " ");
-      gr_buf_puts(b, o->name);
-      gr_buf_puts(b, " ");
+    /* a left-deep chain of one precedence (a sum of 5000 terms) is printed by a loop,
+     * not by recursion: its length does not count against GR_PRINT_MAX_DEPTH */
+    if (chain_link(c, n->arg[0], p)) {
+      size_t m = 0, cap = 16;
+      const GrNode **spine = gr_xmalloc(cap * sizeof *spine);
+      const GrNode *l = n;
+      while (chain_link(c, l, p)) {
+        if (m == cap)
+          spine = gr_xrealloc(spine, (cap *= 2) * sizeof *spine);
+        spine[m++] = l;
+        l = l->arg[0];
+      }
+      child(c, l, p, depth);
+      while (m-- > 0) {
+        infix_op(c, spine[m]);
+        int assoc = spine[m]->op == GR_OP_ADD || spine[m]->op == GR_OP_MUL ||
+                    spine[m]->op == GR_OP_AND || spine[m]->op == GR_OP_OR;
+        child(c, spine[m]->arg[1], assoc ? p : p + 1, depth);
+      }
+      free(spine);
+      return;
     }
+    child(c, n->arg[0], p, depth);
+    infix_op(c, n);
     /* the right operand of a non-associative op needs parentheses at equal precedence */
     int assoc = n->op == GR_OP_ADD || n->op == GR_OP_MUL || n->op == GR_OP_AND || n->op == GR_OP_OR;
     child(c, n->arg[1], assoc ? p : p + 1, depth);
