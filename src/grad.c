@@ -319,9 +319,14 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
   c->outs = gr_xcalloc((size_t)o->nexprs, sizeof *c->outs);
   c->parsed = gr_xcalloc((size_t)o->nexprs, sizeof *c->parsed);
   c->srcs = gr_xcalloc((size_t)o->nexprs, sizeof *c->srcs);
-  const char **vars = gr_xcalloc((size_t)o->at.n + 1, sizeof *vars);
+  /* names given a value (--at) or a derivative (--wrt) are variables, even e and pi */
+  const char **vars = gr_xcalloc((size_t)o->at.n + (size_t)o->nwrt + 1, sizeof *vars);
+  int nv = 0;
   for (int i = 0; i < o->at.n; i++)
-    vars[i] = o->at.b[i].name;
+    vars[nv++] = o->at.b[i].name;
+  for (int i = 0; i < o->nwrt; i++)
+    if (strcmp(o->wrt[i], "all") && !gr_op_is_function(o->wrt[i]))
+      vars[nv++] = o->wrt[i];
   GrParseOpts po = {vars, &c->env};
   int used_stdin = 0;
   for (int i = 0; i < o->nexprs; i++) {
@@ -490,10 +495,21 @@ int *grad_wrt_vars(const GradCtx *c, int *n, int *status) {
   return v;
 }
 
-static int all_finite(const double *v, size_t n) {
+size_t grad_note(GradCtx *c, const double *v, size_t n) {
+  size_t bad = 0;
   for (size_t i = 0; i < n; i++)
-    if (!isfinite(v[i]))
-      return 0;
+    bad += !isfinite(v[i]);
+  c->nonfinite += bad;
+  return bad;
+}
+
+int grad_exit_status(GradCtx *c, int st) {
+  if (st || !c->nonfinite)
+    return st;
+  if (!c->nonfinite_warned) {
+    fflush(stdout);
+    fprintf(stderr, "grad: warning: the result is not finite (nan or inf)\n");
+  }
   return 1;
 }
 
@@ -530,13 +546,12 @@ int grad_point(GradCtx *c) {
   }
   if (o->no_grad)
     nw = 0;
-  int bad = 0;
   int json = o->format == FMT_JSON, multi = c->nout > 1;
   /* gradients: one reverse sweep per output, all partials at once */
   double **grads = gr_xcalloc((size_t)c->nout * (size_t)(nw ? nw : 1), sizeof *grads);
   for (int k = 0; k < c->nout; k++) {
     size_t L = gr_tape_out_len(t, k);
-    bad |= !all_finite(gr_tape_out(t, k), L);
+    grad_note(c, gr_tape_out(t, k), L);
     if (!nw)
       continue;
     if (L != 1) {
@@ -555,7 +570,7 @@ int grad_point(GradCtx *c) {
       const double *gg = gr_tape_grad(t, w[j]);
       if (gg)
         memcpy(gv, gg, n * sizeof *gv);
-      bad |= !all_finite(gv, n);
+      grad_note(c, gv, n);
       grads[k * nw + j] = gv;
     }
   }
@@ -654,10 +669,6 @@ int grad_point(GradCtx *c) {
   free(grads);
   free(w);
   gr_tape_free(t);
-  if (bad) {
-    fprintf(stderr, "grad: warning: the result is not finite (nan or inf)\n");
-    return 1;
-  }
   return 0;
 }
 
@@ -717,7 +728,7 @@ int grad_main(int argc, char **argv) {
     /* formulas alone need no point */
     st = grad_load(&c, &o, !symbolic || o.at.n || o.hessian || o.check);
     if (st == 0)
-      st = symbolic ? grad_symbolic(&c) : grad_point(&c);
+      st = grad_exit_status(&c, symbolic ? grad_symbolic(&c) : grad_point(&c));
   }
   if (fflush(stdout) != 0 && st == 0) {
     fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));

@@ -221,7 +221,9 @@ static int nth(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int n, GrNode **
 
 static int have_point(const GradCtx *c) { return c->o->at.n > 0; }
 
-/* --symbolic (first derivatives) */
+/* --symbolic (first derivatives). A vector-valued expression has a vector formula per
+ * variable: its elements are the Jacobian's column, computed by one reverse sweep per
+ * output element (what the plain mode prints as df[i]/dx), and compared element by element. */
 static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
   int json = o->format == FMT_JSON, st = 0, bad = 0;
@@ -232,43 +234,82 @@ static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw
       goto out;
     names[j] = json ? gr_xstrdup(c->g->vars[w[j]]) : label(o, &c->g->vars[w[j]], 1, 0);
   }
-  double *sym = gr_xcalloc((size_t)nw + 1, sizeof *sym), *rev = gr_xcalloc((size_t)nw + 1, sizeof *rev);
-  double val = 0;
+  size_t L = 1; /* elements of the value */
+  double *val = NULL, *rev = NULL; /* val[i]; rev[i*nw + j] = d f[i] / d w[j] */
   if (have_point(c)) {
     GrTape *t = point_tape(c, f, &st);
-    if (!t) {
-      free(sym);
-      free(rev);
+    if (!t)
       goto out;
-    }
-    val = gr_tape_out(t, 0)[0];
-    gr_tape_reverse(t, 0, NULL);
-    grad_warn_issues(c, t);
-    for (int j = 0; j < nw; j++) {
-      const double *gg = gr_tape_grad(t, w[j]);
-      rev[j] = gg ? gg[0] : 0;
-    }
-    gr_tape_free(t);
-    if ((st = eval_at(c, roots, nw, sym))) {
-      free(sym);
-      free(rev);
-      goto out;
-    }
-    for (int j = 0; j < nw; j++)
-      if (!close_enough(sym[j], rev[j], 1e-12, 1e-9)) {
-        char a[40], b2[40];
-        gr_fmt(a, sym[j], 0);
-        gr_fmt(b2, rev[j], 0);
-        fprintf(stderr, "grad: warning: d/d%s: the symbolic formula gives %s, reverse mode %s\n",
-                c->g->vars[w[j]], a, b2);
-        bad = 1;
+    L = gr_tape_out_len(t, 0);
+    val = gr_xcalloc(L, sizeof *val);
+    rev = gr_xcalloc(L * (size_t)nw + 1, sizeof *rev);
+    memcpy(val, gr_tape_out(t, 0), L * sizeof *val);
+    double *seed = gr_xcalloc(L, sizeof *seed);
+    for (size_t i = 0; i < L; i++) {
+      seed[i] = 1;
+      gr_tape_reverse(t, 0, seed);
+      seed[i] = 0;
+      if (i == 0)
+        grad_warn_issues(c, t);
+      for (int j = 0; j < nw; j++) {
+        const double *gg = gr_tape_grad(t, w[j]);
+        rev[i * (size_t)nw + (size_t)j] = gg ? gg[0] : 0;
       }
-    bad |= !isfinite(val);
+    }
+    free(seed);
+    gr_tape_free(t);
+    grad_note(c, val, L);
+    grad_note(c, rev, L * (size_t)nw);
+    /* the formulas' values, element by element (a formula of one element broadcasts) */
+    GrTape *ts = point_tape_n(c, roots, nw, &st);
+    if (!ts)
+      goto out_vals;
+    for (int j = 0; j < nw; j++) {
+      const double *sv = gr_tape_out(ts, (size_t)j);
+      size_t n = gr_tape_out_len(ts, (size_t)j);
+      for (size_t i = 0; i < L; i++) {
+        double sym = n == L ? sv[i] : n == 1 ? sv[0] : NAN, r = rev[i * (size_t)nw + (size_t)j];
+        if (!close_enough(sym, r, 1e-12, 1e-9)) {
+          char a[40], b2[40], el[32] = "";
+          gr_fmt(a, sym, 0);
+          gr_fmt(b2, r, 0);
+          if (L > 1)
+            snprintf(el, sizeof el, " element %zu", i);
+          fprintf(stderr, "grad: warning: d/d%s%s: the symbolic formula gives %s, reverse mode %s\n",
+                  c->g->vars[w[j]], el, a, b2);
+          bad = 1;
+          break;
+        }
+      }
+    }
+    gr_tape_free(ts);
   }
   if (json) {
     fputs("{", stdout);
-    if (have_point(c)) {
-      json_point(c, val, w, rev, nw);
+    if (have_point(c) && L == 1) {
+      json_point(c, val[0], w, rev, nw);
+    } else if (have_point(c)) {
+      /* the plain mode's layout of a Jacobian: rows f[0], f[1], ... */
+      fputs("\"at\":", stdout);
+      grad_json_at(c, stdout);
+      fputs(",\"value\":", stdout);
+      grad_put_vec(stdout, val, L, 1, o->digits, 1);
+      fputs(",\"rows\":[", stdout);
+      for (size_t i = 0; i < L; i++)
+        printf("%s\"f[%zu]\"", i ? "," : "", i);
+      fputs("],\"jacobian\":[", stdout);
+      for (size_t i = 0; i < L; i++) {
+        fputs(i ? ",{" : "{", stdout);
+        for (int j = 0; j < nw; j++) {
+          if (j)
+            putchar(',');
+          gr_json_str(stdout, c->g->vars[w[j]]);
+          putchar(':');
+          put(stdout, rev[i * (size_t)nw + (size_t)j], o, 1);
+        }
+        putchar('}');
+      }
+      putchar(']');
     } else
       fputs("\"at\":{}", stdout);
     json_formulas(c, "symbolic", roots, names, nw, 0);
@@ -276,17 +317,22 @@ static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw
   } else {
     if (have_point(c) && o->format == FMT_TEXT) {
       fputs("f = ", stdout);
-      put(stdout, val, o, 0);
+      grad_put_vec(stdout, val, L, L > 1, o->digits, 0);
       putchar('\n');
+      double *col = gr_xcalloc(L, sizeof *col);
       for (int j = 0; j < nw; j++) {
+        for (size_t i = 0; i < L; i++)
+          col[i] = rev[i * (size_t)nw + (size_t)j];
         printf("df/d%s = ", c->g->vars[w[j]]);
-        put(stdout, rev[j], o, 0);
+        grad_put_vec(stdout, col, L, L > 1, o->digits, 0);
         putchar('\n');
       }
+      free(col);
     }
     print_formulas(c, roots, names, nw);
   }
-  free(sym);
+out_vals:
+  free(val);
   free(rev);
   if (!st && bad)
     st = 1;
@@ -370,8 +416,7 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
         bad = 1;
       }
     }
-    for (int k = 0; k < nr; k++)
-      bad |= !isfinite(val[k]);
+    grad_note(c, val, (size_t)nr);
   }
   if (!st) {
     if (json) {
@@ -432,7 +477,7 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
 /* --hessian: column v of H is the Hessian-vector product with e_v (forward-over-reverse) */
 static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
-  int st, json = o->format == FMT_JSON, bad = 0;
+  int st, json = o->format == FMT_JSON;
   GrTape *t = point_tape(c, f, &st);
   if (!t)
     return st;
@@ -461,9 +506,11 @@ static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
   grad_warn_issues(c, t);
   gr_tape_free(t);
   free(dir);
+  grad_note(c, &val, 1);
+  grad_note(c, grad, (size_t)nw);
+  grad_note(c, H, (size_t)nw * (size_t)nw);
   for (int i = 0; i < nw; i++)
     for (int j = 0; j < nw; j++) {
-      bad |= !isfinite(H[i * nw + j]);
       if (j > i && !close_enough(H[i * nw + j], H[j * nw + i], 1e-12, 1e-9))
         fprintf(stderr, "grad: warning: the Hessian is not symmetric in %s, %s\n", c->g->vars[w[i]],
                 c->g->vars[w[j]]);
@@ -514,7 +561,7 @@ static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
   }
   free(H);
   free(grad);
-  return bad;
+  return 0;
 }
 
 typedef struct FD {
@@ -548,6 +595,7 @@ static int mode_check(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   double val = gr_tape_out(t, 0)[0];
   gr_tape_reverse(t, 0, NULL);
   grad_warn_issues(c, t);
+  grad_note(c, &val, 1);
   double *rev = gr_xcalloc((size_t)nw + 1, sizeof *rev);
   for (int j = 0; j < nw; j++) {
     const double *gg = gr_tape_grad(t, w[j]);
@@ -588,7 +636,9 @@ static int mode_check(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
     }
     double d1 = fabs(rev[j] - sv[j]), d2 = fabs(rev[j] - fdv);
     double md = isnan(d1) || d1 > d2 ? d1 : d2;
-    int pass = close_enough(rev[j], sv[j], o->check_atol, o->check_rtol) &&
+    /* a NaN or infinite derivative never passes, even when all three agree on it */
+    int pass = isfinite(rev[j]) && isfinite(sv[j]) && isfinite(fdv) &&
+               close_enough(rev[j], sv[j], o->check_atol, o->check_rtol) &&
                close_enough(rev[j], fdv, o->check_atol, o->check_rtol);
     allpass &= pass;
     if (json) {
@@ -648,6 +698,25 @@ int grad_symbolic(GradCtx *c) {
   /* named intermediates are expanded (the formula must read back), and the function is
    * simplified first: the derivative of the simpler equal function is simpler */
   GrNode *f = gr_simplify(c->g, gr_strip_lets(c->g, c->outs[0]));
+  if (o->check || o->hessian || o->order) {
+    /* these modes differentiate a scalar; --symbolic alone takes vectors (the Jacobian) */
+    GrTape *t;
+    GrDiag d;
+    if (gr_tape_compile(c->g, &f, 1, c->var_len, &t, &d) != GR_OK) {
+      gr_diag_render(stderr, "grad", &d, grad_src_of(c, c->outs[0]));
+      free(w);
+      return d.status;
+    }
+    size_t L = gr_tape_out_len(t, 0);
+    gr_tape_free(t);
+    if (L != 1) {
+      fprintf(stderr, "grad: error: %s needs a scalar expression; this one is a vector of %zu "
+                      "elements (reduce it with sum, mean, dot or norm, or use --symbolic for "
+                      "its Jacobian)\n", what, L);
+      free(w);
+      return 2;
+    }
+  }
   GrDeriv *D = gr_deriv_new(c->g);
   if (o->check)
     st = mode_check(c, D, f, w, nw);
