@@ -125,6 +125,8 @@ static void print_formulas(GradCtx *c, GrNode **roots, char **names, int n) {
   GradOpts *o = c->o;
   GrBuf b = {0};
   gr_buf_puts(&b, "");
+  if (o->format == FMT_C)
+    gr_print_c_helpers(&b, c->g, roots, n);
   if (o->cse)
     gr_print_cse(&b, c->g, roots, (const char *const *)names, n, style_of(o), o->digits);
   else
@@ -344,6 +346,32 @@ out:
   return st;
 }
 
+/* (H e_j)_i: forward-over-reverse at the tape's current values */
+static double hvp_at(GrTape *t, int nv, int i, int j) {
+  double **dir = gr_xcalloc((size_t)nv + 1, sizeof *dir);
+  double one = 1;
+  dir[j] = &one;
+  gr_tape_tangent(t, (const double *const *)dir);
+  gr_tape_reverse(t, 0, NULL);
+  gr_tape_reverse_tangent(t, 0);
+  const double *h = gr_tape_hvp(t, i);
+  free(dir);
+  return h ? h[0] : 0;
+}
+
+typedef struct FDH {
+  GrTape *t;
+  double *x;
+  int nv, i, j;
+} FDH;
+
+static double fdh_f(double x, void *p) {
+  FDH *q = p;
+  q->x[0] = x;
+  gr_tape_forward(q->t);
+  return hvp_at(q->t, q->nv, q->i, q->j);
+}
+
 /* --order N: derivatives 1..N of one variable, or the mixed partial over the --wrt names */
 static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
@@ -400,6 +428,28 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
         const double *h = gr_tape_hvp(t, w[0]);
         hv = h ? h[0] : 0;
         free(dir);
+      }
+      if (N == 3 && mixed) {
+        /* a third partial: the central difference of forward-over-reverse along w[2] */
+        double *x = gr_tape_var(t, w[2]), fd = NAN, err = 0;
+        if (x) {
+          double x0 = x[0], h = 1e-3 * (fabs(x0) > 1 ? fabs(x0) : 1);
+          FDH q = {t, x, c->g->nvars, w[0], w[1]};
+          gsl_function F = {fdh_f, &q};
+          if (gsl_deriv_central(&F, x0, h, &fd, &err) != GSL_SUCCESS)
+            fd = NAN;
+          x[0] = x0;
+          gr_tape_forward(t);
+        } else
+          fd = 0; /* the expression does not use w[2] */
+        if (isfinite(val[0]) && isfinite(fd) && !close_enough(val[0], fd, 1e-6 + 10 * err, 1e-5)) {
+          char a[40], b2[40];
+          gr_fmt(a, val[0], 0);
+          gr_fmt(b2, fd, 0);
+          fprintf(stderr, "grad: warning: the symbolic third partial gives %s, a central difference "
+                          "of forward-over-reverse %s\n", a, b2);
+          bad = 1;
+        }
       }
       grad_warn_issues(c, t);
       gr_tape_free(t);
@@ -695,6 +745,16 @@ int grad_symbolic(GradCtx *c) {
   int *w = grad_wrt_vars(c, &nw, &st);
   if (!w)
     return st;
+  int all = 0;
+  for (int i = 0; i < o->nwrt; i++)
+    all |= !strcmp(o->wrt[i], "all");
+  if (o->order && o->wrt && !all) {
+    /* --order N --wrt y,x,x: a mixed partial names a variable once per differentiation */
+    w = gr_xrealloc(w, ((size_t)o->nwrt + 1) * sizeof *w);
+    for (int i = 0; i < o->nwrt; i++)
+      w[i] = gr_var_index(c->g, o->wrt[i]);
+    nw = o->nwrt;
+  }
   /* named intermediates are expanded (the formula must read back), and the function is
    * simplified first: the derivative of the simpler equal function is simpler */
   GrNode *f = gr_simplify(c->g, gr_strip_lets(c->g, c->outs[0]));

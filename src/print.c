@@ -151,15 +151,81 @@ static const char *latex_fn(int op) {
   }
 }
 
+/* Functions whose C library namesake means something else at some argument (fmin drops a
+ * NaN, tgamma and GSL's psi_n differ from grad off their main domain or abort through
+ * GSL's error handler, log1p(exp(x)) overflows): the C printer calls these helpers, which
+ * compute what ops.h and ops.c compute, and gr_print_c_helpers defines the ones a formula
+ * uses. GSL errors become NaN, as in grad; the caller's error handler is restored. */
+#define GSL_QUIET(call)                                                                    \
+  "  gsl_error_handler_t *h = gsl_set_error_handler_off();\n"                              \
+  "  int s = " call ";\n"                                                                  \
+  "  gsl_set_error_handler(h);\n"
+static const struct {
+  int op;
+  const char *name, *def;
+} c_helpers[] = {
+    {GR_OP_SIGN, "grad_sign",
+     "static double grad_sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }\n"},
+    {GR_OP_RELU, "grad_relu",
+     "static double grad_relu(double x) { return x > 0 ? x : (x != x ? x : 0.0); }\n"},
+    {GR_OP_MIN, "grad_min",
+     "static double grad_min(double a, double b) { return a != a ? a : b != b ? b : a < b ? a : b; }\n"},
+    {GR_OP_MAX, "grad_max",
+     "static double grad_max(double a, double b) { return a != a ? a : b != b ? b : a > b ? a : b; }\n"},
+    {GR_OP_SIGMOID, "grad_sigmoid",
+     "static double grad_sigmoid(double x) {\n"
+     "  return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));\n"
+     "}\n"},
+    {GR_OP_SOFTPLUS, "grad_softplus",
+     "static double grad_softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }\n"},
+    {GR_OP_GAMMA, "grad_gamma",
+     "static double grad_gamma(double x) {\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_gamma_e(x, &r)")
+     "  if (s == GSL_EOVRFLW)\n"
+     "    return x > 0 ? HUGE_VAL : NAN;\n"
+     "  return s == GSL_SUCCESS ? r.val : NAN;\n"
+     "}\n"},
+    {GR_OP_LGAMMA, "grad_lgamma",
+     "static double grad_lgamma(double x) {\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_lngamma_e(x, &r)")
+     "  if (s != GSL_SUCCESS)\n"
+     "    return x == floor(x) && x <= 0 ? HUGE_VAL : NAN;\n"
+     "  return r.val;\n"
+     "}\n"},
+    {GR_OP_DIGAMMA, "grad_digamma",
+     "static double grad_digamma(double x) {\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_psi_e(x, &r)")
+     "  return s == GSL_SUCCESS ? r.val : NAN;\n"
+     "}\n"},
+    {GR_OP_POLYGAMMA, "grad_polygamma",
+     "static double grad_polygamma(double n, double x) {\n"
+     "  if (n < 0 || n != floor(n) || n > 1000)\n"
+     "    return NAN;\n"
+     "  if (n >= 2 && x <= 0) { /* psi_n(x) = psi_n(x + 1) - (-1)^n n!/x^(n+1) */\n"
+     "    if (x == floor(x) || x < -1e4)\n"
+     "      return NAN;\n"
+     "    double nf = exp(lgamma(n + 1)), sum = 0, sg = fmod(n, 2) == 0 ? 1 : -1;\n"
+     "    for (; x <= 0; x += 1)\n"
+     "      sum += sg * nf / pow(x, n + 1);\n"
+     "    return grad_polygamma(n, x) - sum;\n"
+     "  }\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_psi_n_e((int)n, x, &r)")
+     "  return s == GSL_SUCCESS ? r.val : NAN;\n"
+     "}\n"},
+};
+
+/* C: functions that <math.h> has with grad's meaning, by their C name; the others are
+ * helpers (C_HELPERS) that gr_print_c_helpers defines */
 static const char *c_fn(int op) {
   switch (op) {
   case GR_OP_ABS: return "fabs";
-  case GR_OP_GAMMA: return "tgamma";
   case GR_OP_ROUND: return "nearbyint";
-  case GR_OP_MIN: return "fmin";
-  case GR_OP_MAX: return "fmax";
-  default: return gr_ops[op].name;
+  default: break;
   }
+  for (size_t i = 0; i < sizeof c_helpers / sizeof *c_helpers; i++)
+    if (c_helpers[i].op == op)
+      return c_helpers[i].name;
+  return gr_ops[op].name;
 }
 
 /* LaTeX for the infix and prefix operators whose text is not valid LaTeX as written */
@@ -314,34 +380,11 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     gr_buf_puts(b, "\\right|");
     return;
   }
-  /* functions that C's math.h lacks, as C expressions (GSL for the polygamma family) */
-  if (c->st == GR_PRINT_C) {
-    const char *pre = NULL, *mid = NULL, *post = NULL;
-    switch (n->op) {
-    case GR_OP_SIGN: pre = "(((", post = NULL; break;
-    case GR_OP_SIGMOID: pre = "(1.0/(1.0 + exp(-(", post = "))))"; break;
-    case GR_OP_RELU: pre = "fmax(", post = ", 0.0)"; break;
-    case GR_OP_SOFTPLUS: pre = "log1p(exp(", post = "))"; break;
-    case GR_OP_DETACH: pre = "(", post = ")"; break;
-    case GR_OP_DIGAMMA: pre = "gsl_sf_psi(", post = ")"; break;
-    case GR_OP_POLYGAMMA: pre = "gsl_sf_psi_n((int)(", mid = "), ", post = ")"; break;
-    default: break;
-    }
-    if (pre) {
-      gr_buf_puts(b, pre);
-      pr(c, n->arg[0], depth + 1);
-      if (mid) {
-        gr_buf_puts(b, mid);
-        pr(c, n->arg[1], depth + 1);
-        gr_buf_puts(b, post);
-      } else if (n->op == GR_OP_SIGN) {
-        gr_buf_puts(b, ") > 0 ? 1.0 : 0.0) - ((");
-        pr(c, n->arg[0], depth + 1);
-        gr_buf_puts(b, ") < 0 ? 1.0 : 0.0))");
-      } else
-        gr_buf_puts(b, post);
-      return;
-    }
+  if (c->st == GR_PRINT_C && n->op == GR_OP_DETACH) { /* a value like any other in C */
+    gr_buf_puts(b, "(");
+    pr(c, n->arg[0], depth + 1);
+    gr_buf_puts(b, ")");
+    return;
   }
   if (c->st == GR_PRINT_C && n->op == GR_OP_IF) {
     gr_buf_puts(b, "(");
@@ -390,4 +433,28 @@ char *gr_print_str(const GrNode *n) {
     b.s[b.n] = 0;
   }
   return b.s;
+}
+
+void gr_print_c_helpers(GrBuf *b, const GrGraph *g, GrNode *const *roots, int n) {
+  unsigned char *m = gr_reachable(g, roots, (size_t)n);
+  unsigned char used[GR_OP_COUNT] = {0};
+  for (size_t i = 0; i < g->count; i++)
+    if (m[i])
+      used[g->nodes[i]->op] = 1;
+  free(m);
+  int any = 0, gsl = 0;
+  for (size_t i = 0; i < sizeof c_helpers / sizeof *c_helpers; i++) {
+    any |= used[c_helpers[i].op];
+    gsl |= used[c_helpers[i].op] && strstr(c_helpers[i].def, "gsl_");
+  }
+  if (!any)
+    return;
+  gr_buf_puts(b, "/* functions the formulas call (file scope");
+  gr_buf_puts(b, gsl ? "; link with -lgsl -lgslcblas -lm) */\n" : ") */\n");
+  gr_buf_puts(b, "#include <math.h>\n");
+  if (gsl)
+    gr_buf_puts(b, "#include <gsl/gsl_errno.h>\n#include <gsl/gsl_sf_gamma.h>\n#include <gsl/gsl_sf_psi.h>\n");
+  for (size_t i = 0; i < sizeof c_helpers / sizeof *c_helpers; i++)
+    if (used[c_helpers[i].op])
+      gr_buf_puts(b, c_helpers[i].def);
 }

@@ -25,5 +25,9 @@ void gr_print(GrBuf *b, const GrNode *n, GrPrintStyle style, int digits);
  * GR_PRINT_STR_MAX bytes (shared subtrees can make the full text exponentially long). */
 #define GR_PRINT_STR_MAX 200
 char *gr_print_str(const GrNode *n);
+/* C style calls helpers where <math.h> lacks a function or means something else (grad_min,
+ * grad_polygamma, ...): append the file-scope definitions of those that the formulas
+ * roots[0..n) use (nothing when none is used). */
+void gr_print_c_helpers(GrBuf *b, const GrGraph *g, GrNode *const *roots, int n);
 
 #endif
