@@ -4,6 +4,7 @@
  */
 #include "grad.h"
 #include "grad_autograd.h"
+#include "jacobian.h"
 #include "config.h"
 #include "num.h"
 #include "print.h"
@@ -71,7 +72,8 @@ static const char *const usage_text =
     "where(c, a, b) differentiates the branch taken only: where(x>0, sqrt(x), x) at x=0\n"
     "gives 1 (zero adjoints are strong zeros; PyTorch gives nan there).\n"
     "\n"
-    "Exit status: 0 ok, 1 numeric trouble (a NaN or infinite result, --check FAIL),\n"
+    "Exit status: 0 ok, 1 numeric trouble in any mode (a NaN or infinite result, a\n"
+    "table row included; --check FAIL; reverse mode disagrees with another route),\n"
     "2 usage or parse error (a script: a command failed), 3 input/output error (no\n"
     "gnuplot for --plot, unreadable -f FILE), 4 out of memory, 130 interrupted.\n"
     "Example: grad 'x^2+3x+2' --at x=3.6\n";
@@ -575,6 +577,31 @@ int grad_point(GradCtx *c) {
       grads[k * nw + j] = gv;
     }
   }
+  /* reverse mode checked by a forward sweep (a tangent along a fixed direction) */
+  int disagree = 0;
+  if (nw) {
+    unsigned char *mis = gr_xcalloc((size_t)nw, 1);
+    double *rv = gr_xcalloc((size_t)nw, sizeof *rv), *fv = gr_xcalloc((size_t)nw, sizeof *fv);
+    for (int k = 0; k < c->nout; k++) {
+      if (!gr_check_reverse(t, (size_t)k, w, (size_t)nw, (const double *const *)grads + k * nw,
+                            mis, rv, fv))
+        continue;
+      for (int j = 0; j < nw; j++)
+        if (mis[j]) {
+          char a[40], b[40], fn[16];
+          gr_fmt(a, rv[j], 0);
+          gr_fmt(b, fv[j], 0);
+          snprintf(fn, sizeof fn, multi ? "f%d" : "f", k + 1);
+          fprintf(stderr, "grad: warning: d%s/d%s: reverse mode gives %s, forward mode %s%s\n", fn,
+                  c->g->vars[w[j]], a, b,
+                  c->var_len[w[j]] > 1 ? " (along a fixed direction over its elements)" : "");
+          disagree = 1;
+        }
+    }
+    free(mis);
+    free(rv);
+    free(fv);
+  }
   FILE *f = stdout;
   char fname[32];
   if (o->format == FMT_TSV) {
@@ -670,7 +697,7 @@ int grad_point(GradCtx *c) {
   free(grads);
   free(w);
   gr_tape_free(t);
-  return 0;
+  return disagree;
 }
 
 int grad_main(int argc, char **argv) {
