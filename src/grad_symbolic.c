@@ -95,14 +95,21 @@ static char *label(const GradOpts *o, const char *const *vars, int n, int numeri
     return b.s;
   }
   if (o->format == FMT_LATEX) {
-    if (n == 1)
-      gr_buf_printf(&b, "\\frac{\\partial f}{\\partial %s}", vars[0]);
-    else if (same)
-      gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{\\partial %s^{%d}}", n, vars[0], n);
-    else {
+    if (n == 1) {
+      gr_buf_puts(&b, "\\frac{\\partial f}{\\partial ");
+      gr_latex_name(&b, vars[0]);
+      gr_buf_puts(&b, "}");
+    } else if (same) {
+      gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{\\partial ", n);
+      gr_latex_name(&b, vars[0]);
+      gr_buf_printf(&b, "^{%d}}", n);
+    } else {
       gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{", n);
-      for (int i = 0; i < n; i++)
-        gr_buf_printf(&b, "\\partial %s%s", vars[i], i + 1 < n ? " " : "}");
+      for (int i = 0; i < n; i++) {
+        gr_buf_puts(&b, "\\partial ");
+        gr_latex_name(&b, vars[i]);
+        gr_buf_puts(&b, i + 1 < n ? " " : "}");
+      }
     }
     return b.s;
   }
@@ -235,6 +242,23 @@ static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw
     if ((st = nth(c, D, f, &w[j], 1, &roots[j], 0)))
       goto out;
     names[j] = json ? gr_xstrdup(c->g->vars[w[j]]) : label(o, &c->g->vars[w[j]], 1, 0);
+  }
+  if (o->format == FMT_C) {
+    /* C declarations hold numbers: a vector formula has no C expression */
+    GrTape *t;
+    GrDiag d;
+    if (gr_tape_compile(c->g, roots, (size_t)nw, c->var_len, &t, &d) == GR_OK) {
+      for (int j = 0; j < nw && !st; j++)
+        if (gr_tape_out_len(t, (size_t)j) != 1) {
+          fprintf(stderr, "grad: error: --format c prints scalar formulas; d/d%s is a vector of "
+                          "%zu elements (use --format text, latex or json)\n",
+                  c->g->vars[w[j]], gr_tape_out_len(t, (size_t)j));
+          st = 2;
+        }
+      gr_tape_free(t);
+    }
+    if (st)
+      goto out;
   }
   size_t L = 1; /* elements of the value */
   double *val = NULL, *rev = NULL; /* val[i]; rev[i*nw + j] = d f[i] / d w[j] */
@@ -778,6 +802,7 @@ int grad_symbolic(GradCtx *c) {
     }
   }
   GrDeriv *D = gr_deriv_new(c->g);
+  gr_print_shadow(c->g);
   if (o->check)
     st = mode_check(c, D, f, w, nw);
   else if (o->hessian)
@@ -786,6 +811,7 @@ int grad_symbolic(GradCtx *c) {
     st = mode_order(c, D, f, w, nw);
   else
     st = mode_symbolic(c, D, f, w, nw);
+  gr_print_shadow(NULL);
   gr_deriv_free(D);
   free(w);
   return st;

@@ -67,7 +67,54 @@ static int named_const(double v) {
   return -1;
 }
 
+static int shadow_e, shadow_pi;
+
+void gr_print_shadow(const GrGraph *g) {
+  shadow_e = g && gr_var_index(g, "e") >= 0;
+  shadow_pi = g && gr_var_index(g, "pi") >= 0;
+}
+
+static const char *const greek[] = {
+    "alpha", "beta",  "gamma",   "delta", "epsilon", "zeta",  "eta",   "theta",
+    "iota",  "kappa", "lambda",  "mu",    "nu",      "xi",    "rho",   "sigma",
+    "pi",    "tau",   "upsilon", "phi",   "chi",   "psi",     "omega", "Gamma", "Delta",
+    "Theta", "Lambda", "Xi",     "Pi",    "Sigma",   "Upsilon", "Phi", "Psi", "Omega"};
+
+/* one part of a name: a Greek letter's command, one letter as is, else upright text */
+static void latex_word(GrBuf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < sizeof greek / sizeof *greek; i++)
+    if (strlen(greek[i]) == n && !strncmp(greek[i], s, n)) {
+      gr_buf_printf(b, "\\%s", greek[i]);
+      return;
+    }
+  size_t digits = 0;
+  while (digits < n && s[digits] >= '0' && s[digits] <= '9')
+    digits++;
+  if (n == 1 || digits == n) {
+    gr_buf_printf(b, "%.*s", (int)n, s);
+    return;
+  }
+  gr_buf_puts(b, "\\mathit{");
+  for (size_t i = 0; i < n; i++)
+    gr_buf_printf(b, s[i] == '_' ? "\\_" : "%c", s[i]);
+  gr_buf_puts(b, "}");
+}
+
+void gr_latex_name(GrBuf *b, const char *name) {
+  const char *u = strchr(name, '_');
+  if (!u || u == name || !u[1]) {
+    latex_word(b, name, strlen(name));
+    return;
+  }
+  latex_word(b, name, (size_t)(u - name));
+  gr_buf_puts(b, "_{");
+  latex_word(b, u + 1, strlen(u + 1));
+  gr_buf_puts(b, "}");
+}
+
 static int prec_of(const GrNode *n) {
+  if (n->op == GR_OP_CONST && n->vlen == 1 && ((n->num == M_E && shadow_e) || (n->num == M_PI && shadow_pi)))
+    return 10;
   if (n->op == GR_OP_CONST && n->vlen == 1 && named_const(n->num) >= 0)
     return named[named_const(n->num)].prec;
   if (n->op == GR_OP_CONST && n->vlen == 1 && (n->num < 0 || signbit(n->num)))
@@ -90,6 +137,15 @@ static void pr(Ctx *c, const GrNode *n, int depth);
 
 static void num(Ctx *c, double v) {
   char buf[40];
+  /* a variable named e or pi: the constants print as expressions that read back */
+  if (c->st != GR_PRINT_C && v == M_E && shadow_e) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\mathrm{e}" : "exp(1)");
+    return;
+  }
+  if (c->st != GR_PRINT_C && v == M_PI && shadow_pi) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\mathrm{\\pi}" : "acos(-1)");
+    return;
+  }
   int k = c->digits ? -1 : named_const(v);
   if (k >= 0) {
     gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? named[k].latex : c->st == GR_PRINT_C ? named[k].c
@@ -298,7 +354,10 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     return;
   case GR_OP_VAR:
   case GR_OP_LET:
-    gr_buf_puts(b, n->name);
+    if (c->st == GR_PRINT_LATEX)
+      gr_latex_name(b, n->name);
+    else
+      gr_buf_puts(b, n->name);
     return;
   default:
     break;
