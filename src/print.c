@@ -102,6 +102,14 @@ static void latex_word(GrBuf *b, const char *s, size_t n) {
 
 void gr_latex_name(GrBuf *b, const char *name) {
   const char *u = strchr(name, '_');
+  size_t n = strlen(name), d = n;
+  while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+    d--;
+  if (!u && d > 0 && d < n) { /* x1, y15, alpha2: a subscript */
+    latex_word(b, name, d);
+    gr_buf_printf(b, "_{%s}", name + d);
+    return;
+  }
   if (!u || u == name || !u[1]) {
     latex_word(b, name, strlen(name));
     return;

@@ -29,7 +29,7 @@ char *gr_print_str(const GrNode *n);
  * grad_polygamma, ...): append the file-scope definitions of those that the formulas
  * roots[0..n) use (nothing when none is used). */
 /* A variable name in LaTeX: Greek names as letters (alpha: \alpha), a name of several
- * letters upright-italic (\mathit{rate}), the part after the first '_' a subscript. */
+ * letters in \mathit{rate}, the part after the first '_' or trailing digits a subscript. */
 void gr_latex_name(GrBuf *b, const char *name);
 /* The constants e and pi print by name unless g has a variable of that name (then as
  * exp(1) and acos(-1), which read back); NULL: by name. Set before printing g's formulas. */

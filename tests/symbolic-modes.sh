@@ -120,5 +120,23 @@ v2=$("$GRAD" "$F" --at a=1,b=2,c=3,d=0.5,e=1.5 --wrt e 2>/dev/null | sed -n 's|^
 if close "$v1" "$v2" 1e-12; then ok; else bad "--wrt e: the formula '$f' gives '$v1', reverse mode '$v2'"; fi
 "$GRAD" "$F" --symbolic --wrt e >/dev/null 2>"$tmp/err" && ok || bad "--wrt e without --at: $(cat "$tmp/err")"
 
+# --- LaTeX of every operator and function of src/ops.def is well formed ---
+# (no pdflatex here: braces and \left/\right balance, no character LaTeX treats specially
+# in math mode (& | ! # $ %), no ==, every _ opens a braced subscript)
+E=$(awk -F, '/^OP\(/ && $4 ~ /GR_K_MATH/ { gsub(/[ "]/, "", $2); n = $3 + 0; k++
+    if ($5 + 0 == 0) { if (n == 1) printf "y%d*%s(x)\n", k, $2; else printf "y%d*%s(x, z)\n", k, $2 }
+    else if (n == 2) printf "y%d*(x %s z)\n", k, $2; else printf "y%d*(%sx)\n", k, $2 }' \
+    "${srcdir:-.}/src/ops.def" | paste -sd+)
+"$GRAD" "$E + alpha_1*rate_of_x*e2" --symbolic --format latex >"$tmp/latex" 2>"$tmp/err" ||
+  bad "--format latex of every op: $(cat "$tmp/err")"
+n=$(wc -l <"$tmp/latex")
+if [ "$n" -ge 50 ]; then ok; else bad "--format latex printed $n formulas"; fi
+if awk '{ o = gsub(/[{]/, "{"); c = gsub(/[}]/, "}"); l = gsub(/\\left/, "&"); r = gsub(/\\right/, "&")
+          if (o != c || l != r) { print "unbalanced: " $0; bad = 1 } }
+        { t = $0; gsub(/\\left\||\\right\|/, "", t)  # |x| as \left| x \right|
+          if (t ~ /[&|!#$%]|==/) { print "special character: " $0; bad = 1 } }
+        { t = $0; gsub(/\\_/, "", t); if (t ~ /_[^{]/) { print "bare _: " $0; bad = 1 } }
+        END { exit bad }' "$tmp/latex" >"$tmp/why"; then ok; else bad "LaTeX: $(head -c 300 "$tmp/why")"; fi
+
 echo "symbolic-modes: $pass passed, $fail failed"
 [ $fail = 0 ]
