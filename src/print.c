@@ -323,6 +323,14 @@ static void infix_op(Ctx *c, const GrNode *n) {
   }
 }
 
+/* the precedence a child needs to print bare: C compilers warn about a && b || c, so C
+ * writes (a && b) || c */
+static int c_need(const Ctx *c, const GrNode *parent, const GrNode *kid, int need) {
+  if (c->st == GR_PRINT_C && parent->op == GR_OP_OR && kid->op == GR_OP_AND)
+    return gr_ops[GR_OP_AND].prec + 1;
+  return need;
+}
+
 /* n continues a left-deep chain of binary infix ops of precedence p printed without
  * parentheses (LaTeX fractions and C's pow() are not infix) */
 static int chain_link(const Ctx *c, const GrNode *n, int p) {
@@ -417,21 +425,21 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
         spine[m++] = l;
         l = l->arg[0];
       }
-      child(c, l, p, depth);
+      child(c, l, c_need(c, spine[m - 1], l, p), depth);
       while (m-- > 0) {
         infix_op(c, spine[m]);
         int assoc = spine[m]->op == GR_OP_ADD || spine[m]->op == GR_OP_MUL ||
                     spine[m]->op == GR_OP_AND || spine[m]->op == GR_OP_OR;
-        child(c, spine[m]->arg[1], assoc ? p : p + 1, depth);
+        child(c, spine[m]->arg[1], c_need(c, spine[m], spine[m]->arg[1], assoc ? p : p + 1), depth);
       }
       free(spine);
       return;
     }
-    child(c, n->arg[0], p, depth);
+    child(c, n->arg[0], c_need(c, n, n->arg[0], p), depth);
     infix_op(c, n);
     /* the right operand of a non-associative op needs parentheses at equal precedence */
     int assoc = n->op == GR_OP_ADD || n->op == GR_OP_MUL || n->op == GR_OP_AND || n->op == GR_OP_OR;
-    child(c, n->arg[1], assoc ? p : p + 1, depth);
+    child(c, n->arg[1], c_need(c, n, n->arg[1], assoc ? p : p + 1), depth);
     return;
   }
   /* function call syntax */

@@ -27,6 +27,12 @@ awk -F, '/^OP\(/ && $4 ~ /GR_K_MATH/ && $5 + 0 == 0 {
     else if ($2 == "polygamma") printf "y%d*polygamma(1, x)\ny%d*polygamma(2, x)\n", k, k + 100
     else printf "y%d*%s(x, 0.5)\n", k, $2
   }' "$srcdir/src/ops.def" >"$tmp/terms"
+# the infix operators (in a condition: their derivative is 0, so d/dyK is where they show)
+cat >>"$tmp/terms" <<'EOF2'
+y201*if(x > 0.5 && x < 2 || !(x == 0.3), x^3, x - 1)
+y202*((x >= 1) + (x <= 0.5) + (x != 0.8) - x/(x + 3))
+y203*(-x)^2
+EOF2
 nterms=$(wc -l <"$tmp/terms")
 if [ "$nterms" -lt 40 ]; then
   echo "FAIL: only $nterms functions found in $srcdir/src/ops.def"
