@@ -507,7 +507,7 @@ size_t grad_note(GradCtx *c, const double *v, size_t n) {
 }
 
 int grad_exit_status(GradCtx *c, int st) {
-  if (st || !c->nonfinite)
+  if (!c->nonfinite || (st && st != 1)) /* a usage or I/O error says more */
     return st;
   if (!c->nonfinite_warned) {
     fflush(stdout);

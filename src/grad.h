@@ -71,7 +71,7 @@ int *grad_wrt_vars(const GradCtx *c, int *n, int *status);
  * grad_note, and grad_exit_status turns any NaN or infinity among them into a warning and
  * exit status 1 (the numbers are still printed). Returns how many of v[0..n) were not finite. */
 size_t grad_note(GradCtx *c, const double *v, size_t n);
-/* st when it is not 0; else 1 (with the warning) if grad_note saw a NaN or infinity. */
+/* 1 (with the warning) if grad_note saw a NaN or infinity and st is 0 or 1; else st. */
 int grad_exit_status(GradCtx *c, int st);
 
 /* Write the --at values of the variables the tape uses (block lengths from c->var_len). */
