@@ -4,6 +4,7 @@
  */
 #include "grad.h"
 #include "grad_autograd.h"
+#include "jacobian.h"
 #include "config.h"
 #include "num.h"
 #include "print.h"
@@ -33,8 +34,9 @@ static const char *const usage_text =
     "  -s, --symbolic              print each derivative as a simplified formula\n"
     "                              (with --at also its value, checked against reverse mode)\n"
     "      --cse                   print shared sub-expressions once, as t1 = ...\n"
-    "      --order N               derivatives 1..N of one variable; with --wrt x,y and\n"
-    "                              N = 2 the mixed partial d2f/dxdy (formulas with -s);\n"
+    "      --order N               derivatives 1..N of one variable; with N --wrt names\n"
+    "                              the mixed partial (--wrt y,x,x --order 3: d3f/dydxdx;\n"
+    "                              formulas with -s);\n"
     "                              with --range the columns f, df/dx, ..., dNf/dxN\n"
     "      --hessian               matrix of second partials at --at (forward-over-reverse)\n"
     "      --check                 compare reverse mode, the symbolic formula and a central\n"
@@ -70,7 +72,8 @@ static const char *const usage_text =
     "where(c, a, b) differentiates the branch taken only: where(x>0, sqrt(x), x) at x=0\n"
     "gives 1 (zero adjoints are strong zeros; PyTorch gives nan there).\n"
     "\n"
-    "Exit status: 0 ok, 1 numeric trouble (a NaN or infinite result, --check FAIL),\n"
+    "Exit status: 0 ok, 1 numeric trouble in any mode (a NaN or infinite result, a\n"
+    "table row included; --check FAIL; reverse mode disagrees with another route),\n"
     "2 usage or parse error (a script: a command failed), 3 input/output error (no\n"
     "gnuplot for --plot, unreadable -f FILE), 4 out of memory, 130 interrupted.\n"
     "Example: grad 'x^2+3x+2' --at x=3.6\n";
@@ -319,9 +322,14 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
   c->outs = gr_xcalloc((size_t)o->nexprs, sizeof *c->outs);
   c->parsed = gr_xcalloc((size_t)o->nexprs, sizeof *c->parsed);
   c->srcs = gr_xcalloc((size_t)o->nexprs, sizeof *c->srcs);
-  const char **vars = gr_xcalloc((size_t)o->at.n + 1, sizeof *vars);
+  /* names given a value (--at) or a derivative (--wrt) are variables, even e and pi */
+  const char **vars = gr_xcalloc((size_t)o->at.n + (size_t)o->nwrt + 1, sizeof *vars);
+  int nv = 0;
   for (int i = 0; i < o->at.n; i++)
-    vars[i] = o->at.b[i].name;
+    vars[nv++] = o->at.b[i].name;
+  for (int i = 0; i < o->nwrt; i++)
+    if (strcmp(o->wrt[i], "all") && !gr_op_is_function(o->wrt[i]))
+      vars[nv++] = o->wrt[i];
   GrParseOpts po = {vars, &c->env};
   int used_stdin = 0;
   for (int i = 0; i < o->nexprs; i++) {
@@ -490,10 +498,21 @@ int *grad_wrt_vars(const GradCtx *c, int *n, int *status) {
   return v;
 }
 
-static int all_finite(const double *v, size_t n) {
+size_t grad_note(GradCtx *c, const double *v, size_t n) {
+  size_t bad = 0;
   for (size_t i = 0; i < n; i++)
-    if (!isfinite(v[i]))
-      return 0;
+    bad += !isfinite(v[i]);
+  c->nonfinite += bad;
+  return bad;
+}
+
+int grad_exit_status(GradCtx *c, int st) {
+  if (!c->nonfinite || (st && st != 1)) /* a usage or I/O error says more */
+    return st;
+  if (!c->nonfinite_warned) {
+    fflush(stdout);
+    fprintf(stderr, "grad: warning: the result is not finite (nan or inf)\n");
+  }
   return 1;
 }
 
@@ -530,13 +549,12 @@ int grad_point(GradCtx *c) {
   }
   if (o->no_grad)
     nw = 0;
-  int bad = 0;
   int json = o->format == FMT_JSON, multi = c->nout > 1;
   /* gradients: one reverse sweep per output, all partials at once */
   double **grads = gr_xcalloc((size_t)c->nout * (size_t)(nw ? nw : 1), sizeof *grads);
   for (int k = 0; k < c->nout; k++) {
     size_t L = gr_tape_out_len(t, k);
-    bad |= !all_finite(gr_tape_out(t, k), L);
+    grad_note(c, gr_tape_out(t, k), L);
     if (!nw)
       continue;
     if (L != 1) {
@@ -555,9 +573,34 @@ int grad_point(GradCtx *c) {
       const double *gg = gr_tape_grad(t, w[j]);
       if (gg)
         memcpy(gv, gg, n * sizeof *gv);
-      bad |= !all_finite(gv, n);
+      grad_note(c, gv, n);
       grads[k * nw + j] = gv;
     }
+  }
+  /* reverse mode checked by a forward sweep (a tangent along a fixed direction) */
+  int disagree = 0;
+  if (nw) {
+    unsigned char *mis = gr_xcalloc((size_t)nw, 1);
+    double *rv = gr_xcalloc((size_t)nw, sizeof *rv), *fv = gr_xcalloc((size_t)nw, sizeof *fv);
+    for (int k = 0; k < c->nout; k++) {
+      if (!gr_check_reverse(t, (size_t)k, w, (size_t)nw, (const double *const *)grads + k * nw,
+                            mis, rv, fv))
+        continue;
+      for (int j = 0; j < nw; j++)
+        if (mis[j]) {
+          char a[40], b[40], fn[16];
+          gr_fmt(a, rv[j], 0);
+          gr_fmt(b, fv[j], 0);
+          snprintf(fn, sizeof fn, multi ? "f%d" : "f", k + 1);
+          fprintf(stderr, "grad: warning: d%s/d%s: reverse mode gives %s, forward mode %s%s\n", fn,
+                  c->g->vars[w[j]], a, b,
+                  c->var_len[w[j]] > 1 ? " (along a fixed direction over its elements)" : "");
+          disagree = 1;
+        }
+    }
+    free(mis);
+    free(rv);
+    free(fv);
   }
   FILE *f = stdout;
   char fname[32];
@@ -654,11 +697,7 @@ int grad_point(GradCtx *c) {
   free(grads);
   free(w);
   gr_tape_free(t);
-  if (bad) {
-    fprintf(stderr, "grad: warning: the result is not finite (nan or inf)\n");
-    return 1;
-  }
-  return 0;
+  return disagree;
 }
 
 int grad_main(int argc, char **argv) {
@@ -717,7 +756,7 @@ int grad_main(int argc, char **argv) {
     /* formulas alone need no point */
     st = grad_load(&c, &o, !symbolic || o.at.n || o.hessian || o.check);
     if (st == 0)
-      st = symbolic ? grad_symbolic(&c) : grad_point(&c);
+      st = grad_exit_status(&c, symbolic ? grad_symbolic(&c) : grad_point(&c));
   }
   if (fflush(stdout) != 0 && st == 0) {
     fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));

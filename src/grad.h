@@ -45,6 +45,8 @@ typedef struct GradCtx {
   GrParsed *parsed;
   char **srcs;       /* per output: its source text */
   size_t *var_len;   /* per graph variable: its block length from --at */
+  size_t nonfinite;  /* reported numbers that are NaN or infinite (grad_note) */
+  int nonfinite_warned; /* the mode already said so in its own words */
 } GradCtx;
 
 /* Parse every EXPR into ctx (sources from -: stdin). Renders its own diagnostics; returns
@@ -63,6 +65,14 @@ void grad_json_at(const GradCtx *c, FILE *f);
 void grad_put_vec(FILE *f, const double *v, size_t n, int vector, int digits, int json);
 /* Variables to report (--wrt or all), as graph variable indices; n returned in *n. */
 int *grad_wrt_vars(const GradCtx *c, int *n, int *status);
+
+/* Numeric trouble, one rule for every mode: each number a mode reports as a result (a
+ * value, a derivative, a Jacobian, J v or v^T J, a Hessian, a table's values) goes through
+ * grad_note, and grad_exit_status turns any NaN or infinity among them into a warning and
+ * exit status 1 (the numbers are still printed). Returns how many of v[0..n) were not finite. */
+size_t grad_note(GradCtx *c, const double *v, size_t n);
+/* 1 (with the warning) if grad_note saw a NaN or infinity and st is 0 or 1; else st. */
+int grad_exit_status(GradCtx *c, int st);
 
 /* Write the --at values of the variables the tape uses (block lengths from c->var_len). */
 void grad_tape_set_at(const GradCtx *c, GrTape *t);

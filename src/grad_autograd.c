@@ -306,23 +306,23 @@ int grad_ag_run(GradCtx *c, GrTape *t) {
   for (size_t k = 0; k < t->nout; k++)
     roff[k + 1] = roff[k] + gr_tape_out_len(t, k);
   double *vjp_v = NULL, *vjp = NULL, *jvp = NULL, *J = NULL, **dir = NULL;
-  int bad = 0, forward = 0;
+  int forward = 0;
   const char *how = NULL;
   if (o->vjp && (st = parse_vjp(o->vjp, R, &vjp_v)))
     goto done;
   if (o->jvp && (st = parse_jvp(c, t, &dir)))
     goto done;
   for (size_t k = 0; k < t->nout; k++)
-    bad |= !all_finite(gr_tape_out(t, k), gr_tape_out_len(t, k));
+    grad_note(c, gr_tape_out(t, k), gr_tape_out_len(t, k));
   if (vjp_v) {
     vjp = gr_xcalloc(C + 1, sizeof *vjp);
     gr_vjp(t, vjp_v, cols, nw, vjp);
-    bad |= !all_finite(vjp, C);
+    grad_note(c, vjp, C);
   }
   if (dir) {
     jvp = gr_xcalloc(R + 1, sizeof *jvp);
     gr_jvp(t, (const double *const *)dir, jvp);
-    bad |= !all_finite(jvp, R);
+    grad_note(c, jvp, R);
   }
   if (!vjp_v && !dir) {
     /* auto: forward mode costs one sweep per input element, reverse one per output
@@ -330,7 +330,7 @@ int grad_ag_run(GradCtx *c, GrTape *t) {
     forward = o->mode == MODE_FORWARD || (o->mode == MODE_AUTO && !nlet && nvar_el < R);
     J = gr_xcalloc(R * C + 1, sizeof *J);
     gr_jacobian(t, cols, nw, forward, J);
-    bad |= !all_finite(J, R * C);
+    grad_note(c, J, R * C);
     how = forward ? (nlet ? "forward mode (intermediates: reverse)" : "forward mode") : "reverse mode";
   }
   size_t sweeps = t->sweeps;
@@ -512,11 +512,6 @@ int grad_ag_run(GradCtx *c, GrTape *t) {
               vjp && jvp ? ", " : "", jvp ? "jvp by forward mode" : "", sweeps,
               sweeps == 1 ? "" : "s");
   }
-  if (bad) {
-    fflush(f);
-    fprintf(stderr, "grad: warning: the result is not finite (nan or inf)\n");
-    st = 1;
-  }
 done:
   if (dir)
     for (int v = 0; v < c->g->nvars; v++)
@@ -625,6 +620,12 @@ static int graph_out(GradCtx *c, GrTape *t) {
   if (!o->no_grad)
     gr_tape_reverse(t, 0, NULL);
   grad_warn_issues(c, t);
+  /* the results shown: the outputs' values and the derivatives of the inputs asked for */
+  for (size_t k = 0; k < t->nout; k++)
+    grad_note(c, gr_tape_out(t, k), gr_tape_out_len(t, k));
+  for (size_t s = 0; s < t->n && !o->no_grad; s++)
+    if (rg[s] && t->node[s]->op == GR_OP_VAR)
+      grad_note(c, t->adj + t->off[s], t->len[s]);
   FILE *f = stdout;
   char fname[16];
   snprintf(fname, sizeof fname, c->nout > 1 ? "f1" : "f");

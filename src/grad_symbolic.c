@@ -95,14 +95,21 @@ static char *label(const GradOpts *o, const char *const *vars, int n, int numeri
     return b.s;
   }
   if (o->format == FMT_LATEX) {
-    if (n == 1)
-      gr_buf_printf(&b, "\\frac{\\partial f}{\\partial %s}", vars[0]);
-    else if (same)
-      gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{\\partial %s^{%d}}", n, vars[0], n);
-    else {
+    if (n == 1) {
+      gr_buf_puts(&b, "\\frac{\\partial f}{\\partial ");
+      gr_latex_name(&b, vars[0]);
+      gr_buf_puts(&b, "}");
+    } else if (same) {
+      gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{\\partial ", n);
+      gr_latex_name(&b, vars[0]);
+      gr_buf_printf(&b, "^{%d}}", n);
+    } else {
       gr_buf_printf(&b, "\\frac{\\partial^{%d} f}{", n);
-      for (int i = 0; i < n; i++)
-        gr_buf_printf(&b, "\\partial %s%s", vars[i], i + 1 < n ? " " : "}");
+      for (int i = 0; i < n; i++) {
+        gr_buf_puts(&b, "\\partial ");
+        gr_latex_name(&b, vars[i]);
+        gr_buf_puts(&b, i + 1 < n ? " " : "}");
+      }
     }
     return b.s;
   }
@@ -125,6 +132,8 @@ static void print_formulas(GradCtx *c, GrNode **roots, char **names, int n) {
   GradOpts *o = c->o;
   GrBuf b = {0};
   gr_buf_puts(&b, "");
+  if (o->format == FMT_C)
+    gr_print_c_helpers(&b, c->g, roots, n);
   if (o->cse)
     gr_print_cse(&b, c->g, roots, (const char *const *)names, n, style_of(o), o->digits);
   else
@@ -221,7 +230,9 @@ static int nth(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int n, GrNode **
 
 static int have_point(const GradCtx *c) { return c->o->at.n > 0; }
 
-/* --symbolic (first derivatives) */
+/* --symbolic (first derivatives). A vector-valued expression has a vector formula per
+ * variable: its elements are the Jacobian's column, computed by one reverse sweep per
+ * output element (what the plain mode prints as df[i]/dx), and compared element by element. */
 static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
   int json = o->format == FMT_JSON, st = 0, bad = 0;
@@ -232,43 +243,99 @@ static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw
       goto out;
     names[j] = json ? gr_xstrdup(c->g->vars[w[j]]) : label(o, &c->g->vars[w[j]], 1, 0);
   }
-  double *sym = gr_xcalloc((size_t)nw + 1, sizeof *sym), *rev = gr_xcalloc((size_t)nw + 1, sizeof *rev);
-  double val = 0;
+  if (o->format == FMT_C) {
+    /* C declarations hold numbers: a vector formula has no C expression */
+    GrTape *t;
+    GrDiag d;
+    if (gr_tape_compile(c->g, roots, (size_t)nw, c->var_len, &t, &d) == GR_OK) {
+      for (int j = 0; j < nw && !st; j++)
+        if (gr_tape_out_len(t, (size_t)j) != 1) {
+          fprintf(stderr, "grad: error: --format c prints scalar formulas; d/d%s is a vector of "
+                          "%zu elements (use --format text, latex or json)\n",
+                  c->g->vars[w[j]], gr_tape_out_len(t, (size_t)j));
+          st = 2;
+        }
+      gr_tape_free(t);
+    }
+    if (st)
+      goto out;
+  }
+  size_t L = 1; /* elements of the value */
+  double *val = NULL, *rev = NULL; /* val[i]; rev[i*nw + j] = d f[i] / d w[j] */
   if (have_point(c)) {
     GrTape *t = point_tape(c, f, &st);
-    if (!t) {
-      free(sym);
-      free(rev);
+    if (!t)
       goto out;
-    }
-    val = gr_tape_out(t, 0)[0];
-    gr_tape_reverse(t, 0, NULL);
-    grad_warn_issues(c, t);
-    for (int j = 0; j < nw; j++) {
-      const double *gg = gr_tape_grad(t, w[j]);
-      rev[j] = gg ? gg[0] : 0;
-    }
-    gr_tape_free(t);
-    if ((st = eval_at(c, roots, nw, sym))) {
-      free(sym);
-      free(rev);
-      goto out;
-    }
-    for (int j = 0; j < nw; j++)
-      if (!close_enough(sym[j], rev[j], 1e-12, 1e-9)) {
-        char a[40], b2[40];
-        gr_fmt(a, sym[j], 0);
-        gr_fmt(b2, rev[j], 0);
-        fprintf(stderr, "grad: warning: d/d%s: the symbolic formula gives %s, reverse mode %s\n",
-                c->g->vars[w[j]], a, b2);
-        bad = 1;
+    L = gr_tape_out_len(t, 0);
+    val = gr_xcalloc(L, sizeof *val);
+    rev = gr_xcalloc(L * (size_t)nw + 1, sizeof *rev);
+    memcpy(val, gr_tape_out(t, 0), L * sizeof *val);
+    double *seed = gr_xcalloc(L, sizeof *seed);
+    for (size_t i = 0; i < L; i++) {
+      seed[i] = 1;
+      gr_tape_reverse(t, 0, seed);
+      seed[i] = 0;
+      if (i == 0)
+        grad_warn_issues(c, t);
+      for (int j = 0; j < nw; j++) {
+        const double *gg = gr_tape_grad(t, w[j]);
+        rev[i * (size_t)nw + (size_t)j] = gg ? gg[0] : 0;
       }
-    bad |= !isfinite(val);
+    }
+    free(seed);
+    gr_tape_free(t);
+    grad_note(c, val, L);
+    grad_note(c, rev, L * (size_t)nw);
+    /* the formulas' values, element by element (a formula of one element broadcasts) */
+    GrTape *ts = point_tape_n(c, roots, nw, &st);
+    if (!ts)
+      goto out_vals;
+    for (int j = 0; j < nw; j++) {
+      const double *sv = gr_tape_out(ts, (size_t)j);
+      size_t n = gr_tape_out_len(ts, (size_t)j);
+      for (size_t i = 0; i < L; i++) {
+        double sym = n == L ? sv[i] : n == 1 ? sv[0] : NAN, r = rev[i * (size_t)nw + (size_t)j];
+        if (!close_enough(sym, r, 1e-12, 1e-9)) {
+          char a[40], b2[40], el[32] = "";
+          gr_fmt(a, sym, 0);
+          gr_fmt(b2, r, 0);
+          if (L > 1)
+            snprintf(el, sizeof el, " element %zu", i);
+          fprintf(stderr, "grad: warning: d/d%s%s: the symbolic formula gives %s, reverse mode %s\n",
+                  c->g->vars[w[j]], el, a, b2);
+          bad = 1;
+          break;
+        }
+      }
+    }
+    gr_tape_free(ts);
   }
   if (json) {
     fputs("{", stdout);
-    if (have_point(c)) {
-      json_point(c, val, w, rev, nw);
+    if (have_point(c) && L == 1) {
+      json_point(c, val[0], w, rev, nw);
+    } else if (have_point(c)) {
+      /* the plain mode's layout of a Jacobian: rows f[0], f[1], ... */
+      fputs("\"at\":", stdout);
+      grad_json_at(c, stdout);
+      fputs(",\"value\":", stdout);
+      grad_put_vec(stdout, val, L, 1, o->digits, 1);
+      fputs(",\"rows\":[", stdout);
+      for (size_t i = 0; i < L; i++)
+        printf("%s\"f[%zu]\"", i ? "," : "", i);
+      fputs("],\"jacobian\":[", stdout);
+      for (size_t i = 0; i < L; i++) {
+        fputs(i ? ",{" : "{", stdout);
+        for (int j = 0; j < nw; j++) {
+          if (j)
+            putchar(',');
+          gr_json_str(stdout, c->g->vars[w[j]]);
+          putchar(':');
+          put(stdout, rev[i * (size_t)nw + (size_t)j], o, 1);
+        }
+        putchar('}');
+      }
+      putchar(']');
     } else
       fputs("\"at\":{}", stdout);
     json_formulas(c, "symbolic", roots, names, nw, 0);
@@ -276,17 +343,22 @@ static int mode_symbolic(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw
   } else {
     if (have_point(c) && o->format == FMT_TEXT) {
       fputs("f = ", stdout);
-      put(stdout, val, o, 0);
+      grad_put_vec(stdout, val, L, L > 1, o->digits, 0);
       putchar('\n');
+      double *col = gr_xcalloc(L, sizeof *col);
       for (int j = 0; j < nw; j++) {
+        for (size_t i = 0; i < L; i++)
+          col[i] = rev[i * (size_t)nw + (size_t)j];
         printf("df/d%s = ", c->g->vars[w[j]]);
-        put(stdout, rev[j], o, 0);
+        grad_put_vec(stdout, col, L, L > 1, o->digits, 0);
         putchar('\n');
       }
+      free(col);
     }
     print_formulas(c, roots, names, nw);
   }
-  free(sym);
+out_vals:
+  free(val);
   free(rev);
   if (!st && bad)
     st = 1;
@@ -296,6 +368,32 @@ out:
   free(names);
   free(roots);
   return st;
+}
+
+/* (H e_j)_i: forward-over-reverse at the tape's current values */
+static double hvp_at(GrTape *t, int nv, int i, int j) {
+  double **dir = gr_xcalloc((size_t)nv + 1, sizeof *dir);
+  double one = 1;
+  dir[j] = &one;
+  gr_tape_tangent(t, (const double *const *)dir);
+  gr_tape_reverse(t, 0, NULL);
+  gr_tape_reverse_tangent(t, 0);
+  const double *h = gr_tape_hvp(t, i);
+  free(dir);
+  return h ? h[0] : 0;
+}
+
+typedef struct FDH {
+  GrTape *t;
+  double *x;
+  int nv, i, j;
+} FDH;
+
+static double fdh_f(double x, void *p) {
+  FDH *q = p;
+  q->x[0] = x;
+  gr_tape_forward(q->t);
+  return hvp_at(q->t, q->nv, q->i, q->j);
 }
 
 /* --order N: derivatives 1..N of one variable, or the mixed partial over the --wrt names */
@@ -355,6 +453,28 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
         hv = h ? h[0] : 0;
         free(dir);
       }
+      if (N == 3 && mixed) {
+        /* a third partial: the central difference of forward-over-reverse along w[2] */
+        double *x = gr_tape_var(t, w[2]), fd = NAN, err = 0;
+        if (x) {
+          double x0 = x[0], h = 1e-3 * (fabs(x0) > 1 ? fabs(x0) : 1);
+          FDH q = {t, x, c->g->nvars, w[0], w[1]};
+          gsl_function F = {fdh_f, &q};
+          if (gsl_deriv_central(&F, x0, h, &fd, &err) != GSL_SUCCESS)
+            fd = NAN;
+          x[0] = x0;
+          gr_tape_forward(t);
+        } else
+          fd = 0; /* the expression does not use w[2] */
+        if (isfinite(val[0]) && isfinite(fd) && !close_enough(val[0], fd, 1e-6 + 10 * err, 1e-5)) {
+          char a[40], b2[40];
+          gr_fmt(a, val[0], 0);
+          gr_fmt(b2, fd, 0);
+          fprintf(stderr, "grad: warning: the symbolic third partial gives %s, a central difference "
+                          "of forward-over-reverse %s\n", a, b2);
+          bad = 1;
+        }
+      }
       grad_warn_issues(c, t);
       gr_tape_free(t);
       if (!mixed && !close_enough(val[0], rev, 1e-12, 1e-9)) {
@@ -370,8 +490,7 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
         bad = 1;
       }
     }
-    for (int k = 0; k < nr; k++)
-      bad |= !isfinite(val[k]);
+    grad_note(c, val, (size_t)nr);
   }
   if (!st) {
     if (json) {
@@ -432,7 +551,7 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
 /* --hessian: column v of H is the Hessian-vector product with e_v (forward-over-reverse) */
 static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
-  int st, json = o->format == FMT_JSON, bad = 0;
+  int st, json = o->format == FMT_JSON;
   GrTape *t = point_tape(c, f, &st);
   if (!t)
     return st;
@@ -461,9 +580,11 @@ static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
   grad_warn_issues(c, t);
   gr_tape_free(t);
   free(dir);
+  grad_note(c, &val, 1);
+  grad_note(c, grad, (size_t)nw);
+  grad_note(c, H, (size_t)nw * (size_t)nw);
   for (int i = 0; i < nw; i++)
     for (int j = 0; j < nw; j++) {
-      bad |= !isfinite(H[i * nw + j]);
       if (j > i && !close_enough(H[i * nw + j], H[j * nw + i], 1e-12, 1e-9))
         fprintf(stderr, "grad: warning: the Hessian is not symmetric in %s, %s\n", c->g->vars[w[i]],
                 c->g->vars[w[j]]);
@@ -514,7 +635,7 @@ static int mode_hessian(GradCtx *c, GrNode *f, const int *w, int nw) {
   }
   free(H);
   free(grad);
-  return bad;
+  return 0;
 }
 
 typedef struct FD {
@@ -548,6 +669,7 @@ static int mode_check(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   double val = gr_tape_out(t, 0)[0];
   gr_tape_reverse(t, 0, NULL);
   grad_warn_issues(c, t);
+  grad_note(c, &val, 1);
   double *rev = gr_xcalloc((size_t)nw + 1, sizeof *rev);
   for (int j = 0; j < nw; j++) {
     const double *gg = gr_tape_grad(t, w[j]);
@@ -588,7 +710,9 @@ static int mode_check(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
     }
     double d1 = fabs(rev[j] - sv[j]), d2 = fabs(rev[j] - fdv);
     double md = isnan(d1) || d1 > d2 ? d1 : d2;
-    int pass = close_enough(rev[j], sv[j], o->check_atol, o->check_rtol) &&
+    /* a NaN or infinite derivative never passes, even when all three agree on it */
+    int pass = isfinite(rev[j]) && isfinite(sv[j]) && isfinite(fdv) &&
+               close_enough(rev[j], sv[j], o->check_atol, o->check_rtol) &&
                close_enough(rev[j], fdv, o->check_atol, o->check_rtol);
     allpass &= pass;
     if (json) {
@@ -645,10 +769,40 @@ int grad_symbolic(GradCtx *c) {
   int *w = grad_wrt_vars(c, &nw, &st);
   if (!w)
     return st;
+  int all = 0;
+  for (int i = 0; i < o->nwrt; i++)
+    all |= !strcmp(o->wrt[i], "all");
+  if (o->order && o->wrt && !all) {
+    /* --order N --wrt y,x,x: a mixed partial names a variable once per differentiation */
+    w = gr_xrealloc(w, ((size_t)o->nwrt + 1) * sizeof *w);
+    for (int i = 0; i < o->nwrt; i++)
+      w[i] = gr_var_index(c->g, o->wrt[i]);
+    nw = o->nwrt;
+  }
   /* named intermediates are expanded (the formula must read back), and the function is
    * simplified first: the derivative of the simpler equal function is simpler */
   GrNode *f = gr_simplify(c->g, gr_strip_lets(c->g, c->outs[0]));
+  if (o->check || o->hessian || o->order) {
+    /* these modes differentiate a scalar; --symbolic alone takes vectors (the Jacobian) */
+    GrTape *t;
+    GrDiag d;
+    if (gr_tape_compile(c->g, &f, 1, c->var_len, &t, &d) != GR_OK) {
+      gr_diag_render(stderr, "grad", &d, grad_src_of(c, c->outs[0]));
+      free(w);
+      return d.status;
+    }
+    size_t L = gr_tape_out_len(t, 0);
+    gr_tape_free(t);
+    if (L != 1) {
+      fprintf(stderr, "grad: error: %s needs a scalar expression; this one is a vector of %zu "
+                      "elements (reduce it with sum, mean, dot or norm, or use --symbolic for "
+                      "its Jacobian)\n", what, L);
+      free(w);
+      return 2;
+    }
+  }
   GrDeriv *D = gr_deriv_new(c->g);
+  gr_print_shadow(c->g);
   if (o->check)
     st = mode_check(c, D, f, w, nw);
   else if (o->hessian)
@@ -657,6 +811,7 @@ int grad_symbolic(GradCtx *c) {
     st = mode_order(c, D, f, w, nw);
   else
     st = mode_symbolic(c, D, f, w, nw);
+  gr_print_shadow(NULL);
   gr_deriv_free(D);
   free(w);
   return st;

@@ -418,7 +418,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   if (nonfinite) {
     fprintf(stderr, "grad: warning: %llu of %llu rows have a value that is not finite (nan or inf)\n",
             (unsigned long long)nonfinite, (unsigned long long)gr_table_rows(t));
-    st = 1;
+    c->nonfinite += nonfinite;
+    c->nonfinite_warned = 1;
   }
 done:
   if (pipe) {
@@ -465,7 +466,7 @@ int grad_table_main(GradOpts *o) {
   GradCtx c;
   st = grad_load(&c, o, 1);
   if (st == 0)
-    st = grad_table_run(&c, rt, nr);
+    st = grad_exit_status(&c, grad_table_run(&c, rt, nr));
   grad_ctx_free(&c);
   for (int k = 0; k < nr; k++)
     free(rt[k].name);

@@ -27,4 +27,17 @@ void gr_vjp(GrTape *t, const double *v, const GrJacCol *cols, size_t ncols, doub
 /* out = J dir (gr_jac_rows elements), by one forward sweep; dir[var] as for gr_tape_tangent. */
 void gr_jvp(GrTape *t, const double *const *dir, double *out);
 
+/* Do a reverse-mode and a forward-mode derivative disagree? Yes when exactly one is NaN,
+ * when an infinity differs, or when |rev - fwd| > 1e-6 * max(|rev|, |fwd|, scale) (scale:
+ * the size of the terms summed into them, so that a cancelling sum is not "tiny"). */
+int gr_ad_disagree(double rev, double fwd, double scale);
+/* Reverse mode checked by forward mode at the tape's point (after gr_tape_forward), for the
+ * scalar output k: grads[j] is reverse mode's gradient of variable vars[j] (its block;
+ * NULL: zero). One tangent sweep along a fixed direction over all of them; only if that
+ * disagrees, one sweep per variable. Returns how many variables disagree; for those,
+ * bad[j] = 1 and rev_out[j], fwd_out[j] are the two directional derivatives along the
+ * variable's block (its derivative itself for a scalar variable). */
+size_t gr_check_reverse(GrTape *t, size_t k, const int *vars, size_t n, const double *const *grads,
+                        unsigned char *bad, double *rev_out, double *fwd_out);
+
 #endif

@@ -67,7 +67,62 @@ static int named_const(double v) {
   return -1;
 }
 
+static int shadow_e, shadow_pi;
+
+void gr_print_shadow(const GrGraph *g) {
+  shadow_e = g && gr_var_index(g, "e") >= 0;
+  shadow_pi = g && gr_var_index(g, "pi") >= 0;
+}
+
+static const char *const greek[] = {
+    "alpha", "beta",  "gamma",   "delta", "epsilon", "zeta",  "eta",   "theta",
+    "iota",  "kappa", "lambda",  "mu",    "nu",      "xi",    "rho",   "sigma",
+    "pi",    "tau",   "upsilon", "phi",   "chi",   "psi",     "omega", "Gamma", "Delta",
+    "Theta", "Lambda", "Xi",     "Pi",    "Sigma",   "Upsilon", "Phi", "Psi", "Omega"};
+
+/* one part of a name: a Greek letter's command, one letter as is, else upright text */
+static void latex_word(GrBuf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < sizeof greek / sizeof *greek; i++)
+    if (strlen(greek[i]) == n && !strncmp(greek[i], s, n)) {
+      gr_buf_printf(b, "\\%s", greek[i]);
+      return;
+    }
+  size_t digits = 0;
+  while (digits < n && s[digits] >= '0' && s[digits] <= '9')
+    digits++;
+  if (n == 1 || digits == n) {
+    gr_buf_printf(b, "%.*s", (int)n, s);
+    return;
+  }
+  gr_buf_puts(b, "\\mathit{");
+  for (size_t i = 0; i < n; i++)
+    gr_buf_printf(b, s[i] == '_' ? "\\_" : "%c", s[i]);
+  gr_buf_puts(b, "}");
+}
+
+void gr_latex_name(GrBuf *b, const char *name) {
+  const char *u = strchr(name, '_');
+  size_t n = strlen(name), d = n;
+  while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+    d--;
+  if (!u && d > 0 && d < n) { /* x1, y15, alpha2: a subscript */
+    latex_word(b, name, d);
+    gr_buf_printf(b, "_{%s}", name + d);
+    return;
+  }
+  if (!u || u == name || !u[1]) {
+    latex_word(b, name, strlen(name));
+    return;
+  }
+  latex_word(b, name, (size_t)(u - name));
+  gr_buf_puts(b, "_{");
+  latex_word(b, u + 1, strlen(u + 1));
+  gr_buf_puts(b, "}");
+}
+
 static int prec_of(const GrNode *n) {
+  if (n->op == GR_OP_CONST && n->vlen == 1 && ((n->num == M_E && shadow_e) || (n->num == M_PI && shadow_pi)))
+    return 10;
   if (n->op == GR_OP_CONST && n->vlen == 1 && named_const(n->num) >= 0)
     return named[named_const(n->num)].prec;
   if (n->op == GR_OP_CONST && n->vlen == 1 && (n->num < 0 || signbit(n->num)))
@@ -90,6 +145,15 @@ static void pr(Ctx *c, const GrNode *n, int depth);
 
 static void num(Ctx *c, double v) {
   char buf[40];
+  /* a variable named e or pi: the constants print as expressions that read back */
+  if (c->st != GR_PRINT_C && v == M_E && shadow_e) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\mathrm{e}" : "exp(1)");
+    return;
+  }
+  if (c->st != GR_PRINT_C && v == M_PI && shadow_pi) {
+    gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? "\\mathrm{\\pi}" : "acos(-1)");
+    return;
+  }
   int k = c->digits ? -1 : named_const(v);
   if (k >= 0) {
     gr_buf_puts(c->b, c->st == GR_PRINT_LATEX ? named[k].latex : c->st == GR_PRINT_C ? named[k].c
@@ -102,6 +166,18 @@ static void num(Ctx *c, double v) {
   }
   if (c->st == GR_PRINT_C && isinf(v)) {
     gr_buf_puts(c->b, v > 0 ? "HUGE_VAL" : "-HUGE_VAL");
+    return;
+  }
+  if (c->st == GR_PRINT_C && isnan(v)) {
+    gr_buf_puts(c->b, "NAN");
+    return;
+  }
+  if (c->st == GR_PRINT_LATEX && isinf(v)) {
+    gr_buf_puts(c->b, v > 0 ? "\\infty" : "-\\infty");
+    return;
+  }
+  if (c->st == GR_PRINT_LATEX && isnan(v)) {
+    gr_buf_puts(c->b, "\\mathrm{NaN}");
     return;
   }
   gr_fmt(buf, v, c->digits);
@@ -139,15 +215,127 @@ static const char *latex_fn(int op) {
   }
 }
 
+/* Functions whose C library namesake means something else at some argument (fmin drops a
+ * NaN, tgamma and GSL's psi_n differ from grad off their main domain or abort through
+ * GSL's error handler, log1p(exp(x)) overflows): the C printer calls these helpers, which
+ * compute what ops.h and ops.c compute, and gr_print_c_helpers defines the ones a formula
+ * uses. GSL errors become NaN, as in grad; the caller's error handler is restored. */
+#define GSL_QUIET(call)                                                                    \
+  "  gsl_error_handler_t *h = gsl_set_error_handler_off();\n"                              \
+  "  int s = " call ";\n"                                                                  \
+  "  gsl_set_error_handler(h);\n"
+static const struct {
+  int op;
+  const char *name, *def;
+} c_helpers[] = {
+    {GR_OP_SIGN, "grad_sign",
+     "static double grad_sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }\n"},
+    {GR_OP_RELU, "grad_relu",
+     "static double grad_relu(double x) { return x > 0 ? x : (x != x ? x : 0.0); }\n"},
+    {GR_OP_MIN, "grad_min",
+     "static double grad_min(double a, double b) { return a != a ? a : b != b ? b : a < b ? a : b; }\n"},
+    {GR_OP_MAX, "grad_max",
+     "static double grad_max(double a, double b) { return a != a ? a : b != b ? b : a > b ? a : b; }\n"},
+    {GR_OP_SIGMOID, "grad_sigmoid",
+     "static double grad_sigmoid(double x) {\n"
+     "  return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));\n"
+     "}\n"},
+    {GR_OP_SOFTPLUS, "grad_softplus",
+     "static double grad_softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }\n"},
+    {GR_OP_GAMMA, "grad_gamma",
+     "static double grad_gamma(double x) {\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_gamma_e(x, &r)")
+     "  if (s == GSL_EOVRFLW)\n"
+     "    return x > 0 ? HUGE_VAL : NAN;\n"
+     "  return s == GSL_SUCCESS ? r.val : NAN;\n"
+     "}\n"},
+    {GR_OP_LGAMMA, "grad_lgamma",
+     "static double grad_lgamma(double x) {\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_lngamma_e(x, &r)")
+     "  if (s != GSL_SUCCESS)\n"
+     "    return x == floor(x) && x <= 0 ? HUGE_VAL : NAN;\n"
+     "  return r.val;\n"
+     "}\n"},
+    {GR_OP_DIGAMMA, "grad_digamma",
+     "static double grad_digamma(double x) {\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_psi_e(x, &r)")
+     "  return s == GSL_SUCCESS ? r.val : NAN;\n"
+     "}\n"},
+    {GR_OP_POLYGAMMA, "grad_polygamma",
+     "static double grad_polygamma(double n, double x) {\n"
+     "  if (n < 0 || n != floor(n) || n > 1000)\n"
+     "    return NAN;\n"
+     "  if (n >= 2 && x <= 0) { /* psi_n(x) = psi_n(x + 1) - (-1)^n n!/x^(n+1) */\n"
+     "    if (x == floor(x) || x < -1e4)\n"
+     "      return NAN;\n"
+     "    double nf = exp(lgamma(n + 1)), sum = 0, sg = fmod(n, 2) == 0 ? 1 : -1;\n"
+     "    for (; x <= 0; x += 1)\n"
+     "      sum += sg * nf / pow(x, n + 1);\n"
+     "    return grad_polygamma(n, x) - sum;\n"
+     "  }\n"
+     "  gsl_sf_result r;\n" GSL_QUIET("gsl_sf_psi_n_e((int)n, x, &r)")
+     "  return s == GSL_SUCCESS ? r.val : NAN;\n"
+     "}\n"},
+};
+
+/* C: functions that <math.h> has with grad's meaning, by their C name; the others are
+ * helpers (C_HELPERS) that gr_print_c_helpers defines */
 static const char *c_fn(int op) {
   switch (op) {
   case GR_OP_ABS: return "fabs";
-  case GR_OP_GAMMA: return "tgamma";
   case GR_OP_ROUND: return "nearbyint";
-  case GR_OP_MIN: return "fmin";
-  case GR_OP_MAX: return "fmax";
+  default: break;
+  }
+  for (size_t i = 0; i < sizeof c_helpers / sizeof *c_helpers; i++)
+    if (c_helpers[i].op == op)
+      return c_helpers[i].name;
+  return gr_ops[op].name;
+}
+
+/* LaTeX for the infix and prefix operators whose text is not valid LaTeX as written */
+static const char *latex_infix(int op) {
+  switch (op) {
+  case GR_OP_OR: return "\\lor";
+  case GR_OP_AND: return "\\land";
+  case GR_OP_EQ: return "=";
+  case GR_OP_NOT: return "\\lnot ";
   default: return gr_ops[op].name;
   }
+}
+
+/* the operator between the operands of binary infix node n, with its spaces */
+static void infix_op(Ctx *c, const GrNode *n) {
+  GrBuf *b = c->b;
+  if (n->op == GR_OP_MUL)
+    gr_buf_puts(b, c->st == GR_PRINT_LATEX ? " \\cdot " : "*");
+  else if (n->op == GR_OP_DIV)
+    gr_buf_puts(b, "/");
+  else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_LE)
+    gr_buf_puts(b, " \\le ");
+  else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_GE)
+    gr_buf_puts(b, " \\ge ");
+  else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_NE)
+    gr_buf_puts(b, " \\ne ");
+  else {
+    gr_buf_puts(b, " ");
+    gr_buf_puts(b, c->st == GR_PRINT_LATEX ? latex_infix(n->op) : gr_ops[n->op].name);
+    gr_buf_puts(b, " ");
+  }
+}
+
+/* the precedence a child needs to print bare: C compilers warn about a && b || c, so C
+ * writes (a && b) || c */
+static int c_need(const Ctx *c, const GrNode *parent, const GrNode *kid, int need) {
+  if (c->st == GR_PRINT_C && parent->op == GR_OP_OR && kid->op == GR_OP_AND)
+    return gr_ops[GR_OP_AND].prec + 1;
+  return need;
+}
+
+/* n continues a left-deep chain of binary infix ops of precedence p printed without
+ * parentheses (LaTeX fractions and C's pow() are not infix) */
+static int chain_link(const Ctx *c, const GrNode *n, int p) {
+  return n->nargs == 2 && gr_ops[n->op].prec && prec_of(n) == p && n->op != GR_OP_POW &&
+         !(c->st == GR_PRINT_LATEX && n->op == GR_OP_DIV);
 }
 
 static void pr(Ctx *c, const GrNode *n, int depth) {
@@ -182,13 +370,16 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     return;
   case GR_OP_VAR:
   case GR_OP_LET:
-    gr_buf_puts(b, n->name);
+    if (c->st == GR_PRINT_LATEX)
+      gr_latex_name(b, n->name);
+    else
+      gr_buf_puts(b, n->name);
     return;
   default:
     break;
   }
   if (o->prec && n->nargs == 1) { /* prefix - and ! */
-    gr_buf_puts(b, o->name);
+    gr_buf_puts(b, c->st == GR_PRINT_LATEX ? latex_infix(n->op) : o->name);
     child(c, n->arg[0], 7, depth);
     return;
   }
@@ -222,25 +413,33 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
       }
       return;
     }
-    child(c, n->arg[0], p, depth);
-    if (n->op == GR_OP_MUL)
-      gr_buf_puts(b, c->st == GR_PRINT_LATEX ? " \\cdot " : "*");
-    else if (n->op == GR_OP_DIV)
-      gr_buf_puts(b, "/");
-    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_LE)
-      gr_buf_puts(b, " \\le ");
-    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_GE)
-      gr_buf_puts(b, " \\ge ");
-    else if (c->st == GR_PRINT_LATEX && n->op == GR_OP_NE)
-      gr_buf_puts(b, " \\ne ");
-    else {
-      gr_buf_puts(b, " ");
-      gr_buf_puts(b, o->name);
-      gr_buf_puts(b, " ");
+    /* a left-deep chain of one precedence (a sum of 5000 terms) is printed by a loop,
+     * not by recursion: its length does not count against GR_PRINT_MAX_DEPTH */
+    if (chain_link(c, n->arg[0], p)) {
+      size_t m = 0, cap = 16;
+      const GrNode **spine = gr_xmalloc(cap * sizeof *spine);
+      const GrNode *l = n;
+      while (chain_link(c, l, p)) {
+        if (m == cap)
+          spine = gr_xrealloc(spine, (cap *= 2) * sizeof *spine);
+        spine[m++] = l;
+        l = l->arg[0];
+      }
+      child(c, l, c_need(c, spine[m - 1], l, p), depth);
+      while (m-- > 0) {
+        infix_op(c, spine[m]);
+        int assoc = spine[m]->op == GR_OP_ADD || spine[m]->op == GR_OP_MUL ||
+                    spine[m]->op == GR_OP_AND || spine[m]->op == GR_OP_OR;
+        child(c, spine[m]->arg[1], c_need(c, spine[m], spine[m]->arg[1], assoc ? p : p + 1), depth);
+      }
+      free(spine);
+      return;
     }
+    child(c, n->arg[0], c_need(c, n, n->arg[0], p), depth);
+    infix_op(c, n);
     /* the right operand of a non-associative op needs parentheses at equal precedence */
     int assoc = n->op == GR_OP_ADD || n->op == GR_OP_MUL || n->op == GR_OP_AND || n->op == GR_OP_OR;
-    child(c, n->arg[1], assoc ? p : p + 1, depth);
+    child(c, n->arg[1], c_need(c, n, n->arg[1], assoc ? p : p + 1), depth);
     return;
   }
   /* function call syntax */
@@ -256,34 +455,11 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     gr_buf_puts(b, "\\right|");
     return;
   }
-  /* functions that C's math.h lacks, as C expressions (GSL for the polygamma family) */
-  if (c->st == GR_PRINT_C) {
-    const char *pre = NULL, *mid = NULL, *post = NULL;
-    switch (n->op) {
-    case GR_OP_SIGN: pre = "(((", post = NULL; break;
-    case GR_OP_SIGMOID: pre = "(1.0/(1.0 + exp(-(", post = "))))"; break;
-    case GR_OP_RELU: pre = "fmax(", post = ", 0.0)"; break;
-    case GR_OP_SOFTPLUS: pre = "log1p(exp(", post = "))"; break;
-    case GR_OP_DETACH: pre = "(", post = ")"; break;
-    case GR_OP_DIGAMMA: pre = "gsl_sf_psi(", post = ")"; break;
-    case GR_OP_POLYGAMMA: pre = "gsl_sf_psi_n((int)(", mid = "), ", post = ")"; break;
-    default: break;
-    }
-    if (pre) {
-      gr_buf_puts(b, pre);
-      pr(c, n->arg[0], depth + 1);
-      if (mid) {
-        gr_buf_puts(b, mid);
-        pr(c, n->arg[1], depth + 1);
-        gr_buf_puts(b, post);
-      } else if (n->op == GR_OP_SIGN) {
-        gr_buf_puts(b, ") > 0 ? 1.0 : 0.0) - ((");
-        pr(c, n->arg[0], depth + 1);
-        gr_buf_puts(b, ") < 0 ? 1.0 : 0.0))");
-      } else
-        gr_buf_puts(b, post);
-      return;
-    }
+  if (c->st == GR_PRINT_C && n->op == GR_OP_DETACH) { /* a value like any other in C */
+    gr_buf_puts(b, "(");
+    pr(c, n->arg[0], depth + 1);
+    gr_buf_puts(b, ")");
+    return;
   }
   if (c->st == GR_PRINT_C && n->op == GR_OP_IF) {
     gr_buf_puts(b, "(");
@@ -332,4 +508,28 @@ char *gr_print_str(const GrNode *n) {
     b.s[b.n] = 0;
   }
   return b.s;
+}
+
+void gr_print_c_helpers(GrBuf *b, const GrGraph *g, GrNode *const *roots, int n) {
+  unsigned char *m = gr_reachable(g, roots, (size_t)n);
+  unsigned char used[GR_OP_COUNT] = {0};
+  for (size_t i = 0; i < g->count; i++)
+    if (m[i])
+      used[g->nodes[i]->op] = 1;
+  free(m);
+  int any = 0, gsl = 0;
+  for (size_t i = 0; i < sizeof c_helpers / sizeof *c_helpers; i++) {
+    any |= used[c_helpers[i].op];
+    gsl |= used[c_helpers[i].op] && strstr(c_helpers[i].def, "gsl_");
+  }
+  if (!any)
+    return;
+  gr_buf_puts(b, "/* functions the formulas call (file scope");
+  gr_buf_puts(b, gsl ? "; link with -lgsl -lgslcblas -lm) */\n" : ") */\n");
+  gr_buf_puts(b, "#include <math.h>\n");
+  if (gsl)
+    gr_buf_puts(b, "#include <gsl/gsl_errno.h>\n#include <gsl/gsl_sf_gamma.h>\n#include <gsl/gsl_sf_psi.h>\n");
+  for (size_t i = 0; i < sizeof c_helpers / sizeof *c_helpers; i++)
+    if (used[c_helpers[i].op])
+      gr_buf_puts(b, c_helpers[i].def);
 }

@@ -233,6 +233,63 @@ START_TEST(where_strong_zero) {
 }
 END_TEST
 
+/* The comparison rule of reverse against forward mode. */
+START_TEST(ad_disagree_rule) {
+  ck_assert_int_eq(gr_ad_disagree(1, 1 + 1e-9, 0), 0);
+  ck_assert_int_eq(gr_ad_disagree(1, 1.1, 0), 1);
+  ck_assert_int_eq(gr_ad_disagree(-3e8, 3e8, 0), 1);
+  ck_assert_int_eq(gr_ad_disagree(0, NAN, 0), 1);
+  ck_assert_int_eq(gr_ad_disagree(NAN, 2, 0), 1);
+  ck_assert_int_eq(gr_ad_disagree(NAN, NAN, 0), 0);
+  ck_assert_int_eq(gr_ad_disagree(INFINITY, INFINITY, 0), 0);
+  ck_assert_int_eq(gr_ad_disagree(INFINITY, -INFINITY, 0), 1);
+  ck_assert_int_eq(gr_ad_disagree(INFINITY, 1e300, 0), 1);
+  ck_assert_int_eq(gr_ad_disagree(1e-320, 0, 0), 0); /* both tiny */
+  /* a sum that cancels: the size of its terms is the scale */
+  ck_assert_int_eq(gr_ad_disagree(1e-10, 2e-10, 1), 0);
+  ck_assert_int_eq(gr_ad_disagree(1e-10, 2e-10, 0), 1);
+}
+END_TEST
+
+/* gr_check_reverse: reverse gradients agree with forward mode on every case; a corrupted
+ * one is found, named, and forward mode's value is the true derivative. */
+START_TEST(check_reverse_names_variable) {
+  const char *const *src = cases[_i];
+  int n = src[2] ? 3 : src[1] ? 2 : 1;
+  Fx f;
+  setup(&f, src, n);
+  double x[NX] = {0.3, -1.2, 0.7}, y = 1.6;
+  set_point(&f, x, y);
+  int vars[2] = {f.cols[0].var, f.cols[1].var};
+  for (size_t k = 0; k < f.t->nout; k++) {
+    if (gr_tape_out_len(f.t, k) != 1)
+      continue;
+    gr_tape_reverse(f.t, k, NULL);
+    double gx[NX] = {0}, gy = 0;
+    const double *a = gr_tape_grad(f.t, vars[0]), *b = gr_tape_grad(f.t, vars[1]);
+    if (a)
+      memcpy(gx, a, sizeof gx);
+    gy = b ? b[0] : 0;
+    const double *grads[2] = {gx, &gy};
+    unsigned char bad[2] = {9, 9};
+    double rv[2] = {0, 0}, fv[2] = {0, 0};
+    ck_assert_uint_eq(gr_check_reverse(f.t, k, vars, 2, grads, bad, rv, fv), 0);
+    ck_assert(!bad[0] && !bad[1]);
+    double true_gy = gy;
+    gy += 0.5 + fabs(gy);
+    ck_assert_uint_eq(gr_check_reverse(f.t, k, vars, 2, grads, bad, rv, fv), 1);
+    ck_assert(!bad[0] && bad[1]);
+    close_to(fv[1], true_gy, 1e-12, 1e-12, "forward d/dy", src[0]);
+    close_to(rv[1], gy, 1e-12, 1e-12, "reverse d/dy", src[0]);
+    gy = true_gy;
+    gx[1] += 1 + fabs(gx[1]);
+    ck_assert_uint_eq(gr_check_reverse(f.t, k, vars, 2, grads, bad, rv, fv), 1);
+    ck_assert(bad[0] && !bad[1]);
+  }
+  teardown(&f);
+}
+END_TEST
+
 int main(void) {
   gr_init();
   Suite *s = suite_create("autograd");
@@ -241,6 +298,8 @@ int main(void) {
   tcase_add_test(tc, intermediate_column);
   tcase_add_test(tc, detach_column);
   tcase_add_test(tc, where_strong_zero);
+  tcase_add_test(tc, ad_disagree_rule);
+  tcase_add_loop_test(tc, check_reverse_names_variable, 0, (int)(sizeof cases / sizeof cases[0]));
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
