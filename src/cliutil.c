@@ -54,6 +54,32 @@ char **gr_split_list(const char *text, int *n) {
   return v;
 }
 
+GrStatus gr_list_check(const char *text, GrDiag *d) {
+  size_t start = 0, i = 0;
+  int depth = 0, blank = 1;
+  for (;; i++) {
+    char c = text[i];
+    if (c == '(' || c == '[')
+      depth++;
+    else if ((c == ')' || c == ']') && depth > 0)
+      depth--;
+    if (c == 0 || (c == ',' && depth == 0)) {
+      if (blank) {
+        if (c == 0 && start == 0)
+          return gr_diag_set(d, GR_EUSAGE, "empty list");
+        return gr_diag_span(d, GR_EUSAGE, c == ',' ? i : start - 1, 1,
+                            "empty item in the list (nothing %s this comma)",
+                            c == ',' ? "before" : "after");
+      }
+      if (c == 0)
+        return GR_OK;
+      start = i + 1;
+      blank = 1;
+    } else if (c != ' ' && c != '\t')
+      blank = 0;
+  }
+}
+
 void gr_free_list(char **v) {
   if (!v)
     return;
@@ -109,6 +135,8 @@ static int valid_name(const char *s, size_t n) {
 }
 
 GrStatus gr_binds_parse(GrBindList *l, const char *text, GrDiag *d) {
+  if (gr_list_check(text, d) != GR_OK)
+    return GR_EUSAGE;
   int depth = 0;
   size_t start = 0, len = strlen(text);
   for (size_t i = 0; i <= len; i++) {

@@ -32,6 +32,9 @@ GrStatus gr_eval_const(const char *text, double *out, GrDiag *d);
 /* Split "a,b,c" at top-level commas into a malloc'd NULL-terminated array of strings. */
 char **gr_split_list(const char *text, int *n);
 void gr_free_list(char **v);
+/* GR_EUSAGE with a span at the first empty item of a comma list ("x,,y", "x,", ",x", or
+ * only blanks), else GR_OK. gr_binds_parse does this check itself. */
+GrStatus gr_list_check(const char *text, GrDiag *d);
 
 /* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure. */
 char *gr_read_file(const char *path);

@@ -172,15 +172,15 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case 'w': {
       int n;
+      if (gr_list_check(optarg, &d) != GR_OK) {
+        gr_diag_render(stderr, "grad", &d, optarg);
+        fprintf(stderr, "  (in --wrt)\n");
+        return 2;
+      }
       char **v = gr_split_list(optarg, &n);
       o->wrt = gr_xrealloc(o->wrt, (size_t)(o->nwrt + n + 1) * sizeof *o->wrt);
-      for (int i = 0; i < n; i++) {
-        if (!v[i][0]) {
-          gr_free_list(v);
-          return usage_error("empty name in --wrt '%s'", optarg);
-        }
+      for (int i = 0; i < n; i++)
         o->wrt[o->nwrt++] = v[i];
-      }
       o->wrt[o->nwrt] = NULL;
       free(v);
       break;

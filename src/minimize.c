@@ -270,6 +270,12 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     case OPT_DATA: o->data = optarg; break;
     case OPT_COLUMNS: {
       int n;
+      GrDiag d;
+      if (gr_list_check(optarg, &d) != GR_OK) {
+        gr_diag_render(stderr, "minimize", &d, optarg);
+        fprintf(stderr, "  (in --columns)\n");
+        return 2;
+      }
       gr_free_list(o->columns);
       o->columns = gr_split_list(optarg, &n);
       break;
