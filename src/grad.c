@@ -506,6 +506,33 @@ void grad_tape_set_at(const GradCtx *c, GrTape *t) {
   }
 }
 
+/* The rows of a --format tsv point: the length shared by every vector among the variables
+ * and the outputs. Two different lengths: 2 with a message naming them. */
+static int tsv_rows(const GradCtx *c, const GrTape *t, size_t *rows) {
+  char first[80] = "", name[80];
+  size_t n = 1;
+  for (int k = -c->g->nvars; k < c->nout; k++) {
+    size_t L = k < 0 ? c->var_len[k + c->g->nvars] : gr_tape_out_len(t, (size_t)k);
+    if (L == 1 || L == n)
+      continue;
+    if (k < 0)
+      snprintf(name, sizeof name, "%s", c->g->vars[k + c->g->nvars]);
+    else if (c->nout > 1)
+      snprintf(name, sizeof name, "output f%d", k + 1);
+    else
+      snprintf(name, sizeof name, "the output");
+    if (n != 1) {
+      fprintf(stderr, "grad: error: --format tsv writes one row per vector element, but %s has "
+                      "%zu elements and %s %zu (use --format json or text)\n", first, n, name, L);
+      return 2;
+    }
+    n = L;
+    memcpy(first, name, sizeof first);
+  }
+  *rows = n;
+  return 0;
+}
+
 int grad_point(GradCtx *c) {
   GradOpts *o = c->o;
   GrTape *t;
@@ -561,6 +588,17 @@ int grad_point(GradCtx *c) {
   }
   FILE *f = stdout;
   char fname[32];
+  /* tsv: one row per element, scalars repeat (a point is one row); every vector (variable
+   * or output) must then have the same length */
+  size_t rows = 1;
+  if (o->format == FMT_TSV && (st = tsv_rows(c, t, &rows))) {
+    for (size_t i = 0; i < (size_t)c->nout * (size_t)nw; i++)
+      free(grads[i]);
+    free(grads);
+    free(w);
+    gr_tape_free(t);
+    return st;
+  }
   if (o->format == FMT_TSV) {
     fputs("#", f);
     for (int v = 0; v < c->g->nvars; v++)
@@ -576,11 +614,6 @@ int grad_point(GradCtx *c) {
         else
           fprintf(f, " df/d%s", c->g->vars[w[j]]);
     fputc('\n', f);
-    /* one row per element: scalars repeat (a point is one row) */
-    size_t rows = 1;
-    for (int v = 0; v < c->g->nvars; v++)
-      if (c->var_len[v] > rows)
-        rows = c->var_len[v];
     for (size_t r = 0; r < rows; r++) {
       int first = 1;
       for (int v = 0; v < c->g->nvars; v++) {
