@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 volatile int gr_interrupted;
 
@@ -266,30 +267,79 @@ void gr_binds_free(GrBindList *l) {
   l->n = l->cap = 0;
 }
 
-char *gr_read_file(const char *path) {
+/* All of path ("-": stdin) and its length; NULL and errno on failure. A directory is
+ * EISDIR (fopen opens one for reading on Linux; reading it fails or, elsewhere, yields
+ * bytes that are not text). */
+static char *read_all(const char *path, size_t *len) {
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f)
     return NULL;
+  struct stat sb;
+  if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    if (f != stdin)
+      fclose(f);
+    errno = EISDIR;
+    return NULL;
+  }
   size_t cap = 4096, n = 0;
   char *s = gr_xmalloc(cap);
+  int err = 0;
   for (;;) {
     if (n + 4096 > cap)
       s = gr_xrealloc(s, cap *= 2);
+    errno = 0;
     size_t r = fread(s + n, 1, cap - n - 1, f);
     n += r;
-    if (r == 0)
+    if (r == 0) {
+      err = ferror(f) ? (errno ? errno : EIO) : 0;
       break;
+    }
   }
-  int err = ferror(f);
   if (f != stdin)
     fclose(f);
   if (err) {
     free(s);
-    errno = EIO;
+    errno = err;
     return NULL;
   }
   s[n] = 0;
+  if (len)
+    *len = n;
   return s;
+}
+
+char *gr_read_file(const char *path) { return read_all(path, NULL); }
+
+int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col) {
+  const char *z = memchr(s, 0, n);
+  if (!z)
+    return 0;
+  *off = (size_t)(z - s);
+  *line = 1;
+  *col = 1;
+  for (const char *p = s; p < z; p++) {
+    if (*p == '\n') {
+      ++*line;
+      *col = 1;
+    } else
+      ++*col;
+  }
+  return 1;
+}
+
+GrStatus gr_read_text(const char *path, char **out, GrDiag *d) {
+  size_t n, off, line, col;
+  const char *what = strcmp(path, "-") ? path : "standard input";
+  char *s = read_all(path, &n);
+  if (!s)
+    return gr_diag_set(d, GR_EIO, "cannot read %s: %s", what, strerror(errno));
+  if (gr_find_nul(s, n, &off, &line, &col)) {
+    free(s);
+    return gr_diag_set(d, GR_EUSAGE, "%s, line %zu, column %zu (byte offset %zu): a NUL byte; "
+                       "an expression is text", what, line, col, off);
+  }
+  *out = s;
+  return GR_OK;
 }
 
 void gr_json_str(FILE *f, const char *s) {

@@ -36,8 +36,15 @@ void gr_free_list(char **v);
  * only blanks), else GR_OK. gr_binds_parse does this check itself. */
 GrStatus gr_list_check(const char *text, GrDiag *d);
 
-/* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure. */
+/* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure (a
+ * directory: EISDIR). */
 char *gr_read_file(const char *path);
+/* The same for the text of an expression: GR_EIO naming the file and the reason when it
+ * cannot be read, GR_EUSAGE naming the line, column and byte offset of a NUL byte (which
+ * would otherwise end the text there). *out is malloc'd. */
+GrStatus gr_read_text(const char *path, char **out, GrDiag *d);
+/* The first NUL byte among s[0..n): 1 with its byte offset, line and column (from 1). */
+int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col);
 
 /* Write s as a JSON string literal. */
 void gr_json_str(FILE *f, const char *s);

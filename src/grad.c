@@ -331,11 +331,11 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
         return usage_error("%s", "'-' (read the expression from stdin) may be given once");
       }
       used_stdin = 1;
-      c->srcs[i] = gr_read_file("-");
-      if (!c->srcs[i]) {
+      GrDiag d;
+      if (gr_read_text("-", &c->srcs[i], &d) != GR_OK) {
         free(vars);
-        fprintf(stderr, "grad: error: cannot read standard input: %s\n", strerror(errno));
-        return 3;
+        gr_diag_render(stderr, "grad", &d, NULL);
+        return d.status;
       }
     } else
       c->srcs[i] = gr_xstrdup(o->exprs[i]);

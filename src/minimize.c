@@ -533,11 +533,11 @@ static int load(Run *u) {
         return usage_error("%s", "standard input ('-') may be read once");
       }
       used_stdin = 1;
-      u->srcs[i] = gr_read_file("-");
-      if (!u->srcs[i]) {
+      GrDiag d;
+      if (gr_read_text("-", &u->srcs[i], &d) != GR_OK) {
         free(vars);
-        fprintf(stderr, "minimize: error: cannot read standard input: %s\n", strerror(errno));
-        return 3;
+        gr_diag_render(stderr, "minimize", &d, NULL);
+        return d.status;
       }
     } else
       u->srcs[i] = gr_xstrdup(o->exprs[i]);
