@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -340,6 +341,33 @@ GrStatus gr_read_text(const char *path, char **out, GrDiag *d) {
   }
   *out = s;
   return GR_OK;
+}
+
+static int write_error_reported; /* one message per process, however many commands fail */
+
+int gr_check_stdout(const char *prog, int status) {
+  errno = 0;
+  int fail = fflush(stdout) != 0, err = errno;
+  if (!fail && !ferror(stdout))
+    return status;
+  if (!write_error_reported && status != 3) /* a status 3 comes with its message */
+    fprintf(stderr, "%s: error: writing output: %s\n", prog,
+            fail && err ? strerror(err) : "write error");
+  write_error_reported = 1;
+  return status == 130 ? status : 3;
+}
+
+int gr_close_stdout(const char *prog, int status) {
+  int prev = ferror(stdout), pending = __fpending(stdout) > 0;
+  errno = 0;
+  int fail = fclose(stdout) != 0, err = errno;
+  /* a closed stdout that nothing was written to is not an error (gnulib's close_stdout) */
+  if (!prev && !(fail && (pending || err != EBADF)))
+    return status;
+  if (!write_error_reported && status != 3)
+    fprintf(stderr, "%s: error: writing output: %s\n", prog,
+            fail && err ? strerror(err) : "write error");
+  return status == 130 ? status : 3;
 }
 
 void gr_json_str(FILE *f, const char *s) {

@@ -46,6 +46,15 @@ GrStatus gr_read_text(const char *path, char **out, GrDiag *d);
 /* The first NUL byte among s[0..n): 1 with its byte offset, line and column (from 1). */
 int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col);
 
+/* Write errors on stdout, checked where a command ends: flush stdout; when that or an
+ * earlier write failed, print "PROG: error: writing output: REASON" (once per process, and
+ * not for a status 3: that came with its own message) and return 3 (130 stays 130), else
+ * status. */
+int gr_check_stdout(const char *prog, int status);
+/* The same at the end of main, closing stdout as gnulib's close_stdout does (a closed
+ * stdout that nothing was written to is fine). */
+int gr_close_stdout(const char *prog, int status);
+
 /* Write s as a JSON string literal. */
 void gr_json_str(FILE *f, const char *s);
 /* Write a number: shortest round-trip or `digits` significant digits; in JSON, non-finite

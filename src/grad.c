@@ -72,7 +72,8 @@ static const char *const usage_text =
     "\n"
     "Exit status: 0 ok, 1 numeric trouble (a NaN or infinite result, --check FAIL),\n"
     "2 usage or parse error (a script: a command failed), 3 input/output error (no\n"
-    "gnuplot for --plot, unreadable -f FILE), 4 out of memory, 130 interrupted.\n"
+    "gnuplot for --plot, unreadable -f FILE, unwritable output), 4 out of memory,\n"
+    "130 interrupted.\n"
     "Example: grad 'x^2+3x+2' --at x=3.6\n";
 
 enum {
@@ -752,10 +753,7 @@ int grad_main(int argc, char **argv) {
     if (st == 0)
       st = symbolic ? grad_symbolic(&c) : grad_point(&c);
   }
-  if (fflush(stdout) != 0 && st == 0) {
-    fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));
-    st = 3;
-  }
+  st = gr_check_stdout("grad", st);
   grad_ctx_free(&c);
   gr_binds_free(&o.at);
   gr_free_list(o.wrt);

@@ -75,7 +75,8 @@ static const char *const usage_text =
     "  -V, --version               version\n"
     "\n"
     "Exit status: 0 ok, 1 numeric trouble (NaN/inf, --gtol not reached), 2 usage or parse\n"
-    "error, 3 input/output, data or gnuplot error, 4 out of memory, 130 interrupted.\n"
+    "error, 3 input/output (unwritable output included), data or gnuplot error, 4 out\n"
+    "of memory, 130 interrupted.\n"
     "Example: minimize 'x^2+y^2' --from x=1.1,y=2.1 --method gd --lr 0.05 --steps 100\n";
 
 enum {
@@ -978,8 +979,8 @@ static int plot_run(Run *u, const GrOptResult *r) {
       gr_diag_render(stderr, "minimize", &d, NULL);
       st = cs;
     }
-  } else if (fflush(stdout) != 0)
-    st = 3;
+  } else
+    st = gr_check_stdout("minimize", st);
   return st;
 }
 
@@ -1118,10 +1119,7 @@ int minimize_main(int argc, char **argv) {
     run_free(&u);
   } else if (st < 0)
     st = 0;
-  if (fflush(stdout) != 0 && st == 0) {
-    fprintf(stderr, "minimize: error: writing output: %s\n", strerror(errno));
-    st = 3;
-  }
+  st = gr_check_stdout("minimize", st);
   gr_binds_free(&o.from);
   gr_binds_free(&o.fix);
   gr_free_list(o.columns);
