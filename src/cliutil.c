@@ -12,6 +12,7 @@
 #include <stdio_ext.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 volatile int gr_interrupted;
 
@@ -310,6 +311,35 @@ static char *read_all(const char *path, size_t *len) {
 }
 
 char *gr_read_file(const char *path) { return read_all(path, NULL); }
+
+GrStatus gr_check_output_path(const char *path, GrDiag *d) {
+  struct stat sb;
+  int err = 0;
+  if (stat(path, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode))
+      err = EISDIR;
+    else if (access(path, W_OK) != 0)
+      err = errno;
+  } else if (errno != ENOENT) {
+    err = errno;
+  } else {
+    /* a new file: its folder must exist and be writable */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? gr_xstrdup(path) : gr_xstrdup(".");
+    if (slash)
+      dir[slash == path ? 1 : (size_t)(slash - path)] = 0;
+    if (stat(dir, &sb) != 0)
+      err = errno;
+    else if (!S_ISDIR(sb.st_mode))
+      err = ENOTDIR;
+    else if (access(dir, W_OK | X_OK) != 0)
+      err = errno;
+    free(dir);
+  }
+  if (err)
+    return gr_diag_set(d, GR_EIO, "cannot write '%s': %s", path, strerror(err));
+  return GR_OK;
+}
 
 int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col) {
   const char *z = memchr(s, 0, n);

@@ -43,6 +43,9 @@ char *gr_read_file(const char *path);
  * cannot be read, GR_EUSAGE naming the line, column and byte offset of a NUL byte (which
  * would otherwise end the text there). *out is malloc'd. */
 GrStatus gr_read_text(const char *path, char **out, GrDiag *d);
+/* Can path be written (an output file named on the command line)? GR_EIO naming it and the
+ * reason (a directory, no such folder, no permission), checked before any work is done. */
+GrStatus gr_check_output_path(const char *path, GrDiag *d);
 /* The first NUL byte among s[0..n): 1 with its byte offset, line and column (from 1). */
 int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col);
 

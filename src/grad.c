@@ -267,6 +267,10 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
     case OPT_PLOT:
       o->plot = 1;
       o->plot_file = optarg && *optarg ? optarg : NULL;
+      if (o->plot_file && gr_check_output_path(o->plot_file, &d) != GR_OK) {
+        gr_diag_render(stderr, "grad", &d, NULL);
+        return d.status;
+      }
       break;
     case OPT_GNUPLOT:
       o->gnuplot = 1;

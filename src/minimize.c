@@ -315,6 +315,10 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
       o->plot_file = optarg && *optarg ? optarg : NULL;
       if (gr_plot_term_for(o->plot_file, &term, &d) != GR_OK)
         return usage_error("%s", d.msg);
+      if (o->plot_file && gr_check_output_path(o->plot_file, &d) != GR_OK) {
+        gr_diag_render(stderr, "minimize", &d, NULL);
+        return d.status;
+      }
       break;
     }
     case OPT_GNUPLOT: o->gnuplot = 1; break;

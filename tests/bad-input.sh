@@ -5,8 +5,9 @@
 #    (",V", "V,", "V,,V", "V, ,V" and the empty string): exit 2, the message names the option
 #  - a NUL byte in an expression (stdin '-') or a session script (-f FILE, stdin): exit 2,
 #    the message names the line and column (it would otherwise end the text early)
-#  - a directory where a file is read (-f, '-', a session on stdin, --data): exit 3, "Is a
-#    directory" with the path
+#  - a directory where a file is read (-f, '-', a session on stdin, --data) or written
+#    (--plot=FILE): exit 3, "Is a directory" with the path; a plot file in a folder that
+#    does not exist: exit 3 before any work
 LC_ALL=C
 export LC_ALL
 GRAD=${GRAD:-src/grad}
@@ -74,6 +75,10 @@ stdin=$tmp/dir expect 3 'standard input: Is a directory' "$GRAD"
 stdin=$tmp/dir expect 3 'standard input: Is a directory' "$GRAD" - --at x=1
 stdin=$tmp/dir expect 3 'standard input: Is a directory' "$MINIMIZE" -
 expect 3 "$tmp/dir.*Is a directory" "$MINIMIZE" 'y = a*x' --data "$tmp/dir"
+mkdir "$tmp/dir.png"
+expect 3 "'$tmp/dir.png': Is a directory" "$GRAD" 'sin(x)' --range x=0:1 --plot="$tmp/dir.png"
+expect 3 "'$tmp/dir.png': Is a directory" "$MINIMIZE" 'x^2' --method gd --lr 0.1 --plot="$tmp/dir.png"
+expect 3 "'$tmp/none/f.svg': No such file or directory" "$GRAD" 'sin(x)' --range x=0:1 --plot="$tmp/none/f.svg"
 
 echo "bad-input: $pass passed, $fail failed"
 [ $fail = 0 ]
