@@ -1232,8 +1232,8 @@ static void loop_rl(void) {
 }
 #endif
 
-/* One line without readline (NULL at the end). A prompt only on a terminal. */
-/* One line without its newline; *nul is the column (from 1) of a NUL byte in it, or 0. */
+/* One line without readline and without its newline (NULL at the end). A prompt only on
+ * a terminal. *nul is the column (from 1) of a NUL byte in the line (then emptied), or 0. */
 static char *read_line_plain(FILE *in, int prompt, size_t *nul) {
   char *line = NULL;
   size_t cap = 0;
