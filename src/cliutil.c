@@ -9,7 +9,10 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio_ext.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 volatile int gr_interrupted;
 
@@ -52,6 +55,32 @@ char **gr_split_list(const char *text, int *n) {
   if (n)
     *n = k;
   return v;
+}
+
+GrStatus gr_list_check(const char *text, GrDiag *d) {
+  size_t start = 0, i = 0;
+  int depth = 0, blank = 1;
+  for (;; i++) {
+    char c = text[i];
+    if (c == '(' || c == '[')
+      depth++;
+    else if ((c == ')' || c == ']') && depth > 0)
+      depth--;
+    if (c == 0 || (c == ',' && depth == 0)) {
+      if (blank) {
+        if (c == 0 && start == 0)
+          return gr_diag_set(d, GR_EUSAGE, "empty list");
+        return gr_diag_span(d, GR_EUSAGE, c == ',' ? i : start - 1, 1,
+                            "empty item in the list (nothing %s this comma)",
+                            c == ',' ? "before" : "after");
+      }
+      if (c == 0)
+        return GR_OK;
+      start = i + 1;
+      blank = 1;
+    } else if (c != ' ' && c != '\t')
+      blank = 0;
+  }
 }
 
 void gr_free_list(char **v) {
@@ -109,6 +138,8 @@ static int valid_name(const char *s, size_t n) {
 }
 
 GrStatus gr_binds_parse(GrBindList *l, const char *text, GrDiag *d) {
+  if (gr_list_check(text, d) != GR_OK)
+    return GR_EUSAGE;
   int depth = 0;
   size_t start = 0, len = strlen(text);
   for (size_t i = 0; i <= len; i++) {
@@ -238,30 +269,135 @@ void gr_binds_free(GrBindList *l) {
   l->n = l->cap = 0;
 }
 
-char *gr_read_file(const char *path) {
+/* All of path ("-": stdin) and its length; NULL and errno on failure. A directory is
+ * EISDIR (fopen opens one for reading on Linux; reading it fails or, elsewhere, yields
+ * bytes that are not text). */
+static char *read_all(const char *path, size_t *len) {
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f)
     return NULL;
+  struct stat sb;
+  if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    if (f != stdin)
+      fclose(f);
+    errno = EISDIR;
+    return NULL;
+  }
   size_t cap = 4096, n = 0;
   char *s = gr_xmalloc(cap);
+  int err = 0;
   for (;;) {
     if (n + 4096 > cap)
       s = gr_xrealloc(s, cap *= 2);
+    errno = 0;
     size_t r = fread(s + n, 1, cap - n - 1, f);
     n += r;
-    if (r == 0)
+    if (r == 0) {
+      err = ferror(f) ? (errno ? errno : EIO) : 0;
       break;
+    }
   }
-  int err = ferror(f);
   if (f != stdin)
     fclose(f);
   if (err) {
     free(s);
-    errno = EIO;
+    errno = err;
     return NULL;
   }
   s[n] = 0;
+  if (len)
+    *len = n;
   return s;
+}
+
+char *gr_read_file(const char *path) { return read_all(path, NULL); }
+
+GrStatus gr_check_output_path(const char *path, GrDiag *d) {
+  struct stat sb;
+  int err = 0;
+  if (stat(path, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode))
+      err = EISDIR;
+    else if (access(path, W_OK) != 0)
+      err = errno;
+  } else if (errno != ENOENT) {
+    err = errno;
+  } else {
+    /* a new file: its folder must exist and be writable */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? gr_xstrdup(path) : gr_xstrdup(".");
+    if (slash)
+      dir[slash == path ? 1 : (size_t)(slash - path)] = 0;
+    if (stat(dir, &sb) != 0)
+      err = errno;
+    else if (!S_ISDIR(sb.st_mode))
+      err = ENOTDIR;
+    else if (access(dir, W_OK | X_OK) != 0)
+      err = errno;
+    free(dir);
+  }
+  if (err)
+    return gr_diag_set(d, GR_EIO, "cannot write '%s': %s", path, strerror(err));
+  return GR_OK;
+}
+
+int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col) {
+  const char *z = memchr(s, 0, n);
+  if (!z)
+    return 0;
+  *off = (size_t)(z - s);
+  *line = 1;
+  *col = 1;
+  for (const char *p = s; p < z; p++) {
+    if (*p == '\n') {
+      ++*line;
+      *col = 1;
+    } else
+      ++*col;
+  }
+  return 1;
+}
+
+GrStatus gr_read_text(const char *path, char **out, GrDiag *d) {
+  size_t n, off, line, col;
+  const char *what = strcmp(path, "-") ? path : "standard input";
+  char *s = read_all(path, &n);
+  if (!s)
+    return gr_diag_set(d, GR_EIO, "cannot read %s: %s", what, strerror(errno));
+  if (gr_find_nul(s, n, &off, &line, &col)) {
+    free(s);
+    return gr_diag_set(d, GR_EUSAGE, "%s, line %zu, column %zu (byte offset %zu): a NUL byte; "
+                       "an expression is text", what, line, col, off);
+  }
+  *out = s;
+  return GR_OK;
+}
+
+static int write_error_reported; /* one message per process, however many commands fail */
+
+int gr_check_stdout(const char *prog, int status) {
+  errno = 0;
+  int fail = fflush(stdout) != 0, err = errno;
+  if (!fail && !ferror(stdout))
+    return status;
+  if (!write_error_reported && status != 3) /* a status 3 comes with its message */
+    fprintf(stderr, "%s: error: writing output: %s\n", prog,
+            fail && err ? strerror(err) : "write error");
+  write_error_reported = 1;
+  return status == 130 ? status : 3;
+}
+
+int gr_close_stdout(const char *prog, int status) {
+  int prev = ferror(stdout), pending = __fpending(stdout) > 0;
+  errno = 0;
+  int fail = fclose(stdout) != 0, err = errno;
+  /* a closed stdout that nothing was written to is not an error (gnulib's close_stdout) */
+  if (!prev && !(fail && (pending || err != EBADF)))
+    return status;
+  if (!write_error_reported && status != 3)
+    fprintf(stderr, "%s: error: writing output: %s\n", prog,
+            fail && err ? strerror(err) : "write error");
+  return status == 130 ? status : 3;
 }
 
 void gr_json_str(FILE *f, const char *s) {

@@ -32,9 +32,31 @@ GrStatus gr_eval_const(const char *text, double *out, GrDiag *d);
 /* Split "a,b,c" at top-level commas into a malloc'd NULL-terminated array of strings. */
 char **gr_split_list(const char *text, int *n);
 void gr_free_list(char **v);
+/* GR_EUSAGE with a span at the first empty item of a comma list ("x,,y", "x,", ",x", or
+ * only blanks), else GR_OK. gr_binds_parse does this check itself. */
+GrStatus gr_list_check(const char *text, GrDiag *d);
 
-/* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure. */
+/* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure (a
+ * directory: EISDIR). */
 char *gr_read_file(const char *path);
+/* The same for the text of an expression: GR_EIO naming the file and the reason when it
+ * cannot be read, GR_EUSAGE naming the line, column and byte offset of a NUL byte (which
+ * would otherwise end the text there). *out is malloc'd. */
+GrStatus gr_read_text(const char *path, char **out, GrDiag *d);
+/* Can path be written (an output file named on the command line)? GR_EIO naming it and the
+ * reason (a directory, no such folder, no permission), checked before any work is done. */
+GrStatus gr_check_output_path(const char *path, GrDiag *d);
+/* The first NUL byte among s[0..n): 1 with its byte offset, line and column (from 1). */
+int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col);
+
+/* Write errors on stdout, checked where a command ends: flush stdout; when that or an
+ * earlier write failed, print "PROG: error: writing output: REASON" (once per process, and
+ * not for a status 3: that came with its own message) and return 3 (130 stays 130), else
+ * status. */
+int gr_check_stdout(const char *prog, int status);
+/* The same at the end of main, closing stdout as gnulib's close_stdout does (a closed
+ * stdout that nothing was written to is fine). */
+int gr_close_stdout(const char *prog, int status);
 
 /* Write s as a JSON string literal. */
 void gr_json_str(FILE *f, const char *s);

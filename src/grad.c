@@ -75,7 +75,8 @@ static const char *const usage_text =
     "Exit status: 0 ok, 1 numeric trouble in any mode (a NaN or infinite result, a\n"
     "table row included; --check FAIL; reverse mode disagrees with another route),\n"
     "2 usage or parse error (a script: a command failed), 3 input/output error (no\n"
-    "gnuplot for --plot, unreadable -f FILE), 4 out of memory, 130 interrupted.\n"
+    "gnuplot for --plot, unreadable -f FILE, unwritable output), 4 out of memory,\n"
+    "130 interrupted.\n"
     "Example: grad 'x^2+3x+2' --at x=3.6\n";
 
 enum {
@@ -175,15 +176,15 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case 'w': {
       int n;
+      if (gr_list_check(optarg, &d) != GR_OK) {
+        gr_diag_render(stderr, "grad", &d, optarg);
+        fprintf(stderr, "  (in --wrt)\n");
+        return 2;
+      }
       char **v = gr_split_list(optarg, &n);
       o->wrt = gr_xrealloc(o->wrt, (size_t)(o->nwrt + n + 1) * sizeof *o->wrt);
-      for (int i = 0; i < n; i++) {
-        if (!v[i][0]) {
-          gr_free_list(v);
-          return usage_error("empty name in --wrt '%s'", optarg);
-        }
+      for (int i = 0; i < n; i++)
         o->wrt[o->nwrt++] = v[i];
-      }
       o->wrt[o->nwrt] = NULL;
       free(v);
       break;
@@ -269,6 +270,10 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
     case OPT_PLOT:
       o->plot = 1;
       o->plot_file = optarg && *optarg ? optarg : NULL;
+      if (o->plot_file && gr_check_output_path(o->plot_file, &d) != GR_OK) {
+        gr_diag_render(stderr, "grad", &d, NULL);
+        return d.status;
+      }
       break;
     case OPT_GNUPLOT:
       o->gnuplot = 1;
@@ -339,11 +344,11 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
         return usage_error("%s", "'-' (read the expression from stdin) may be given once");
       }
       used_stdin = 1;
-      c->srcs[i] = gr_read_file("-");
-      if (!c->srcs[i]) {
+      GrDiag d;
+      if (gr_read_text("-", &c->srcs[i], &d) != GR_OK) {
         free(vars);
-        fprintf(stderr, "grad: error: cannot read standard input: %s\n", strerror(errno));
-        return 3;
+        gr_diag_render(stderr, "grad", &d, NULL);
+        return d.status;
       }
     } else
       c->srcs[i] = gr_xstrdup(o->exprs[i]);
@@ -525,6 +530,33 @@ void grad_tape_set_at(const GradCtx *c, GrTape *t) {
   }
 }
 
+/* The rows of a --format tsv point: the length shared by every vector among the variables
+ * and the outputs. Two different lengths: 2 with a message naming them. */
+static int tsv_rows(const GradCtx *c, const GrTape *t, size_t *rows) {
+  char first[80] = "", name[80];
+  size_t n = 1;
+  for (int k = -c->g->nvars; k < c->nout; k++) {
+    size_t L = k < 0 ? c->var_len[k + c->g->nvars] : gr_tape_out_len(t, (size_t)k);
+    if (L == 1 || L == n)
+      continue;
+    if (k < 0)
+      snprintf(name, sizeof name, "%s", c->g->vars[k + c->g->nvars]);
+    else if (c->nout > 1)
+      snprintf(name, sizeof name, "output f%d", k + 1);
+    else
+      snprintf(name, sizeof name, "the output");
+    if (n != 1) {
+      fprintf(stderr, "grad: error: --format tsv writes one row per vector element, but %s has "
+                      "%zu elements and %s %zu (use --format json or text)\n", first, n, name, L);
+      return 2;
+    }
+    n = L;
+    memcpy(first, name, sizeof first);
+  }
+  *rows = n;
+  return 0;
+}
+
 int grad_point(GradCtx *c) {
   GradOpts *o = c->o;
   GrTape *t;
@@ -604,6 +636,17 @@ int grad_point(GradCtx *c) {
   }
   FILE *f = stdout;
   char fname[32];
+  /* tsv: one row per element, scalars repeat (a point is one row); every vector (variable
+   * or output) must then have the same length */
+  size_t rows = 1;
+  if (o->format == FMT_TSV && (st = tsv_rows(c, t, &rows))) {
+    for (size_t i = 0; i < (size_t)c->nout * (size_t)nw; i++)
+      free(grads[i]);
+    free(grads);
+    free(w);
+    gr_tape_free(t);
+    return st;
+  }
   if (o->format == FMT_TSV) {
     fputs("#", f);
     for (int v = 0; v < c->g->nvars; v++)
@@ -619,11 +662,6 @@ int grad_point(GradCtx *c) {
         else
           fprintf(f, " df/d%s", c->g->vars[w[j]]);
     fputc('\n', f);
-    /* one row per element: scalars repeat (a point is one row) */
-    size_t rows = 1;
-    for (int v = 0; v < c->g->nvars; v++)
-      if (c->var_len[v] > rows)
-        rows = c->var_len[v];
     for (size_t r = 0; r < rows; r++) {
       int first = 1;
       for (int v = 0; v < c->g->nvars; v++) {
@@ -758,10 +796,7 @@ int grad_main(int argc, char **argv) {
     if (st == 0)
       st = grad_exit_status(&c, symbolic ? grad_symbolic(&c) : grad_point(&c));
   }
-  if (fflush(stdout) != 0 && st == 0) {
-    fprintf(stderr, "grad: error: writing output: %s\n", strerror(errno));
-    st = 3;
-  }
+  st = gr_check_stdout("grad", st);
   grad_ctx_free(&c);
   gr_binds_free(&o.at);
   gr_free_list(o.wrt);

@@ -205,6 +205,12 @@ static int usage(const char *fmt, const char *a, const char *b) {
 /* --vjp v1,v2,...: constant expressions, one per output element. */
 static int parse_vjp(const char *text, size_t R, double **out) {
   int n;
+  GrDiag ld;
+  if (gr_list_check(text, &ld) != GR_OK) {
+    gr_diag_render(stderr, "grad", &ld, text);
+    fprintf(stderr, "  (in --vjp)\n");
+    return 2;
+  }
   char **items = gr_split_list(text, &n);
   if ((size_t)n != R) {
     char have[32], want[32];

@@ -1,3 +1,3 @@
 /* SPDX-License-Identifier: MIT */
 #include "grad.h"
-int main(int argc, char **argv) { return grad_main(argc, argv); }
+int main(int argc, char **argv) { return gr_close_stdout("grad", grad_main(argc, argv)); }

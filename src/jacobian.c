@@ -32,7 +32,7 @@ static void read_adj(const GrTape *t, const GrJacCol *c, double *out, size_t str
 
 void gr_jacobian(GrTape *t, const GrJacCol *cols, size_t ncols, int forward, double *J) {
   size_t R = gr_jac_rows(t), C = gr_jac_cols(cols, ncols);
-  memset(J, 0, R * (C ? C : 1) * sizeof *J);
+  memset(J, 0, R * C * sizeof *J);
   int any_node = 0;
   for (size_t j = 0; j < ncols; j++)
     any_node |= cols[j].var < 0;

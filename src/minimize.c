@@ -98,8 +98,8 @@ static const char *const usage_text =
     "progress); one that did not gets a warning.\n"
     "Exit status: 0 ok (converged or not), 1 numeric trouble (NaN/inf, --gtol given and\n"
     "not reached, equations without an exact solution, an infeasible result), 2 usage\n"
-    "or parse error, 3 input/output, data or gnuplot error, 4 out of memory,\n"
-    "130 interrupted.\n"
+    "or parse error, 3 input/output (unwritable output included), data or gnuplot\n"
+    "error, 4 out of memory, 130 interrupted.\n"
     "Example: minimize 'x^2+y^2' --from x=1.1,y=2.1 --method gd --lr 0.05 --steps 100\n";
 
 enum {
@@ -354,6 +354,12 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     case OPT_DATA: o->data = optarg; break;
     case OPT_COLUMNS: {
       int n;
+      GrDiag d;
+      if (gr_list_check(optarg, &d) != GR_OK) {
+        gr_diag_render(stderr, "minimize", &d, optarg);
+        fprintf(stderr, "  (in --columns)\n");
+        return 2;
+      }
       gr_free_list(o->columns);
       o->columns = gr_split_list(optarg, &n);
       break;
@@ -399,6 +405,10 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
       o->plot_file = optarg && *optarg ? optarg : NULL;
       if (gr_plot_term_for(o->plot_file, &term, &d) != GR_OK)
         return usage_error("%s", d.msg);
+      if (o->plot_file && gr_check_output_path(o->plot_file, &d) != GR_OK) {
+        gr_diag_render(stderr, "minimize", &d, NULL);
+        return d.status;
+      }
       break;
     }
     case OPT_GNUPLOT: o->gnuplot = 1; break;
@@ -836,11 +846,11 @@ static int load(Run *u) {
         return usage_error("%s", "standard input ('-') may be read once");
       }
       used_stdin = 1;
-      u->srcs[i] = gr_read_file("-");
-      if (!u->srcs[i]) {
+      GrDiag d;
+      if (gr_read_text("-", &u->srcs[i], &d) != GR_OK) {
         free(vars);
-        fprintf(stderr, "minimize: error: cannot read standard input: %s\n", strerror(errno));
-        return 3;
+        gr_diag_render(stderr, "minimize", &d, NULL);
+        return d.status;
       }
     } else
       u->srcs[i] = gr_xstrdup(o->exprs[i]);
@@ -1395,8 +1405,8 @@ static int plot_run(Run *u, const GrOptResult *r) {
       gr_diag_render(stderr, "minimize", &d, NULL);
       st = cs;
     }
-  } else if (fflush(stdout) != 0)
-    st = 3;
+  } else
+    st = gr_check_stdout("minimize", st);
   return st;
 }
 
@@ -1583,10 +1593,7 @@ int minimize_main(int argc, char **argv) {
     run_free(&u);
   } else if (st < 0)
     st = 0;
-  if (fflush(stdout) != 0 && st == 0) {
-    fprintf(stderr, "minimize: error: writing output: %s\n", strerror(errno));
-    st = 3;
-  }
+  st = gr_check_stdout("minimize", st);
   gr_binds_free(&o.from);
   gr_binds_free(&o.fix);
   min_cons_free(&o.cons);

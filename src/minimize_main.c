@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT
  * minimize: entry point; everything else is minimize_main in the library. */
+#include "cliutil.h"
 #include "minimize.h"
-int main(int argc, char **argv) { return minimize_main(argc, argv); }
+int main(int argc, char **argv) { return gr_close_stdout("minimize", minimize_main(argc, argv)); }

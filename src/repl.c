@@ -1232,10 +1232,12 @@ static void loop_rl(void) {
 }
 #endif
 
-/* One line without readline (NULL at the end). A prompt only on a terminal. */
-static char *read_line_plain(FILE *in, int prompt) {
+/* One line without readline and without its newline (NULL at the end). A prompt only on
+ * a terminal. *nul is the column (from 1) of a NUL byte in the line (then emptied), or 0. */
+static char *read_line_plain(FILE *in, int prompt, size_t *nul) {
   char *line = NULL;
   size_t cap = 0;
+  *nul = 0;
   for (;;) {
     if (prompt) {
       fputs("grad> ", stdout);
@@ -1244,7 +1246,10 @@ static char *read_line_plain(FILE *in, int prompt) {
     errno = 0;
     ssize_t n = getline(&line, &cap, in);
     if (n >= 0) {
-      if (n && line[n - 1] == '\n')
+      size_t off, ln;
+      if (gr_find_nul(line, (size_t)n, &off, &ln, nul))
+        line[0] = 0;
+      else if (n && line[n - 1] == '\n')
         line[n - 1] = 0;
       return line;
     }
@@ -1268,12 +1273,21 @@ int grad_repl(const char *file, char **extra, int nextra) {
   r.nextra = nextra;
   current = &r;
   FILE *in = stdin;
+  const char *what = file && strcmp(file, "-") ? file : "standard input";
+  const char *q = what == file ? "'" : ""; /* a file name is quoted */
   if (file && strcmp(file, "-")) {
     in = fopen(file, "r");
     if (!in) {
       fprintf(stderr, "grad: error: cannot open '%s': %s\n", file, strerror(errno));
       return 3;
     }
+  }
+  struct stat sb;
+  if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    fprintf(stderr, "grad: error: cannot read %s%s%s: %s\n", q, what, q, strerror(EISDIR));
+    if (in != stdin)
+      fclose(in);
+    return 3;
   }
   r.interactive = !file && isatty(STDIN_FILENO);
   gr_catch_sigint();
@@ -1306,14 +1320,24 @@ int grad_repl(const char *file, char **extra, int nextra) {
     loop_rl();
   else
 #endif
-    while (!r.quit) {
-      char *line = read_line_plain(in, r.interactive);
+    for (size_t lineno = 1, nul; !r.quit; lineno++) {
+      char *line = read_line_plain(in, r.interactive, &nul);
       if (!line) {
         if (gr_interrupted && !r.interactive)
           r.status = 130; /* Ctrl-C while a script waited for its input */
+        else if (ferror(in)) {
+          fprintf(stderr, "grad: error: reading %s%s%s: %s\n", q, what, q,
+                  strerror(errno ? errno : EIO));
+          r.status = 3;
+        }
         break;
       }
-      process(&r, line);
+      if (nul) {
+        fprintf(stderr, "grad: error: %s, line %zu, column %zu: a NUL byte; a command is text\n",
+                what, lineno, nul);
+        r.failed = 1;
+      } else
+        process(&r, line);
       free(line);
     }
 #ifdef HAVE_READLINE

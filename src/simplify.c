@@ -136,9 +136,8 @@ static const Key *key_of(S *s, const GrNode *n) {
 static int key_cmp(S *s, const GrNode *x, const GrNode *y) {
   if (x == y)
     return 0;
-  /* keys up to the larger id first: key_of may grow (move) the key array */
-  key_of(s, x->id > y->id ? x : y);
-  const Key *a = key_of(s, x), *b = key_of(s, y);
+  /* key_of may grow s->key: copy the first key before asking for the second */
+  const Key ka = *key_of(s, x), *a = &ka, *b = key_of(s, y);
   if (a->cls != b->cls)
     return a->cls < b->cls ? -1 : 1;
   int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");

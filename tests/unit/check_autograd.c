@@ -290,6 +290,57 @@ START_TEST(check_reverse_names_variable) {
 }
 END_TEST
 
+/* Every routine writes exactly the documented number of doubles: J has R*C, vjp C, jvp R.
+ * Shapes with no columns (as for an expression without variables) or a single row included;
+ * a guard of sentinels after each buffer must survive. */
+#define GUARD 8
+static double *guarded(size_t n) {
+  double *b = malloc((n + GUARD) * sizeof *b);
+  for (size_t i = 0; i < n + GUARD; i++)
+    b[i] = -12345.5;
+  return b;
+}
+static void guard_intact(const double *b, size_t n, const char *what, const char *src) {
+  for (size_t i = n; i < n + GUARD; i++)
+    ck_assert_msg(b[i] == -12345.5, "%s of %s wrote past its %zu elements", what, src, n);
+}
+
+START_TEST(buffer_sizes) {
+  static const char *const srcs[] = {"x*y", "sum(x)*y", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40]*y + sum(x)"};
+  for (size_t k = 0; k < sizeof srcs / sizeof *srcs; k++) {
+    Fx f;
+    setup(&f, &srcs[k], 1);
+    double x[NX] = {0.5, -1, 2}, dx[NX] = {1, 0, -1}, dy = 0.5;
+    set_point(&f, x, 1.5);
+    for (size_t ncols = 0; ncols <= 2; ncols++) {
+      size_t C = gr_jac_cols(f.cols, ncols);
+      double *v = guarded(f.R);
+      for (size_t r = 0; r < f.R; r++)
+        v[r] = 1;
+      for (int fwd = 0; fwd < 2; fwd++) {
+        double *J = guarded(f.R * C);
+        gr_jacobian(f.t, f.cols, ncols, fwd, J);
+        guard_intact(J, f.R * C, "gr_jacobian", srcs[k]);
+        free(J);
+      }
+      double *out = guarded(C);
+      gr_vjp(f.t, v, f.cols, ncols, out);
+      guard_intact(out, C, "gr_vjp", srcs[k]);
+      free(out);
+      const double *dir[2];
+      dir[f.cols[0].var] = dx;
+      dir[f.cols[1].var] = &dy;
+      out = guarded(f.R);
+      gr_jvp(f.t, dir, out);
+      guard_intact(out, f.R, "gr_jvp", srcs[k]);
+      free(out);
+      free(v);
+    }
+    teardown(&f);
+  }
+}
+END_TEST
+
 int main(void) {
   gr_init();
   Suite *s = suite_create("autograd");
@@ -300,6 +351,7 @@ int main(void) {
   tcase_add_test(tc, where_strong_zero);
   tcase_add_test(tc, ad_disagree_rule);
   tcase_add_loop_test(tc, check_reverse_names_variable, 0, (int)(sizeof cases / sizeof cases[0]));
+  tcase_add_test(tc, buffer_sizes);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

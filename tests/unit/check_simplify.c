@@ -3,12 +3,14 @@
  * the same value, that it is canonical (differently written inputs meet in one node), that
  * it never folds to NaN and that long inputs stay bounded.
  */
+#include "deriv.h"
 #include "parse.h"
 #include "print.h"
 #include "simplify.h"
 #include "tape.h"
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +144,71 @@ START_TEST(test_bounded) {
 }
 END_TEST
 
+/* Derivatives simplified after every step (as --order and --symbolic do) grow the graph
+ * while the simplifier sorts: its per-node key table is reallocated in the middle of a
+ * comparison. The simplified derivative must keep the raw derivative's value. */
+static char *logistic(int steps) {
+  GrBuf b = {0};
+  char line[64];
+  gr_buf_puts(&b, "l1 = 4x(1 - x)");
+  for (int i = 2; i <= steps; i++) {
+    snprintf(line, sizeof line, "; l%d = 4l%d(1 - l%d)", i, i - 1, i - 1);
+    gr_buf_puts(&b, line);
+  }
+  snprintf(line, sizeof line, "; l%d", steps);
+  gr_buf_puts(&b, line);
+  return b.s;
+}
+
+START_TEST(test_grown_keys) {
+  static const struct {
+    const char *src;
+    int order;
+    double x;
+  } cases[] = {
+      {"sin(sigmoid(x))", 2, 0.3},
+      {"sin(sigmoid(x))", 4, -1.1},
+      {"atan2(hypot(log(x^2+2),0.51*0.7),asin(0.9*sin(x)))", 4, -0.7},
+      {NULL, 1, 0.3}, /* a 12-step logistic map */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char *src = cases[i].src ? NULL : logistic(12);
+    const char *text = cases[i].src ? cases[i].src : src;
+    GrGraph *g = gr_graph_new();
+    GrDeriv *D = gr_deriv_new(g);
+    GrNode *raw = gr_strip_lets(g, parse(g, text)), *simp = gr_simplify(g, raw), *x = gr_var(g, "x");
+    GrDiag d;
+    for (int k = 0; k < cases[i].order; k++) {
+      ck_assert(gr_deriv(D, raw, x, &raw, &d) == GR_OK);
+      ck_assert(gr_deriv(D, simp, x, &simp, &d) == GR_OK);
+      simp = gr_simplify_ex(g, simp, cases[i].order > 1);
+    }
+    double a = at(g, raw, cases[i].x, 0), b = at(g, simp, cases[i].x, 0);
+    ck_assert_msg(isfinite(a) && fabs(a - b) <= 1e-9 * (1 + fabs(a)), "%s, order %d: %.17g vs %.17g",
+                  text, cases[i].order, a, b);
+    gr_deriv_free(D);
+    gr_graph_free(g);
+    free(src);
+  }
+  /* 300 steps: the derivative of the simplified chain, printed with common subexpressions */
+  char *src = logistic(300);
+  GrGraph *g = gr_graph_new();
+  GrDeriv *D = gr_deriv_new(g);
+  GrNode *f = gr_simplify(g, gr_strip_lets(g, parse(g, src))), *df;
+  GrDiag d;
+  ck_assert(gr_deriv(D, f, gr_var(g, "x"), &df, &d) == GR_OK);
+  df = gr_simplify(g, df);
+  GrBuf b = {0};
+  const char *name = "d/dx";
+  ck_assert_int_gt(gr_print_cse(&b, g, &df, &name, 1, GR_PRINT_INFIX, 0), 0);
+  ck_assert_ptr_nonnull(strstr(b.s, "d/dx = "));
+  free(b.s);
+  gr_deriv_free(D);
+  gr_graph_free(g);
+  free(src);
+}
+END_TEST
+
 int main(void) {
   gr_init();
   Suite *s = suite_create("simplify");
@@ -151,6 +218,7 @@ int main(void) {
   tcase_add_test(tc, test_canonical);
   tcase_add_test(tc, test_no_nan);
   tcase_add_test(tc, test_bounded);
+  tcase_add_test(tc, test_grown_keys);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
