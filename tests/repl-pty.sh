@@ -9,8 +9,11 @@ GRAD=${GRAD:-src/grad}
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77; }
 case $GRAD in /*) ;; *) GRAD=$(pwd)/$GRAD ;; esac
 tmp=$(mktemp -d)
-sock="$tmp/sock"
-trap 'tmux -S "$sock" kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+# a new tmux server (socket) per session: a server that is still shutting down after the
+# last session ended must not be reused by the next one ("server exited unexpectedly")
+n=0
+newsock() { n=$((n + 1)); sock="$tmp/sock$n"; }
+trap 'for s in "$tmp"/sock*; do tmux -S "$s" kill-server >/dev/null 2>&1; done; rm -rf "$tmp"' EXIT
 # without readline there is no completion or history to test
 if ! "$GRAD" --version >/dev/null 2>&1; then echo "FAIL: $GRAD does not run"; exit 1; fi
 
@@ -51,6 +54,7 @@ expect_last() {
 keys() { tmux -S "$sock" send-keys -t grad "$@"; }
 
 start() {
+  newsock
   tmux -S "$sock" -f /dev/null new-session -d -s grad -x 100 -y 30 \
     "env HOME='$tmp/home' XDG_STATE_HOME='$tmp/state' INPUTRC=/dev/null TERM=screen '$GRAD'" ||
     { echo "FAIL: cannot start tmux"; exit 1; }
@@ -135,6 +139,7 @@ keys C-u 'quit' Enter
 gone
 
 # without XDG_STATE_HOME: ~/.grad_history
+newsock
 tmux -S "$sock" -f /dev/null new-session -d -s grad -x 100 -y 30 \
   "env -u XDG_STATE_HOME HOME='$tmp/home' INPUTRC=/dev/null TERM=screen '$GRAD'"
 wait_for '^grad>$'
