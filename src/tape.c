@@ -201,7 +201,9 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
 
 /* The contribution of column P (an expression in a, b, y and the multiplier g) for the
  * multiplier M, into V; K is 0 where it must be dropped: M == 0, or the local partial (P at
- * g = 1) is exactly 0 while M is inf or NaN. (With M finite, g * 0 is a zero anyway.) */
+ * g = 1) is exactly 0 while M is inf or NaN (with M finite, g * 0 is a zero anyway). An
+ * infinite M times a partial that only an intermediate put out of range (atan2's
+ * b/(a^2 + b^2) at b = 1e300) is M times the partial, as in forward mode, not inf * 0. */
 #define CONTRIB(P, M, V, K)                                                                        \
   do {                                                                                             \
     const double m_ = (M);                                                                         \
@@ -211,10 +213,12 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
       (V) = (P);                                                                                   \
     }                                                                                              \
     (K) = m_ != 0;                                                                                 \
-    if (m_ - m_ != 0) {                                                                            \
+    if (m_ - m_ != 0) { /* inf or NaN: the partial itself, range-safe, decides */                  \
       const double g = 1;                                                                          \
       (void)g;                                                                                     \
-      (K) = (P) != 0;                                                                              \
+      const double p_ = (P);                                                                       \
+      (K) = p_ != 0;                                                                               \
+      (V) = m_ * p_;                                                                               \
     }                                                                                              \
   } while (0)
 
