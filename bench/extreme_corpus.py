@@ -66,6 +66,11 @@ CORPUS = [
     ("sqrt(gamma(x))", ["171.5"], lambda x: mp.sqrt(mp.gamma(x)),
      lambda x: mp.sqrt(mp.gamma(x)) * mp.digamma(x) / 2),
     ("lgamma(x)", ["171.5", "1e300"], lambda x: mp.loggamma(x), lambda x: mp.digamma(x)),
+    # polygamma where x^n leaves the range (GSL gives up): asymptotic series and pole term
+    ("polygamma(1, x)", ["1e16", "1e150", "1e-16", "1e-100"], lambda x: mp.psi(1, x),
+     lambda x: mp.psi(2, x)),
+    ("polygamma(2, x)", ["1e20", "1e-50"], lambda x: mp.psi(2, x), lambda x: mp.psi(3, x)),
+    ("digamma(x)", ["1e300", "1e-150"], lambda x: mp.digamma(x), lambda x: mp.psi(1, x)),
     # sqrt and hypot at the ends
     ("sqrt(x)", ["5e-324", "1.7e308"], lambda x: mp.sqrt(x), lambda x: 1 / (2 * mp.sqrt(x))),
     ("hypot(x, 1e300)", ["1e300", "3e299"], lambda x: mp.hypot(x, D("1e300")),

@@ -40,14 +40,33 @@ double gr_psi_n(double n, double x) {
     return gr_psi(x);
   if (is_pole(x))
     return fmod(n, 2) == 1 ? INFINITY : -INFINITY;
+  double sg = fmod(n, 2) == 1 ? 1 : -1; /* (-1)^(n+1) */
+  if (x == INFINITY)
+    return sg * 0.0;
+  if (x > 1e15 || (x > 0 && x < 1e-15)) {
+    /* GSL gives up where x^n over- or underflows. The asymptotic series (n-1)!/x^n
+     * (1 + n/(2x)) beyond 1e15 and the pole term n!/x^(n+1) below 1e-15 are exact to the
+     * last bits there; their factors i/x are all below 1 (above 1), so the product
+     * under- (over-) flows only where the result does */
+    double t = 1 / x;
+    if (x > 1) {
+      for (double i = 1; i < n && t != 0; i++)
+        t *= i / x;
+      t *= 1 + n / (2 * x);
+    } else {
+      for (double i = 1; i <= n && !isinf(t); i++)
+        t *= i / x;
+    }
+    return sg * t;
+  }
   if (n >= 2 && x <= 0) {
     /* GSL's psi_n takes x > 0 only for n >= 2 (psi and psi_1 reflect themselves): shift
      * up with psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n+1) */
     if (x < -1e4)
       return NAN;
-    double nf = exp(lgamma(n + 1)), s = 0, sg = fmod(n, 2) == 0 ? 1 : -1;
+    double nf = exp(lgamma(n + 1)), s = 0, sgn = fmod(n, 2) == 0 ? 1 : -1;
     for (; x <= 0; x += 1)
-      s += sg * nf / pow(x, n + 1);
+      s += sgn * nf / pow(x, n + 1);
     double p = gr_psi_n(n, x);
     return p - s;
   }
