@@ -19,7 +19,7 @@ const GrOpInfo gr_ops[GR_OP_COUNT] = {
  * negative integers, where the two sides disagree), polygamma(n, pole) = (-1)^(n+1) inf
  * (for odd n both sides agree; PyTorch returns a large finite number at the negative
  * integers, a rounding artefact of its reflection formula). */
-static int is_pole(double x) { return x <= 0 && x == floor(x); }
+static int is_pole(double x) { return x <= 0 && x == floor(x) && x != -INFINITY; }
 
 double gr_psi(double x) {
   gsl_sf_result r;
@@ -100,6 +100,8 @@ double gr_gamma(double x) {
 
 double gr_lgamma(double x) {
   gsl_sf_result r;
+  if (isinf(x)) /* C's lgamma and PyTorch: inf at both ends */
+    return INFINITY;
   if (gsl_sf_lngamma_e(x, &r) != GSL_SUCCESS)
     return is_pole(x) ? INFINITY : NAN;
   return r.val;
