@@ -196,19 +196,31 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
                   gr_node(g, GR_OP_SUM, hit, NULL, NULL), NULL);
       break;
     }
-    case GR_OP_POW:
-      if (is0(db)) /* constant exponent: the power rule, fine for negative bases */
-        r = mul(g, mul(g, b, gr_node(g, GR_OP_POW, a, gr_node(g, GR_OP_SUB, b, one, NULL), NULL)),
-                da);
-      else if (is0(da) && is0(a)) /* 0^b: 0 for b >= 0, PyTorch's mask (not 0*log(0) = NaN) */
-        r = zero;
-      else if (is0(da)) /* a^b log(a) b' */
-        r = mul(g, mul(g, n, gr_node(g, GR_OP_LOG, a, NULL, NULL)), db);
-      else /* logarithmic differentiation: a^b (b' log(a) + b a'/a) */
-        r = mul(g, n,
-                add(g, mul(g, db, gr_node(g, GR_OP_LOG, a, NULL, NULL)),
-                    gr_node(g, GR_OP_DIV, mul(g, b, da), a, NULL)));
+    case GR_OP_POW: {
+      /* the numeric rules' own partials (gr_pow_da, gr_pow_db), PyTorch's masks included,
+       * so that formula and tape agree on the whole domain, 0 and negative bases too:
+       * d/da = b a^(b-1) (0 where b == 0), d/db = a^b log(a) (0 where a == 0, b >= 0) */
+      if (!is0(da)) { /* the power rule, fine for negative bases */
+        GrNode *pw =
+            mul(g, b, gr_node(g, GR_OP_POW, a, gr_node(g, GR_OP_SUB, b, one, NULL), NULL));
+        if (!gr_is_const(b)) /* b == 0 is masked: 0*a^(-1) would be NaN at a == 0 */
+          pw = gr_node(g, GR_OP_IF, gr_node(g, GR_OP_EQ, b, zero, NULL), zero, pw);
+        r = mul(g, pw, da);
+      }
+      if (!is0(db)) {
+        GrNode *lg = mul(g, n, gr_node(g, GR_OP_LOG, a, NULL, NULL));
+        /* the mask matters only where a can be 0: a nonzero constant base needs none */
+        GrNode *ge = gr_node(g, GR_OP_GE, b, zero, NULL);
+        if (is0(a))
+          lg = gr_node(g, GR_OP_IF, ge, zero, lg);
+        else if (!gr_is_const(a))
+          lg = gr_node(g, GR_OP_IF,
+                       gr_node(g, GR_OP_AND, gr_node(g, GR_OP_EQ, a, zero, NULL), ge, NULL),
+                       zero, lg);
+        r = add(g, r, mul(g, lg, db));
+      }
       break;
+    }
     default:
       if (gr_ops[n->op].kind != GR_K_MATH) {
         st = gr_diag_set(d, GR_EUSAGE, "no symbolic derivative rule for '%s'", gr_ops[n->op].name);

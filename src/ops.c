@@ -14,8 +14,19 @@ const GrOpInfo gr_ops[GR_OP_COUNT] = {
 #undef OP
 };
 
+/* At the poles (0, -1, -2, ...) the special functions follow PyTorch 1.13 where it gives
+ * an infinity: digamma(+0) = -inf and digamma(-0) = +inf (the one-sided limits; NaN at the
+ * negative integers, where the two sides disagree), polygamma(n, pole) = (-1)^(n+1) inf
+ * (for odd n both sides agree; PyTorch returns a large finite number at the negative
+ * integers, a rounding artefact of its reflection formula). */
+static int is_pole(double x) { return x <= 0 && x == floor(x) && x != -INFINITY; }
+
 double gr_psi(double x) {
   gsl_sf_result r;
+  if (x == 0)
+    return signbit(x) ? INFINITY : -INFINITY;
+  if (is_pole(x))
+    return NAN;
   if (gsl_sf_psi_e(x, &r) != GSL_SUCCESS)
     return NAN;
   return r.val;
@@ -25,14 +36,37 @@ double gr_psi_n(double n, double x) {
   gsl_sf_result r;
   if (n < 0 || n != floor(n) || n > 1000)
     return NAN;
+  if (n == 0)
+    return gr_psi(x);
+  if (is_pole(x))
+    return fmod(n, 2) == 1 ? INFINITY : -INFINITY;
+  double sg = fmod(n, 2) == 1 ? 1 : -1; /* (-1)^(n+1) */
+  if (x == INFINITY)
+    return sg * 0.0;
+  if (x > 1e15 || (x > 0 && x < 1e-15)) {
+    /* GSL gives up where x^n over- or underflows. The asymptotic series (n-1)!/x^n
+     * (1 + n/(2x)) beyond 1e15 and the pole term n!/x^(n+1) below 1e-15 are exact to the
+     * last bits there; their factors i/x are all below 1 (above 1), so the product
+     * under- (over-) flows only where the result does */
+    double t = 1 / x;
+    if (x > 1) {
+      for (double i = 1; i < n && t != 0; i++)
+        t *= i / x;
+      t *= 1 + n / (2 * x);
+    } else {
+      for (double i = 1; i <= n && !isinf(t); i++)
+        t *= i / x;
+    }
+    return sg * t;
+  }
   if (n >= 2 && x <= 0) {
     /* GSL's psi_n takes x > 0 only for n >= 2 (psi and psi_1 reflect themselves): shift
      * up with psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n+1) */
-    if (x == floor(x) || x < -1e4)
+    if (x < -1e4)
       return NAN;
-    double nf = exp(lgamma(n + 1)), s = 0, sg = fmod(n, 2) == 0 ? 1 : -1;
+    double nf = exp(lgamma(n + 1)), s = 0, sgn = fmod(n, 2) == 0 ? 1 : -1;
     for (; x <= 0; x += 1)
-      s += sg * nf / pow(x, n + 1);
+      s += sgn * nf / pow(x, n + 1);
     double p = gr_psi_n(n, x);
     return p - s;
   }
@@ -41,8 +75,21 @@ double gr_psi_n(double n, double x) {
   return r.val;
 }
 
+/* gamma(+0) = inf, gamma(-0) = -inf, NaN at the negative integers (C's tgamma; the two
+ * sides of those poles have opposite signs). GSL's gamma stops at 171 (its overflow limit
+ * is conservative): up to the true limit 171.62 one step of the recurrence, exact but for
+ * one rounding, gamma(x) = (x - 1) gamma(x - 1). */
 double gr_gamma(double x) {
   gsl_sf_result r;
+  if (x == 0)
+    return signbit(x) ? -INFINITY : INFINITY;
+  if (is_pole(x))
+    return NAN;
+  if (x > 171 && x < 172) {
+    if (gsl_sf_gamma_e(x - 1, &r) != GSL_SUCCESS)
+      return NAN;
+    return (x - 1) * r.val; /* inf beyond 171.6243769563027 */
+  }
   int s = gsl_sf_gamma_e(x, &r);
   if (s == GSL_EOVRFLW)
     return x > 0 ? INFINITY : NAN;
@@ -53,8 +100,10 @@ double gr_gamma(double x) {
 
 double gr_lgamma(double x) {
   gsl_sf_result r;
+  if (isinf(x)) /* C's lgamma and PyTorch: inf at both ends */
+    return INFINITY;
   if (gsl_sf_lngamma_e(x, &r) != GSL_SUCCESS)
-    return x == floor(x) && x <= 0 ? INFINITY : NAN;
+    return is_pole(x) ? INFINITY : NAN;
   return r.val;
 }
 

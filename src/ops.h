@@ -88,6 +88,86 @@ static inline double gr_pow_da(double a, double b) { return b == 0 ? 0.0 : b * g
 static inline double gr_pow_db(double a, double b, double y) {
   return (a == 0 && b >= 0) ? 0.0 : y * log(a);
 }
+
+/* Adjoint contributions g * dy/da. The plain product comes first, rounded as it always
+ * was; only where it or the local partial overflowed or underflowed (subnormals included)
+ * although every factor is finite and nonzero is it formed again, exponents apart (frexp),
+ * so that an intermediate outside the double range (1/b, y/b, a^(b-1)) cannot turn a
+ * representable result into 0, inf or a few bits. */
+static inline int gr_fine(double r) { return fabs(r) >= 0x1p-1022 && fabs(r) <= 0x1.fffffffffffffp1023; }
+static inline int gr_fin0(double x) { return x != 0 && x - x == 0; }
+/* x * y * z / w for finite nonzero arguments without a spurious overflow or underflow */
+static inline double gr_xyz_w(double x, double y, double z, double w) {
+  int ex, ey, ez, ew;
+  double mx = frexp(x, &ex), my = frexp(y, &ey), mz = frexp(z, &ez), mw = frexp(w, &ew);
+  return ldexp(mx * my * mz / mw, ex + ey + ez - ew);
+}
+/* g * (p / q) */
+static inline double gr_gdiv(double g, double p, double q) {
+  double pq = p / q, r = g * pq;
+  if ((gr_fine(r) && gr_fine(pq)) || !gr_fin0(g) || !gr_fin0(p) || !gr_fin0(q))
+    return r;
+  return gr_xyz_w(g, p, 1, q);
+}
+/* g * (p * q) */
+static inline double gr_gmul(double g, double p, double q) {
+  double pq = p * q, r = g * pq;
+  if ((gr_fine(r) && gr_fine(pq)) || !gr_fin0(g) || !gr_fin0(p) || !gr_fin0(q))
+    return r;
+  return gr_xyz_w(g, p, q, 1);
+}
+/* g * b a^(b-1); where a^(b-1) leaves the range but a^b does not, g b y / a */
+static inline double gr_pow_ga(double g, double a, double b, double y) {
+  double p = gr_pow_da(a, b), r = g * p;
+  if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(a) || !gr_fin0(b) || !gr_fin0(y))
+    return r;
+  return gr_xyz_w(g, b, y, a);
+}
+/* g * a^b log a */
+static inline double gr_pow_gb(double g, double a, double b, double y) {
+  if (a == 0 && b >= 0)
+    return 0.0;
+  return gr_gmul(g, y, log(a));
+}
+/* g / (1 + a^2): for |a| beyond 2^500, a^2 would overflow; (g/a)/a does not */
+static inline double gr_atan_ga(double g, double a) {
+  double p = 1 / (1 + a * a), r = g * p;
+  if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(a))
+    return r;
+  return fabs(a) > 1 ? gr_xyz_w(g, 1, 1 / a, a) : g / (1 + a * a);
+}
+/* g / sqrt(a^2 + 1) (asinh) and g / sqrt(a^2 - 1) (acosh): beyond 2^511, a^2 would
+ * overflow; there the partial is 1/|a| to the last bit */
+static inline double gr_asinh_ga(double g, double a) {
+  double p = 1 / sqrt(a * a + 1), r = g * p;
+  if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(a) || fabs(a) < 0x1p511)
+    return r;
+  return gr_xyz_w(g, 1, 1, fabs(a));
+}
+static inline double gr_acosh_ga(double g, double a) {
+  double p = 1 / sqrt(a * a - 1), r = g * p;
+  if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(a) || a < 0x1p511)
+    return r;
+  return gr_xyz_w(g, 1, 1, a);
+}
+/* g * 2/sqrt(pi) * exp(-a^2): where exp(-a^2) underflows (|a| > 26.5) but the product
+ * does not, the factor g goes into the exponent */
+static inline double gr_erf_ga(double g, double a) {
+  double p = M_2_SQRTPI * exp(-a * a), r = g * p;
+  if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(a))
+    return r;
+  return copysign(M_2_SQRTPI * exp(log(fabs(g)) - a * a), g);
+}
+/* g * c / (a^2 + b^2) for atan2's partials (c is b or -a) */
+static inline double gr_atan2_g(double g, double c, double a, double b) {
+  double p = c / (a * a + b * b), r = g * p;
+  if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(c))
+    return r;
+  double h = hypot(a, b);
+  if (!gr_fin0(h))
+    return r;
+  return gr_xyz_w(g, c, 1 / h, h);
+}
 static inline double gr_pow_daa(double a, double b) {
   return (b == 0 || b == 1) ? 0.0 : b * (b - 1) * gr_pow(a, b - 2);
 }

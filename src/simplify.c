@@ -279,6 +279,31 @@ static int merge(Item *it, int *n) {
 
 static int is_int(double e) { return e == nearbyint(e) && fabs(e) < 1e15; }
 
+/* Finite wherever its variables are: 0 times it may fold to 0 (0*log(x) may not: at x = 0
+ * it is NaN, on the tape and in PyTorch). */
+static int total(const GrNode *n, int depth) {
+  if (depth > 32)
+    return 0;
+  switch (n->op) {
+  case GR_OP_CONST:
+    return n->vlen == 1 && isfinite(n->num);
+  case GR_OP_VAR:
+    return 1;
+  case GR_OP_ADD: case GR_OP_SUB: case GR_OP_MUL:
+    return total(n->arg[0], depth + 1) && total(n->arg[1], depth + 1);
+  case GR_OP_POW:
+    return gr_is_const(n->arg[1]) && n->arg[1]->num >= 0 && is_int(n->arg[1]->num) &&
+           total(n->arg[0], depth + 1);
+  case GR_OP_NEG: case GR_OP_SIN: case GR_OP_COS: case GR_OP_ATAN: case GR_OP_TANH:
+  case GR_OP_SIGMOID: case GR_OP_ABS: case GR_OP_SIGN: case GR_OP_RELU: case GR_OP_FLOOR:
+  case GR_OP_CEIL: case GR_OP_ROUND: case GR_OP_ERF: case GR_OP_ERFC: case GR_OP_DETACH:
+  case GR_OP_LET:
+    return total(n->arg[0], depth + 1);
+  default:
+    return 0;
+  }
+}
+
 /* Product: node op(a, b) for MUL, DIV, POW with a constant exponent. NULL: not handled. */
 static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
   Item st[BUDGET], fac[BUDGET];
@@ -331,8 +356,12 @@ static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
     }
     fac[nf++] = (Item){n, e, NULL, NULL};
   }
-  if (coef == 0)
+  if (coef == 0) {
+    for (int i = 0; i < nf; i++)
+      if (fac[i].e < 0 || !total(fac[i].n, 0))
+        return NULL;
     return num(s, 0);
+  }
   if (!merge(fac, &nf))
     return NULL;
   g_sort_ctx = s;

@@ -2,10 +2,17 @@
  * Compilation and the four sweeps (values, adjoints, tangents, adjoint tangents). The
  * arithmetic of every GR_K_MATH op is generated from the columns of ops.def.
  *
- * A zero adjoint is a strong zero: an op whose adjoint is exactly 0 sends nothing to its
- * arguments, so 0 * inf never appears. This is what keeps the untaken branch of
- * if(x > 0, sqrt(x), x) at x = 0 from leaking NaN into the gradient (PyTorch's
- * torch.where gives NaN there).
+ * Zeros are strong, in every sweep: an op whose adjoint (tangent) is exactly 0 sends
+ * nothing to its arguments, and neither does a local partial that is exactly 0 (relu,
+ * floor, sign, the untaken side of max, exp underflowed to 0, ...), whatever the adjoint
+ * it meets (inf and NaN included), so 0 * inf never appears. This is what keeps the
+ * untaken branch of if(x > 0, sqrt(x), x) at x = 0 from leaking NaN into the gradient
+ * (PyTorch's torch.where gives NaN there), and what makes sqrt(relu(x)) at -1 give 0 in
+ * reverse mode as in forward mode (and PyTorch, whose masking backwards do the same).
+ *
+ * The PA and PB columns of ops.def are the contributions g * dy/da, g * dy/db for a
+ * multiplier g (the adjoint in reverse mode, the tangent in forward mode), so that a rule
+ * can order its products to stay in range (see gr_gdiv in ops.h).
  */
 #include "tape.h"
 #include "print.h"
@@ -192,6 +199,29 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
   return s < 0 ? NULL : t->val + t->off[s];
 }
 
+/* The contribution of column P (an expression in a, b, y and the multiplier g) for the
+ * multiplier M, into V; K is 0 where it must be dropped: M == 0, or the local partial (P at
+ * g = 1) is exactly 0 while M is inf or NaN (with M finite, g * 0 is a zero anyway). An
+ * infinite M times a partial that only an intermediate put out of range (atan2's
+ * b/(a^2 + b^2) at b = 1e300) is M times the partial, as in forward mode, not inf * 0. */
+#define CONTRIB(P, M, V, K)                                                                        \
+  do {                                                                                             \
+    const double m_ = (M);                                                                         \
+    {                                                                                              \
+      const double g = m_;                                                                         \
+      (void)g;                                                                                     \
+      (V) = (P);                                                                                   \
+    }                                                                                              \
+    (K) = m_ != 0;                                                                                 \
+    if (m_ - m_ != 0) { /* inf or NaN: the partial itself, range-safe, decides */                  \
+      const double g = 1;                                                                          \
+      (void)g;                                                                                     \
+      const double p_ = (P);                                                                       \
+      (K) = p_ != 0;                                                                               \
+      (V) = m_ * p_;                                                                               \
+    }                                                                                              \
+  } while (0)
+
 #define ARGS                                                                                       \
   const GrInstr *in = &t->ins[i];                                                                  \
   size_t n = t->len[i];                                                                            \
@@ -337,7 +367,8 @@ static void reduce_reverse(GrTape *t, size_t i) {
     for (size_t k = n; k-- > 0;)
       suf[k] = suf[k + 1] * A[k];
     for (size_t k = 0; k < n; k++) {
-      GA[k] += g * pre * suf[k + 1];
+      if (pre * suf[k + 1] != 0) /* the local partial: a zero sends nothing */
+        GA[k] += g * pre * suf[k + 1];
       pre *= A[k];
     }
     free(suf);
@@ -411,24 +442,25 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
  * accumulator in k order, then added). One loop per broadcast pattern (SX, SA, SB: 1 for a
  * block, 0 for a block of one), one pass per argument, so that x*x (GA == GB) still adds
  * a's share before b's at every k.
- * The strong zero is a select, not a branch: where G[k] == 0 the old value is kept (nothing
- * added, not even -0 or NaN); elsewhere the sum is the same rounding as a branchy `+=`. */
+ * The strong zero is a select: where it drops the contribution the old value is kept
+ * (nothing added, not even -0 or NaN); elsewhere the sum is the same rounding as `+=`. */
 #define REV_LOOP(GX, SX, SA, SB, P)                                                                \
   do {                                                                                             \
     double *restrict GXr = GX, acc = 0;                                                            \
     const double a0 = A[0], b0 = B[0];                                                             \
     for (size_t k = 0; k < n; k++) {                                                               \
-      double g = G[k], a = (SA) ? A[k] : a0, b = (SB) ? B[k] : b0, y = Y[k];                       \
+      double a = (SA) ? A[k] : a0, b = (SB) ? B[k] : b0, y = Y[k], v;                             \
+      int keep;                                                                                    \
       (void)a;                                                                                     \
       (void)b;                                                                                     \
       (void)y;                                                                                     \
-      double v = g * (P);                                                                          \
+      CONTRIB(P, G[k], v, keep);                                                                   \
       if (SX) {                                                                                    \
         double x = GXr[k], sum = x + v; /* computed always: a select, not a branch */              \
-        GXr[k] = g != 0 ? sum : x;                                                                 \
+        GXr[k] = keep ? sum : x;                                                                   \
       } else {                                                                                     \
         double sum = acc + v;                                                                      \
-        acc = g != 0 ? sum : acc;                                                                  \
+        acc = keep ? sum : acc;                                                                    \
       }                                                                                            \
     }                                                                                              \
     if (!(SX))                                                                                     \
@@ -452,14 +484,21 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       double *GB = NA > 1 ? t->adj + t->off[in->b] : GA;                                           \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
       if (n == 1) {                                                                                \
-        double g = G[0], a = A[0], b = B[0], y = Y[0];                                             \
+        double a = A[0], b = B[0], y = Y[0], v;                                                    \
+        int keep;                                                                                  \
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         (void)y;                                                                                   \
-        if (g != 0 && na)                                                                          \
-          GA[0] += g * (PA);                                                                       \
-        if (g != 0 && nb)                                                                          \
-          GB[0] += g * (PB);                                                                       \
+        if (G[0] != 0 && na) {                                                                     \
+          CONTRIB(PA, G[0], v, keep);                                                              \
+          if (keep)                                                                                \
+            GA[0] += v;                                                                            \
+        }                                                                                          \
+        if (G[0] != 0 && nb) {                                                                     \
+          CONTRIB(PB, G[0], v, keep);                                                              \
+          if (keep)                                                                                \
+            GB[0] += v;                                                                            \
+        }                                                                                          \
         break;                                                                                     \
       }                                                                                            \
       if (na) {                                                                                    \
@@ -564,14 +603,21 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
       const double *TB = NA > 1 ? t->tan + t->off[in->b] : TA;                                     \
       for (size_t k = 0; k < n; k++) {                                                             \
         double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
-        double ta = TA[k * sa], tb = NA > 1 ? TB[k * sb] : 0, r = 0;                               \
+        double ta = TA[k * sa], tb = NA > 1 ? TB[k * sb] : 0, r = 0, v;                            \
+        int keep;                                                                                  \
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         (void)y;                                                                                   \
-        if (ta != 0)                                                                               \
-          r += (PA) * ta;                                                                          \
-        if (tb != 0)                                                                               \
-          r += (PB) * tb;                                                                          \
+        if (ta != 0) {                                                                             \
+          CONTRIB(PA, ta, v, keep);                                                                \
+          if (keep)                                                                                \
+            r += v;                                                                                \
+        }                                                                                          \
+        if (tb != 0) {                                                                             \
+          CONTRIB(PB, tb, v, keep);                                                                \
+          if (keep)                                                                                \
+            r += v;                                                                                \
+        }                                                                                          \
         TY[k] = r;                                                                                 \
       }                                                                                            \
     }                                                                                              \
@@ -679,30 +725,42 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
       double *TGB = NA > 1 ? t->tadj + t->off[in->b] : TGA;                                        \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
       for (size_t k = 0; k < n; k++) {                                                             \
-        double g = G[k], tg = TG[k];                                                               \
-        if (g == 0 && tg == 0)                                                                     \
+        double gk = G[k], tg = TG[k];                                                              \
+        if (gk == 0 && tg == 0)                                                                    \
           continue;                                                                                \
         double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
         double ta = TA[k * sa], tb = NA > 1 ? TB[k * sb] : 0;                                      \
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         (void)y;                                                                                   \
-        double pa = (PA), pb = NA > 1 ? (PB) : 0;                                                  \
-        double sec_a = 0, sec_b = 0;                                                               \
-        if (g != 0) {                                                                              \
+        /* tg * dy/da, and gk times the second partials along the tangent, each with the     \
+         * strong zeros (a zero second partial sends nothing either) */                            \
+        double va = 0, vb = 0, sec_a = 0, sec_b = 0, p2;                                           \
+        int ka = 0, kb = 0;                                                                        \
+        if (tg != 0) {                                                                             \
+          if (na)                                                                                  \
+            CONTRIB(PA, tg, va, ka);                                                               \
+          if (nb)                                                                                  \
+            CONTRIB(PB, tg, vb, kb);                                                               \
+        }                                                                                          \
+        if (gk != 0) {                                                                             \
           if (ta != 0) {                                                                           \
-            sec_a += (PAA) * ta;                                                                   \
-            sec_b += (PAB) * ta;                                                                   \
+            if ((p2 = (PAA)) != 0)                                                                 \
+              sec_a += p2 * ta;                                                                    \
+            if ((p2 = (PAB)) != 0)                                                                 \
+              sec_b += p2 * ta;                                                                    \
           }                                                                                        \
           if (tb != 0) {                                                                           \
-            sec_a += (PAB) * tb;                                                                   \
-            sec_b += (PBB) * tb;                                                                   \
+            if ((p2 = (PAB)) != 0)                                                                 \
+              sec_a += p2 * tb;                                                                    \
+            if ((p2 = (PBB)) != 0)                                                                 \
+              sec_b += p2 * tb;                                                                    \
           }                                                                                        \
         }                                                                                          \
         if (na)                                                                                    \
-          TGA[k * sa] += (tg != 0 ? tg * pa : 0) + (g != 0 ? g * sec_a : 0);                       \
+          TGA[k * sa] += (ka ? va : 0) + (sec_a != 0 ? gk * sec_a : 0);                            \
         if (nb)                                                                                    \
-          TGB[k * sb] += (tg != 0 ? tg * pb : 0) + (g != 0 ? g * sec_b : 0);                       \
+          TGB[k * sb] += (kb ? vb : 0) + (sec_b != 0 ? gk * sec_b : 0);                            \
       }                                                                                            \
     }                                                                                              \
     break;
@@ -736,18 +794,25 @@ static int kink_at(int op, double a, double b, double y) {
   return 0;
 }
 
-/* Local partials of a GR_K_MATH op (0 for the others, which pass adjoints linearly). */
-static void local_partials(int op, double a, double b, double y, double *pa, double *pb) {
+/* What a GR_K_MATH op with adjoint m sends its arguments, strong zeros applied (0 for
+ * the others, which pass adjoints linearly). */
+static void contributions(int op, double m, double a, double b, double y, double *pa,
+                          double *pb) {
   (void)a;
   (void)b;
   (void)y;
   *pa = *pb = 0;
+  int keep = 0;
   switch (op) {
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
-      *pa = (PA);                                                                                  \
-      *pb = NA > 1 ? (PB) : 0;                                                                     \
+      CONTRIB(PA, m, *pa, keep);                                                                   \
+      *pa = keep ? *pa : 0;                                                                        \
+      if (NA > 1) {                                                                                \
+        CONTRIB(PB, m, *pb, keep);                                                                 \
+        *pb = keep ? *pb : 0;                                                                      \
+      }                                                                                            \
     }                                                                                              \
     break;
 #include "ops.def"
@@ -763,6 +828,14 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
   for (size_t o = 0; o < t->nout && !out_bad; o++)
     for (size_t k = 0; k < t->len[t->out_slot[o]]; k++)
       out_bad |= !isfinite(t->val[t->off[t->out_slot[o]] + k]);
+  /* a non-finite adjoint that a strong zero stops (sqrt(relu(x)) at -1, norm at the
+   * origin) harms no reported derivative: blame one only when a variable's or a named
+   * intermediate's adjoint is not finite */
+  int grad_bad = 0;
+  for (size_t i = 0; i < t->n && !grad_bad; i++)
+    if (t->ins[i].need && (t->ins[i].op == GR_OP_VAR || t->ins[i].op == GR_OP_LET))
+      for (size_t k = 0; k < t->len[i]; k++)
+        grad_bad |= !isfinite(t->adj[t->off[i] + k]);
   for (size_t i = 0; i < t->n && cnt < max; i++) {
     const GrInstr *in = &t->ins[i];
     if (in->nargs == 0)
@@ -817,14 +890,14 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
     /* the op whose adjoint is finite and nonzero but whose own contribution to an
      * argument is not (sqrt at 0, log at 0, ...) is where the trouble starts; an op that
      * merely passes on a non-finite adjoint from elsewhere is not blamed */
-    if (gr_ops[in->op].kind == GR_K_MATH)
+    if (gr_ops[in->op].kind == GR_K_MATH && grad_bad)
       for (size_t k = 0; k < n && found < 0; k++) {
         if (!isfinite(G[k]) || G[k] == 0)
           continue;
         double pa, pb;
-        local_partials(in->op, A[k * sa], B[k * sb], Y[k], &pa, &pb);
-        if ((t->ins[in->a].need && !isfinite(G[k] * pa) && isfinite(A[k * sa])) ||
-            (in->nargs > 1 && t->ins[in->b].need && !isfinite(G[k] * pb) &&
+        contributions(in->op, G[k], A[k * sa], B[k * sb], Y[k], &pa, &pb);
+        if ((t->ins[in->a].need && !isfinite(pa) && isfinite(A[k * sa])) ||
+            (in->nargs > 1 && t->ins[in->b].need && !isfinite(pb) &&
              isfinite(B[k * sb]))) {
           found = 1;
           where = A[k * sa];

@@ -126,7 +126,10 @@ static const struct {
     {"hypot(x, 2)", "x/hypot(x, 2)", 0.7},
     {"min(x, 1)", "if(x < 1, 1, if(x == 1, 0.5, 0))", 0.7},
     {"max(x, 1)", "if(x > 1, 1, if(x == 1, 0.5, 0))", 0.7},
-    {"x^x", "x^x*(log(x) + 1)", 0.7},
+    /* PyTorch's masks: 0 at x = 0 (b == 0 and a == 0, b >= 0), as the tape does */
+    {"x^x", "if(x == 0 && x >= 0, 0, x^x*log(x)) + if(x == 0, 0, x^(x - 1)*x)", 0.7},
+    {"x^x", "if(x == 0 && x >= 0, 0, x^x*log(x)) + if(x == 0, 0, x^(x - 1)*x)", 0},
+    {"0^x", "if(x >= 0, 0, log(0)*0^x)", -1.3},
     {"2^x", "log(2)*2^x", 0.7},
     {"x^3", "3*x^2", -2},
     {"1/x", "-1/x^2", 0.7},

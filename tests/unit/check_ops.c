@@ -397,6 +397,194 @@ START_TEST(test_sqrt_zero) {
 }
 END_TEST
 
+/* --- every op at special points: reverse mode equals forward mode --- */
+static const double special_pts[] = {0,     -0.0,   1,       -1,      2,       -2,     0.5,
+                                     -1.5,  3,      INFINITY, -INFINITY, NAN,   1e300, -1e300,
+                                     1e-300, 5e-324, 171.5,  40,      -40};
+#define NSPECIAL (int)(sizeof special_pts / sizeof *special_pts)
+
+/* op(x, y) in three surroundings: alone; under sqrt (an infinite adjoint arrives where the
+ * op's value is 0); over sqrt(x), sqrt(y) (infinite tangents arrive at x = 0). A zero local
+ * partial (relu, floor, sign, the untaken side of max, ...) must stop an infinite adjoint in
+ * reverse mode exactly as it stops an infinite tangent in forward mode. */
+static GrNode *special_expr(GrGraph *g, int op, int form) {
+  GrNode *x = gr_var(g, "x"), *y = gr_ops[op].nargs > 1 ? gr_var(g, "y") : NULL;
+  if (form == 2) {
+    x = gr_node(g, GR_OP_SQRT, x, NULL, NULL);
+    y = y ? gr_node(g, GR_OP_SQRT, y, NULL, NULL) : NULL;
+  }
+  GrNode *f = gr_node(g, op, x, y, NULL);
+  return form == 1 ? gr_node(g, GR_OP_SQRT, f, NULL, NULL) : f;
+}
+
+/* same double, or both NaN; a relative 1e-12 for rounding in another order. The sweeps
+ * multiply in opposite orders, so one may overflow where the other stays in range (the
+ * tangent of gamma at 171.5 is beyond the doubles, the adjoint of sqrt(gamma(x)) is not):
+ * inf against a finite nonzero of the same sign passes; NaN against a number never does. */
+static int same_number_tol(double a, double b, double rtol) {
+  if (isnan(a) || isnan(b))
+    return isnan(a) && isnan(b);
+  if (a == b)
+    return 1;
+  if (isinf(a) || isinf(b))
+    return a != 0 && b != 0 && (a > 0) == (b > 0);
+  return fabs(a - b) <= rtol * fmax(fabs(a), fabs(b));
+}
+static int same_number(double a, double b) { return same_number_tol(a, b, 1e-12); }
+
+START_TEST(test_special_points) {
+  int op = _i;
+  if (gr_ops[op].kind != GR_K_MATH)
+    return;
+  int two = gr_ops[op].nargs > 1;
+  for (int form = 0; form < 3; form++) {
+    GrGraph *g = gr_graph_new();
+    GrNode *f = special_expr(g, op, form);
+    if (f->op == GR_OP_CONST) { /* folded: nothing to sweep */
+      gr_graph_free(g);
+      continue;
+    }
+    GrTape *t;
+    GrDiag d;
+    ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &d), GR_OK);
+    int vx = gr_var_index(g, "x"), vy = two ? gr_var_index(g, "y") : -1;
+    for (int i = 0; i < NSPECIAL; i++)
+      for (int j = 0; j < (two ? NSPECIAL : 1); j++) {
+        double x = special_pts[i], y = special_pts[j];
+        if (op == GR_OP_POLYGAMMA) /* the order: small integers (and the bad ones) */
+          x = i < 6 ? i : special_pts[i];
+        if (gr_tape_var(t, vx))
+          *gr_tape_var(t, vx) = x;
+        if (vy >= 0 && gr_tape_var(t, vy))
+          *gr_tape_var(t, vy) = y;
+        gr_tape_forward(t);
+        gr_tape_reverse(t, 0, NULL);
+        double rev[2] = {0, 0};
+        for (int v = 0; v <= two; v++) {
+          const double *gv = gr_tape_grad(t, v ? vy : vx);
+          rev[v] = gv ? gv[0] : 0;
+        }
+        for (int v = 0; v <= two; v++) {
+          const double one = 1;
+          const double *dir[2] = {NULL, NULL};
+          dir[v ? vy : vx] = &one;
+          gr_tape_tangent(t, dir);
+          double fwd = gr_tape_out_tangent(t, 0)[0];
+          /* at a subnormal point a tangent in between may be subnormal too: few bits */
+          int sub = (x != 0 && fabs(x) < 0x1p-1022) || (two && y != 0 && fabs(y) < 0x1p-1022);
+          ck_assert_msg(same_number_tol(rev[v], fwd, sub ? 1e-2 : 1e-12),
+                        "%s (form %d) at x=%.17g y=%.17g: d/d%c reverse %.17g, forward %.17g",
+                        gr_ops[op].name, form, x, y, "xy"[v], rev[v], fwd);
+        }
+        /* forward over reverse: an op whose derivative is identically 0 (floor, sign,
+         * comparisons, ...) has second derivatives 0 too, whatever arrives; a binary op's
+         * mixed partials agree both ways */
+        int flat = !strcmp(gr_ops[op].da, "0") && (!two || !strcmp(gr_ops[op].db, "0"));
+        double hv[2][2];
+        for (int v = 0; v <= two; v++) {
+          const double one = 1;
+          const double *dir[2] = {NULL, NULL};
+          dir[v ? vy : vx] = &one;
+          gr_tape_tangent(t, dir);
+          gr_tape_reverse(t, 0, NULL);
+          gr_tape_reverse_tangent(t, 0);
+          for (int w = 0; w <= two; w++) {
+            const double *h = gr_tape_hvp(t, w ? vy : vx);
+            hv[v][w] = h ? h[0] : 0;
+            if (flat)
+              ck_assert_msg(hv[v][w] == 0, "%s (form %d) at x=%.17g y=%.17g: d2/d%cd%c %.17g",
+                            gr_ops[op].name, form, x, y, "xy"[w], "xy"[v], hv[v][w]);
+          }
+        }
+        if (two && form == 0)
+          ck_assert_msg(same_number(hv[0][1], hv[1][0]),
+                        "%s at x=%.17g y=%.17g: d2/dydx %.17g, d2/dxdy %.17g", gr_ops[op].name,
+                        x, y, hv[0][1], hv[1][0]);
+      }
+    gr_tape_free(t);
+    gr_graph_free(g);
+  }
+}
+END_TEST
+
+/* the cases of the issue, and norm at the origin, pinned by value */
+START_TEST(test_strong_zero_cases) {
+  static const struct {
+    const char *src;
+    double x, dx;
+  } c[] = {
+      {"sqrt(relu(x))", -1, 0},
+      {"sqrt(floor(x))", 0.5, 0},
+      {"acos(sign(x))", 2, 0},
+      {"x^ceil(x)", -1.5, -0.4444444444444444},
+      {"norm([1, 1]*x)", 0, 0},
+      {"sqrt(max(x, 0))", -3, 0},
+      {"sqrt(min(x, 0))", 3, 0},
+      {"sqrt(abs(x))*0 + sqrt(relu(-x))", 2, 0},
+      {"log(1/exp(x))", 400, -1},
+      {"log(1/exp(x))", -400, -1},
+  };
+  static const char *const n[] = {"x"};
+  for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+    double v, dx;
+    GrDiag d;
+    ck_assert_int_eq(tu_eval(c[i].src, n, &c[i].x, 1, &v, &dx, &d), GR_OK);
+    ck_assert_msg(dx == c[i].dx, "%s at %g: d/dx %.17g, want %.17g", c[i].src, c[i].x, dx,
+                  c[i].dx);
+  }
+}
+END_TEST
+
+/* --- intermediates beyond the double range, results inside it --- */
+static const struct {
+  const char *src;
+  double x, value, dx; /* dx NAN: the value only */
+  int fwd;              /* 0: an intermediate tangent is outside the doubles: reverse only */
+} extreme[] = {
+#include "extreme_corpus.h"
+};
+
+/* Value, reverse mode and forward mode against mpmath's 50-digit values (rounded once). The
+ * products of the adjoint rules are formed in an order that stays in range (gr_gdiv and
+ * friends in ops.h); a plain g * partial gives 0 or inf for most of these. */
+START_TEST(test_extreme_corpus) {
+  static const char *const n[] = {"x"};
+  const double tol = 1e-12;
+  int bad = 0;
+  for (size_t i = 0; i < sizeof extreme / sizeof *extreme; i++) {
+    GrGraph *g = gr_graph_new();
+    GrParseOpts po = {n, NULL};
+    GrParsed p;
+    GrDiag d;
+    ck_assert_int_eq(gr_parse(g, extreme[i].src, &po, &p, &d), GR_OK);
+    GrTape *t;
+    ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, NULL, &t, &d), GR_OK);
+    *gr_tape_var(t, 0) = extreme[i].x;
+    gr_tape_forward(t);
+    double got[3] = {gr_tape_out(t, 0)[0], NAN, NAN};
+    if (!isnan(extreme[i].dx)) {
+      gr_tape_reverse(t, 0, NULL);
+      got[1] = gr_tape_grad(t, 0)[0];
+      const double one = 1, *dir[1] = {&one};
+      gr_tape_tangent(t, dir);
+      got[2] = gr_tape_out_tangent(t, 0)[0];
+    }
+    static const char *const what[] = {"value", "reverse d/dx", "forward d/dx"};
+    for (int k = 0; k < (extreme[i].fwd ? 3 : 2); k++) {
+      double want = k ? extreme[i].dx : extreme[i].value;
+      if (!tu_close(got[k], want, tol, 0)) {
+        fprintf(stderr, "%s at %.17g: %s %.17g, mpmath %.17g\n", extreme[i].src, extreme[i].x,
+                what[k], got[k], want);
+        bad++;
+      }
+    }
+    gr_tape_free(t);
+    gr_graph_free(g);
+  }
+  ck_assert_msg(bad == 0, "%d results off the mpmath values (listed above)", bad);
+}
+END_TEST
+
 static Suite *ops_suite(void) {
   Suite *s = suite_create("ops");
   TCase *tc = tcase_create("derivatives");
@@ -408,6 +596,12 @@ static Suite *ops_suite(void) {
   tc = tcase_create("kinks");
   tcase_add_loop_test(tc, test_kinks, 0, sizeof kinks / sizeof *kinks);
   tcase_add_test(tc, test_sqrt_zero);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("special points");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_special_points, 0, GR_OP_COUNT);
+  tcase_add_test(tc, test_strong_zero_cases);
+  tcase_add_test(tc, test_extreme_corpus);
   suite_add_tcase(s, tc);
   return s;
 }
