@@ -123,10 +123,16 @@ int gr_ad_disagree(double rev, double fwd, double scale) {
   return d > 1e-6 * m && d > 1e-300;
 }
 
-/* the fixed direction's weight for element i of variable v: in [0.5, 1.5), no cancellation */
-static double dir_weight(int v, size_t i) {
+/* the fixed direction's weight for element i of variable v: in [0.5, 1.5) (no cancellation)
+ * times the size of the variable's value there (1 at 0 or a non-finite value), so that the
+ * tangents stay in the range of the values: at x = 1e-300 the tangent of 1/x along 1 would
+ * be -1e600 (inf) while reverse mode's -1e300 is right; along 1e-300 it is -1e300 */
+static double dir_weight(const GrTape *t, int v, size_t i) {
   double x = 0.6180339887498949 * (double)(i + 1) + 0.4142135623730951 * (double)(v + 1);
-  return 0.5 + (x - floor(x));
+  double w = 0.5 + (x - floor(x));
+  const double *val = gr_tape_var((GrTape *)t, v);
+  double a = val ? fabs(val[i]) : 0;
+  return a > 0 && isfinite(a) ? w * a : w;
 }
 
 /* forward-mode directional derivative of output k along the weights on variables with on[v] */
@@ -138,7 +144,7 @@ static double fwd_along(GrTape *t, size_t k, const unsigned char *on) {
       continue;
     dir[v] = gr_xmalloc(n * sizeof **dir);
     for (size_t i = 0; i < n; i++)
-      dir[v][i] = dir_weight(v, i);
+      dir[v][i] = dir_weight(t, v, i);
   }
   gr_tape_tangent(t, (const double *const *)dir);
   double r = gr_tape_out_tangent(t, k)[0];
@@ -157,8 +163,8 @@ size_t gr_check_reverse(GrTape *t, size_t k, const int *vars, size_t n, const do
     size_t L = gr_tape_var_len(t, vars[j]);
     on[vars[j]] = 1;
     for (size_t i = 0; i < L && grads[j]; i++) {
-      rv[j] += grads[j][i] * dir_weight(vars[j], i);
-      sc[j] += fabs(grads[j][i] * dir_weight(vars[j], i));
+      rv[j] += grads[j][i] * dir_weight(t, vars[j], i);
+      sc[j] += fabs(grads[j][i] * dir_weight(t, vars[j], i));
     }
     rev += rv[j];
     scale += sc[j];
@@ -173,7 +179,7 @@ size_t gr_check_reverse(GrTape *t, size_t k, const int *vars, size_t n, const do
       double f = fwd_along(t, k, on);
       if (gr_ad_disagree(rv[j], f, sc[j])) {
         /* a scalar variable: the derivative itself, not its weighted multiple */
-        double w = gr_tape_var_len(t, vars[j]) == 1 ? dir_weight(vars[j], 0) : 1;
+        double w = gr_tape_var_len(t, vars[j]) == 1 ? dir_weight(t, vars[j], 0) : 1;
         bad[j] = 1;
         rev_out[j] = rv[j] / w;
         fwd_out[j] = f / w;
