@@ -521,28 +521,50 @@ static GrNode *add(P *p) {
   return l;
 }
 
-/* cmp -> add {('<' | '<=' | '>' | '>=' | '==' | '!=') add} */
+static int cmp_op(Tok t) {
+  switch (t) {
+  case T_LT: return GR_OP_LT;
+  case T_LE: return GR_OP_LE;
+  case T_GT: return GR_OP_GT;
+  case T_GE: return GR_OP_GE;
+  case T_EQ: return GR_OP_EQ;
+  case T_NE: return GR_OP_NE;
+  default: return -1;
+  }
+}
+
+/* cmp -> add [('<' | '<=' | '>' | '>=' | '==' | '!=') add]: one comparison; a second
+ * (x<y<2) is an error, as it would mean (x<y)<2, not x<y && y<2 */
 static GrNode *cmp(P *p) {
   size_t off = p->toff;
   GrNode *l = add(p);
-  while (l) {
-    int op;
-    switch (p->t) {
-    case T_LT: op = GR_OP_LT; break;
-    case T_LE: op = GR_OP_LE; break;
-    case T_GT: op = GR_OP_GT; break;
-    case T_GE: op = GR_OP_GE; break;
-    case T_EQ: op = GR_OP_EQ; break;
-    case T_NE: op = GR_OP_NE; break;
-    default: return l;
-    }
-    next(p);
-    GrNode *r = add(p);
-    if (!r)
-      return NULL;
-    l = spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
+  int op = cmp_op(p->t);
+  if (!l || op < 0)
+    return l;
+  next(p);
+  size_t roff = p->toff;
+  GrNode *r = add(p);
+  if (!r)
+    return NULL;
+  if (cmp_op(p->t) >= 0) {
+    /* the hint spells the operands as written: x<y<2 -> x<y && y<2 */
+    size_t lend = prev_end(p), op2 = p->toff, op2len = p->tlen, rend = 0;
+    P q = *p;
+    GrDiag dd;
+    q.d = &dd;
+    next(&q);
+    if (!q.err && add(&q) && !q.err)
+      rend = prev_end(&q);
+    char m[240];
+    if (rend && rend - off <= 60)
+      snprintf(m, sizeof m, "comparisons do not chain; write %.*s && %.*s%s%.*s",
+               (int)(lend - off), p->src + off, (int)(lend - roff), p->src + roff,
+               op2 > lend ? " " : "", (int)(rend - op2), p->src + op2);
+    else
+      snprintf(m, sizeof m, "comparisons do not chain; write a<b && b<c, not a<b<c");
+    return fail(p, op2, op2len, "%s%s", m, NULL), NULL;
   }
-  return l;
+  return spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
 }
 
 /* and -> cmp {'&&' cmp};  or -> and {'||' and} */
