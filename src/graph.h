@@ -36,6 +36,7 @@ typedef struct GrGraph {
   size_t count, ncap;
   const char **vars; /* variable names, by index */
   int nvars, vcap;
+  size_t subst_visits; /* nodes gr_subst has examined, in all: a cost measure for tests */
 } GrGraph;
 
 /* Call once per process: turns GSL's aborting error handler off. */
@@ -56,7 +57,8 @@ GrNode *gr_let(GrGraph *g, const char *name, GrNode *x);
 GrNode *gr_node(GrGraph *g, int op, GrNode *a, GrNode *b, GrNode *c);
 /* Index of variable `name`, or -1. */
 int gr_var_index(const GrGraph *g, const char *name);
-/* Replace parameter k by args[k] everywhere in `body`. */
+/* Replace parameter k by args[k] everywhere in `body`, in time proportional to the size
+ * of body (not of the graph): a program of many calls parses in linear time. */
 GrNode *gr_subst(GrGraph *g, GrNode *body, GrNode *const *args, int nargs);
 /* Mark the nodes reachable from roots: returns a calloc'd array of g->count flags. */
 unsigned char *gr_reachable(const GrGraph *g, GrNode *const *roots, size_t nroots);

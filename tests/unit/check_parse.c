@@ -457,6 +457,64 @@ START_TEST(test_many_statements) {
 }
 END_TEST
 
+/* A call substitutes into its function's body only: the work of n calls is n times the
+ * size of the body, however large the graph has grown (it was once the size of the whole
+ * graph per call, quadratic in the length of the input). */
+static char *calls_program(const char *def, const char *call, size_t n) {
+  char *s = malloc(strlen(def) + n * (strlen(call) + 24) + 1), *w = s;
+  w += sprintf(w, "%s", def);
+  for (size_t i = 0; i < n; i++) {
+    w += sprintf(w, "%s", i ? " + " : "");
+    w += sprintf(w, call, (int)i);
+  }
+  return s;
+}
+
+START_TEST(test_call_cost_linear) {
+  static const char *const xn[] = {"x"};
+  size_t visits[2] = {0, 0}, sizes[2] = {1000, 4000};
+  for (int r = 0; r < 2; r++) {
+    char *s = calls_program("f(a) = a*a + 1; ", "f(x + %d)", sizes[r]);
+    GrGraph *g = gr_graph_new();
+    GrParsed p;
+    GrDiag d;
+    GrParseOpts po = {xn, NULL};
+    ck_assert_int_eq(gr_parse(g, s, &po, &p, &d), GR_OK);
+    visits[r] = g->subst_visits;
+    /* the body a*a + 1 has 4 nodes (a, a*a, 1, a*a + 1) */
+    ck_assert_uint_eq(visits[r], 4 * sizes[r]);
+    gr_graph_free(g);
+    free(s);
+  }
+  ck_assert_uint_eq(visits[1], 4 * visits[0]);
+}
+END_TEST
+
+/* calls substitute correctly through nested definitions, named intermediates and a
+ * parameter used several times: the same value and derivative as the text written out */
+START_TEST(test_call_substitution) {
+  static const char *const xn[] = {"x"};
+  const double at = 0.7;
+  static const struct {
+    const char *call, *expanded;
+  } c[] = {
+      {"f(a) = a^2; g(b) = f(b + 1)*b; g(x) + g(2x)", "(x + 1)^2*x + (2x + 1)^2*(2x)"},
+      {"u = sin(x); f(a) = u*a + a; f(x) + f(3)", "sin(x)*x + x + sin(x)*3 + 3"},
+      {"h(a, b) = a - b/a; h(x, x^2) + h(2, x)", "x - x^2/x + 2 - x/2"},
+      {"k(a) = a; k(k(k(x)))*k(3)", "3x"},
+      {"f(a) = 1 + 0*a; f(x)", "1 + 0*x"},
+  };
+  for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+    double v1 = 0, d1 = 0, v2 = 0, d2 = 0;
+    GrDiag d;
+    ck_assert_int_eq(tu_eval(c[i].call, xn, &at, 1, &v1, &d1, &d), GR_OK);
+    ck_assert_int_eq(tu_eval(c[i].expanded, xn, &at, 1, &v2, &d2, &d), GR_OK);
+    tu_assert_close(v1, v2, 1e-15, 1e-15);
+    tu_assert_close(d1, d2, 1e-15, 1e-15);
+  }
+}
+END_TEST
+
 /* definitions live on in a caller's environment (the interactive session), and a later
  * definition of a name replaces the earlier one for what follows */
 START_TEST(test_env) {
@@ -622,6 +680,8 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_hash_consing_across_parses);
   tcase_add_test(tc, test_statements);
   tcase_add_test(tc, test_env);
+  tcase_add_test(tc, test_call_cost_linear);
+  tcase_add_test(tc, test_call_substitution);
   suite_add_tcase(s, tc);
   tc = tcase_create("depth");
   tcase_set_timeout(tc, 120);
