@@ -36,6 +36,7 @@ typedef struct P {
   /* parameters while parsing a function body */
   const char **params;
   int nparams;
+  char nosuggest[128]; /* a name gr_op_suggest found far from every function name */
 } P;
 
 static void next(P *p);
@@ -268,6 +269,20 @@ static int is_function(P *p, const char *name) {
   return gr_op_is_function(name);
 }
 
+size_t gr_parse_suggest_count;
+
+/* gr_op_suggest for a name read before '(', remembering the last name found to have no
+ * suggestion (a product such as a(x+1) repeated many times costs one search). */
+static const char *suggest(P *p, const char *name) {
+  if (!strcmp(p->nosuggest, name))
+    return NULL;
+  gr_parse_suggest_count++;
+  const char *s = gr_op_suggest(name);
+  if (!s)
+    snprintf(p->nosuggest, sizeof p->nosuggest, "%s", name);
+  return s;
+}
+
 static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
   /* at '(' */
   size_t open = p->toff;
@@ -411,11 +426,15 @@ static GrNode *primary(P *p) {
       if (is_function(p, name))
         return call(p, name, off, nlen);
       /* x(y+1) is a product when x is a variable; an unknown longer name that is close to
-       * a function name is far more likely a misspelt call */
-      const char *s = gr_op_suggest(name);
+       * a function name is far more likely a misspelt call. The edit distances are the
+       * last test, made only for a name that is neither a variable, a constant nor
+       * defined, and once per parse for each such name. */
       int constant = !strcmp(name, "pi") || !strcmp(name, "e") || !strcmp(name, "inf");
-      if (s && !constant && !is_var_name(p, name) && !gr_env_find(p->env, name))
-        return fail(p, off, nlen, "unknown function '%s' (did you mean '%s'?)", name, s), NULL;
+      if (!constant && !is_var_name(p, name) && !gr_env_find(p->env, name)) {
+        const char *s = suggest(p, name);
+        if (s)
+          return fail(p, off, nlen, "unknown function '%s' (did you mean '%s'?)", name, s), NULL;
+      }
     } else if (is_function(p, name) && !gr_env_find(p->env, name)) {
       return fail(p, off, nlen, "function '%s' needs its arguments in parentheses", name, NULL),
              NULL;

@@ -47,6 +47,9 @@ typedef struct GrParsed {
 GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *out, GrDiag *d);
 /* A binding by name, or NULL. */
 const GrBinding *gr_env_find(const GrEnv *e, const char *name);
+/* How many times a parse has searched the function names for one close to an unknown name
+ * (edit distances; a cost measure for tests). */
+extern size_t gr_parse_suggest_count;
 void gr_env_free(GrEnv *e); /* frees the table, not the nodes (they are the graph's) */
 
 #endif

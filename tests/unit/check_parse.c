@@ -186,6 +186,37 @@ START_TEST(test_call_or_product) {
 }
 END_TEST
 
+/* The "did you mean" search (edit distances against every function name) runs only for a
+ * name before '(' that is neither a variable nor defined, once per parse for a name
+ * repeated, and never for an implicit product of a variable: it is no cost per term of a
+ * large expression. */
+START_TEST(test_suggest_only_when_needed) {
+  static const char *const vars[] = {"x", "y", "a", NULL};
+  GrParseOpts po = {vars, NULL};
+  char *s = malloc(20000 * 12), *w = s;
+  for (int i = 0; i < 20000; i++)
+    w += sprintf(w, "%sa (x+%d)", i ? "+" : "", i % 10);
+  GrGraph *g = gr_graph_new();
+  GrParsed p;
+  GrDiag d;
+  size_t before = gr_parse_suggest_count;
+  ck_assert_int_eq(gr_parse(g, s, &po, &p, &d), GR_OK);
+  ck_assert_uint_eq(gr_parse_suggest_count, before);
+  /* b is not a variable: one search, not 20000 */
+  for (w = s; *w; w++)
+    if (*w == 'a')
+      *w = 'b';
+  ck_assert_int_eq(gr_parse(g, s, &po, &p, &d), GR_OK);
+  ck_assert_uint_eq(gr_parse_suggest_count, before + 1);
+  ck_assert_int_eq(p.out->op, GR_OP_ADD);
+  /* a misspelt function is still caught, with its suggestion */
+  ck_assert_int_eq(gr_parse(g, "x + sinn(y)", &po, &p, &d), GR_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(d.msg, "did you mean 'sin'"));
+  free(s);
+  gr_graph_free(g);
+}
+END_TEST
+
 /* --- errors: status, message and span (the caret) --- */
 static const struct {
   const char *src;
@@ -664,6 +695,7 @@ static Suite *parse_suite(void) {
   tcase_add_loop_test(tc, test_grads, 0, sizeof grads / sizeof *grads);
   tcase_add_test(tc, test_shadow_constants);
   tcase_add_test(tc, test_call_or_product);
+  tcase_add_test(tc, test_suggest_only_when_needed);
   suite_add_tcase(s, tc);
   tc = tcase_create("errors");
   tcase_add_loop_test(tc, test_errors, 0, sizeof errors / sizeof *errors);
