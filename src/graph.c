@@ -6,6 +6,7 @@
 #include "graph.h"
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ void gr_graph_free(GrGraph *g) {
   free(g->table);
   free(g->nodes);
   free(g->vars);
+  free(g->vidx);
   free(g);
 }
 
@@ -65,6 +67,10 @@ static uint32_t node_hash(const GrNode *n) {
   if (n->name)
     h = mix(h, hash_str(n->name));
   h = mix(h, (uint64_t)(int64_t)n->var);
+  /* the table indexes by the low bits: let every bit of h reach them */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
   return h;
 }
 
@@ -88,13 +94,14 @@ static int node_eq(const GrNode *a, const GrNode *b) {
 
 static void grow_table(GrGraph *g) {
   size_t cap = g->tcap * 2;
-  GrNode **t = gr_xcalloc(cap, sizeof *t);
-  for (size_t i = 0; i < g->count; i++) {
-    GrNode *n = g->nodes[i];
-    size_t k = n->hash & (cap - 1);
-    n->chain = t[k];
-    t[k] = n;
-  }
+  GrSlot *t = gr_xcalloc(cap, sizeof *t);
+  for (size_t i = 0; i < g->tcap; i++)
+    if (g->table[i].id1) {
+      size_t k = g->table[i].hash & (cap - 1);
+      while (t[k].id1)
+        k = (k + 1) & (cap - 1);
+      t[k] = g->table[i];
+    }
   free(g->table);
   g->table = t;
   g->tcap = cap;
@@ -103,11 +110,19 @@ static void grow_table(GrGraph *g) {
 /* Intern a candidate node built on the stack. */
 static GrNode *intern(GrGraph *g, const GrNode *proto) {
   uint32_t h = node_hash(proto);
-  for (GrNode *n = g->table[h & (g->tcap - 1)]; n; n = n->chain)
-    if (n->hash == h && node_eq(n, proto))
-      return n;
-  if (g->count + 1 > g->tcap / 2)
+  size_t k = h & (g->tcap - 1);
+  for (; g->table[k].id1; k = (k + 1) & (g->tcap - 1))
+    if (g->table[k].hash == h && node_eq(g->nodes[g->table[k].id1 - 1], proto))
+      return g->nodes[g->table[k].id1 - 1];
+  if (g->count >= UINT32_MAX - 1) {
+    fputs("grad: fatal: out of memory (more than 2^32 expression nodes)\n", stderr);
+    exit(4);
+  }
+  if (2 * (g->count + 1) > g->tcap) {
     grow_table(g);
+    for (k = h & (g->tcap - 1); g->table[k].id1; k = (k + 1) & (g->tcap - 1))
+      ;
+  }
   GrNode *n = gr_arena_alloc(g->arena, sizeof *n);
   *n = *proto;
   n->hash = h;
@@ -122,9 +137,8 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
     g->nodes = gr_xrealloc(g->nodes, g->ncap * sizeof *g->nodes);
   }
   g->nodes[g->count++] = n;
-  size_t k = h & (g->tcap - 1);
-  n->chain = g->table[k];
-  g->table[k] = n;
+  g->table[k].hash = h;
+  g->table[k].id1 = n->id + 1;
   return n;
 }
 
@@ -148,11 +162,17 @@ GrNode *gr_const_vec(GrGraph *g, const double *v, uint32_t n) {
   return intern(g, &p);
 }
 
+static size_t var_slot(const GrGraph *g, const char *name) {
+  size_t k = hash_str(name) & (size_t)(g->vhcap - 1);
+  while (g->vidx[k] >= 0 && strcmp(g->vars[g->vidx[k]], name))
+    k = (k + 1) & (size_t)(g->vhcap - 1);
+  return k;
+}
+
 int gr_var_index(const GrGraph *g, const char *name) {
-  for (int i = 0; i < g->nvars; i++)
-    if (!strcmp(g->vars[i], name))
-      return i;
-  return -1;
+  if (!g->vhcap)
+    return -1;
+  return g->vidx[var_slot(g, name)];
 }
 
 GrNode *gr_var(GrGraph *g, const char *name) {
@@ -164,6 +184,16 @@ GrNode *gr_var(GrGraph *g, const char *name) {
     }
     k = g->nvars++;
     g->vars[k] = gr_arena_strdup(g->arena, name);
+    if (2 * g->nvars > g->vhcap) {
+      free(g->vidx);
+      g->vhcap = g->vhcap ? 2 * g->vhcap : 32;
+      g->vidx = gr_xmalloc((size_t)g->vhcap * sizeof *g->vidx);
+      for (int i = 0; i < g->vhcap; i++)
+        g->vidx[i] = -1;
+      for (int i = 0; i < g->nvars; i++)
+        g->vidx[var_slot(g, g->vars[i])] = i;
+    } else
+      g->vidx[var_slot(g, name)] = k;
   }
   GrNode p = {0};
   p.op = GR_OP_VAR;

@@ -7,6 +7,8 @@
  */
 #include "parse.h"
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,9 @@ typedef struct P {
   const char **params;
   int nparams;
   char nosuggest[128]; /* a name gr_op_suggest found far from every function name */
+  GrNode *lastvar; /* the variable a name was last read as (until a definition) */
+  size_t max_nodes; /* bound on the graph nodes + definitions this parse adds */
+  size_t size0;     /* graph nodes + definitions before it */
 } P;
 
 static void next(P *p);
@@ -75,6 +80,19 @@ static const char *tokdesc(P *p, char *buf, size_t n) {
 
 static void next(P *p) {
   const char *s = p->src;
+  if (p->g->count + (size_t)p->env->n - p->size0 > p->max_nodes && !p->err) {
+    char m[200];
+    snprintf(m, sizeof m,
+             "expression too large: more than %zu nodes and definitions (set GRAD_MAX_NODES "
+             "to allow more)",
+             p->max_nodes);
+    fail(p, p->toff, p->tlen ? p->tlen : 1, "%s%s", m, NULL);
+  }
+  if (p->err) {
+    p->t = T_EOF; /* stop: nothing after an error is read */
+    p->tlen = 0;
+    return;
+  }
   while (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\n' || s[p->pos] == '\r')
     p->pos++;
   p->toff = p->pos;
@@ -422,6 +440,8 @@ static GrNode *primary(P *p) {
     for (int k = 0; k < p->nparams; k++)
       if (!strcmp(p->params[k], name))
         return gr_param(p->g, k, p->params[k]);
+    if (p->lastvar && p->t != T_LP && !strcmp(p->lastvar->name, name))
+      return p->lastvar; /* the same variable as last time: no lookups */
     if (p->t == T_LP) {
       if (is_function(p, name))
         return call(p, name, off, nlen);
@@ -453,7 +473,7 @@ static GrNode *primary(P *p) {
       if (!strcmp(name, "inf"))
         return gr_const(p->g, INFINITY);
     }
-    return spanned(p, gr_var(p->g, name), off, off + nlen);
+    return p->lastvar = spanned(p, gr_var(p->g, name), off, off + nlen);
   }
   case T_EOF:
     if (p->err)
@@ -682,6 +702,7 @@ static void bind(P *p, const char *name, int arity, const char **params, GrNode 
     e->cap = e->cap ? 2 * e->cap : 8;
     e->b = gr_xrealloc(e->b, e->cap * sizeof *e->b);
   }
+  p->lastvar = NULL;
   GrBinding *b = &e->b[e->n++];
   b->name = gr_arena_strdup(p->g->arena, name);
   b->arity = arity;
@@ -751,6 +772,19 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
   p.env = (o && o->env) ? o->env : &local;
   p.d = d;
   memset(out, 0, sizeof *out);
+  p.max_nodes = g->max_nodes ? g->max_nodes : GR_PARSE_MAX_NODES;
+  const char *env = g->max_nodes ? NULL : getenv("GRAD_MAX_NODES");
+  if (env) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(env, &end, 10);
+    if (errno || end == env || *end || v == 0 || env[0] == '-') {
+      gr_diag_set(d, GR_EUSAGE, "GRAD_MAX_NODES must be a positive integer, not '%.40s'", env);
+      return GR_EUSAGE;
+    }
+    p.max_nodes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+  }
+  p.size0 = g->count + (size_t)p.env->n;
   next(&p);
   GrNode *last = NULL;
   while (!p.err) {

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * The expression language: text -> tokens -> nodes of a GrGraph (hash-consed as they are
  * built). Recursion is bounded (GR_PARSE_MAX_DEPTH); long flat chains (x+x+...+x) loop.
+ * The size of what one parse builds is bounded too: at most GrGraph.max_nodes new graph
+ * nodes and definitions (0: GRAD_MAX_NODES from the environment, else GR_PARSE_MAX_NODES);
+ * past it the parse stops with an error instead of growing without bound.
  * On error the GrDiag carries the byte span of the offending token.
  */
 #ifndef GR_PARSE_H
@@ -9,6 +12,8 @@
 #include "graph.h"
 
 #define GR_PARSE_MAX_DEPTH 1000
+/* The default bound on the size of what a parse builds (about 100 bytes each). */
+#define GR_PARSE_MAX_NODES 10000000
 
 /* Names defined by earlier statements or sessions: values (`u = x*x`, arity -1) and
  * functions (`f(a,b) = ...`, whose body refers to parameters 0..arity-1). */

@@ -488,6 +488,45 @@ START_TEST(test_many_statements) {
 }
 END_TEST
 
+/* What one parse builds is bounded: past max_nodes new nodes and definitions it stops with
+ * an error that names the limit and points into the text, whatever the text is made of
+ * (distinct terms, definitions that make no node, calls expanding a body) */
+START_TEST(test_max_nodes) {
+  static const struct {
+    const char *pre, *mid, *post, *sep;
+    size_t n;
+  } big[] = {
+      {"", "x", "x", "+", 3000},          /* 2 nodes a term */
+      {"", "a=x", "a=x", ";", 3000},      /* definitions of one node */
+      {"f(t) = t*t*t*t*t*t*t*t*t; f(x", "", ")", "+1", 1}, /* a call */
+  };
+  for (size_t i = 0; i < sizeof big / sizeof *big; i++) {
+    char *s = repeat(big[i].pre, big[i].mid, big[i].post, big[i].sep, big[i].n);
+    for (int lim = 0; lim < 2; lim++) {
+      GrGraph *g = gr_graph_new();
+      gr_const(g, 1); /* nodes from before the parse do not count */
+      size_t before = g->count;
+      g->max_nodes = lim ? 10 : 100000;
+      GrParsed p;
+      GrDiag d;
+      GrStatus st = gr_parse(g, s, NULL, &p, &d);
+      if (!lim) {
+        ck_assert_msg(st == GR_OK, "case %zu: %s", i, d.msg);
+      } else {
+        ck_assert_int_eq(st, GR_EUSAGE);
+        ck_assert_ptr_nonnull(strstr(d.msg, "expression too large: more than 10 nodes"));
+        ck_assert_ptr_nonnull(strstr(d.msg, "GRAD_MAX_NODES"));
+        ck_assert(d.has_span && d.off <= strlen(s));
+        /* it stopped soon after the limit, not at the end of the text */
+        ck_assert_uint_le(g->count - before, 40);
+      }
+      gr_graph_free(g);
+    }
+    free(s);
+  }
+}
+END_TEST
+
 /* A call substitutes into its function's body only: the work of n calls is n times the
  * size of the body, however large the graph has grown (it was once the size of the whole
  * graph per call, quadratic in the length of the input). */
@@ -627,6 +666,40 @@ START_TEST(test_deep_cli) {
 }
 END_TEST
 
+/* GRAD_MAX_NODES sets the bound of a parse; grad stops with exit 2 and a diagnostic past it,
+ * and a value that is not a positive integer is an error, not a silent default */
+START_TEST(test_max_nodes_env) {
+  char *s = repeat("", "x", "x", "+", 5000);
+  GrGraph *g = gr_graph_new();
+  GrParsed p;
+  GrDiag d;
+  setenv("GRAD_MAX_NODES", "1000", 1);
+  ck_assert_int_eq(gr_parse(g, s, NULL, &p, &d), GR_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(d.msg, "more than 1000 nodes"));
+  setenv("GRAD_MAX_NODES", "20000", 1);
+  ck_assert_int_eq(gr_parse(g, s, NULL, &p, &d), GR_OK);
+  static const char *const bad[] = {"0", "-5", "abc", "12x", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    setenv("GRAD_MAX_NODES", bad[i], 1);
+    ck_assert_int_eq(gr_parse(g, "x", NULL, &p, &d), GR_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(d.msg, "GRAD_MAX_NODES must be a positive integer"));
+  }
+  if (getenv("GRAD")) {
+    char out[4096], err[4096];
+    setenv("GRAD_MAX_NODES", "1000", 1);
+    ck_assert_int_eq(run_grad(s, out, sizeof out, err, sizeof err), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "grad: error: expression too large: more than 1000 nodes"));
+    setenv("GRAD_MAX_NODES", "20000", 1);
+    ck_assert_int_eq(run_grad(s, out, sizeof out, err, sizeof err), 0);
+    ck_assert_str_eq(out, "f = 5001\ndf/dx = 5001\n"); /* x + ... + x, 5001 terms */
+  }
+  unsetenv("GRAD_MAX_NODES");
+  gr_graph_free(g);
+  free(s);
+}
+END_TEST
+
 /* Fuzz: random token soup and random bytes either parse (and then compile and evaluate)
  * or fail with GR_EUSAGE and a span inside the text. Under ASan this is a memory check of
  * every error path. */
@@ -713,12 +786,14 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_statements);
   tcase_add_test(tc, test_env);
   tcase_add_test(tc, test_call_cost_linear);
+  tcase_add_test(tc, test_max_nodes);
   tcase_add_test(tc, test_call_substitution);
   suite_add_tcase(s, tc);
   tc = tcase_create("depth");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_deep, 0, sizeof deep / sizeof *deep);
   tcase_add_test(tc, test_deep_cli);
+  tcase_add_test(tc, test_max_nodes_env);
   tcase_add_test(tc, test_many_statements);
   suite_add_tcase(s, tc);
   return s;
