@@ -163,7 +163,11 @@ GrNode *gr_const_vec(GrGraph *g, const double *v, uint32_t n) {
 }
 
 static size_t var_slot(const GrGraph *g, const char *name) {
-  size_t k = hash_str(name) & (size_t)(g->vhcap - 1);
+  uint32_t h = hash_str(name);
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  size_t k = h & (size_t)(g->vhcap - 1);
   while (g->vidx[k] >= 0 && strcmp(g->vars[g->vidx[k]], name))
     k = (k + 1) & (size_t)(g->vhcap - 1);
   return k;

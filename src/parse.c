@@ -640,6 +640,10 @@ static unsigned env_hash(const char *s) {
   unsigned h = 2166136261u;
   while (*s)
     h = (h ^ (unsigned char)*s++) * 16777619u;
+  /* the index uses the low bits: mix the high ones in (a1, a2, ... would cluster) */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
   return h;
 }
 
@@ -652,11 +656,12 @@ const GrBinding *gr_env_find(const GrEnv *e, const char *name) {
       return &e->b[i];
   if (!hn)
     return NULL;
-  for (unsigned k = env_hash(name) & (unsigned)(e->hcap - 1);; k = (k + 1) & (unsigned)(e->hcap - 1)) {
+  unsigned h = env_hash(name);
+  for (unsigned k = h & (unsigned)(e->hcap - 1);; k = (k + 1) & (unsigned)(e->hcap - 1)) {
     int i = e->hidx[k];
     if (i < 0)
       return NULL;
-    if (!strcmp(e->b[i].name, name))
+    if (e->hh[k] == h && !strcmp(e->b[i].name, name))
       return &e->b[i];
   }
 }
@@ -667,10 +672,12 @@ static void env_index(GrEnv *e) {
     e->hn = 0; /* entries were dropped: rebuild */
   if (!e->hidx || 2 * e->n >= e->hcap) {
     free(e->hidx);
+    free(e->hh);
     e->hcap = 64;
     while (2 * e->n >= e->hcap)
       e->hcap *= 2;
     e->hidx = gr_xmalloc((size_t)e->hcap * sizeof *e->hidx);
+    e->hh = gr_xmalloc((size_t)e->hcap * sizeof *e->hh);
     for (int k = 0; k < e->hcap; k++)
       e->hidx[k] = -1;
     e->hn = 0;
@@ -679,10 +686,11 @@ static void env_index(GrEnv *e) {
       e->hidx[k] = -1;
   }
   for (; e->hn < e->n; e->hn++) {
-    unsigned k = env_hash(e->b[e->hn].name) & (unsigned)(e->hcap - 1);
-    while (e->hidx[k] >= 0 && strcmp(e->b[e->hidx[k]].name, e->b[e->hn].name))
+    unsigned h = env_hash(e->b[e->hn].name), k = h & (unsigned)(e->hcap - 1);
+    while (e->hidx[k] >= 0 && (e->hh[k] != h || strcmp(e->b[e->hidx[k]].name, e->b[e->hn].name)))
       k = (k + 1) & (unsigned)(e->hcap - 1);
     e->hidx[k] = e->hn;
+    e->hh[k] = h;
   }
 }
 
@@ -691,11 +699,14 @@ void gr_env_free(GrEnv *e) {
     return;
   free(e->b);
   free(e->hidx);
+  free(e->hh);
   e->b = NULL;
   e->hidx = NULL;
+  e->hh = NULL;
   e->n = e->cap = e->hcap = e->hn = 0;
 }
 
+/* name: a copy that lives as long as the graph */
 static void bind(P *p, const char *name, int arity, const char **params, GrNode *body) {
   GrEnv *e = p->env;
   if (e->n == e->cap) {
@@ -704,7 +715,7 @@ static void bind(P *p, const char *name, int arity, const char **params, GrNode 
   }
   p->lastvar = NULL;
   GrBinding *b = &e->b[e->n++];
-  b->name = gr_arena_strdup(p->g->arena, name);
+  b->name = name; /* the graph's copy */
   b->arity = arity;
   b->params = params;
   b->body = body;
@@ -819,7 +830,7 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
       p.nparams = 0;
       if (!body)
         break;
-      bind(&p, name, np, params, body);
+      bind(&p, gr_arena_strdup(g->arena, name), np, params, body);
       last = NULL;
     } else {
       P q = p;
@@ -845,12 +856,11 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
         GrNode *r = expr(&p);
         if (!r)
           break;
-        const char *nm = gr_arena_strdup(g->arena, name);
-        out->lhs_name = nm;
+        last = gr_let(g, name, r); /* its name is the graph's copy */
+        out->lhs_name = last->name;
         out->rhs = r;
-        last = gr_let(g, nm, r);
         if (p.t == T_SEMI)
-          bind(&p, name, -1, NULL, last);
+          bind(&p, last->name, -1, NULL, last);
       } else {
         GrNode *l = expr(&p);
         if (!l)

@@ -30,6 +30,7 @@ typedef struct GrEnv {
   /* hash index of b[0..hn) by name (the latest binding of each name), so that a program
    * of many statements parses in linear time; entries appended past hn are still found */
   int *hidx;
+  unsigned *hh; /* the hash of the name in each used slot of hidx */
   int hcap, hn;
 } GrEnv;
 
