@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 typedef enum {
   T_EOF, T_NUM, T_NAME, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_POW, T_LP, T_RP, T_LB, T_RB,
@@ -42,6 +43,8 @@ typedef struct P {
   GrNode *lastvar; /* the variable a name was last read as (until a definition) */
   size_t max_nodes; /* bound on the graph nodes + definitions this parse adds */
   size_t size0;     /* graph nodes + definitions before it */
+  char *stack0;     /* the stack at the start of the parse */
+  size_t stack_max; /* how much of it the parse may use */
 } P;
 
 static void next(P *p);
@@ -266,10 +269,31 @@ static size_t prev_end(P *p) {
   return e;
 }
 
+/* The stack a parse may use: the process's limit less a reserve for the callers, and for
+ * sanitizer builds, whose frames are several times larger. */
+static size_t stack_budget(void) {
+  size_t lim = (size_t)8 << 20;
+  struct rlimit r;
+  if (!getrlimit(RLIMIT_STACK, &r) && r.rlim_cur != RLIM_INFINITY && r.rlim_cur > 0)
+    lim = r.rlim_cur < ((rlim_t)1 << 30) ? (size_t)r.rlim_cur : (size_t)1 << 30;
+  return lim > ((size_t)2 << 20) ? lim - ((size_t)1 << 20) : lim / 2;
+}
+
+/* One more level of nesting: at most GR_PARSE_MAX_DEPTH, and never past the stack budget
+ * (measured, so that no build or stack limit turns deep nesting into a crash). */
 static int enter(P *p) {
+  char *here = __builtin_frame_address(0);
+  size_t used = p->stack0 > here ? (size_t)(p->stack0 - here) : (size_t)(here - p->stack0);
   if (++p->depth > GR_PARSE_MAX_DEPTH)
     return fail(p, p->toff, p->tlen, "expression nested too deeply (more than %s levels)", "1000",
                 NULL);
+  if (used > p->stack_max) {
+    char n[32];
+    snprintf(n, sizeof n, "%d", p->depth);
+    return fail(p, p->toff, p->tlen,
+                "expression nested too deeply (%s levels fill the stack; ulimit -s raises it)", n,
+                NULL);
+  }
   return 1;
 }
 
@@ -301,7 +325,38 @@ static const char *suggest(P *p, const char *name) {
   return s;
 }
 
-static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
+/* The error paths of the recursive functions are not inlined into them: their message
+ * buffers would otherwise sit in every frame of a deep nesting. */
+#define COLD __attribute__((noinline, cold))
+
+/* "expected ')' to close '(' at column C, found T" */
+COLD static GrNode *close_error(P *p, size_t open, const char *closer, const char *opener) {
+  char b[64], m[160], w[48];
+  snprintf(m, sizeof m, "expected '%s' to close '%s' at %s, found %%s", closer, opener,
+           where(p, open, w, sizeof w));
+  return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
+}
+
+/* "function 'f' takes 1 argument, got 2" (want2 < 0: one count) */
+COLD static GrNode *arity_error(P *p, const char *name, size_t noff, size_t nlen, int want,
+                                int want2, int n) {
+  char m[200];
+  if (want2 < 0)
+    snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", want,
+             want == 1 ? "" : "s", n);
+  else
+    snprintf(m, sizeof m, "function '%%s' takes %d or %d arguments, got %d", want, want2, n);
+  return fail(p, noff, nlen, m, name, NULL), NULL;
+}
+
+COLD static GrNode *unexpected_error(P *p) {
+  char b[64];
+  return fail(p, p->toff, p->tlen, "unexpected %s, expected a number, a name or '('",
+              tokdesc(p, b, sizeof b), NULL),
+         NULL;
+}
+
+__attribute__((noinline)) static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
   /* at '(' */
   size_t open = p->toff;
   next(p);
@@ -322,21 +377,13 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
       break;
     }
   }
-  if (p->t != T_RP) {
-    char b[64], m[160], w[48];
-    snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
-             where(p, open, w, sizeof w));
-    return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
-  }
+  if (p->t != T_RP)
+    return close_error(p, open, ")", "(");
   next(p);
   const GrBinding *bd = gr_env_find(p->env, name);
   if (bd && bd->arity >= 0) {
-    if (bd->arity != n) {
-      char m[160];
-      snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", bd->arity,
-               bd->arity == 1 ? "" : "s", n);
-      return fail(p, noff, nlen, m, name, NULL), NULL;
-    }
+    if (bd->arity != n)
+      return arity_error(p, name, noff, nlen, bd->arity, -1, n);
     return gr_subst(p->g, bd->body, args, n);
   }
   GrGraph *g = p->g;
@@ -356,13 +403,7 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
       want[k++] = 2;
     if (!strcmp(name, "norm"))
       want[k++] = 1;
-    char m[200];
-    if (k == 1)
-      snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", want[0],
-               want[0] == 1 ? "" : "s", n);
-    else
-      snprintf(m, sizeof m, "function '%%s' takes %d or %d arguments, got %d", want[0], want[1], n);
-    return fail(p, noff, nlen, m, name, NULL), NULL;
+    return arity_error(p, name, noff, nlen, want[0], k == 1 ? -1 : want[1], n);
   }
   GrNode *r = gr_node(g, op, args[0], n > 1 ? args[1] : NULL, n > 2 ? args[2] : NULL);
   return spanned(p, r, noff, prev_end(p));
@@ -370,7 +411,6 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
 
 /* primary -> NUM | NAME | NAME '(' args ')' | '(' expr ')' | '[' expr {',' expr} ']' */
 static GrNode *primary(P *p) {
-  char b[64];
   size_t off = p->toff;
   switch (p->t) {
   case T_NUM: {
@@ -384,12 +424,8 @@ static GrNode *primary(P *p) {
     GrNode *e = expr(p);
     if (!e)
       return NULL;
-    if (p->t != T_RP) {
-      char m[160], w[48];
-      snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
-             where(p, open, w, sizeof w));
-      return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
-    }
+    if (p->t != T_RP)
+      return close_error(p, open, ")", "(");
     next(p);
     return e;
   }
@@ -422,10 +458,7 @@ static GrNode *primary(P *p) {
     }
     if (p->t != T_RB) {
       free(v);
-      char m[160], w[48];
-      snprintf(m, sizeof m, "expected ']' to close '[' at %s, found %%s",
-             where(p, open, w, sizeof w));
-      return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
+      return close_error(p, open, "]", "[");
     }
     next(p);
     GrNode *r = gr_const_vec(p->g, v, (uint32_t)n);
@@ -482,9 +515,7 @@ static GrNode *primary(P *p) {
                 NULL),
            NULL;
   default:
-    return fail(p, p->toff, p->tlen, "unexpected %s, expected a number, a name or '('",
-                tokdesc(p, b, sizeof b), NULL),
-           NULL;
+    return unexpected_error(p);
   }
 }
 
@@ -572,6 +603,26 @@ static int cmp_op(Tok t) {
   }
 }
 
+/* x<y<2: an error at the second operator, whose hint spells the operands as written
+ * (x<y && y<2). Not inlined: its locals stay out of the frame of the recursive cmp. */
+COLD static GrNode *chain_error(P *p, size_t off, size_t roff) {
+  size_t lend = prev_end(p), op2 = p->toff, op2len = p->tlen, rend = 0;
+  P q = *p;
+  GrDiag dd;
+  q.d = &dd;
+  next(&q);
+  if (!q.err && add(&q) && !q.err)
+    rend = prev_end(&q);
+  char m[240];
+  if (rend && rend - off <= 60)
+    snprintf(m, sizeof m, "comparisons do not chain; write %.*s && %.*s%s%.*s",
+             (int)(lend - off), p->src + off, (int)(lend - roff), p->src + roff,
+             op2 > lend ? " " : "", (int)(rend - op2), p->src + op2);
+  else
+    snprintf(m, sizeof m, "comparisons do not chain; write a<b && b<c, not a<b<c");
+  return fail(p, op2, op2len, "%s%s", m, NULL), NULL;
+}
+
 /* cmp -> add [('<' | '<=' | '>' | '>=' | '==' | '!=') add]: one comparison; a second
  * (x<y<2) is an error, as it would mean (x<y)<2, not x<y && y<2 */
 static GrNode *cmp(P *p) {
@@ -585,24 +636,8 @@ static GrNode *cmp(P *p) {
   GrNode *r = add(p);
   if (!r)
     return NULL;
-  if (cmp_op(p->t) >= 0) {
-    /* the hint spells the operands as written: x<y<2 -> x<y && y<2 */
-    size_t lend = prev_end(p), op2 = p->toff, op2len = p->tlen, rend = 0;
-    P q = *p;
-    GrDiag dd;
-    q.d = &dd;
-    next(&q);
-    if (!q.err && add(&q) && !q.err)
-      rend = prev_end(&q);
-    char m[240];
-    if (rend && rend - off <= 60)
-      snprintf(m, sizeof m, "comparisons do not chain; write %.*s && %.*s%s%.*s",
-               (int)(lend - off), p->src + off, (int)(lend - roff), p->src + roff,
-               op2 > lend ? " " : "", (int)(rend - op2), p->src + op2);
-    else
-      snprintf(m, sizeof m, "comparisons do not chain; write a<b && b<c, not a<b<c");
-    return fail(p, op2, op2len, "%s%s", m, NULL), NULL;
-  }
+  if (cmp_op(p->t) >= 0)
+    return chain_error(p, off, roff);
   return spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
 }
 
@@ -796,6 +831,8 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
     p.max_nodes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
   }
   p.size0 = g->count + (size_t)p.env->n;
+  p.stack0 = __builtin_frame_address(0);
+  p.stack_max = stack_budget();
   next(&p);
   GrNode *last = NULL;
   while (!p.err) {

@@ -6,6 +6,7 @@
  */
 #include "testutil.h"
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* --- conventions: value at x = 3, y = 2 (x, y are variables) --- */
@@ -469,6 +470,38 @@ START_TEST(test_deep) {
 }
 END_TEST
 
+/* With a small stack the parse stops before it is used up, with the same clean error:
+ * the depth bound is measured, not assumed from frame sizes (which sanitizers multiply) */
+START_TEST(test_deep_small_stack) {
+  struct rlimit old, r;
+  ck_assert_int_eq(getrlimit(RLIMIT_STACK, &old), 0);
+  r = old;
+  r.rlim_cur = 256 * 1024;
+  ck_assert_int_eq(setrlimit(RLIMIT_STACK, &r), 0);
+  static const char *const forms[][3] = {
+      {"(", "x", ")"}, {"sin(", "x", ")"}, {"f(", "x", ")"}, {"[", "1", "]"}, {"-(", "x", ")"}};
+  for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+    char *body = repeat(forms[i][0], forms[i][1], forms[i][2], "", 990);
+    char *s = malloc(strlen(body) + 32);
+    sprintf(s, "f(a) = a; %s", body);
+    GrDiag d;
+    GrStatus st = tu_parse_status(s, NULL, &d);
+    ck_assert_msg(st == GR_EUSAGE, "form %zu parsed with a 256 KiB stack", i);
+    ck_assert_ptr_nonnull(strstr(d.msg, "nested too deeply"));
+    ck_assert_ptr_nonnull(strstr(d.msg, "fill the stack"));
+    free(s);
+    free(body);
+  }
+  ck_assert_int_eq(setrlimit(RLIMIT_STACK, &old), 0);
+  /* with the usual stack the same depth parses */
+  char *s = repeat("(", "x", ")", "", 990);
+  GrDiag d;
+  if (old.rlim_cur == RLIM_INFINITY || old.rlim_cur >= 8 * 1024 * 1024)
+    ck_assert_int_eq(tu_parse_status(s, NULL, &d), GR_OK);
+  free(s);
+}
+END_TEST
+
 /* a long program of statements parses in linear time (name lookups are hashed) */
 START_TEST(test_many_statements) {
   size_t n = 300000;
@@ -793,6 +826,7 @@ static Suite *parse_suite(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_deep, 0, sizeof deep / sizeof *deep);
   tcase_add_test(tc, test_deep_cli);
+  tcase_add_test(tc, test_deep_small_stack);
   tcase_add_test(tc, test_max_nodes_env);
   tcase_add_test(tc, test_many_statements);
   suite_add_tcase(s, tc);
