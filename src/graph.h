@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct GrNode GrNode;
-/* 80 bytes: the small fields first, so that no padding falls between them */
+/* 80 bytes (LP64): the small fields first, so that no padding falls between them */
 struct GrNode {
   uint32_t id;
   uint32_t hash;

@@ -252,7 +252,8 @@ static GrNode *expr(P *p);
 static GrNode *unary(P *p);
 
 static GrNode *spanned(P *p, GrNode *n, size_t off, size_t end) {
-  if (n && !n->len && n->op != GR_OP_CONST) {
+  /* spans are 32-bit: past 4 GiB of text a node has none (diagnostics show no caret) */
+  if (n && !n->len && n->op != GR_OP_CONST && end <= UINT32_MAX) {
     n->off = off;
     n->len = end > off ? end - off : 1;
   }
