@@ -858,7 +858,7 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
         fail(&p, noff, nlen, "cannot redefine the built-in function '%s'", name, NULL);
         break;
       }
-      while (p.t != T_ASSIGN)
+      while (p.t != T_ASSIGN && !p.err)
         next(&p);
       next(&p);
       p.params = params;
