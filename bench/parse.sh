@@ -8,7 +8,7 @@
 # Per-term figures divide by the number of terms. Needs /usr/bin/time (GNU time).
 # Environment (make bench sets it): GRAD.  TERMS=N changes the 10^6 of sum and let.
 #
-# Timings on a shared 2-core machine (load about 8; CPU = user + system seconds), before
+# Timings on a shared, busy 2-core machine (CPU = user + system seconds), before
 # and after calls substituted in the size of the body and the graph's nodes and index
 # shrank (104 -> 80 byte nodes, chained buckets -> (hash, id) slots):
 #   calls  12500   0.14 s ->  0.01 s      builtin  12500  0.01 s -> 0.01 s
