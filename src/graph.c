@@ -6,6 +6,7 @@
 #include "graph.h"
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ void gr_graph_free(GrGraph *g) {
   free(g->table);
   free(g->nodes);
   free(g->vars);
+  free(g->vidx);
   free(g);
 }
 
@@ -65,6 +67,10 @@ static uint32_t node_hash(const GrNode *n) {
   if (n->name)
     h = mix(h, hash_str(n->name));
   h = mix(h, (uint64_t)(int64_t)n->var);
+  /* the table indexes by the low bits: let every bit of h reach them */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
   return h;
 }
 
@@ -88,13 +94,14 @@ static int node_eq(const GrNode *a, const GrNode *b) {
 
 static void grow_table(GrGraph *g) {
   size_t cap = g->tcap * 2;
-  GrNode **t = gr_xcalloc(cap, sizeof *t);
-  for (size_t i = 0; i < g->count; i++) {
-    GrNode *n = g->nodes[i];
-    size_t k = n->hash & (cap - 1);
-    n->chain = t[k];
-    t[k] = n;
-  }
+  GrSlot *t = gr_xcalloc(cap, sizeof *t);
+  for (size_t i = 0; i < g->tcap; i++)
+    if (g->table[i].id1) {
+      size_t k = g->table[i].hash & (cap - 1);
+      while (t[k].id1)
+        k = (k + 1) & (cap - 1);
+      t[k] = g->table[i];
+    }
   free(g->table);
   g->table = t;
   g->tcap = cap;
@@ -103,11 +110,19 @@ static void grow_table(GrGraph *g) {
 /* Intern a candidate node built on the stack. */
 static GrNode *intern(GrGraph *g, const GrNode *proto) {
   uint32_t h = node_hash(proto);
-  for (GrNode *n = g->table[h & (g->tcap - 1)]; n; n = n->chain)
-    if (n->hash == h && node_eq(n, proto))
-      return n;
-  if (g->count + 1 > g->tcap / 2)
+  size_t k = h & (g->tcap - 1);
+  for (; g->table[k].id1; k = (k + 1) & (g->tcap - 1))
+    if (g->table[k].hash == h && node_eq(g->nodes[g->table[k].id1 - 1], proto))
+      return g->nodes[g->table[k].id1 - 1];
+  if (g->count >= UINT32_MAX - 1) {
+    fputs("grad: fatal: out of memory (more than 2^32 expression nodes)\n", stderr);
+    exit(4);
+  }
+  if (2 * (g->count + 1) > g->tcap) {
     grow_table(g);
+    for (k = h & (g->tcap - 1); g->table[k].id1; k = (k + 1) & (g->tcap - 1))
+      ;
+  }
   GrNode *n = gr_arena_alloc(g->arena, sizeof *n);
   *n = *proto;
   n->hash = h;
@@ -122,9 +137,8 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
     g->nodes = gr_xrealloc(g->nodes, g->ncap * sizeof *g->nodes);
   }
   g->nodes[g->count++] = n;
-  size_t k = h & (g->tcap - 1);
-  n->chain = g->table[k];
-  g->table[k] = n;
+  g->table[k].hash = h;
+  g->table[k].id1 = n->id + 1;
   return n;
 }
 
@@ -148,11 +162,21 @@ GrNode *gr_const_vec(GrGraph *g, const double *v, uint32_t n) {
   return intern(g, &p);
 }
 
+static size_t var_slot(const GrGraph *g, const char *name) {
+  uint32_t h = hash_str(name);
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  size_t k = h & (size_t)(g->vhcap - 1);
+  while (g->vidx[k] >= 0 && strcmp(g->vars[g->vidx[k]], name))
+    k = (k + 1) & (size_t)(g->vhcap - 1);
+  return k;
+}
+
 int gr_var_index(const GrGraph *g, const char *name) {
-  for (int i = 0; i < g->nvars; i++)
-    if (!strcmp(g->vars[i], name))
-      return i;
-  return -1;
+  if (!g->vhcap)
+    return -1;
+  return g->vidx[var_slot(g, name)];
 }
 
 GrNode *gr_var(GrGraph *g, const char *name) {
@@ -164,6 +188,16 @@ GrNode *gr_var(GrGraph *g, const char *name) {
     }
     k = g->nvars++;
     g->vars[k] = gr_arena_strdup(g->arena, name);
+    if (2 * g->nvars > g->vhcap) {
+      free(g->vidx);
+      g->vhcap = g->vhcap ? 2 * g->vhcap : 32;
+      g->vidx = gr_xmalloc((size_t)g->vhcap * sizeof *g->vidx);
+      for (int i = 0; i < g->vhcap; i++)
+        g->vidx[i] = -1;
+      for (int i = 0; i < g->nvars; i++)
+        g->vidx[var_slot(g, g->vars[i])] = i;
+    } else
+      g->vidx[var_slot(g, name)] = k;
   }
   GrNode p = {0};
   p.op = GR_OP_VAR;
@@ -268,35 +302,131 @@ int gr_depends(const GrGraph *g, GrNode *x, int v) {
   return r;
 }
 
+/* A small open-addressing map from node id to node, for the nodes of one body. */
+typedef struct SubstMap {
+  uint32_t *key; /* id + 1; 0: empty */
+  GrNode **val;
+  size_t cap, n;
+  uint32_t key0[64]; /* the first storage: most bodies are small */
+  GrNode *val0[64];
+} SubstMap;
+
+static size_t smap_slot(const SubstMap *m, uint32_t id) {
+  size_t k = (size_t)mix(2166136261u, id) & (m->cap - 1);
+  while (m->key[k] && m->key[k] != id + 1)
+    k = (k + 1) & (m->cap - 1);
+  return k;
+}
+
+static void smap_init(SubstMap *m, size_t cap) {
+  m->cap = cap;
+  m->n = 0;
+  m->key = gr_xcalloc(cap, sizeof *m->key);
+  m->val = gr_xcalloc(cap, sizeof *m->val);
+}
+
+static void smap_free(SubstMap *m) {
+  if (m->key != m->key0) {
+    free(m->key);
+    free(m->val);
+  }
+}
+
+/* Adds id (value NULL) unless present; returns nonzero when it was new. */
+static int smap_add(SubstMap *m, uint32_t id) {
+  if (2 * (m->n + 1) > m->cap) {
+    SubstMap b;
+    smap_init(&b, 2 * m->cap);
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->key[i]) {
+        size_t k = smap_slot(&b, m->key[i] - 1);
+        b.key[k] = m->key[i];
+        b.val[k] = m->val[i];
+      }
+    smap_free(m);
+    m->key = b.key;
+    m->val = b.val;
+    m->cap = b.cap;
+  }
+  size_t k = smap_slot(m, id);
+  if (m->key[k])
+    return 0;
+  m->key[k] = id + 1;
+  m->n++;
+  return 1;
+}
+
+/* Doubles an array that starts in local storage `local`. */
+static GrNode **grow_list(GrNode **a, GrNode **local, size_t *cap) {
+  GrNode **b = gr_xmalloc(2 * *cap * sizeof *b);
+  memcpy(b, a, *cap * sizeof *b);
+  if (a != local)
+    free(a);
+  *cap *= 2;
+  return b;
+}
+
+static int by_id(const void *a, const void *b) {
+  uint32_t x = (*(GrNode *const *)a)->id, y = (*(GrNode *const *)b)->id;
+  return (x > y) - (x < y);
+}
+
+/* Work proportional to the size of body, not of the graph: the nodes reachable from body
+ * are collected by a depth-first walk, then rebuilt in id order (a topological order). */
 GrNode *gr_subst(GrGraph *g, GrNode *body, GrNode *const *args, int nargs) {
-  unsigned char *m = gr_reachable(g, &body, 1);
-  size_t top = body->id + 1;
-  GrNode **map = gr_xcalloc(top, sizeof *map);
-  for (size_t i = 0; i < top; i++) {
-    if (!m[i])
-      continue;
-    GrNode *n = g->nodes[i];
-    if (n->op == GR_OP_VAR && n->var < 0 && -n->var - 1 < nargs) {
-      map[i] = args[-n->var - 1];
-    } else if (n->nargs == 0) {
-      map[i] = n;
+  SubstMap m;
+  memset(m.key0, 0, sizeof m.key0);
+  m.key = m.key0;
+  m.val = m.val0;
+  m.cap = 64;
+  m.n = 0;
+  enum { NLOCAL = 64 };
+  GrNode *list0[NLOCAL], *stack0[NLOCAL];
+  size_t ncap = NLOCAL, n = 0, scap = NLOCAL, sn = 0;
+  GrNode **list = list0, **stack = stack0;
+  smap_add(&m, body->id);
+  stack[sn++] = body;
+  while (sn) {
+    GrNode *x = stack[--sn];
+    g->subst_visits++;
+    if (n == ncap)
+      list = grow_list(list, list0, &ncap);
+    list[n++] = x;
+    for (int k = 0; k < x->nargs; k++)
+      if (smap_add(&m, x->arg[k]->id)) {
+        if (sn == scap)
+          stack = grow_list(stack, stack0, &scap);
+        stack[sn++] = x->arg[k];
+      }
+  }
+  if (stack != stack0)
+    free(stack);
+  qsort(list, n, sizeof *list, by_id);
+  for (size_t i = 0; i < n; i++) {
+    GrNode *x = list[i], *to;
+    if (x->op == GR_OP_VAR && x->var < 0 && -x->var - 1 < nargs) {
+      to = args[-x->var - 1];
+    } else if (x->nargs == 0) {
+      to = x;
     } else {
       GrNode *a[3] = {NULL, NULL, NULL};
       int same = 1;
-      for (int k = 0; k < n->nargs; k++) {
-        a[k] = map[n->arg[k]->id];
-        same &= a[k] == n->arg[k];
+      for (int k = 0; k < x->nargs; k++) {
+        a[k] = m.val[smap_slot(&m, x->arg[k]->id)];
+        same &= a[k] == x->arg[k];
       }
       if (same)
-        map[i] = n;
-      else if (n->op == GR_OP_LET)
-        map[i] = gr_let(g, n->name, a[0]);
+        to = x;
+      else if (x->op == GR_OP_LET)
+        to = gr_let(g, x->name, a[0]);
       else
-        map[i] = gr_node(g, n->op, a[0], a[1], a[2]);
+        to = gr_node(g, x->op, a[0], a[1], a[2]);
     }
+    m.val[smap_slot(&m, x->id)] = to;
   }
-  GrNode *r = map[body->id];
-  free(map);
-  free(m);
+  GrNode *r = m.val[smap_slot(&m, body->id)];
+  if (list != list0)
+    free(list);
+  smap_free(&m);
   return r;
 }

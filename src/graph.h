@@ -13,29 +13,39 @@
 #include <stdint.h>
 
 typedef struct GrNode GrNode;
+/* 80 bytes (LP64): the small fields first, so that no padding falls between them */
 struct GrNode {
   uint32_t id;
+  uint32_t hash;
   uint16_t op;      /* GrOp */
   uint8_t nargs;
-  uint32_t hash;
+  uint32_t vlen;    /* CONST: number of elements (1 for a scalar) */
+  int var;          /* VAR: index in the variable table; < 0: parameter -var-1 */
+  uint32_t off, len; /* span in the source of its first occurrence (len 0: none) */
   double num;       /* CONST: the value (scalar) */
   double *vec;      /* CONST: vector value when vlen > 1 */
-  uint32_t vlen;    /* CONST: number of elements (1 for a scalar) */
   const char *name; /* VAR, LET: the name */
-  int var;          /* VAR: index in the variable table; < 0: parameter -var-1 */
   GrNode *arg[3];
-  size_t off, len;  /* span in the source of its first occurrence (len 0: none) */
-  GrNode *chain;    /* hash bucket chain */
 };
+
+/* The hash-consing index: open addressing, linear probing; a slot holds a node's hash and
+ * its id + 1 (0: empty), so that a probe seldom needs to look at the node itself. */
+typedef struct GrSlot {
+  uint32_t hash, id1;
+} GrSlot;
 
 typedef struct GrGraph {
   GrArena *arena;
-  GrNode **table;
+  GrSlot *table;
   size_t tcap;
   GrNode **nodes; /* by id */
   size_t count, ncap;
   const char **vars; /* variable names, by index */
   int nvars, vcap;
+  int *vidx; /* hash index of vars (open addressing, -1: empty), vhcap slots */
+  int vhcap;
+  size_t max_nodes;    /* bound for gr_parse (parse.h); 0: the default */
+  size_t subst_visits; /* nodes gr_subst has examined, in all: a cost measure for tests */
 } GrGraph;
 
 /* Call once per process: turns GSL's aborting error handler off. */
@@ -56,7 +66,8 @@ GrNode *gr_let(GrGraph *g, const char *name, GrNode *x);
 GrNode *gr_node(GrGraph *g, int op, GrNode *a, GrNode *b, GrNode *c);
 /* Index of variable `name`, or -1. */
 int gr_var_index(const GrGraph *g, const char *name);
-/* Replace parameter k by args[k] everywhere in `body`. */
+/* Replace parameter k by args[k] everywhere in `body`, in time proportional to the size
+ * of body (not of the graph): a program of many calls parses in linear time. */
 GrNode *gr_subst(GrGraph *g, GrNode *body, GrNode *const *args, int nargs);
 /* Mark the nodes reachable from roots: returns a calloc'd array of g->count flags. */
 unsigned char *gr_reachable(const GrGraph *g, GrNode *const *roots, size_t nroots);

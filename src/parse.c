@@ -7,8 +7,11 @@
  */
 #include "parse.h"
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 typedef enum {
   T_EOF, T_NUM, T_NAME, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_POW, T_LP, T_RP, T_LB, T_RB,
@@ -36,6 +39,12 @@ typedef struct P {
   /* parameters while parsing a function body */
   const char **params;
   int nparams;
+  char nosuggest[128]; /* a name gr_op_suggest found far from every function name */
+  GrNode *lastvar; /* the variable a name was last read as (until a definition) */
+  size_t max_nodes; /* bound on the graph nodes + definitions this parse adds */
+  size_t size0;     /* graph nodes + definitions before it */
+  char *stack0;     /* the stack at the start of the parse */
+  size_t stack_max; /* how much of it the parse may use */
 } P;
 
 static void next(P *p);
@@ -74,6 +83,19 @@ static const char *tokdesc(P *p, char *buf, size_t n) {
 
 static void next(P *p) {
   const char *s = p->src;
+  if (p->g->count + (size_t)p->env->n - p->size0 > p->max_nodes && !p->err) {
+    char m[200];
+    snprintf(m, sizeof m,
+             "expression too large: more than %zu nodes and definitions (set GRAD_MAX_NODES "
+             "to allow more)",
+             p->max_nodes);
+    fail(p, p->toff, p->tlen ? p->tlen : 1, "%s%s", m, NULL);
+  }
+  if (p->err) {
+    p->t = T_EOF; /* stop: nothing after an error is read */
+    p->tlen = 0;
+    return;
+  }
   while (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\n' || s[p->pos] == '\r')
     p->pos++;
   p->toff = p->pos;
@@ -230,7 +252,8 @@ static GrNode *expr(P *p);
 static GrNode *unary(P *p);
 
 static GrNode *spanned(P *p, GrNode *n, size_t off, size_t end) {
-  if (n && !n->len && n->op != GR_OP_CONST) {
+  /* spans are 32-bit: past 4 GiB of text a node has none (diagnostics show no caret) */
+  if (n && !n->len && n->op != GR_OP_CONST && end <= UINT32_MAX) {
     n->off = off;
     n->len = end > off ? end - off : 1;
   }
@@ -247,10 +270,31 @@ static size_t prev_end(P *p) {
   return e;
 }
 
+/* The stack a parse may use: the process's limit less a reserve for the callers, and for
+ * sanitizer builds, whose frames are several times larger. */
+static size_t stack_budget(void) {
+  size_t lim = (size_t)8 << 20;
+  struct rlimit r;
+  if (!getrlimit(RLIMIT_STACK, &r) && r.rlim_cur != RLIM_INFINITY && r.rlim_cur > 0)
+    lim = r.rlim_cur < ((rlim_t)1 << 30) ? (size_t)r.rlim_cur : (size_t)1 << 30;
+  return lim > ((size_t)2 << 20) ? lim - ((size_t)1 << 20) : lim / 2;
+}
+
+/* One more level of nesting: at most GR_PARSE_MAX_DEPTH, and never past the stack budget
+ * (measured, so that no build or stack limit turns deep nesting into a crash). */
 static int enter(P *p) {
+  char *here = __builtin_frame_address(0);
+  size_t used = p->stack0 > here ? (size_t)(p->stack0 - here) : (size_t)(here - p->stack0);
   if (++p->depth > GR_PARSE_MAX_DEPTH)
     return fail(p, p->toff, p->tlen, "expression nested too deeply (more than %s levels)", "1000",
                 NULL);
+  if (used > p->stack_max) {
+    char n[32];
+    snprintf(n, sizeof n, "%d", p->depth);
+    return fail(p, p->toff, p->tlen,
+                "expression nested too deeply (%s levels fill the stack; ulimit -s raises it)", n,
+                NULL);
+  }
   return 1;
 }
 
@@ -268,7 +312,52 @@ static int is_function(P *p, const char *name) {
   return gr_op_is_function(name);
 }
 
-static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
+size_t gr_parse_suggest_count;
+
+/* gr_op_suggest for a name read before '(', remembering the last name found to have no
+ * suggestion (a product such as a(x+1) repeated many times costs one search). */
+static const char *suggest(P *p, const char *name) {
+  if (!strcmp(p->nosuggest, name))
+    return NULL;
+  gr_parse_suggest_count++;
+  const char *s = gr_op_suggest(name);
+  if (!s)
+    snprintf(p->nosuggest, sizeof p->nosuggest, "%s", name);
+  return s;
+}
+
+/* The error paths of the recursive functions are not inlined into them: their message
+ * buffers would otherwise sit in every frame of a deep nesting. */
+#define COLD __attribute__((noinline, cold))
+
+/* "expected ')' to close '(' at column C, found T" */
+COLD static GrNode *close_error(P *p, size_t open, const char *closer, const char *opener) {
+  char b[64], m[160], w[48];
+  snprintf(m, sizeof m, "expected '%s' to close '%s' at %s, found %%s", closer, opener,
+           where(p, open, w, sizeof w));
+  return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
+}
+
+/* "function 'f' takes 1 argument, got 2" (want2 < 0: one count) */
+COLD static GrNode *arity_error(P *p, const char *name, size_t noff, size_t nlen, int want,
+                                int want2, int n) {
+  char m[200];
+  if (want2 < 0)
+    snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", want,
+             want == 1 ? "" : "s", n);
+  else
+    snprintf(m, sizeof m, "function '%%s' takes %d or %d arguments, got %d", want, want2, n);
+  return fail(p, noff, nlen, m, name, NULL), NULL;
+}
+
+COLD static GrNode *unexpected_error(P *p) {
+  char b[64];
+  return fail(p, p->toff, p->tlen, "unexpected %s, expected a number, a name or '('",
+              tokdesc(p, b, sizeof b), NULL),
+         NULL;
+}
+
+__attribute__((noinline)) static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
   /* at '(' */
   size_t open = p->toff;
   next(p);
@@ -289,21 +378,13 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
       break;
     }
   }
-  if (p->t != T_RP) {
-    char b[64], m[160], w[48];
-    snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
-             where(p, open, w, sizeof w));
-    return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
-  }
+  if (p->t != T_RP)
+    return close_error(p, open, ")", "(");
   next(p);
   const GrBinding *bd = gr_env_find(p->env, name);
   if (bd && bd->arity >= 0) {
-    if (bd->arity != n) {
-      char m[160];
-      snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", bd->arity,
-               bd->arity == 1 ? "" : "s", n);
-      return fail(p, noff, nlen, m, name, NULL), NULL;
-    }
+    if (bd->arity != n)
+      return arity_error(p, name, noff, nlen, bd->arity, -1, n);
     return gr_subst(p->g, bd->body, args, n);
   }
   GrGraph *g = p->g;
@@ -323,13 +404,7 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
       want[k++] = 2;
     if (!strcmp(name, "norm"))
       want[k++] = 1;
-    char m[200];
-    if (k == 1)
-      snprintf(m, sizeof m, "function '%%s' takes %d argument%s, got %d", want[0],
-               want[0] == 1 ? "" : "s", n);
-    else
-      snprintf(m, sizeof m, "function '%%s' takes %d or %d arguments, got %d", want[0], want[1], n);
-    return fail(p, noff, nlen, m, name, NULL), NULL;
+    return arity_error(p, name, noff, nlen, want[0], k == 1 ? -1 : want[1], n);
   }
   GrNode *r = gr_node(g, op, args[0], n > 1 ? args[1] : NULL, n > 2 ? args[2] : NULL);
   return spanned(p, r, noff, prev_end(p));
@@ -337,7 +412,6 @@ static GrNode *call(P *p, const char *name, size_t noff, size_t nlen) {
 
 /* primary -> NUM | NAME | NAME '(' args ')' | '(' expr ')' | '[' expr {',' expr} ']' */
 static GrNode *primary(P *p) {
-  char b[64];
   size_t off = p->toff;
   switch (p->t) {
   case T_NUM: {
@@ -351,12 +425,8 @@ static GrNode *primary(P *p) {
     GrNode *e = expr(p);
     if (!e)
       return NULL;
-    if (p->t != T_RP) {
-      char m[160], w[48];
-      snprintf(m, sizeof m, "expected ')' to close '(' at %s, found %%s",
-             where(p, open, w, sizeof w));
-      return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
-    }
+    if (p->t != T_RP)
+      return close_error(p, open, ")", "(");
     next(p);
     return e;
   }
@@ -389,10 +459,7 @@ static GrNode *primary(P *p) {
     }
     if (p->t != T_RB) {
       free(v);
-      char m[160], w[48];
-      snprintf(m, sizeof m, "expected ']' to close '[' at %s, found %%s",
-             where(p, open, w, sizeof w));
-      return fail(p, p->toff, p->tlen, m, tokdesc(p, b, sizeof b), NULL), NULL;
+      return close_error(p, open, "]", "[");
     }
     next(p);
     GrNode *r = gr_const_vec(p->g, v, (uint32_t)n);
@@ -407,15 +474,21 @@ static GrNode *primary(P *p) {
     for (int k = 0; k < p->nparams; k++)
       if (!strcmp(p->params[k], name))
         return gr_param(p->g, k, p->params[k]);
+    if (p->lastvar && p->t != T_LP && !strcmp(p->lastvar->name, name))
+      return p->lastvar; /* the same variable as last time: no lookups */
     if (p->t == T_LP) {
       if (is_function(p, name))
         return call(p, name, off, nlen);
       /* x(y+1) is a product when x is a variable; an unknown longer name that is close to
-       * a function name is far more likely a misspelt call */
-      const char *s = gr_op_suggest(name);
+       * a function name is far more likely a misspelt call. The edit distances are the
+       * last test, made only for a name that is neither a variable, a constant nor
+       * defined, and once per parse for each such name. */
       int constant = !strcmp(name, "pi") || !strcmp(name, "e") || !strcmp(name, "inf");
-      if (s && !constant && !is_var_name(p, name) && !gr_env_find(p->env, name))
-        return fail(p, off, nlen, "unknown function '%s' (did you mean '%s'?)", name, s), NULL;
+      if (!constant && !is_var_name(p, name) && !gr_env_find(p->env, name)) {
+        const char *s = suggest(p, name);
+        if (s)
+          return fail(p, off, nlen, "unknown function '%s' (did you mean '%s'?)", name, s), NULL;
+      }
     } else if (is_function(p, name) && !gr_env_find(p->env, name)) {
       return fail(p, off, nlen, "function '%s' needs its arguments in parentheses", name, NULL),
              NULL;
@@ -434,7 +507,7 @@ static GrNode *primary(P *p) {
       if (!strcmp(name, "inf"))
         return gr_const(p->g, INFINITY);
     }
-    return spanned(p, gr_var(p->g, name), off, off + nlen);
+    return p->lastvar = spanned(p, gr_var(p->g, name), off, off + nlen);
   }
   case T_EOF:
     if (p->err)
@@ -443,9 +516,7 @@ static GrNode *primary(P *p) {
                 NULL),
            NULL;
   default:
-    return fail(p, p->toff, p->tlen, "unexpected %s, expected a number, a name or '('",
-                tokdesc(p, b, sizeof b), NULL),
-           NULL;
+    return unexpected_error(p);
   }
 }
 
@@ -521,28 +592,54 @@ static GrNode *add(P *p) {
   return l;
 }
 
-/* cmp -> add {('<' | '<=' | '>' | '>=' | '==' | '!=') add} */
+static int cmp_op(Tok t) {
+  switch (t) {
+  case T_LT: return GR_OP_LT;
+  case T_LE: return GR_OP_LE;
+  case T_GT: return GR_OP_GT;
+  case T_GE: return GR_OP_GE;
+  case T_EQ: return GR_OP_EQ;
+  case T_NE: return GR_OP_NE;
+  default: return -1;
+  }
+}
+
+/* x<y<2: an error at the second operator, whose hint spells the operands as written
+ * (x<y && y<2). Not inlined: its locals stay out of the frame of the recursive cmp. */
+COLD static GrNode *chain_error(P *p, size_t off, size_t roff) {
+  size_t lend = prev_end(p), op2 = p->toff, op2len = p->tlen, rend = 0;
+  P q = *p;
+  GrDiag dd;
+  q.d = &dd;
+  next(&q);
+  if (!q.err && add(&q) && !q.err)
+    rend = prev_end(&q);
+  char m[240];
+  if (rend && rend - off <= 60)
+    snprintf(m, sizeof m, "comparisons do not chain; write %.*s && %.*s%s%.*s",
+             (int)(lend - off), p->src + off, (int)(lend - roff), p->src + roff,
+             op2 > lend ? " " : "", (int)(rend - op2), p->src + op2);
+  else
+    snprintf(m, sizeof m, "comparisons do not chain; write a<b && b<c, not a<b<c");
+  return fail(p, op2, op2len, "%s%s", m, NULL), NULL;
+}
+
+/* cmp -> add [('<' | '<=' | '>' | '>=' | '==' | '!=') add]: one comparison; a second
+ * (x<y<2) is an error, as it would mean (x<y)<2, not x<y && y<2 */
 static GrNode *cmp(P *p) {
   size_t off = p->toff;
   GrNode *l = add(p);
-  while (l) {
-    int op;
-    switch (p->t) {
-    case T_LT: op = GR_OP_LT; break;
-    case T_LE: op = GR_OP_LE; break;
-    case T_GT: op = GR_OP_GT; break;
-    case T_GE: op = GR_OP_GE; break;
-    case T_EQ: op = GR_OP_EQ; break;
-    case T_NE: op = GR_OP_NE; break;
-    default: return l;
-    }
-    next(p);
-    GrNode *r = add(p);
-    if (!r)
-      return NULL;
-    l = spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
-  }
-  return l;
+  int op = cmp_op(p->t);
+  if (!l || op < 0)
+    return l;
+  next(p);
+  size_t roff = p->toff;
+  GrNode *r = add(p);
+  if (!r)
+    return NULL;
+  if (cmp_op(p->t) >= 0)
+    return chain_error(p, off, roff);
+  return spanned(p, gr_node(p->g, op, l, r, NULL), off, prev_end(p));
 }
 
 /* and -> cmp {'&&' cmp};  or -> and {'||' and} */
@@ -579,6 +676,10 @@ static unsigned env_hash(const char *s) {
   unsigned h = 2166136261u;
   while (*s)
     h = (h ^ (unsigned char)*s++) * 16777619u;
+  /* the index uses the low bits: mix the high ones in (a1, a2, ... would cluster) */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
   return h;
 }
 
@@ -591,11 +692,12 @@ const GrBinding *gr_env_find(const GrEnv *e, const char *name) {
       return &e->b[i];
   if (!hn)
     return NULL;
-  for (unsigned k = env_hash(name) & (unsigned)(e->hcap - 1);; k = (k + 1) & (unsigned)(e->hcap - 1)) {
+  unsigned h = env_hash(name);
+  for (unsigned k = h & (unsigned)(e->hcap - 1);; k = (k + 1) & (unsigned)(e->hcap - 1)) {
     int i = e->hidx[k];
     if (i < 0)
       return NULL;
-    if (!strcmp(e->b[i].name, name))
+    if (e->hh[k] == h && !strcmp(e->b[i].name, name))
       return &e->b[i];
   }
 }
@@ -606,10 +708,12 @@ static void env_index(GrEnv *e) {
     e->hn = 0; /* entries were dropped: rebuild */
   if (!e->hidx || 2 * e->n >= e->hcap) {
     free(e->hidx);
+    free(e->hh);
     e->hcap = 64;
     while (2 * e->n >= e->hcap)
       e->hcap *= 2;
     e->hidx = gr_xmalloc((size_t)e->hcap * sizeof *e->hidx);
+    e->hh = gr_xmalloc((size_t)e->hcap * sizeof *e->hh);
     for (int k = 0; k < e->hcap; k++)
       e->hidx[k] = -1;
     e->hn = 0;
@@ -618,10 +722,11 @@ static void env_index(GrEnv *e) {
       e->hidx[k] = -1;
   }
   for (; e->hn < e->n; e->hn++) {
-    unsigned k = env_hash(e->b[e->hn].name) & (unsigned)(e->hcap - 1);
-    while (e->hidx[k] >= 0 && strcmp(e->b[e->hidx[k]].name, e->b[e->hn].name))
+    unsigned h = env_hash(e->b[e->hn].name), k = h & (unsigned)(e->hcap - 1);
+    while (e->hidx[k] >= 0 && (e->hh[k] != h || strcmp(e->b[e->hidx[k]].name, e->b[e->hn].name)))
       k = (k + 1) & (unsigned)(e->hcap - 1);
     e->hidx[k] = e->hn;
+    e->hh[k] = h;
   }
 }
 
@@ -630,19 +735,23 @@ void gr_env_free(GrEnv *e) {
     return;
   free(e->b);
   free(e->hidx);
+  free(e->hh);
   e->b = NULL;
   e->hidx = NULL;
+  e->hh = NULL;
   e->n = e->cap = e->hcap = e->hn = 0;
 }
 
+/* name: a copy that lives as long as the graph */
 static void bind(P *p, const char *name, int arity, const char **params, GrNode *body) {
   GrEnv *e = p->env;
   if (e->n == e->cap) {
     e->cap = e->cap ? 2 * e->cap : 8;
     e->b = gr_xrealloc(e->b, e->cap * sizeof *e->b);
   }
+  p->lastvar = NULL;
   GrBinding *b = &e->b[e->n++];
-  b->name = gr_arena_strdup(p->g->arena, name);
+  b->name = name; /* the graph's copy */
   b->arity = arity;
   b->params = params;
   b->body = body;
@@ -710,6 +819,21 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
   p.env = (o && o->env) ? o->env : &local;
   p.d = d;
   memset(out, 0, sizeof *out);
+  p.max_nodes = g->max_nodes ? g->max_nodes : GR_PARSE_MAX_NODES;
+  const char *env = g->max_nodes ? NULL : getenv("GRAD_MAX_NODES");
+  if (env) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(env, &end, 10);
+    if (errno || end == env || *end || v == 0 || env[0] == '-') {
+      gr_diag_set(d, GR_EUSAGE, "GRAD_MAX_NODES must be a positive integer, not '%.40s'", env);
+      return GR_EUSAGE;
+    }
+    p.max_nodes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+  }
+  p.size0 = g->count + (size_t)p.env->n;
+  p.stack0 = __builtin_frame_address(0);
+  p.stack_max = stack_budget();
   next(&p);
   GrNode *last = NULL;
   while (!p.err) {
@@ -734,7 +858,7 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
         fail(&p, noff, nlen, "cannot redefine the built-in function '%s'", name, NULL);
         break;
       }
-      while (p.t != T_ASSIGN)
+      while (p.t != T_ASSIGN && !p.err)
         next(&p);
       next(&p);
       p.params = params;
@@ -744,7 +868,7 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
       p.nparams = 0;
       if (!body)
         break;
-      bind(&p, name, np, params, body);
+      bind(&p, gr_arena_strdup(g->arena, name), np, params, body);
       last = NULL;
     } else {
       P q = p;
@@ -770,12 +894,11 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
         GrNode *r = expr(&p);
         if (!r)
           break;
-        const char *nm = gr_arena_strdup(g->arena, name);
-        out->lhs_name = nm;
+        last = gr_let(g, name, r); /* its name is the graph's copy */
+        out->lhs_name = last->name;
         out->rhs = r;
-        last = gr_let(g, nm, r);
         if (p.t == T_SEMI)
-          bind(&p, name, -1, NULL, last);
+          bind(&p, last->name, -1, NULL, last);
       } else {
         GrNode *l = expr(&p);
         if (!l)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * The expression language: text -> tokens -> nodes of a GrGraph (hash-consed as they are
  * built). Recursion is bounded (GR_PARSE_MAX_DEPTH); long flat chains (x+x+...+x) loop.
+ * The size of what one parse builds is bounded too: at most GrGraph.max_nodes new graph
+ * nodes and definitions (0: GRAD_MAX_NODES from the environment, else GR_PARSE_MAX_NODES);
+ * past it the parse stops with an error instead of growing without bound.
  * On error the GrDiag carries the byte span of the offending token.
  */
 #ifndef GR_PARSE_H
@@ -9,6 +12,8 @@
 #include "graph.h"
 
 #define GR_PARSE_MAX_DEPTH 1000
+/* The default bound on the size of what a parse builds (about 100 bytes each). */
+#define GR_PARSE_MAX_NODES 10000000
 
 /* Names defined by earlier statements or sessions: values (`u = x*x`, arity -1) and
  * functions (`f(a,b) = ...`, whose body refers to parameters 0..arity-1). */
@@ -25,6 +30,7 @@ typedef struct GrEnv {
   /* hash index of b[0..hn) by name (the latest binding of each name), so that a program
    * of many statements parses in linear time; entries appended past hn are still found */
   int *hidx;
+  unsigned *hh; /* the hash of the name in each used slot of hidx */
   int hcap, hn;
 } GrEnv;
 
@@ -47,6 +53,9 @@ typedef struct GrParsed {
 GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *out, GrDiag *d);
 /* A binding by name, or NULL. */
 const GrBinding *gr_env_find(const GrEnv *e, const char *name);
+/* How many times a parse has searched the function names for one close to an unknown name
+ * (edit distances; a cost measure for tests). */
+extern size_t gr_parse_suggest_count;
 void gr_env_free(GrEnv *e); /* frees the table, not the nodes (they are the graph's) */
 
 #endif

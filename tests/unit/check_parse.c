@@ -6,6 +6,7 @@
  */
 #include "testutil.h"
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* --- conventions: value at x = 3, y = 2 (x, y are variables) --- */
@@ -76,6 +77,9 @@ static const struct {
     {"x < y", 0},
     {"x >= 3 && y != 2", 0},
     {"x > 5 || y <= 2", 1},
+    {"(x < y) < 2", 1},
+    {"x > y && y > 1", 1},
+    {"(x > y) == (y < x)", 1},
     {"!x", 0},
     {"if(x > y, x, y)", 3},
     {"where(x < y, x, y)", 2},
@@ -183,6 +187,37 @@ START_TEST(test_call_or_product) {
 }
 END_TEST
 
+/* The "did you mean" search (edit distances against every function name) runs only for a
+ * name before '(' that is neither a variable nor defined, once per parse for a name
+ * repeated, and never for an implicit product of a variable: it is no cost per term of a
+ * large expression. */
+START_TEST(test_suggest_only_when_needed) {
+  static const char *const vars[] = {"x", "y", "a", NULL};
+  GrParseOpts po = {vars, NULL};
+  char *s = malloc(20000 * 12), *w = s;
+  for (int i = 0; i < 20000; i++)
+    w += sprintf(w, "%sa (x+%d)", i ? "+" : "", i % 10);
+  GrGraph *g = gr_graph_new();
+  GrParsed p;
+  GrDiag d;
+  size_t before = gr_parse_suggest_count;
+  ck_assert_int_eq(gr_parse(g, s, &po, &p, &d), GR_OK);
+  ck_assert_uint_eq(gr_parse_suggest_count, before);
+  /* b is not a variable: one search, not 20000 */
+  for (w = s; *w; w++)
+    if (*w == 'a')
+      *w = 'b';
+  ck_assert_int_eq(gr_parse(g, s, &po, &p, &d), GR_OK);
+  ck_assert_uint_eq(gr_parse_suggest_count, before + 1);
+  ck_assert_int_eq(p.out->op, GR_OP_ADD);
+  /* a misspelt function is still caught, with its suggestion */
+  ck_assert_int_eq(gr_parse(g, "x + sinn(y)", &po, &p, &d), GR_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(d.msg, "did you mean 'sin'"));
+  free(s);
+  gr_graph_free(g);
+}
+END_TEST
+
 /* --- errors: status, message and span (the caret) --- */
 static const struct {
   const char *src;
@@ -227,6 +262,16 @@ static const struct {
     {"g(a,a) = a; 1", "parameter 'a' appears twice", 4, 1},
     {"g(a,) = a; 1", "expected a parameter name before ')'", 4, 1},
     {"x;\n  (y", "expected ')' to close '(' at line 2, column 3", 7, 0},
+    /* one comparison per operand: the caret is on the second operator */
+    {"x<y<2", "comparisons do not chain; write x<y && y<2", 3, 1},
+    {"x < y <= 2", "comparisons do not chain; write x < y && y <= 2", 6, 2},
+    {"1 == x != y", "write 1 == x && x != y", 7, 2},
+    {"sin(x)>=y+1>2*x", "write sin(x)>=y+1 && y+1>2*x", 11, 1},
+    {"x<y<", "comparisons do not chain; write a<b && b<c, not a<b<c", 3, 1},
+    {"x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x<x",
+     "comparisons do not chain; write x<x && x<x", 3, 1},
+    {"x+x+x+x+x+x+x+x+x+x < y+y+y+y+y+y+y+y+y+y+y < x+x+x+x+x+x+x+x+x+x+x+x",
+     "comparisons do not chain; write a<b && b<c", 44, 1},
 };
 
 START_TEST(test_errors) {
@@ -403,7 +448,6 @@ static const struct {
     {"", "x", "x", " ", 999999, 1, 1, 1000000},
     {"", "x", "x", "-", 999999, 1, -999998, -999998},
     {"", "x", "1", "/", 999999, 1, 1, 1},
-    {"", "x", "x", "<", 100000, 1, 1, 0}, /* 0, 1, 0, 1, ... */
 };
 
 START_TEST(test_deep) {
@@ -426,6 +470,38 @@ START_TEST(test_deep) {
 }
 END_TEST
 
+/* With a small stack the parse stops before it is used up, with the same clean error:
+ * the depth bound is measured, not assumed from frame sizes (which sanitizers multiply) */
+START_TEST(test_deep_small_stack) {
+  struct rlimit old, r;
+  ck_assert_int_eq(getrlimit(RLIMIT_STACK, &old), 0);
+  r = old;
+  r.rlim_cur = 256 * 1024;
+  ck_assert_int_eq(setrlimit(RLIMIT_STACK, &r), 0);
+  static const char *const forms[][3] = {
+      {"(", "x", ")"}, {"sin(", "x", ")"}, {"f(", "x", ")"}, {"[", "1", "]"}, {"-(", "x", ")"}};
+  for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+    char *body = repeat(forms[i][0], forms[i][1], forms[i][2], "", 990);
+    char *s = malloc(strlen(body) + 32);
+    sprintf(s, "f(a) = a; %s", body);
+    GrDiag d;
+    GrStatus st = tu_parse_status(s, NULL, &d);
+    ck_assert_msg(st == GR_EUSAGE, "form %zu parsed with a 256 KiB stack", i);
+    ck_assert_ptr_nonnull(strstr(d.msg, "nested too deeply"));
+    ck_assert_ptr_nonnull(strstr(d.msg, "fill the stack"));
+    free(s);
+    free(body);
+  }
+  ck_assert_int_eq(setrlimit(RLIMIT_STACK, &old), 0);
+  /* with the usual stack the same depth parses */
+  char *s = repeat("(", "x", ")", "", 990);
+  GrDiag d;
+  if (old.rlim_cur == RLIM_INFINITY || old.rlim_cur >= 8 * 1024 * 1024)
+    ck_assert_int_eq(tu_parse_status(s, NULL, &d), GR_OK);
+  free(s);
+}
+END_TEST
+
 /* a long program of statements parses in linear time (name lookups are hashed) */
 START_TEST(test_many_statements) {
   size_t n = 300000;
@@ -442,6 +518,103 @@ START_TEST(test_many_statements) {
   tu_assert_close(v, (double)n, 0, 0);
   tu_assert_close(g, (double)n, 0, 0);
   free(s);
+}
+END_TEST
+
+/* What one parse builds is bounded: past max_nodes new nodes and definitions it stops with
+ * an error that names the limit and points into the text, whatever the text is made of
+ * (distinct terms, definitions that make no node, calls expanding a body) */
+START_TEST(test_max_nodes) {
+  static const struct {
+    const char *pre, *mid, *post, *sep;
+    size_t n;
+  } big[] = {
+      {"", "x", "x", "+", 3000},          /* 2 nodes a term */
+      {"", "a=x", "a=x", ";", 3000},      /* definitions of one node */
+      {"f(t) = t*t*t*t*t*t*t*t*t; f(x", "", ")", "+1", 1}, /* a call */
+  };
+  for (size_t i = 0; i < sizeof big / sizeof *big; i++) {
+    char *s = repeat(big[i].pre, big[i].mid, big[i].post, big[i].sep, big[i].n);
+    for (int lim = 0; lim < 2; lim++) {
+      GrGraph *g = gr_graph_new();
+      gr_const(g, 1); /* nodes from before the parse do not count */
+      size_t before = g->count;
+      g->max_nodes = lim ? 10 : 100000;
+      GrParsed p;
+      GrDiag d;
+      GrStatus st = gr_parse(g, s, NULL, &p, &d);
+      if (!lim) {
+        ck_assert_msg(st == GR_OK, "case %zu: %s", i, d.msg);
+      } else {
+        ck_assert_int_eq(st, GR_EUSAGE);
+        ck_assert_ptr_nonnull(strstr(d.msg, "expression too large: more than 10 nodes"));
+        ck_assert_ptr_nonnull(strstr(d.msg, "GRAD_MAX_NODES"));
+        ck_assert(d.has_span && d.off <= strlen(s));
+        /* it stopped soon after the limit, not at the end of the text */
+        ck_assert_uint_le(g->count - before, 40);
+      }
+      gr_graph_free(g);
+    }
+    free(s);
+  }
+}
+END_TEST
+
+/* A call substitutes into its function's body only: the work of n calls is n times the
+ * size of the body, however large the graph has grown (it was once the size of the whole
+ * graph per call, quadratic in the length of the input). */
+static char *calls_program(const char *def, const char *call, size_t n) {
+  char *s = malloc(strlen(def) + n * (strlen(call) + 24) + 1), *w = s;
+  w += sprintf(w, "%s", def);
+  for (size_t i = 0; i < n; i++) {
+    w += sprintf(w, "%s", i ? " + " : "");
+    w += sprintf(w, call, (int)i);
+  }
+  return s;
+}
+
+START_TEST(test_call_cost_linear) {
+  static const char *const xn[] = {"x"};
+  size_t visits[2] = {0, 0}, sizes[2] = {1000, 4000};
+  for (int r = 0; r < 2; r++) {
+    char *s = calls_program("f(a) = a*a + 1; ", "f(x + %d)", sizes[r]);
+    GrGraph *g = gr_graph_new();
+    GrParsed p;
+    GrDiag d;
+    GrParseOpts po = {xn, NULL};
+    ck_assert_int_eq(gr_parse(g, s, &po, &p, &d), GR_OK);
+    visits[r] = g->subst_visits;
+    /* the body a*a + 1 has 4 nodes (a, a*a, 1, a*a + 1) */
+    ck_assert_uint_eq(visits[r], 4 * sizes[r]);
+    gr_graph_free(g);
+    free(s);
+  }
+  ck_assert_uint_eq(visits[1], 4 * visits[0]);
+}
+END_TEST
+
+/* calls substitute correctly through nested definitions, named intermediates and a
+ * parameter used several times: the same value and derivative as the text written out */
+START_TEST(test_call_substitution) {
+  static const char *const xn[] = {"x"};
+  const double at = 0.7;
+  static const struct {
+    const char *call, *expanded;
+  } c[] = {
+      {"f(a) = a^2; g(b) = f(b + 1)*b; g(x) + g(2x)", "(x + 1)^2*x + (2x + 1)^2*(2x)"},
+      {"u = sin(x); f(a) = u*a + a; f(x) + f(3)", "sin(x)*x + x + sin(x)*3 + 3"},
+      {"h(a, b) = a - b/a; h(x, x^2) + h(2, x)", "x - x^2/x + 2 - x/2"},
+      {"k(a) = a; k(k(k(x)))*k(3)", "3x"},
+      {"f(a) = 1 + 0*a; f(x)", "1 + 0*x"},
+  };
+  for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+    double v1 = 0, d1 = 0, v2 = 0, d2 = 0;
+    GrDiag d;
+    ck_assert_int_eq(tu_eval(c[i].call, xn, &at, 1, &v1, &d1, &d), GR_OK);
+    ck_assert_int_eq(tu_eval(c[i].expanded, xn, &at, 1, &v2, &d2, &d), GR_OK);
+    tu_assert_close(v1, v2, 1e-15, 1e-15);
+    tu_assert_close(d1, d2, 1e-15, 1e-15);
+  }
 }
 END_TEST
 
@@ -526,6 +699,40 @@ START_TEST(test_deep_cli) {
 }
 END_TEST
 
+/* GRAD_MAX_NODES sets the bound of a parse; grad stops with exit 2 and a diagnostic past it,
+ * and a value that is not a positive integer is an error, not a silent default */
+START_TEST(test_max_nodes_env) {
+  char *s = repeat("", "x", "x", "+", 5000);
+  GrGraph *g = gr_graph_new();
+  GrParsed p;
+  GrDiag d;
+  setenv("GRAD_MAX_NODES", "1000", 1);
+  ck_assert_int_eq(gr_parse(g, s, NULL, &p, &d), GR_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(d.msg, "more than 1000 nodes"));
+  setenv("GRAD_MAX_NODES", "20000", 1);
+  ck_assert_int_eq(gr_parse(g, s, NULL, &p, &d), GR_OK);
+  static const char *const bad[] = {"0", "-5", "abc", "12x", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    setenv("GRAD_MAX_NODES", bad[i], 1);
+    ck_assert_int_eq(gr_parse(g, "x", NULL, &p, &d), GR_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(d.msg, "GRAD_MAX_NODES must be a positive integer"));
+  }
+  if (getenv("GRAD")) {
+    char out[4096], err[4096];
+    setenv("GRAD_MAX_NODES", "1000", 1);
+    ck_assert_int_eq(run_grad(s, out, sizeof out, err, sizeof err), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "grad: error: expression too large: more than 1000 nodes"));
+    setenv("GRAD_MAX_NODES", "20000", 1);
+    ck_assert_int_eq(run_grad(s, out, sizeof out, err, sizeof err), 0);
+    ck_assert_str_eq(out, "f = 5001\ndf/dx = 5001\n"); /* x + ... + x, 5001 terms */
+  }
+  unsetenv("GRAD_MAX_NODES");
+  gr_graph_free(g);
+  free(s);
+}
+END_TEST
+
 /* Fuzz: random token soup and random bytes either parse (and then compile and evaluate)
  * or fail with GR_EUSAGE and a span inside the text. Under ASan this is a memory check of
  * every error path. */
@@ -594,6 +801,7 @@ static Suite *parse_suite(void) {
   tcase_add_loop_test(tc, test_grads, 0, sizeof grads / sizeof *grads);
   tcase_add_test(tc, test_shadow_constants);
   tcase_add_test(tc, test_call_or_product);
+  tcase_add_test(tc, test_suggest_only_when_needed);
   suite_add_tcase(s, tc);
   tc = tcase_create("errors");
   tcase_add_loop_test(tc, test_errors, 0, sizeof errors / sizeof *errors);
@@ -610,11 +818,16 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_hash_consing_across_parses);
   tcase_add_test(tc, test_statements);
   tcase_add_test(tc, test_env);
+  tcase_add_test(tc, test_call_cost_linear);
+  tcase_add_test(tc, test_max_nodes);
+  tcase_add_test(tc, test_call_substitution);
   suite_add_tcase(s, tc);
   tc = tcase_create("depth");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, test_deep, 0, sizeof deep / sizeof *deep);
   tcase_add_test(tc, test_deep_cli);
+  tcase_add_test(tc, test_deep_small_stack);
+  tcase_add_test(tc, test_max_nodes_env);
   tcase_add_test(tc, test_many_statements);
   suite_add_tcase(s, tc);
   return s;

@@ -1,0 +1,56 @@
+#!/bin/sh
+# The cost of reading large inputs: CPU time (user + system) and peak memory of one whole
+# grad run (parse, compile, one value and gradient) on generated programs:
+#  - calls: `f(a) = a*a+1; f(x+0) + f(x+1) + ...` against the same number of built-in calls
+#    `sin(x+0) + sin(x+1) + ...` (user-function calls must cost about what built-in ones do);
+#  - sum: the 10^6-term sum x^1/1 + x^2/2 + ...;
+#  - let: the 10^6-step chain a1 = x+1; a2 = a1*a1+1; ... (its value overflows: exit 1).
+# Per-term figures divide by the number of terms. Needs /usr/bin/time (GNU time).
+# Environment (make bench sets it): GRAD.  TERMS=N changes the 10^6 of sum and let.
+#
+# Timings on a shared, busy 2-core machine (CPU = user + system seconds), before
+# and after calls substituted in the size of the body and the graph's nodes and index
+# shrank (104 -> 80 byte nodes, chained buckets -> (hash, id) slots):
+#   calls  12500   0.14 s ->  0.01 s      builtin  12500  0.01 s -> 0.01 s
+#   calls  25000   0.52 s ->  0.03 s      builtin  25000  0.03 s -> 0.01 s
+#   calls  50000   2.05 s ->  0.07 s      builtin  50000  0.08 s -> 0.06 s
+#   calls 100000   8.19 s ->  0.16 s      builtin 100000  0.21 s -> 0.13 s
+#   sum  10^6  2.62 s, 781 MB (2.6 us, 800 bytes a term) -> 1.47 s, 641 MB (1.5 us, 672)
+#   let  10^6  3.18 s, 704 MB (3.2 us, 721 bytes a step) -> 1.91 s, 578 MB (1.9 us, 606)
+# Of the 672 bytes a term of sum, parsing takes about 430 (4 nodes of about 104 bytes with
+# their index and id table) and the tape the rest.
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+GRAD=${GRAD:-$top/src/grad}
+TERMS=${TERMS:-1000000}
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "parse.sh: needs GNU time as $TIME" >&2; exit 0; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+gen() { # kind n -> program on stdout
+  awk -v kind="$1" -v n="$2" 'BEGIN {
+    if (kind == "calls") { printf "f(a) = a*a+1; "; for (i = 0; i < n; i++) printf "%sf(x+%d)", (i ? "+" : ""), i }
+    else if (kind == "builtin") { for (i = 0; i < n; i++) printf "%ssin(x+%d)", (i ? "+" : ""), i }
+    else if (kind == "sum") { for (i = 1; i <= n; i++) printf "%sx^%d/%d", (i > 1 ? "+" : ""), i, i }
+    else if (kind == "let") { printf "a1=x+1"; for (i = 2; i <= n; i++) printf "; a%d=a%d*a%d+1", i, i - 1, i - 1; printf "; a%d", n }
+  }'
+}
+
+run() { # kind n -> "user+sys seconds, max RSS KiB, exit status"
+  gen "$1" "$2" >"$tmp/in"
+  "$TIME" -f '%U %S %M' -o "$tmp/time" "$GRAD" - --at x=1 <"$tmp/in" >/dev/null 2>"$tmp/err"
+  rc=$?
+  tail -n 1 "$tmp/time" | awk -v kind="$1" -v n="$2" -v rc="$rc" '{
+    cpu = $1 + $2
+    printf "%-8s %8d  %7.2f s  %8.3f us/term  %8.0f MB  %6.0f bytes/term  exit %d\n", kind, n, cpu,
+      cpu * 1e6 / n, $3 / 1024, $3 * 1024 / n, rc }'
+}
+
+echo "kind        terms      cpu                         max RSS"
+for n in 12500 25000 50000 100000; do
+  run calls $n
+  run builtin $n
+done
+run sum "$TERMS"
+run let "$TERMS"
