@@ -331,10 +331,17 @@ static int c_need(const Ctx *c, const GrNode *parent, const GrNode *kid, int nee
   return need;
 }
 
+/* comparisons do not chain (the grammar allows one): (a < b) <= c keeps its parentheses */
+static int is_cmp(int op) {
+  return op == GR_OP_EQ || op == GR_OP_NE || op == GR_OP_LT || op == GR_OP_LE ||
+         op == GR_OP_GT || op == GR_OP_GE;
+}
+
 /* n continues a left-deep chain of binary infix ops of precedence p printed without
  * parentheses (LaTeX fractions and C's pow() are not infix) */
 static int chain_link(const Ctx *c, const GrNode *n, int p) {
   return n->nargs == 2 && gr_ops[n->op].prec && prec_of(n) == p && n->op != GR_OP_POW &&
+         !is_cmp(n->op) &&
          !(c->st == GR_PRINT_LATEX && n->op == GR_OP_DIV);
 }
 
@@ -435,7 +442,7 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
       free(spine);
       return;
     }
-    child(c, n->arg[0], c_need(c, n, n->arg[0], p), depth);
+    child(c, n->arg[0], c_need(c, n, n->arg[0], is_cmp(n->op) ? p + 1 : p), depth);
     infix_op(c, n);
     /* the right operand of a non-associative op needs parentheses at equal precedence */
     int assoc = n->op == GR_OP_ADD || n->op == GR_OP_MUL || n->op == GR_OP_AND || n->op == GR_OP_OR;

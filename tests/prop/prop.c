@@ -131,17 +131,11 @@ static int near171(double v) { return fabs(v) >= 100 && fabs(v) < 200; }
 static int k_simplify_crash(const PDis *d) {
   return !strcmp(d->check, "crash@order-chain") || !strcmp(d->check, "cli-crash@order");
 }
-static int k_norm0(const PDis *d) { return has(d, "norm(") && nonfinite_pair(d); }
 static int near_integer(double v) { return fabs(v - nearbyint(v)) < 1e-4; }
 static int nonpositive_integer(double v) { return v <= 0 && v == nearbyint(v); }
 static int k_psi_poles(const PDis *d) {
   return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) &&
          ((nonfinite_pair(d) && point_has(d, near_integer)) || point_has(d, nonpositive_integer));
-}
-static int enormous(double v) { return fabs(v) >= 1e150; }
-static int k_psi_large(const PDis *d) {
-  return (has(d, "lgamma(") || has(d, "digamma(") || has(d, "polygamma(")) && nonfinite_pair(d) &&
-         point_has(d, enormous);
 }
 static int k_gamma171(const PDis *d) { return has_gamma(d) && nonfinite_pair(d) && point_has(d, near171); }
 static int k_range(const PDis *d) {
@@ -149,7 +143,6 @@ static int k_range(const PDis *d) {
 }
 static int tiny(double v) { return v != 0 && fabs(v) < 1e-150; }
 static int k_atan2_scale(const PDis *d) { return has(d, "atan2(") && point_has(d, tiny); }
-static int k_zero_pow(const PDis *d) { return symbolic_check(d) && has(d, "^") && nonfinite_pair(d); }
 static int k_vec_symbolic(const PDis *d) {
   return symbolic_check(d) && (d->c->vector || has(d, "[") || has(d, "dot(") || has(d, "norm("));
 }
@@ -206,10 +199,6 @@ static const PKnown KNOWN[] = {
      "(heap-use-after-free: key_cmp keeps the Key pointer of x across key_of(y), which may "
      "realloc the key table, simplify.c:139)",
      k_simplify_crash, 1},
-    {"polygamma-large",
-     "polygamma(1, x) is NaN for x >= 1e154 (true 1/x), so digamma(x) at 1e300 has a NaN "
-     "derivative: grad 'digamma(x)' --at x=1e300",
-     k_psi_large, 0},
     {"psi-poles", "poles of lgamma/digamma/polygamma: routes disagree (NaN, inf, number): exp(-lgamma(x)) at "
      "-1: reverse 0, the symbolic formula NaN; digamma(-3) = -8.6e15 (a finite number at a pole)", k_psi_poles, 0},
     {"gamma-171", "gamma near 171: gamma(171.5) = inf (true 9.5e307), so for atan(gamma(x)) at 171.5 "
@@ -222,8 +211,6 @@ static const PKnown KNOWN[] = {
      "(reverse mode 0, the symbolic formula and central differences -1); derivatives below "
      "1e-150 flushed to 0",
      k_range, 0},
-    {"zero-pow-symbolic", "0^x symbolic: a^b*log(a) is NaN at a = 0 where reverse mode masks it",
-     k_zero_pow, 0},
     {"vector-symbolic",
      "vector expressions in symbolic mode: prod([3, 1, 0] + x) at 0 differentiates to "
      "prod(v)*sum(1/v) = NaN (reverse mode 3)",
@@ -233,7 +220,6 @@ static const PKnown KNOWN[] = {
      "0 * inf where a partial is infinite at a domain edge: the routes give 0, NaN or inf "
      "(cos(acos(x)) at 1: reverse 0, forward NaN; cbrt(x - x): NaN, central differences 0)",
      k_zero_inf, 0},
-    {"norm-zero", "norm at [0,0]: NaN gradient (sqrt'(0) = inf times 0)", k_norm0, 0},
     {"simplify-cancels-nan",
      "the simplifier cancels terms that are NaN at the point (b/(a^2 + b^2) - ... at 0): "
      "atan2(z, z) at 0: the raw symbolic derivative and reverse mode NaN, the simplified 0",
