@@ -9,8 +9,12 @@ cd "$top"
 out=tests/fuzz/seeds
 rm -rf "$out"
 mkdir -p "$out/expr" "$out/data" "$out/script" "$out/cli"
+# inputs of pending/ crash on bugs not fixed yet: not seeds (make check replays the seeds)
+pending=$(
+  for f in tests/fuzz/pending/*/*; do [ -f "$f" ] && sha1sum <"$f" | cut -c1-16; done)
 put() { # put TARGET FILE: store FILE's contents under its hash
   h=$(sha1sum <"$2" | cut -c1-16)
+  case " $(echo $pending) " in *" $h "*) echo "skipped (pending): $2"; return ;; esac
   cp "$2" "$out/$1/$h"
 }
 tmp=$(mktemp)
