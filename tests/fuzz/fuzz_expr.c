@@ -174,7 +174,9 @@ static void sweeps(GrGraph *g, GrNode *f) {
   for (int v = 0; v < nv; v++)
     (void)gr_tape_hvp(t, v);
   if (rows <= MAX_ELEMS && ncol <= MAX_ELEMS) {
-    double *Jf = calloc(rows * ncol + 1, sizeof *Jf), *Jr = calloc(rows * ncol + 1, sizeof *Jr);
+    /* gr_jacobian clears rows x max(ncol, 1) entries */
+    size_t nJ = rows * (ncol ? ncol : 1) + 1;
+    double *Jf = calloc(nJ, sizeof *Jf), *Jr = calloc(nJ, sizeof *Jr);
     gr_jacobian(t, cols, (size_t)nv, 1, Jf);
     gr_jacobian(t, cols, (size_t)nv, 0, Jr);
     if (strict)
