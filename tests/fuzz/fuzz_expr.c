@@ -48,11 +48,12 @@ static void defect(const char *what, const char *src, const char *text, double a
   abort();
 }
 
-static int close_enough(double a, double b) {
+/* |a - b| <= 1e-9 max(|a|, |b|) + atol; non-finite values are not judged */
+static int close_enough(double a, double b, double atol) {
   if (!isfinite(a) || !isfinite(b))
-    return 1; /* not judged */
+    return 1;
   double m = fmax(fabs(a), fabs(b));
-  return fabs(a - b) <= 1e-9 * m + 1e-300;
+  return fabs(a - b) <= 1e-9 * m + atol;
 }
 
 /* A tape for f in g at the standard point, forward sweep done; NULL if it does not compile. */
@@ -116,7 +117,7 @@ static void reparse(GrGraph *g, GrNode *f, const char *src) {
     gr_tape_forward(t2);
     double a = value_of(g, f);
     double c = gr_tape_out_len(t2, 0) ? gr_tape_out(t2, 0)[0] : NAN;
-    if (!close_enough(a, c))
+    if (!close_enough(a, c, 1e-300))
       defect("printed formula reads back to a different value", src, b.s, a, c);
     gr_tape_free(t2);
   }
@@ -181,7 +182,7 @@ static void sweeps(GrGraph *g, GrNode *f) {
     gr_jacobian(t, cols, (size_t)nv, 0, Jr);
     if (strict)
       for (size_t i = 0; i < rows * ncol; i++)
-        if (!close_enough(Jf[i], Jr[i]))
+        if (!close_enough(Jf[i], Jr[i], 1e-12)) /* sums of rounding noise */
           defect("forward and reverse Jacobians differ", "", NULL, Jf[i], Jr[i]);
     double *v = calloc(rows + 1, sizeof *v), *out = calloc(ncol + rows + 1, sizeof *out);
     for (size_t i = 0; i < rows; i++)
@@ -218,7 +219,7 @@ static void symbolic(GrGraph *g, GrNode *f, const char *src, int small) {
     GrNode *e = small ? gr_simplify_ex(g, df, 1) : s;
     print_all(g, s, "df");
     double vs = value_of(g, s), ve = value_of(g, e);
-    if (strict && !close_enough(vs, ve))
+    if (strict && !close_enough(vs, ve, 1e-12))
       defect("simplified and expanded derivatives differ", src, NULL, vs, ve);
     if (v == 0 && small)
       reparse(g, gr_strip_lets(g, s), src);
