@@ -272,7 +272,7 @@ void gr_binds_free(GrBindList *l) {
 /* All of path ("-": stdin) and its length; NULL and errno on failure. A directory is
  * EISDIR (fopen opens one for reading on Linux; reading it fails or, elsewhere, yields
  * bytes that are not text). */
-static char *read_all(const char *path, size_t *len) {
+char *gr_read_all(const char *path, size_t *len) {
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   if (!f)
     return NULL;
@@ -310,7 +310,7 @@ static char *read_all(const char *path, size_t *len) {
   return s;
 }
 
-char *gr_read_file(const char *path) { return read_all(path, NULL); }
+char *gr_read_file(const char *path) { return gr_read_all(path, NULL); }
 
 GrStatus gr_check_output_path(const char *path, GrDiag *d) {
   struct stat sb;
@@ -361,7 +361,7 @@ int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col)
 GrStatus gr_read_text(const char *path, char **out, GrDiag *d) {
   size_t n, off, line, col;
   const char *what = strcmp(path, "-") ? path : "standard input";
-  char *s = read_all(path, &n);
+  char *s = gr_read_all(path, &n);
   if (!s)
     return gr_diag_set(d, GR_EIO, "cannot read %s: %s", what, strerror(errno));
   if (gr_find_nul(s, n, &off, &line, &col)) {

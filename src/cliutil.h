@@ -39,6 +39,8 @@ GrStatus gr_list_check(const char *text, GrDiag *d);
 /* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure (a
  * directory: EISDIR). */
 char *gr_read_file(const char *path);
+/* The same, with the length in *len (NULL: not wanted): text with a NUL byte inside. */
+char *gr_read_all(const char *path, size_t *len);
 /* The same for the text of an expression: GR_EIO naming the file and the reason when it
  * cannot be read, GR_EUSAGE naming the line, column and byte offset of a NUL byte (which
  * would otherwise end the text there). *out is malloc'd. */

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct Field {
   const char *s;
@@ -253,47 +252,11 @@ done:
   return st;
 }
 
-/* The whole file and its length (a NUL byte inside must not end the text unseen); NULL
- * with errno set. A directory is refused by name (fopen accepts one, fread then fails
- * with a bare EIO on some systems and EISDIR on others). */
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-  if (!f)
-    return NULL;
-  struct stat sb;
-  if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-    if (f != stdin)
-      fclose(f);
-    errno = EISDIR;
-    return NULL;
-  }
-  size_t cap = 4096, n = 0;
-  char *s = gr_xmalloc(cap);
-  for (;;) {
-    if (n + 4096 > cap)
-      s = gr_xrealloc(s, cap *= 2);
-    size_t r = fread(s + n, 1, cap - n - 1, f);
-    n += r;
-    if (r == 0)
-      break;
-  }
-  int err = ferror(f) ? (errno ? errno : EIO) : 0;
-  if (f != stdin)
-    fclose(f);
-  if (err) {
-    free(s);
-    errno = err;
-    return NULL;
-  }
-  s[n] = 0;
-  *len = n;
-  return s;
-}
 
 GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag *d) {
   memset(out, 0, sizeof *out);
   size_t n = 0;
-  char *text = read_all(path, &n);
+  char *text = gr_read_all(path, &n);
   const char *file = strcmp(path, "-") ? path : "<stdin>";
   if (!text)
     return gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(errno));
