@@ -23,7 +23,7 @@ _grad() {
     --check --eps --atol --rtol --vjp --jvp --mode --stats --graph --dot --range --points
     --plot --plot= --gnuplot --help --version -a -w -F -d -f -s -h -V"
   case $prev in
-    -F|--format) COMPREPLY=($(compgen -W "text tsv json latex c" -- "$cur")); return ;;
+    -F|--format) COMPREPLY=($(compgen -W "text tsv json latex c binary" -- "$cur")); return ;;
     --mode) COMPREPLY=($(compgen -W "forward reverse auto" -- "$cur")); return ;;
     -f) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     -w|--wrt) COMPREPLY=($(compgen -W "all $(_grad_expr_names)" -- "$cur")); return ;;

@@ -746,33 +746,55 @@ static const char digit_pairs[] = "000102030405060708091011121314151617181920212
                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                   "8081828384858687888990919293949596979899";
 
-/* n >= 1 digits of d (d < 10^n) into p[0..n). */
+/* n >= 1 digits of d (d < 10^n) into p[0..n), two at a time, in 32-bit pieces of 8 */
 static inline void put_digits(char *p, uint64_t d, int n) {
   char *e = p + n;
-  while (d >= 100) {
-    uint64_t r = d % 100;
-    d /= 100;
-    e -= 2;
-    memcpy(e, digit_pairs + 2 * r, 2);
+  while (d >= 100000000) {
+    uint32_t r = (uint32_t)(d % 100000000);
+    d /= 100000000;
+    for (int i = 0; i < 4; i++) {
+      e -= 2;
+      memcpy(e, digit_pairs + 2 * (r % 100), 2);
+      r /= 100;
+    }
   }
-  if (d >= 10) {
+  uint32_t w = (uint32_t)d;
+  while (w >= 100) {
     e -= 2;
-    memcpy(e, digit_pairs + 2 * d, 2);
+    memcpy(e, digit_pairs + 2 * (w % 100), 2);
+    w /= 100;
+  }
+  if (w >= 10) {
+    e -= 2;
+    memcpy(e, digit_pairs + 2 * w, 2);
   } else
-    *--e = (char)('0' + d);
+    *--e = (char)('0' + w);
 }
 
+static const uint64_t pow10_u64[] = {1ull,
+                                     10ull,
+                                     100ull,
+                                     1000ull,
+                                     10000ull,
+                                     100000ull,
+                                     1000000ull,
+                                     10000000ull,
+                                     100000000ull,
+                                     1000000000ull,
+                                     10000000000ull,
+                                     100000000000ull,
+                                     1000000000000ull,
+                                     10000000000000ull,
+                                     100000000000000ull,
+                                     1000000000000000ull,
+                                     10000000000000000ull,
+                                     100000000000000000ull,
+                                     1000000000000000000ull};
+
+/* decimal digits of d >= 1: from the bit length, corrected by one compare */
 static inline int ndigits(uint64_t d) {
-  int n = 1;
-  while (d >= 10000) {
-    d /= 10000;
-    n += 4;
-  }
-  while (d >= 10) {
-    d /= 10;
-    n++;
-  }
-  return n;
+  int n = ((64 - __builtin_clzll(d)) * 1233) >> 12; /* floor(log10(2^bits)) */
+  return n + (d >= pow10_u64[n]);
 }
 
 /* Write the n-digit integer d (no trailing zeros) times 10^(x - n + 1), i.e. x is the
@@ -868,26 +890,6 @@ int gr_dtoa(double v, char *out) {
   int n = ndigits(d);
   return format_g(out, neg, d, n, k + n - 1, n, 1);
 }
-
-static const uint64_t pow10_u64[] = {1ull,
-                                     10ull,
-                                     100ull,
-                                     1000ull,
-                                     10000ull,
-                                     100000ull,
-                                     1000000ull,
-                                     10000000ull,
-                                     100000000ull,
-                                     1000000000ull,
-                                     10000000000ull,
-                                     100000000000ull,
-                                     1000000000000ull,
-                                     10000000000000ull,
-                                     100000000000000ull,
-                                     1000000000000000ull,
-                                     10000000000000000ull,
-                                     100000000000000000ull,
-                                     1000000000000000000ull};
 
 /* Is c 2^q 10^-e exactly an integer plus one half? (c odd or even, q, e any) */
 static int exact_half(uint64_t c, int q, int e) {

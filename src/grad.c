@@ -27,7 +27,7 @@ static const char *const usage_text =
     "                              variable); a NAME may be a named intermediate (u in\n"
     "                              'u = x*x; sin(u)'); 'all': variables and intermediates\n"
     "  -F, --format FMT            text (default), tsv, json; with --symbolic also\n"
-    "                              latex and c\n"
+    "                              latex and c; with --range binary (doubles)\n"
     "  -d, --digits N              significant digits (default: shortest round-trip)\n"
     "      --no-grad               value only (JSON: no input requires_grad)\n"
     "  -s, --symbolic              print each derivative as a simplified formula\n"
@@ -197,8 +197,11 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
         o->format = FMT_LATEX;
       else if (!strcmp(optarg, "c"))
         o->format = FMT_C;
+      else if (!strcmp(optarg, "binary"))
+        o->format = FMT_BINARY;
       else
-        return usage_error("unknown --format '%s' (expected text, tsv, json, latex or c)", optarg);
+        return usage_error("unknown --format '%s' (expected text, tsv, json, latex, c or binary)",
+                           optarg);
       break;
     case 'd':
       if (parse_int(optarg, 1, 17, &o->digits))
@@ -703,6 +706,9 @@ int grad_main(int argc, char **argv) {
   int symbolic = o.symbolic || o.order || o.hessian || o.check;
   if (o.range || o.plot || o.gnuplot) {
     st = grad_table_main(&o);
+  } else if (o.format == FMT_BINARY) {
+    fprintf(stderr, "grad: error: --format binary writes --range tables: add --range\n");
+    st = 2;
   } else if ((o.format == FMT_LATEX || o.format == FMT_C) &&
              !(o.symbolic || (o.order && !o.at.n))) {
     fprintf(stderr, "grad: error: --format latex and c print formulas: add --symbolic\n");

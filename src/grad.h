@@ -9,7 +9,7 @@
 #include "parse.h"
 #include "tape.h"
 
-typedef enum { FMT_TEXT, FMT_TSV, FMT_JSON, FMT_LATEX, FMT_C } GradFormat;
+typedef enum { FMT_TEXT, FMT_TSV, FMT_JSON, FMT_LATEX, FMT_C, FMT_BINARY } GradFormat;
 typedef enum { MODE_AUTO, MODE_FORWARD, MODE_REVERSE } GradADMode;
 
 typedef struct GradOpts {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * grad --range/--points/--plot/--gnuplot: tabulate the expressions and their partials over
  * a line or a grid (gr_table), written as gnuplot's whitespace-separated columns (scan lines
- * of a grid separated by a blank line) or JSON, or piped into gnuplot as a plot. Rows go
- * through one 64 KiB buffer and the fast printer: memory stays constant while streaming.
+ * of a grid separated by a blank line), JSON or raw little-endian doubles (--format
+ * binary), or piped into gnuplot as a plot (past PLOT_INLINE_MAX rows the data go to gnuplot
+ * as a temporary binary file, which it reads far faster than inline text). Rows go through
+ * one 64 KiB buffer and the fast printer: memory stays constant while streaming.
  */
 #include "deriv.h"
 #include "dtoa.h"
@@ -15,17 +17,21 @@
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OUTCAP 65536
+/* --plot: tables with more rows reach gnuplot as a temporary binary file */
+#define PLOT_INLINE_MAX 2000
 
 typedef struct Out {
   FILE *f;
   char *b;
   size_t n;
   int err;
-  int digits, json;
+  int digits, json, binary;
 } Out;
 
 static void out_flush(Out *o) {
@@ -61,6 +67,55 @@ static inline void out_num(Out *o, double v) {
     o->n += (size_t)gr_fmt(o->b + o->n, v, o->digits);
   else
     o->n += (size_t)gr_dtoa(v, o->b + o->n);
+}
+
+/* v as 8 little-endian bytes (IEEE binary64), whatever the machine's byte order */
+static inline void out_bin(Out *o, double v) {
+  out_room(o, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  u = __builtin_bswap64(u);
+  memcpy(o->b + o->n, &u, 8);
+#else
+  memcpy(o->b + o->n, &v, 8);
+#endif
+  o->n += 8;
+}
+
+/* A temporary file for --plot's binary data: TMPDIR or /tmp; NULL (and a message) if not. */
+static FILE *plot_tmpfile(char **path) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir)
+    dir = "/tmp";
+  GrBuf b = {0};
+  gr_buf_printf(&b, "%s/grad-plot-XXXXXX", dir);
+  int fd = mkstemp(b.s);
+  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (!f) {
+    fprintf(stderr, "grad: error: cannot create a temporary file for the plot data in %s: %s\n",
+            dir, strerror(errno));
+    if (fd >= 0) {
+      close(fd);
+      unlink(b.s);
+    }
+    gr_buf_free(&b);
+    return NULL;
+  }
+  *path = b.s;
+  return f;
+}
+
+/* How gnuplot names the binary file: 'path' binary format='%Ndouble' (record=NxM: a grid) */
+static char *binary_spec(const char *path, size_t ncol, uint64_t inner, uint64_t outer) {
+  GrBuf b = {0};
+  gr_buf_puts(&b, "'");
+  for (const char *p = path; *p; p++)
+    gr_buf_puts(&b, *p == '\'' ? "''" : (char[2]){*p, 0});
+  gr_buf_printf(&b, "' binary format='%%%zudouble'", ncol);
+  if (inner)
+    gr_buf_printf(&b, " record=%llux%llu", (unsigned long long)inner, (unsigned long long)outer);
+  return b.s;
 }
 
 /* One --range item: NAME=LO:HI[:N], with byte offsets into the option text for carets. */
@@ -184,8 +239,17 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   GradOpts *o = c->o;
   GrGraph *g = c->g;
   int st = 0;
+  int plotting = o->plot || o->gnuplot;
   if (o->format == FMT_LATEX || o->format == FMT_C)
-    return fprintf(stderr, "grad: error: --range writes text, tsv or json, not latex or c\n"), 2;
+    return fprintf(stderr, "grad: error: --range writes text, tsv, json or binary, not latex or c\n"), 2;
+  if (o->format == FMT_BINARY) {
+    const char *why = plotting ? "--plot and --gnuplot write gnuplot scripts, not a table"
+                      : o->digits ? "--digits rounds printed numbers; binary rows are exact doubles"
+                      : isatty(STDOUT_FILENO) ? "standard output is a terminal: redirect it to a file or a pipe"
+                                              : NULL;
+    if (why)
+      return fprintf(stderr, "grad: error: --format binary: %s\n", why), 2;
+  }
   GrRange r[2];
   for (int k = 0; k < nr; k++) {
     if (gr_var_index(g, rt[k].name) < 0)
@@ -321,8 +385,9 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     }
   gr_buf_free(&nb);
 
-  int plotting = o->plot || o->gnuplot;
-  FILE *f = stdout, *pipe = NULL;
+  FILE *f = stdout, *pipe = NULL, *tmpf = NULL;
+  char *tmppath = NULL, *dspec = NULL;
+  uint64_t inner = nr == 2 ? r[1].n : 0;
   GrPlotOpts po = {o->plot_file, 0, 0, c->nout == 1 ? c->srcs[0] : NULL};
   if (plotting) {
     if (!o->gnuplot) {
@@ -340,10 +405,23 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       st = d.status;
       goto done;
     }
-    gr_plot_data_begin(f, "data");
+    if (!o->gnuplot && gr_table_rows(t) > PLOT_INLINE_MAX) {
+      tmpf = plot_tmpfile(&tmppath);
+      if (!tmpf) {
+        st = 3;
+        goto done;
+      }
+      dspec = binary_spec(tmppath, ncol, inner, nr == 2 ? r[0].n : 0);
+    } else {
+      gr_plot_data_begin(f, "data");
+      dspec = gr_xstrdup("$data");
+    }
   }
-  Out out = {f, gr_xmalloc(OUTCAP), 0, 0, o->digits, !plotting && o->format == FMT_JSON};
-  if (out.json) {
+  Out out = {tmpf ? tmpf : f, gr_xmalloc(OUTCAP), 0, 0, o->digits,
+             !plotting && o->format == FMT_JSON, tmpf || (!plotting && o->format == FMT_BINARY)};
+  if (out.binary) {
+    /* no header: rows of ncol doubles */
+  } else if (out.json) {
     out_str(&out, "{\"columns\":[");
     for (size_t i = 0; i < ncol; i++) {
       if (i)
@@ -361,7 +439,7 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     out_ch(&out, '\n');
   }
   Issues iss = {0};
-  uint64_t nonfinite = 0, inner = nr == 2 ? r[1].n : 0;
+  uint64_t nonfinite = 0;
   size_t m;
   gr_catch_sigint();
   const double **cols = gr_xmalloc(ncol * sizeof *cols);
@@ -371,6 +449,20 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     for (size_t i = 0; i < ncol; i++)
       cols[i] = gr_table_col(t, i);
     uint64_t row = gr_table_row(t);
+    if (out.binary) {
+      for (size_t i = 0; i < m; i++) {
+        int bad = 0;
+        for (size_t k = 0; k < ncol; k++) {
+          double v = cols[k][i];
+          bad |= !isfinite(v);
+          out_bin(&out, v);
+        }
+        nonfinite += bad;
+      }
+      if (gr_interrupted || out.err)
+        break;
+      continue;
+    }
     for (size_t i = 0; i < m; i++, row++) {
       if (out.json) {
         out_str(&out, row ? ",[" : "[");
@@ -395,6 +487,11 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     out_str(&out, "]}\n");
   out_flush(&out);
   free(out.b);
+  if (tmpf) {
+    if (fclose(tmpf) != 0 && !out.err)
+      out.err = errno ? errno : EIO;
+    tmpf = NULL;
+  }
   if (gr_interrupted) {
     fprintf(stderr, "grad: interrupted\n");
     st = 130;
@@ -406,12 +503,13 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     goto done;
   }
   if (plotting) {
-    gr_plot_data_end(f);
+    if (!tmppath)
+      gr_plot_data_end(f);
     const char *zname = names[nr];
     if (nr == 1)
-      gr_plot_curves(f, "data", names[0], (int)ncol - 1, (const char *const *)names + 1, &po);
+      gr_plot_curves(f, dspec, names[0], (int)ncol - 1, (const char *const *)names + 1, &po);
     else
-      gr_plot_surface(f, "data", names[0], names[1], zname, &po);
+      gr_plot_surface(f, dspec, names[0], names[1], zname, &po);
   }
   for (size_t i = 0; i < iss.n; i++)
     grad_warn_issue(c, &iss.is[i]);
@@ -428,6 +526,12 @@ done:
       st = ps;
     }
   }
+  if (tmpf)
+    fclose(tmpf);
+  if (tmppath) /* gnuplot has finished with it */
+    unlink(tmppath);
+  free(tmppath);
+  free(dspec);
   for (size_t i = 0; i < ncol; i++)
     free(names[i]);
   free(names);
