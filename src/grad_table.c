@@ -389,6 +389,15 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   char *tmppath = NULL, *dspec = NULL;
   uint64_t inner = nr == 2 ? r[1].n : 0;
   GrPlotOpts po = {o->plot_file, 0, 0, c->nout == 1 ? c->srcs[0] : NULL};
+  /* (before gnuplot starts: a failure here must not leave it an unfinished script) */
+  if (plotting && !o->gnuplot && gr_table_rows(t) > PLOT_INLINE_MAX) {
+    tmpf = plot_tmpfile(&tmppath);
+    if (!tmpf) {
+      st = 3;
+      goto done;
+    }
+    dspec = binary_spec(tmppath, ncol, inner, nr == 2 ? r[0].n : 0);
+  }
   if (plotting) {
     if (!o->gnuplot) {
       signal(SIGPIPE, SIG_IGN); /* a gnuplot that dies must not kill us: we report it */
@@ -405,14 +414,7 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       st = d.status;
       goto done;
     }
-    if (!o->gnuplot && gr_table_rows(t) > PLOT_INLINE_MAX) {
-      tmpf = plot_tmpfile(&tmppath);
-      if (!tmpf) {
-        st = 3;
-        goto done;
-      }
-      dspec = binary_spec(tmppath, ncol, inner, nr == 2 ? r[0].n : 0);
-    } else {
+    if (!tmpf) {
       gr_plot_data_begin(f, "data");
       dspec = gr_xstrdup("$data");
     }

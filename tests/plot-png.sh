@@ -114,8 +114,8 @@ COLUMNS=80 LINES=24 TMPDIR="$tmp/td" "$GRAD" 'x^2' --range x=-1:1:5000 --plot >"
 if [ $? = 0 ] && grep -q '\*\*\*' "$tmp/dumb" && [ -z "$(ls -A "$tmp/td")" ]; then ok
 else bad "dumb plot of 5000 points: $(cat "$tmp/err")"; fi
 # an unusable TMPDIR: exit status 3, naming the folder
-TMPDIR="$tmp/no/such/dir" "$GRAD" 'x^2' --range x=-1:1:5000 --plot >"$tmp/out" 2>"$tmp/err"
-[ $? = 3 ] && grep -q 'no/such/dir' "$tmp/err" && ok || bad "bad TMPDIR: $(cat "$tmp/err")"
+TMPDIR="$tmp/no/such/dir" "$GRAD" 'x^2' --range x=-1:1:5000 --plot="$tmp/never.png" >"$tmp/out" 2>"$tmp/err"
+[ $? = 3 ] && grep -q "no/such/dir" "$tmp/err" && [ ! -e "$tmp/never.png" ] && ok || bad "bad TMPDIR: $(cat "$tmp/err")"
 
 echo "plot: $pass passed, $fail failed"
 [ $fail = 0 ]
