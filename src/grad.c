@@ -50,6 +50,8 @@ static const char *const usage_text =
     "      --plot[=FILE]           plot the table with gnuplot: a text plot on the terminal,\n"
     "                              or FILE.png, FILE.svg, FILE.pdf (write the '=')\n"
     "      --gnuplot               write the gnuplot script (data inline) to stdout\n"
+    "      --threads N             compute a table on N threads (default: the cores\n"
+    "                              available); the output is the same for any N\n"
     "\n"
     "A vector-valued EXPR or several EXPRs give the Jacobian, one row per output\n"
     "element (f[0], f[1], ...; f1, f2, ... for several EXPRs).\n"
@@ -94,7 +96,8 @@ enum {
   OPT_RANGE,
   OPT_POINTS,
   OPT_PLOT,
-  OPT_GNUPLOT
+  OPT_GNUPLOT,
+  OPT_THREADS
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +116,7 @@ static const struct option long_opts[] = {
     {"points", required_argument, NULL, OPT_POINTS},
     {"plot", optional_argument, NULL, OPT_PLOT},
     {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"symbolic", no_argument, NULL, 's'},
     {"cse", no_argument, NULL, OPT_CSE},
     {"order", required_argument, NULL, OPT_ORDER},
@@ -272,6 +276,10 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case OPT_GNUPLOT:
       o->gnuplot = 1;
+      break;
+    case OPT_THREADS:
+      if (parse_int(optarg, 1, 256, &o->threads))
+        return usage_error("--threads takes a whole number from 1 to 256, not '%s'", optarg);
       break;
     case 'h':
       fputs(usage_text, stdout);

@@ -30,6 +30,7 @@ typedef struct GradOpts {
   int plot;
   char *plot_file;
   int gnuplot;
+  int threads;       /* --threads (0: the cores available) */
   char *file;        /* -f FILE: a session script */
   char **exprs;      /* the EXPR arguments */
   int nexprs;
