@@ -1,7 +1,8 @@
 #!/bin/sh
 # Output paths, wall time (best of REPS, seconds; the machine may be busy):
 #   grad's five-variable tutorial function with its 5 partials over N points as tsv, with
-#   --digits 6, and as --format binary (to /dev/null), and a hand-written C loop that prints
+#   --digits 6, and as --format binary (to /dev/null), on one thread and on two (--threads;
+#   the speedup needs two idle cores), and a hand-written C loop that prints
 #   the same seven columns with printf("%.17g") and one that writes them as binary (the
 #   C loops evaluate f only and put placeholders for the partials: the output cost alone)
 #   minimize, 10^4 Adam steps, without and with --trace
@@ -54,15 +55,20 @@ F='x^2*y + sin(z)*exp(u*v) - log(1+x^2)'
 R="--range x=-6.5:3.5:$N --at y=0.5,z=1.5,u=2,v=0.25 --wrt x,y,z,u,v"
 echo "# f + 5 partials over $N points, best of $REPS (s)"
 # shellcheck disable=SC2086
-tt=$(timed "$GRAD" "$F" $R)
+tt=$(timed "$GRAD" "$F" $R --threads 1)
 # shellcheck disable=SC2086
-td=$(timed "$GRAD" "$F" $R --digits 6)
+td=$(timed "$GRAD" "$F" $R --threads 1 --digits 6)
 # shellcheck disable=SC2086
-tb=$(timed "$GRAD" "$F" $R --format binary)
+tb=$(timed "$GRAD" "$F" $R --threads 1 --format binary)
+# shellcheck disable=SC2086
+tt2=$(timed "$GRAD" "$F" $R --threads 2)
+# shellcheck disable=SC2086
+tb2=$(timed "$GRAD" "$F" $R --threads 2 --format binary)
 ht=$(timed "$tmp/hand" "$N")
 hb=$(timed "$tmp/hand" "$N" binary)
 printf '%-34s %8s\n' "grad tsv (shortest)" "$tt" "grad --digits 6" "$td" "grad --format binary" "$tb" \
-  "C printf %.17g" "$ht" "C fwrite binary" "$hb"
+  "grad tsv, 2 threads" "$tt2" "grad binary, 2 threads" "$tb2" "C printf %.17g" "$ht" "C fwrite binary" "$hb"
+echo "2 threads: tsv $(ratio "$tt" "$tt2")x, binary $(ratio "$tb" "$tb2")x faster than one"
 echo "grad tsv / C printf: $(ratio "$tt" "$ht")x; grad binary / C binary: $(ratio "$tb" "$hb")x; grad tsv / grad binary: $(ratio "$tt" "$tb")x"
 
 echo "# minimize, 10^4 Adam steps (s)"

@@ -944,7 +944,7 @@ static uint64_t fixed_digits(double v, uint64_t bits, int P, int *x) {
     else {
       /* within 2^-64 of a half but not one: let the C library's exact conversion decide */
       char tmp[48];
-      gr_dtoa_fallbacks++;
+      __atomic_fetch_add(&gr_dtoa_fallbacks, 1, __ATOMIC_RELAXED); /* threads print too */
       snprintf(tmp, sizeof tmp, "%.*e", P - 1, v);
       uint64_t D = 0;
       char *t = tmp;
