@@ -134,11 +134,12 @@ static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, siz
   return nonfinite;
 }
 
-/* A temporary file for --plot's binary data: TMPDIR or /tmp; NULL (and a message) if not. */
+/* A temporary file for --plot's binary data: in TMPDIR, else the C library's P_tmpdir;
+ * NULL (and a message) if it cannot be made. */
 static FILE *plot_tmpfile(char **path) {
   const char *dir = getenv("TMPDIR");
   if (!dir || !*dir)
-    dir = "/tmp";
+    dir = P_tmpdir;
   GrBuf b = {0};
   gr_buf_printf(&b, "%s/grad-plot-XXXXXX", dir);
   int fd = mkstemp(b.s);
