@@ -20,16 +20,16 @@ _grad() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   local opts="--at --wrt --format --digits --no-grad --symbolic --cse --order --hessian
-    --check --eps --atol --rtol --vjp --jvp --mode --stats --graph --dot --range --points
+    --check --eps --atol --rtol --vjp --jvp --mode --stats --graph --dot --range --points --threads
     --plot --plot= --gnuplot --help --version -a -w -F -d -f -s -h -V"
   case $prev in
-    -F|--format) COMPREPLY=($(compgen -W "text tsv json latex c" -- "$cur")); return ;;
+    -F|--format) COMPREPLY=($(compgen -W "text tsv json latex c binary" -- "$cur")); return ;;
     --mode) COMPREPLY=($(compgen -W "forward reverse auto" -- "$cur")); return ;;
     -f) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     -w|--wrt) COMPREPLY=($(compgen -W "all $(_grad_expr_names)" -- "$cur")); return ;;
     -a|--at|--jvp) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
     --range) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-    -d|--digits|--order|--points|--eps|--atol|--rtol|--vjp) return ;;
+    -d|--digits|--order|--points|--threads|--eps|--atol|--rtol|--vjp) return ;;
   esac
   case $cur in
     --plot=*) COMPREPLY=($(compgen -f -P --plot= -- "${cur#--plot=}")); return ;;

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT
- * Fast shortest round-trip double -> decimal (Grisu3 with an exact fallback). The text is
- * exactly what gr_fmt(buf, v, 0) prints ("%.Pg" with the smallest P that reads back, integers
- * below 1e15 in full, -0 as 0, inf/-inf/nan), so tables and points print the same numbers.
+ * Fast exact double -> decimal. gr_dtoa prints the shortest text that reads back to the same
+ * double, exactly what gr_fmt(buf, v, 0) prints ("%.Pg" with the smallest P that reads back,
+ * among those the closest to v; integers below 1e15 in full, -0 as 0, inf/-inf/nan), so
+ * tables, points and reports print the same numbers. gr_dtoa_prec prints what
+ * printf("%.*g", prec, v) prints (prec clamped to 1..17), except -0 as 0.
  */
 #ifndef GR_DTOA_H
 #define GR_DTOA_H
 
-/* Writes v into buf (at least 32 bytes, not NUL-terminated) and returns the length. */
+/* Write v into buf (at least 32 bytes, not NUL-terminated) and return the length. */
 int gr_dtoa(double v, char *buf);
-/* How many calls needed the slow exact fallback (Grisu3 could not decide); for tests. */
+int gr_dtoa_prec(double v, int prec, char *buf);
+/* How many gr_dtoa_prec calls let the C library decide a rounding (v 10^-e within 2^-64 of a
+ * half without being one: never seen in random testing); for tests. */
 extern unsigned long gr_dtoa_fallbacks;
 
 #endif

@@ -28,7 +28,7 @@ static const char *const usage_text =
     "                              variable); a NAME may be a named intermediate (u in\n"
     "                              'u = x*x; sin(u)'); 'all': variables and intermediates\n"
     "  -F, --format FMT            text (default), tsv, json; with --symbolic also\n"
-    "                              latex and c\n"
+    "                              latex and c; with --range binary (doubles)\n"
     "  -d, --digits N              significant digits (default: shortest round-trip)\n"
     "      --no-grad               value only (JSON: no input requires_grad)\n"
     "  -s, --symbolic              print each derivative as a simplified formula\n"
@@ -52,6 +52,8 @@ static const char *const usage_text =
     "      --plot[=FILE]           plot the table with gnuplot: a text plot on the terminal,\n"
     "                              or FILE.png, FILE.svg, FILE.pdf (write the '=')\n"
     "      --gnuplot               write the gnuplot script (data inline) to stdout\n"
+    "      --threads N             compute a table on N threads (default: the cores\n"
+    "                              available); the output is the same for any N\n"
     "\n"
     "A vector-valued EXPR or several EXPRs give the Jacobian, one row per output\n"
     "element (f[0], f[1], ...; f1, f2, ... for several EXPRs).\n"
@@ -98,7 +100,8 @@ enum {
   OPT_RANGE,
   OPT_POINTS,
   OPT_PLOT,
-  OPT_GNUPLOT
+  OPT_GNUPLOT,
+  OPT_THREADS
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +120,7 @@ static const struct option long_opts[] = {
     {"points", required_argument, NULL, OPT_POINTS},
     {"plot", optional_argument, NULL, OPT_PLOT},
     {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"symbolic", no_argument, NULL, 's'},
     {"cse", no_argument, NULL, OPT_CSE},
     {"order", required_argument, NULL, OPT_ORDER},
@@ -201,8 +205,11 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
         o->format = FMT_LATEX;
       else if (!strcmp(optarg, "c"))
         o->format = FMT_C;
+      else if (!strcmp(optarg, "binary"))
+        o->format = FMT_BINARY;
       else
-        return usage_error("unknown --format '%s' (expected text, tsv, json, latex or c)", optarg);
+        return usage_error("unknown --format '%s' (expected text, tsv, json, latex, c or binary)",
+                           optarg);
       break;
     case 'd':
       if (parse_int(optarg, 1, 17, &o->digits))
@@ -277,6 +284,10 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       break;
     case OPT_GNUPLOT:
       o->gnuplot = 1;
+      break;
+    case OPT_THREADS:
+      if (parse_int(optarg, 1, 256, &o->threads))
+        return usage_error("--threads takes a whole number from 1 to 256, not '%s'", optarg);
       break;
     case 'h':
       fputs(usage_text, stdout);
@@ -780,6 +791,9 @@ int grad_main(int argc, char **argv) {
   int symbolic = o.symbolic || o.order || o.hessian || o.check;
   if (o.range || o.plot || o.gnuplot) {
     st = grad_table_main(&o);
+  } else if (o.format == FMT_BINARY) {
+    fprintf(stderr, "grad: error: --format binary writes --range tables: add --range\n");
+    st = 2;
   } else if ((o.format == FMT_LATEX || o.format == FMT_C) &&
              !(o.symbolic || (o.order && !o.at.n))) {
     fprintf(stderr, "grad: error: --format latex and c print formulas: add --symbolic\n");

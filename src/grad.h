@@ -9,7 +9,7 @@
 #include "parse.h"
 #include "tape.h"
 
-typedef enum { FMT_TEXT, FMT_TSV, FMT_JSON, FMT_LATEX, FMT_C } GradFormat;
+typedef enum { FMT_TEXT, FMT_TSV, FMT_JSON, FMT_LATEX, FMT_C, FMT_BINARY } GradFormat;
 typedef enum { MODE_AUTO, MODE_FORWARD, MODE_REVERSE } GradADMode;
 
 typedef struct GradOpts {
@@ -30,6 +30,7 @@ typedef struct GradOpts {
   int plot;
   char *plot_file;
   int gnuplot;
+  int threads;       /* --threads (0: the cores available) */
   char *file;        /* -f FILE: a session script */
   char **exprs;      /* the EXPR arguments */
   int nexprs;

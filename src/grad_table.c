@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * grad --range/--points/--plot/--gnuplot: tabulate the expressions and their partials over
  * a line or a grid (gr_table), written as gnuplot's whitespace-separated columns (scan lines
- * of a grid separated by a blank line) or JSON, or piped into gnuplot as a plot. Rows go
- * through one 64 KiB buffer and the fast printer: memory stays constant while streaming.
+ * of a grid separated by a blank line), JSON or raw little-endian doubles (--format
+ * binary), or piped into gnuplot as a plot (past PLOT_INLINE_MAX rows the data go to gnuplot
+ * as a temporary binary file, which it reads far faster than inline text). Rows go through
+ * one 64 KiB buffer and the fast printer: memory stays constant while streaming.
  */
 #include "deriv.h"
 #include "dtoa.h"
@@ -14,28 +16,47 @@
 #include "table.h"
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OUTCAP 65536
+/* --plot: tables with more rows reach gnuplot as a temporary binary file */
+#define PLOT_INLINE_MAX 2000
 
+/* Output through a buffer of OUTCAP bytes flushed to f, or (f NULL) a buffer that grows:
+ * a chunk of rows formatted by a thread, written in order later. */
 typedef struct Out {
   FILE *f;
   char *b;
-  size_t n;
+  size_t n, cap;
   int err;
-  int digits, json;
+  int digits, json, binary;
 } Out;
 
 static void out_flush(Out *o) {
+  if (!o->f)
+    return;
   if (o->n && fwrite(o->b, 1, o->n, o->f) != o->n)
     o->err = errno ? errno : EIO;
   o->n = 0;
 }
+static void out_grow(Out *o, size_t k) {
+  while (o->n + k > o->cap)
+    o->cap *= 2;
+  o->b = gr_xrealloc(o->b, o->cap);
+}
 static inline void out_room(Out *o, size_t k) {
-  if (o->n + k > OUTCAP)
-    out_flush(o);
+  if (o->n + k > o->cap) {
+    if (o->f)
+      out_flush(o);
+    if (o->n + k > o->cap)
+      out_grow(o, k);
+  }
 }
 static inline void out_ch(Out *o, char c) {
   out_room(o, 1);
@@ -43,7 +64,7 @@ static inline void out_ch(Out *o, char c) {
 }
 static void out_str(Out *o, const char *s) {
   size_t L = strlen(s);
-  if (L > OUTCAP / 2) {
+  if (o->f && L > OUTCAP / 2) {
     out_flush(o);
     fputs(s, o->f);
     return;
@@ -61,6 +82,92 @@ static inline void out_num(Out *o, double v) {
     o->n += (size_t)gr_fmt(o->b + o->n, v, o->digits);
   else
     o->n += (size_t)gr_dtoa(v, o->b + o->n);
+}
+
+/* v as 8 little-endian bytes (IEEE binary64), whatever the machine's byte order */
+static inline void out_bin(Out *o, double v) {
+  out_room(o, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  u = __builtin_bswap64(u);
+  memcpy(o->b + o->n, &u, 8);
+#else
+  memcpy(o->b + o->n, &v, 8);
+#endif
+  o->n += 8;
+}
+
+/* The rows of one block (m rows from global row `row`); returns how many have a value that
+ * is not finite. inner: a grid's inner count (a blank line after each scan line), or 0. */
+static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, size_t m,
+                           uint64_t row, uint64_t inner) {
+  uint64_t nonfinite = 0;
+  if (out->binary) {
+    for (size_t i = 0; i < m; i++) {
+      int bad = 0;
+      for (size_t k = 0; k < ncol; k++) {
+        double v = cols[k][i];
+        bad |= !isfinite(v);
+        out_bin(out, v);
+      }
+      nonfinite += (uint64_t)bad;
+    }
+    return nonfinite;
+  }
+  for (size_t i = 0; i < m; i++, row++) {
+    if (out->json) {
+      out_str(out, row ? ",[" : "[");
+    } else if (inner && row && row % inner == 0)
+      out_ch(out, '\n'); /* gnuplot's grid: a blank line ends each scan line */
+    int bad = 0;
+    for (size_t k = 0; k < ncol; k++) {
+      double v = cols[k][i];
+      if (k)
+        out_ch(out, out->json ? ',' : '\t');
+      bad |= !isfinite(v);
+      out_num(out, v);
+    }
+    nonfinite += (uint64_t)bad;
+    out_ch(out, out->json ? ']' : '\n');
+  }
+  return nonfinite;
+}
+
+/* A temporary file for --plot's binary data: in TMPDIR, else the C library's P_tmpdir;
+ * NULL (and a message) if it cannot be made. */
+static FILE *plot_tmpfile(char **path) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir)
+    dir = P_tmpdir;
+  GrBuf b = {0};
+  gr_buf_printf(&b, "%s/grad-plot-XXXXXX", dir);
+  int fd = mkstemp(b.s);
+  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (!f) {
+    fprintf(stderr, "grad: error: cannot create a temporary file for the plot data in %s: %s\n",
+            dir, strerror(errno));
+    if (fd >= 0) {
+      close(fd);
+      unlink(b.s);
+    }
+    gr_buf_free(&b);
+    return NULL;
+  }
+  *path = b.s;
+  return f;
+}
+
+/* How gnuplot names the binary file: 'path' binary format='%Ndouble' (record=NxM: a grid) */
+static char *binary_spec(const char *path, size_t ncol, uint64_t inner, uint64_t outer) {
+  GrBuf b = {0};
+  gr_buf_puts(&b, "'");
+  for (const char *p = path; *p; p++)
+    gr_buf_puts(&b, *p == '\'' ? "''" : (char[2]){*p, 0});
+  gr_buf_printf(&b, "' binary format='%%%zudouble'", ncol);
+  if (inner)
+    gr_buf_printf(&b, " record=%llux%llu", (unsigned long long)inner, (unsigned long long)outer);
+  return b.s;
 }
 
 /* One --range item: NAME=LO:HI[:N], with byte offsets into the option text for carets. */
@@ -180,12 +287,207 @@ static void collect_issues(Issues *I, const GrTape *t) {
   I->full = I->n >= 16;
 }
 
+/* --threads: worker w computes the chunks w, w + N, w + 2N, ... (CHUNK_BLOCKS blocks each)
+ * on its own table and formats their rows into its own buffer; the main thread takes the
+ * chunks in order, writes them and replays their issues in block order, so the bytes on
+ * stdout and stderr are the same for any N. */
+#define CHUNK_BLOCKS 16
+
+typedef struct Worker {
+  pthread_t th;
+  GrTable *t;
+  Out out;
+  size_t nw;
+  uint64_t inner, chunk, nonfinite;
+  GrTapeIssue *is; /* the issues of each block of the chunk, in order */
+  size_t nis, capis;
+  int ready, quit; /* ready: the chunk is formatted; quit: stop */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  struct Pool *pool;
+  int id;
+} Worker;
+
+typedef struct Pool {
+  Worker *w;
+  int n;
+  uint64_t nchunks;
+} Pool;
+
+static void *worker_main(void *arg) {
+  Worker *w = arg;
+  size_t ncol = gr_table_ncols(w->t), B = gr_table_block(w->t);
+  const double **cols = gr_xmalloc(ncol * sizeof *cols);
+  for (uint64_t c = (uint64_t)w->id; c < w->pool->nchunks; c += (uint64_t)w->pool->n) {
+    /* wait until the main thread has taken the previous chunk */
+    pthread_mutex_lock(&w->mu);
+    while (w->ready && !w->quit)
+      pthread_cond_wait(&w->cv, &w->mu);
+    int quit = w->quit;
+    pthread_mutex_unlock(&w->mu);
+    if (quit)
+      break;
+    w->out.n = 0;
+    w->nis = 0;
+    w->nonfinite = 0;
+    w->chunk = c;
+    gr_table_seek(w->t, c * CHUNK_BLOCKS * B);
+    for (int b = 0; b < CHUNK_BLOCKS && !gr_interrupted; b++) {
+      size_t m = gr_table_next(w->t);
+      if (!m)
+        break;
+      if (w->nw) {
+        GrTapeIssue buf[16];
+        size_t n = gr_tape_issues(gr_table_tape(w->t), buf, 16);
+        if (w->nis + n + 1 > w->capis) {
+          w->capis = 2 * (w->nis + n + 1);
+          w->is = gr_xrealloc(w->is, w->capis * sizeof *w->is);
+        }
+        memcpy(w->is + w->nis, buf, n * sizeof *buf);
+        w->nis += n;
+        w->is[w->nis++] = (GrTapeIssue){0}; /* a null node ends each block's list */
+      }
+      for (size_t i = 0; i < ncol; i++)
+        cols[i] = gr_table_col(w->t, i);
+      w->nonfinite += emit_block(&w->out, cols, ncol, m, gr_table_row(w->t), w->inner);
+    }
+    pthread_mutex_lock(&w->mu);
+    w->ready = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+  }
+  free(cols);
+  return NULL;
+}
+
+/* The issues of one block list (ended by a null node) merged as collect_issues does. */
+static const GrTapeIssue *merge_issues(Issues *I, const GrTapeIssue *p) {
+  for (; p->node; p++) {
+    if (I->full)
+      continue;
+    int seen = 0;
+    for (size_t j = 0; j < I->n; j++)
+      seen |= I->is[j].node == p->node && I->is[j].kind == p->kind;
+    if (!seen && I->n < 16)
+      I->is[I->n++] = *p;
+  }
+  I->full = I->n >= 16;
+  return p + 1;
+}
+
+/* Run the table on n threads, writing to out (flushed in order). Returns the non-finite
+ * row count; *ok is 0 when a thread could not be started (then nothing was written). */
+static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int n, Out *out,
+                            uint64_t inner, size_t nw, Issues *iss, int *ok) {
+  Pool pool = {gr_xcalloc((size_t)n, sizeof(Worker)), n, 0};
+  uint64_t rows = gr_table_rows(t0), per = (uint64_t)CHUNK_BLOCKS * gr_table_block(t0);
+  pool.nchunks = (rows + per - 1) / per;
+  int started = 0, opened = 1;
+  *ok = 1;
+  pool.w[0].t = t0;
+  for (int i = 1; i < n; i++, opened++) {
+    GrDiag d;
+    if (gr_table_open(spec, &pool.w[i].t, &d) != GR_OK)
+      break;
+  }
+  for (int i = 0; i < opened; i++) {
+    Worker *w = &pool.w[i];
+    w->out = (Out){NULL, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, out->digits, out->json, out->binary};
+    w->nw = nw;
+    w->inner = inner;
+    w->pool = &pool;
+    w->id = i;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+      pthread_mutex_destroy(&w->mu);
+      pthread_cond_destroy(&w->cv);
+      free(w->out.b);
+      break;
+    }
+    started++;
+  }
+  for (int i = started; i < opened; i++)
+    if (i > 0)
+      gr_table_free(pool.w[i].t);
+  uint64_t nonfinite = 0;
+  *ok = started == n; /* else: stop the started ones, and the caller runs the table alone */
+  for (uint64_t c = 0; *ok && c < pool.nchunks; c++) {
+    Worker *w = &pool.w[c % (uint64_t)n];
+    pthread_mutex_lock(&w->mu);
+    while (!w->ready)
+      pthread_cond_wait(&w->cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    out_room(out, w->out.n);
+    if (w->out.n > out->cap - out->n) { /* bigger than the buffer: straight out */
+      out_flush(out);
+      if (w->out.n && fwrite(w->out.b, 1, w->out.n, out->f) != w->out.n)
+        out->err = errno ? errno : EIO;
+    } else {
+      memcpy(out->b + out->n, w->out.b, w->out.n);
+      out->n += w->out.n;
+    }
+    nonfinite += w->nonfinite;
+    for (const GrTapeIssue *p = w->is, *e = w->is + w->nis; p < e;)
+      p = merge_issues(iss, p);
+    int stop = gr_interrupted || out->err;
+    pthread_mutex_lock(&w->mu);
+    w->ready = 0;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (stop)
+      break;
+  }
+  for (int i = 0; i < started; i++) {
+    Worker *w = &pool.w[i];
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+  }
+  for (int i = 0; i < started; i++) {
+    Worker *w = &pool.w[i];
+    pthread_join(w->th, NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w->out.b);
+    free(w->is);
+    if (i > 0)
+      gr_table_free(w->t);
+  }
+  free(pool.w);
+  return nonfinite;
+}
+
+/* The threads for a table of `rows` rows: --threads, else the cores this process may use;
+ * never more than there are chunks of blocks. */
+static int table_threads(const GradOpts *o, uint64_t rows, size_t block) {
+  long n = o->threads;
+  if (n <= 0) {
+    cpu_set_t cs;
+    n = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : sysconf(_SC_NPROCESSORS_ONLN);
+  }
+  uint64_t chunks = (rows + (uint64_t)CHUNK_BLOCKS * block - 1) / ((uint64_t)CHUNK_BLOCKS * block);
+  if ((uint64_t)n > chunks)
+    n = (long)chunks;
+  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
 static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   GradOpts *o = c->o;
   GrGraph *g = c->g;
   int st = 0;
+  int plotting = o->plot || o->gnuplot;
   if (o->format == FMT_LATEX || o->format == FMT_C)
-    return fprintf(stderr, "grad: error: --range writes text, tsv or json, not latex or c\n"), 2;
+    return fprintf(stderr, "grad: error: --range writes text, tsv, json or binary, not latex or c\n"), 2;
+  if (o->format == FMT_BINARY) {
+    const char *why = plotting ? "--plot and --gnuplot write gnuplot scripts, not a table"
+                      : o->digits ? "--digits rounds printed numbers; binary rows are exact doubles"
+                      : isatty(STDOUT_FILENO) ? "standard output is a terminal: redirect it to a file or a pipe"
+                                              : NULL;
+    if (why)
+      return fprintf(stderr, "grad: error: --format binary: %s\n", why), 2;
+  }
   GrRange r[2];
   for (int k = 0; k < nr; k++) {
     if (gr_var_index(g, rt[k].name) < 0)
@@ -321,9 +623,19 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     }
   gr_buf_free(&nb);
 
-  int plotting = o->plot || o->gnuplot;
-  FILE *f = stdout, *pipe = NULL;
+  FILE *f = stdout, *pipe = NULL, *tmpf = NULL;
+  char *tmppath = NULL, *dspec = NULL;
+  uint64_t inner = nr == 2 ? r[1].n : 0;
   GrPlotOpts po = {o->plot_file, 0, 0, c->nout == 1 ? c->srcs[0] : NULL};
+  /* (before gnuplot starts: a failure here must not leave it an unfinished script) */
+  if (plotting && !o->gnuplot && gr_table_rows(t) > PLOT_INLINE_MAX) {
+    tmpf = plot_tmpfile(&tmppath);
+    if (!tmpf) {
+      st = 3;
+      goto done;
+    }
+    dspec = binary_spec(tmppath, ncol, inner, nr == 2 ? r[0].n : 0);
+  }
   if (plotting) {
     if (!o->gnuplot) {
       signal(SIGPIPE, SIG_IGN); /* a gnuplot that dies must not kill us: we report it */
@@ -340,10 +652,16 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       st = d.status;
       goto done;
     }
-    gr_plot_data_begin(f, "data");
+    if (!tmpf) {
+      gr_plot_data_begin(f, "data");
+      dspec = gr_xstrdup("$data");
+    }
   }
-  Out out = {f, gr_xmalloc(OUTCAP), 0, 0, o->digits, !plotting && o->format == FMT_JSON};
-  if (out.json) {
+  Out out = {tmpf ? tmpf : f, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, o->digits,
+             !plotting && o->format == FMT_JSON, tmpf || (!plotting && o->format == FMT_BINARY)};
+  if (out.binary) {
+    /* no header: rows of ncol doubles */
+  } else if (out.json) {
     out_str(&out, "{\"columns\":[");
     for (size_t i = 0; i < ncol; i++) {
       if (i)
@@ -361,32 +679,21 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     out_ch(&out, '\n');
   }
   Issues iss = {0};
-  uint64_t nonfinite = 0, inner = nr == 2 ? r[1].n : 0;
+  uint64_t nonfinite = 0;
   size_t m;
   gr_catch_sigint();
   const double **cols = gr_xmalloc(ncol * sizeof *cols);
-  while ((m = gr_table_next(t)) > 0) {
+  int nth = table_threads(o, gr_table_rows(t), gr_table_block(t)), threaded = 0;
+  if (nth > 1)
+    nonfinite = run_threads(&spec, t, nth, &out, inner, (size_t)nw, &iss, &threaded);
+  if (nth > 1 && !threaded)
+    gr_table_seek(t, 0);
+  while (!threaded && (m = gr_table_next(t)) > 0) {
     if (nw)
       collect_issues(&iss, gr_table_tape(t));
     for (size_t i = 0; i < ncol; i++)
       cols[i] = gr_table_col(t, i);
-    uint64_t row = gr_table_row(t);
-    for (size_t i = 0; i < m; i++, row++) {
-      if (out.json) {
-        out_str(&out, row ? ",[" : "[");
-      } else if (inner && row && row % inner == 0)
-        out_ch(&out, '\n'); /* gnuplot's grid: a blank line ends each scan line */
-      int bad = 0;
-      for (size_t k = 0; k < ncol; k++) {
-        double v = cols[k][i];
-        if (k)
-          out_ch(&out, out.json ? ',' : '\t');
-        bad |= !isfinite(v);
-        out_num(&out, v);
-      }
-      nonfinite += bad;
-      out_ch(&out, out.json ? ']' : '\n');
-    }
+    nonfinite += emit_block(&out, cols, ncol, m, gr_table_row(t), inner);
     if (gr_interrupted || out.err)
       break;
   }
@@ -395,6 +702,11 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     out_str(&out, "]}\n");
   out_flush(&out);
   free(out.b);
+  if (tmpf) {
+    if (fclose(tmpf) != 0 && !out.err)
+      out.err = errno ? errno : EIO;
+    tmpf = NULL;
+  }
   if (gr_interrupted) {
     fprintf(stderr, "grad: interrupted\n");
     st = 130;
@@ -406,12 +718,13 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     goto done;
   }
   if (plotting) {
-    gr_plot_data_end(f);
+    if (!tmppath)
+      gr_plot_data_end(f);
     const char *zname = names[nr];
     if (nr == 1)
-      gr_plot_curves(f, "data", names[0], (int)ncol - 1, (const char *const *)names + 1, &po);
+      gr_plot_curves(f, dspec, names[0], (int)ncol - 1, (const char *const *)names + 1, &po);
     else
-      gr_plot_surface(f, "data", names[0], names[1], zname, &po);
+      gr_plot_surface(f, dspec, names[0], names[1], zname, &po);
   }
   for (size_t i = 0; i < iss.n; i++)
     grad_warn_issue(c, &iss.is[i]);
@@ -429,6 +742,12 @@ done:
       st = ps;
     }
   }
+  if (tmpf)
+    fclose(tmpf);
+  if (tmppath) /* gnuplot has finished with it */
+    unlink(tmppath);
+  free(tmppath);
+  free(dspec);
   for (size_t i = 0; i < ncol; i++)
     free(names[i]);
   free(names);

@@ -146,7 +146,7 @@ void gr_plot_curves(FILE *f, const char *data, const char *xname, int ny,
   fputs("\nset key outside right top\nset autoscale xfix\nset xzeroaxis\n", f);
   fputs("plot ", f);
   for (int i = 0; i < ny; i++) {
-    fprintf(f, "%s$%s using 1:%d with lines", i ? ", \\\n     " : "", data, i + 2);
+    fprintf(f, "%s%s using 1:%d with lines", i ? ", \\\n     " : "", data, i + 2);
     if (!is_dumb(o))
       fputs(" linewidth 2", f);
     fputs(" title ", f);
@@ -166,18 +166,18 @@ void gr_plot_surface(FILE *f, const char *data, const char *xname, const char *y
   if (is_dumb(o)) {
     /* a map of contour lines reads better in text than a surface */
     fputs("set view map\nunset surface\nset key outside right\n", f);
-    fprintf(f, "splot $%s using 1:2:3 with lines title ", data);
+    fprintf(f, "splot %s using 1:2:3 with lines title ", data);
   } else {
     fputs("set zlabel ", f);
     gr_plot_quote(f, zname);
     fputs(" rotate parallel\nset pm3d at s implicit\nset palette rgbformulae 33,13,10\n"
           "unset clabel\nset key off\nset view 55,35\nset autoscale xfix\nset autoscale yfix\n",
           f);
-    fprintf(f, "splot $%s using 1:2:3 with pm3d title ", data);
+    fprintf(f, "splot %s using 1:2:3 with pm3d title ", data);
   }
   gr_plot_quote(f, zname);
   if (!is_dumb(o)) /* the contour lines on the base, drawn by a second pass */
-    fprintf(f, ", \\\n      $%s using 1:2:3 with lines nosurface linecolor 'black' notitle", data);
+    fprintf(f, ", \\\n      %s using 1:2:3 with lines nosurface linecolor 'black' notitle", data);
   fputc('\n', f);
 }
 

@@ -29,6 +29,9 @@ void gr_plot_data_end(FILE *f);
 /* Write s as a gnuplot single-quoted string. */
 void gr_plot_quote(FILE *f, const char *s);
 
+/* The data argument of the plot commands is gnuplot's name for the table: "$name" for a
+ * datablock, or a file with its options ('file' binary format='%3double'; a grid's also
+ * record=NINNERxNOUTER). */
 /* Curves: column 1 is x, columns 2..ny+1 the curves named names[]. */
 void gr_plot_curves(FILE *f, const char *data, const char *xname, int ny,
                     const char *const *names, const GrPlotOpts *o);

@@ -207,6 +207,8 @@ size_t gr_table_next(GrTable *t) {
   return m;
 }
 
+size_t gr_table_block(const GrTable *t) { return t->B; }
+void gr_table_seek(GrTable *t, uint64_t row) { t->next = row < t->rows ? row : t->rows; }
 size_t gr_table_ncols(const GrTable *t) { return t->ncols; }
 const double *gr_table_col(const GrTable *t, size_t j) { return j < t->ncols ? t->col[j] : NULL; }
 uint64_t gr_table_row(const GrTable *t) { return t->cur; }

@@ -55,6 +55,12 @@ uint64_t gr_table_row(const GrTable *t);
 uint64_t gr_table_rows(const GrTable *t); /* total */
 /* The tape, for gr_tape_issues after each block (kinks, non-finite derivatives). */
 const GrTape *gr_table_tape(const GrTable *t);
+/* Points per block (every block but the last is full). */
+size_t gr_table_block(const GrTable *t);
+/* Make the next gr_table_next compute the block that starts at row (a multiple of the
+ * block; past the end: no more blocks). Tables opened from one spec compute the same
+ * blocks bit for bit, so threads can share out a table's blocks. */
+void gr_table_seek(GrTable *t, uint64_t row);
 void gr_table_free(GrTable *t); /* NULL-safe */
 
 #endif

@@ -94,5 +94,28 @@ else bad "dumb plot: $(cat "$tmp/err")"; fi
 (cd "$tmp" && "$GRAD" 'x^2+3x+2' --range x=-6.5:3.5 --gnuplot --plot=script.png >s.gp && "$GNUPLOT" s.gp) 2>"$tmp/err"
 [ "$(png_size "$tmp/script.png")" = "800 600" ] && ok || bad "--gnuplot script: $(cat "$tmp/err")"
 
+# big tables reach gnuplot as a temporary binary file (in $TMPDIR, removed afterwards):
+# the image is the very PNG that the inline-text script of --gnuplot gives
+mkdir "$tmp/td"
+for spec in "sin(x)/x --range x=-20:20:20000" "sin(x)*cos(y) --range x=-3:3:90,y=-2:2:70"; do
+  set -f
+  # shellcheck disable=SC2086
+  TMPDIR="$tmp/td" "$GRAD" $spec --plot="$tmp/bin.png" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  # shellcheck disable=SC2086
+  (cd "$tmp" && "$GRAD" $spec --gnuplot --plot="$tmp/inline.png" >big.gp && "$GNUPLOT" big.gp) 2>>"$tmp/err"
+  set +f
+  if [ $rc = 0 ] && [ "$(png_size "$tmp/bin.png")" = "800 600" ] && cmp -s "$tmp/bin.png" "$tmp/inline.png"
+  then ok; else bad "binary plot data ($spec): rc $rc, $(cat "$tmp/err")"; fi
+  [ -z "$(ls -A "$tmp/td")" ] && ok || bad "temporary plot data left behind: $(ls -A "$tmp/td")"
+done
+# and a text plot of many points works the same way
+COLUMNS=80 LINES=24 TMPDIR="$tmp/td" "$GRAD" 'x^2' --range x=-1:1:5000 --plot >"$tmp/dumb" 2>"$tmp/err"
+if [ $? = 0 ] && grep -q '\*\*\*' "$tmp/dumb" && [ -z "$(ls -A "$tmp/td")" ]; then ok
+else bad "dumb plot of 5000 points: $(cat "$tmp/err")"; fi
+# an unusable TMPDIR: exit status 3, naming the folder
+TMPDIR="$tmp/no/such/dir" "$GRAD" 'x^2' --range x=-1:1:5000 --plot="$tmp/never.png" >"$tmp/out" 2>"$tmp/err"
+[ $? = 3 ] && grep -q "no/such/dir" "$tmp/err" && [ ! -e "$tmp/never.png" ] && ok || bad "bad TMPDIR: $(cat "$tmp/err")"
+
 echo "plot: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -267,7 +267,7 @@ static void w_curves(FILE *f, void *arg) {
   fputs("0\t1\t2\n", f);
   gr_plot_data_end(f);
   const char *names[] = {"f", "df/dx"};
-  gr_plot_curves(f, "data", "x", 2, names, o);
+  gr_plot_curves(f, "$data", "x", 2, names, o);
 }
 
 START_TEST(plot_scripts) {
