@@ -11,6 +11,7 @@
 #include "num.h"
 #include "print.h"
 #include "simplify.h"
+#include "taylor.h"
 #include <gsl/gsl_deriv.h>
 #include <gsl/gsl_errno.h>
 #include <stdlib.h>
@@ -396,6 +397,83 @@ static double fdh_f(double x, void *p) {
   return hvp_at(q->t, q->nv, q->i, q->j);
 }
 
+/* Taylor mode at --at on the user's expression as written (named intermediates and all):
+ * the coefficients 0..N of f along the direction dir (per graph variable, NULL: 0).
+ * Returns a malloc'd array of N + 1, or NULL with *st set. */
+static double *taylor_at(GradCtx *c, const double *dirv, int N, int *st, GrTape **keep) {
+  GrTape *t = point_tape(c, c->outs[0], st);
+  if (!t)
+    return NULL;
+  int nv = c->g->nvars;
+  const double **dir = gr_xcalloc((size_t)nv + 1, sizeof *dir);
+  for (int v = 0; v < nv; v++)
+    dir[v] = dirv[v] != 0 ? &dirv[v] : NULL;
+  double *tc = gr_taylor(t, N, (const double *const *)dir);
+  double *y = gr_xcalloc((size_t)N + 1, sizeof *y);
+  memcpy(y, gr_taylor_out(t, tc, N, 0), ((size_t)N + 1) * sizeof *y);
+  free(tc);
+  free(dir);
+  if (keep)
+    *keep = t;
+  else
+    gr_tape_free(t);
+  return y;
+}
+
+/* y_k k! without an intermediate overflow (the partial products grow towards the result) */
+static double unscale(double y, int k) {
+  for (int i = 2; i <= k && y != 0 && isfinite(y); i++)
+    y *= i;
+  return y;
+}
+
+/* The mixed partial d^N f / d w[0] ... d w[N-1] by polarization of Taylor mode: with the
+ * distinct variables u_j counted c_j times, and y_N(d) the degree-N coefficient along d,
+ *   d^N f = sum over 0 <= m_j <= c_j, m != 0, of (-1)^(N - |m|) prod_j C(c_j, m_j) y_N(sum m_j u_j)
+ * (the polarization identity of the symmetric N-linear form D^N f; Griewank, Utke & Walther
+ * 2000 interpolate the same family of univariate Taylor expansions). prod (c_j + 1) - 1
+ * sweeps of O(N^2) per op. */
+static double taylor_mixed(GradCtx *c, const int *w, int N, int *st) {
+  int nv = c->g->nvars, nd = 0;
+  int *var = gr_xcalloc((size_t)N, sizeof *var), *cnt = gr_xcalloc((size_t)N, sizeof *cnt);
+  for (int i = 0; i < N; i++) {
+    int j = 0;
+    while (j < nd && var[j] != w[i])
+      j++;
+    if (j == nd)
+      var[nd++] = w[i];
+    cnt[j]++;
+  }
+  int *m = gr_xcalloc((size_t)nd, sizeof *m);
+  double *dirv = gr_xcalloc((size_t)nv + 1, sizeof *dirv), sum = 0;
+  for (;;) {
+    int j = 0; /* the next multi-index m (mixed radix c_j + 1) */
+    while (j < nd && m[j] == cnt[j])
+      m[j++] = 0;
+    if (j == nd)
+      break;
+    m[j]++;
+    double wgt = 1;
+    int tot = 0;
+    for (int i = 0; i < nd; i++) {
+      dirv[var[i]] = m[i];
+      tot += m[i];
+      for (int r = 0; r < m[i]; r++) /* C(c_i, m_i) */
+        wgt = wgt * (cnt[i] - r) / (r + 1);
+    }
+    double *y = taylor_at(c, dirv, N, st, NULL);
+    if (!y)
+      break;
+    sum += ((N - tot) % 2 ? -wgt : wgt) * y[N];
+    free(y);
+  }
+  free(var);
+  free(cnt);
+  free(m);
+  free(dirv);
+  return sum;
+}
+
 /* --order N: derivatives 1..N of one variable, or the mixed partial over the --wrt names */
 static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
@@ -421,13 +499,24 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   const char **vs = gr_xcalloc((size_t)N, sizeof *vs);
   for (int i = 0; i < N; i++)
     vs[i] = c->g->vars[w[mixed ? i : 0]];
+  /* formulas only when printed: the numbers at --at come from Taylor mode on the tape */
+  int formulas = o->symbolic || !have_point(c);
+  if (formulas && N > 100) {
+    fprintf(stderr, "grad: error: --order %d: formulas go to order 100\n", N);
+    st = 2;
+  } else if (mixed && have_point(c) && N > 16) {
+    fprintf(stderr, "grad: error: --order %d: a mixed partial at a point goes to order 16\n", N);
+    st = 2;
+  }
   if (mixed) {
-    st = nth(c, D, f, w, N, &roots[0], 1);
+    if (!st && formulas)
+      st = nth(c, D, f, w, N, &roots[0], 1);
     names[0] = label(o, vs, N, 0);
   } else {
     GrNode *d = f;
     for (int k = 0; k < N && !st; k++) {
-      st = nth(c, D, d, w, 1, &d, N > 1);
+      if (formulas)
+        st = nth(c, D, d, w, 1, &d, N > 1);
       roots[k] = d;
       names[k] = label(o, vs, k + 1, 0);
     }
@@ -435,9 +524,35 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   double *val = gr_xcalloc((size_t)nr, sizeof *val);
   int bad = 0;
   if (!st && have_point(c)) {
-    st = eval_at(c, roots, nr, val);
+    if (mixed)
+      val[0] = taylor_mixed(c, w, N, &st);
+    else {
+      double *dirv = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *dirv);
+      dirv[w[0]] = 1;
+      double *y = taylor_at(c, dirv, N, &st, NULL);
+      for (int k = 1; y && k <= N; k++)
+        val[k - 1] = unscale(y[k], k);
+      free(y);
+      free(dirv);
+    }
+    if (!st && o->symbolic) {
+      /* the formulas, evaluated, against Taylor mode */
+      double *sv = gr_xcalloc((size_t)nr, sizeof *sv);
+      st = eval_at(c, roots, nr, sv);
+      for (int k = 0; k < nr && !st; k++)
+        if (!close_enough(sv[k], val[k], 1e-12, 1e-8)) {
+          char a[40], b2[40], *l = label(o, vs, mixed ? N : k + 1, 1);
+          gr_fmt(a, sv[k], 0);
+          gr_fmt(b2, val[k], 0);
+          fprintf(stderr, "grad: warning: %s: the symbolic formula gives %s, Taylor mode %s\n", l, a,
+                  b2);
+          free(l);
+          bad = 1;
+        }
+      free(sv);
+    }
     /* cross-check the first and second derivatives against the tape's own sweeps */
-    GrTape *t = st ? NULL : point_tape(c, f, &st);
+    GrTape *t = st ? NULL : point_tape(c, c->outs[0], &st);
     if (t) {
       gr_tape_reverse(t, 0, NULL);
       const double *g1 = gr_tape_grad(t, w[0]);
@@ -470,7 +585,7 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
           char a[40], b2[40];
           gr_fmt(a, val[0], 0);
           gr_fmt(b2, fd, 0);
-          fprintf(stderr, "grad: warning: the symbolic third partial gives %s, a central difference "
+          fprintf(stderr, "grad: warning: Taylor mode's third partial gives %s, a central difference "
                           "of forward-over-reverse %s\n", a, b2);
           bad = 1;
         }
@@ -478,15 +593,15 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
       grad_warn_issues(c, t);
       gr_tape_free(t);
       if (!mixed && !close_enough(val[0], rev, 1e-12, 1e-9)) {
-        fprintf(stderr, "grad: warning: the symbolic first derivative disagrees with reverse mode\n");
+        fprintf(stderr, "grad: warning: Taylor mode's first derivative disagrees with reverse mode\n");
         bad = 1;
       }
       if (N == 2 && mixed && !close_enough(val[0], hv, 1e-12, 1e-8)) {
-        fprintf(stderr, "grad: warning: the symbolic mixed partial disagrees with forward-over-reverse\n");
+        fprintf(stderr, "grad: warning: Taylor mode's mixed partial disagrees with forward-over-reverse\n");
         bad = 1;
       }
       if (!mixed && N >= 2 && !close_enough(val[1], hv, 1e-12, 1e-8)) {
-        fprintf(stderr, "grad: warning: the symbolic second derivative disagrees with forward-over-reverse\n");
+        fprintf(stderr, "grad: warning: Taylor mode's second derivative disagrees with forward-over-reverse\n");
         bad = 1;
       }
     }
@@ -546,6 +661,57 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   free(vs);
   free(val);
   return st ? st : bad;
+}
+
+/* --taylor N: the coefficients f_k/k!, k = 0..N, along one variable at --at */
+static int mode_taylor(GradCtx *c, const int *w, int nw) {
+  GradOpts *o = c->o;
+  int N = o->taylor, st = 0;
+  if (nw != 1) {
+    fprintf(stderr, "grad: error: --taylor expands in one variable; %s\n",
+            nw ? "name it with --wrt" : "the expression has none");
+    return 2;
+  }
+  double *dirv = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *dirv);
+  dirv[w[0]] = 1;
+  GrTape *t = NULL;
+  double *y = taylor_at(c, dirv, N, &st, &t);
+  free(dirv);
+  if (!y)
+    return st;
+  gr_tape_reverse(t, 0, NULL); /* kinks and non-finite values on the way */
+  grad_warn_issues(c, t);
+  gr_tape_free(t);
+  grad_note(c, y, (size_t)N + 1);
+  const char *x = c->g->vars[w[0]];
+  if (o->format == FMT_JSON) {
+    fputs("{\"at\":", stdout);
+    grad_json_at(c, stdout);
+    fputs(",\"wrt\":", stdout);
+    gr_json_str(stdout, x);
+    fputs(",\"taylor\":[", stdout);
+    for (int k = 0; k <= N; k++) {
+      if (k)
+        putchar(',');
+      put(stdout, y[k], o, 1);
+    }
+    fputs("]}\n", stdout);
+  } else if (o->format == FMT_TSV) {
+    printf("# k coefficient of (%s - %s0)^k\n", x, x);
+    for (int k = 0; k <= N; k++) {
+      printf("%d\t", k);
+      put(stdout, y[k], o, 0);
+      putchar('\n');
+    }
+  } else {
+    for (int k = 0; k <= N; k++) {
+      printf("c%d = ", k);
+      put(stdout, y[k], o, 0);
+      putchar('\n');
+    }
+  }
+  free(y);
+  return 0;
 }
 
 /* --hessian: column v of H is the Hessian-vector product with e_v (forward-over-reverse) */
@@ -753,15 +919,19 @@ static int mode_check(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
 
 int grad_symbolic(GradCtx *c) {
   GradOpts *o = c->o;
-  const char *what = o->check ? "--check" : o->hessian ? "--hessian" : o->order ? "--order" : "--symbolic";
+  const char *what = o->check     ? "--check"
+                     : o->hessian ? "--hessian"
+                     : o->order   ? "--order"
+                     : o->taylor  ? "--taylor"
+                                  : "--symbolic";
   int st = scalar_only(c, what);
   if (st)
     return st;
-  if (o->format == FMT_TSV && !o->order && !o->hessian) {
+  if (o->format == FMT_TSV && !o->order && !o->hessian && !o->taylor) {
     fprintf(stderr, "grad: error: --format tsv holds numbers; %s prints text, json, latex or c\n", what);
     return 2;
   }
-  if ((o->check || o->hessian) && !have_point(c) && c->g->nvars) {
+  if ((o->check || o->hessian || o->taylor) && !have_point(c) && c->g->nvars) {
     fprintf(stderr, "grad: error: %s needs the point (--at)\n", what);
     return 2;
   }
@@ -772,7 +942,7 @@ int grad_symbolic(GradCtx *c) {
   int all = 0;
   for (int i = 0; i < o->nwrt; i++)
     all |= !strcmp(o->wrt[i], "all");
-  if (o->order && o->wrt && !all) {
+  if ((o->order || o->taylor) && o->wrt && !all) {
     /* --order N --wrt y,x,x: a mixed partial names a variable once per differentiation */
     w = gr_xrealloc(w, ((size_t)o->nwrt + 1) * sizeof *w);
     for (int i = 0; i < o->nwrt; i++)
@@ -782,7 +952,7 @@ int grad_symbolic(GradCtx *c) {
   /* named intermediates are expanded (the formula must read back), and the function is
    * simplified first: the derivative of the simpler equal function is simpler */
   GrNode *f = gr_simplify(c->g, gr_strip_lets(c->g, c->outs[0]));
-  if (o->check || o->hessian || o->order) {
+  if (o->check || o->hessian || o->order || o->taylor) {
     /* these modes differentiate a scalar; --symbolic alone takes vectors (the Jacobian) */
     GrTape *t;
     GrDiag d;
@@ -809,6 +979,8 @@ int grad_symbolic(GradCtx *c) {
     st = mode_hessian(c, f, w, nw);
   else if (o->order)
     st = mode_order(c, D, f, w, nw);
+  else if (o->taylor)
+    st = mode_taylor(c, w, nw);
   else
     st = mode_symbolic(c, D, f, w, nw);
   gr_print_shadow(NULL);
