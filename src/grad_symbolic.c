@@ -420,11 +420,47 @@ static double *taylor_at(GradCtx *c, const double *dirv, int N, int *st, GrTape 
   return y;
 }
 
-/* y_k k! without an intermediate overflow (the partial products grow towards the result) */
-static double unscale(double y, int k) {
-  for (int i = 2; i <= k && y != 0 && isfinite(y); i++)
-    y *= i;
-  return y;
+/* f^(k) = y_k k! / h^k, the product formed exponent apart (frexp): neither k! nor h^k
+ * needs to be a double */
+static double unscale(double y, int k, double h) {
+  int e = 0, ee;
+  double m = y;
+  for (int i = 1; i <= k && m != 0 && isfinite(m); i++) {
+    m = frexp(m * (i / h), &ee);
+    e += ee;
+  }
+  return ldexp(m, e);
+}
+
+/* The derivatives 1..N along variable v into d[0..N). The coefficients along h e_v are
+ * f^(k) h^k / k!: with h = 1 those of an entire function underflow at high order (1/k!)
+ * and those of a function with a pole near by overflow, so the step h (a power of 2: the
+ * scaling is exact) is chosen again from the last coefficient in range until the highest
+ * ones are representable (a few sweeps at most). */
+static int taylor_derivs(GradCtx *c, int v, int N, double *d) {
+  int st = 0;
+  double *dirv = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *dirv), h = 1, *y = NULL;
+  for (int pass = 0; pass < 8; pass++) {
+    dirv[v] = h;
+    free(y);
+    if (!(y = taylor_at(c, dirv, N, &st, NULL)))
+      break;
+    int K = 0; /* the last coefficient in the normal range */
+    for (int k = 1; k <= N; k++)
+      if (isfinite(y[k]) && fabs(y[k]) >= 0x1p-1022)
+        K = k;
+    if (K == 0 || K == N || (fabs(y[K]) > 1e-200 && fabs(y[K]) < 1e200 && isfinite(y[K + 1])))
+      break;
+    int e = (int)lround(-log2(fabs(y[K])) / K);
+    if (e == 0)
+      break;
+    h = ldexp(h, e);
+  }
+  for (int k = 1; y && k <= N; k++)
+    d[k - 1] = unscale(y[k], k, h);
+  free(y);
+  free(dirv);
+  return st;
 }
 
 /* The mixed partial d^N f / d w[0] ... d w[N-1] by polarization of Taylor mode: with the
@@ -527,13 +563,7 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
     if (mixed)
       val[0] = taylor_mixed(c, w, N, &st);
     else {
-      double *dirv = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *dirv);
-      dirv[w[0]] = 1;
-      double *y = taylor_at(c, dirv, N, &st, NULL);
-      for (int k = 1; y && k <= N; k++)
-        val[k - 1] = unscale(y[k], k);
-      free(y);
-      free(dirv);
+      st = taylor_derivs(c, w[0], N, val);
     }
     if (!st && o->symbolic) {
       /* the formulas, evaluated, against Taylor mode */
