@@ -420,18 +420,6 @@ static double *taylor_at(GradCtx *c, const double *dirv, int N, int *st, GrTape 
   return y;
 }
 
-/* f^(k) = y_k k! / h^k, the product formed exponent apart (frexp): neither k! nor h^k
- * needs to be a double */
-static double unscale(double y, int k, double h) {
-  int e = 0, ee;
-  double m = y;
-  for (int i = 1; i <= k && m != 0 && isfinite(m); i++) {
-    m = frexp(m * (i / h), &ee);
-    e += ee;
-  }
-  return ldexp(m, e);
-}
-
 /* The derivatives 1..N along variable v into d[0..N). The coefficients along h e_v are
  * f^(k) h^k / k!: with h = 1 those of an entire function underflow at high order (1/k!)
  * and those of a function with a pole near by overflow, so the step h (a power of 2: the
@@ -457,7 +445,7 @@ static int taylor_derivs(GradCtx *c, int v, int N, double *d) {
     h = ldexp(h, e);
   }
   for (int k = 1; y && k <= N; k++)
-    d[k - 1] = unscale(y[k], k, h);
+    d[k - 1] = gr_taylor_deriv(y[k], k, h);
   free(y);
   free(dirv);
   return st;

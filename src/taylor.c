@@ -234,6 +234,16 @@ int gr_taylor_has_rule(int op) {
   }
 }
 
+double gr_taylor_deriv(double y, int k, double h) {
+  int e = 0, ee;
+  double m = y;
+  for (int i = 1; i <= k && m != 0 && isfinite(m); i++) {
+    m = frexp(m * (i / h), &ee);
+    e += ee;
+  }
+  return ldexp(m, e);
+}
+
 const double *gr_taylor_out(const GrTape *t, const double *tc, int N, size_t k) {
   return tc + t->off[t->out_slot[k]] * (size_t)(N + 1);
 }

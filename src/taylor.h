@@ -22,6 +22,9 @@
 double *gr_taylor(const GrTape *t, int N, const double *const *dir);
 /* The coefficients of output k, element 0 (element e: + e * (N + 1)). */
 const double *gr_taylor_out(const GrTape *t, const double *tc, int N, size_t k);
+/* The derivative f^(k) = y_k k! / h^k from the coefficient y_k along a step h (a power of 2
+ * keeps it exact), the product formed exponent apart: neither k! nor h^k need be a double. */
+double gr_taylor_deriv(double y, int k, double h);
 /* Nonzero if op has a Taylor rule (every op must: a unit test iterates the op table). */
 int gr_taylor_has_rule(int op);
 
