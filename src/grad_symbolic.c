@@ -128,14 +128,39 @@ static char *label(const GradOpts *o, const char *const *vars, int n, int numeri
   return b.s;
 }
 
+/* Shared sub-expressions (as --cse) also without --cse when a formula printed as a tree
+ * would be out of proportion to its DAG (more than 20 times its operations and 2000 in
+ * all, or 10 million): a deep composition such as the logistic map doubles its tree at
+ * every level. Says so on stderr. */
+static int share(GradCtx *c, GrNode **roots, char **names, int n) {
+  if (c->o->cse)
+    return 1;
+  for (int k = 0; k < n; k++) {
+    size_t tree = gr_count_tree_ops(c->g, roots[k]), dag = gr_count_ops(c->g, roots[k]);
+    if ((tree / 20 > dag && tree > 2000) || tree > 10000000) {
+      char num[40];
+      if (tree == SIZE_MAX)
+        snprintf(num, sizeof num, "more than %zu", (size_t)SIZE_MAX - 1);
+      else
+        snprintf(num, sizeof num, "%zu", tree);
+      fprintf(stderr, "grad: note: %s has %s operations as a tree and %zu distinct ones; "
+                      "printed with shared sub-expressions (as --cse)\n",
+              names[k][0] == '\x01' || c->o->format == FMT_JSON ? "a formula" : names[k], num, dag);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* print formulas (text/latex/c), with --cse as temporaries */
 static void print_formulas(GradCtx *c, GrNode **roots, char **names, int n) {
   GradOpts *o = c->o;
+  int cse = share(c, roots, names, n);
   GrBuf b = {0};
   gr_buf_puts(&b, "");
   if (o->format == FMT_C)
     gr_print_c_helpers(&b, c->g, roots, n);
-  if (o->cse)
+  if (cse)
     gr_print_cse(&b, c->g, roots, (const char *const *)names, n, style_of(o), o->digits);
   else
     for (int k = 0; k < n; k++) {
@@ -159,7 +184,8 @@ static void json_formulas(GradCtx *c, const char *key, GrNode **roots, char **na
     snprintf(tmp, sizeof tmp, "\x01%d", k); /* marks a root's line */
     nm[k] = gr_xstrdup(tmp);
   }
-  if (o->cse)
+  int cse = share(c, roots, names, n);
+  if (cse)
     gr_print_cse(&b, c->g, roots, (const char *const *)nm, n, GR_PRINT_INFIX, o->digits);
   else
     for (int k = 0; k < n; k++) {
@@ -168,7 +194,7 @@ static void json_formulas(GradCtx *c, const char *key, GrNode **roots, char **na
       gr_buf_puts(&b, "\n");
     }
   for (int pass = 0; pass < 2; pass++) {
-    if (pass == 0 && !o->cse)
+    if (pass == 0 && !cse)
       continue;
     printf(",\"%s\":%s", pass ? key : "temporaries", pass && as_array ? "[" : "{");
     int k = 0;
