@@ -146,8 +146,7 @@ static double psi_scaled(int m, double x, int n) {
 
 /* y = a^b; y_0 given. Constant exponents take the power recurrence (whole exponents at a
  * zero base by squaring), varying ones exp(b log a). */
-static void t_pow(const double *a, const double *b, double *y, int N, double *w1, double *w2,
-                  double *w3) {
+static void t_pow(const double *a, const double *b, double *y, int N, double *w1, double *w2) {
   int bconst = 1;
   for (int k = 1; k <= N; k++)
     bconst &= b[k] == 0;
@@ -158,26 +157,18 @@ static void t_pow(const double *a, const double *b, double *y, int N, double *w1
         y[k] = 0;
     } else if (a[0] != 0) {
       t_powr(a, r, y, N);
-    } else if (r == floor(r) && r > 0) {
+    } else if (r == floor(r) && r > 0 && r <= N) {
       t_powi(a, r, y, N, w1, w2);
-    } else if (r == floor(r)) { /* 1 / a^|r| at a_0 = 0 */
-      double y0 = y[0];
-      t_powi(a, -r, w3, N, w1, w2);
-      w3[0] = 0;
-      memset(w1, 0, (size_t)(N + 1) * sizeof *w1);
-      w1[0] = 1;
-      y[0] = y0;
-      t_div(w1, w3, y, N);
     } else {
-      /* a = s^m c(s), c_0 != 0: y = s^(m r) c^r, a power series where m r is whole (known
-       * up to degree N - m + m r); else 0 below degree m r and unbounded above */
+      /* a = s^m c(s), c_0 != 0: y = s^(m r) c^r: 0 below degree m r; a power series where
+       * m r is whole and >= 0 (known up to degree N - m + m r); else unbounded above */
       int m = 1;
       while (m <= N && a[m] == 0)
         m++;
       double y0 = y[0];
       memset(y, 0, (size_t)(N + 1) * sizeof *y);
       y[0] = y0;
-      if (m > N)
+      if (m > N || m * r > N)
         return;
       double mr = m * r;
       if (mr == floor(mr) && mr >= 0) {
@@ -277,7 +268,7 @@ static void elem(int op, const double *a, const double *b, const double *c, doub
     t_div(a, b, y, N);
     break;
   case GR_OP_POW:
-    t_pow(a, b, y, N, w[0], w[1], w[2]);
+    t_pow(a, b, y, N, w[0], w[1]);
     break;
   case GR_OP_EXP:
     t_exp(a, y, N);
@@ -346,7 +337,7 @@ static void elem(int op, const double *a, const double *b, const double *c, doub
       w[3][0] = 1.0 / 3;
       for (k = 1; k <= N; k++)
         w[3][k] = 0;
-      t_pow(a, w[3], y, N, w[0], w[1], w[2]);
+      t_pow(a, w[3], y, N, w[0], w[1]);
     }
     break;
   case GR_OP_ASIN:
@@ -397,6 +388,11 @@ static void elem(int op, const double *a, const double *b, const double *c, doub
   case GR_OP_POLYGAMMA: {
     /* phi's series at x0: lgamma^(n) = psi^(n-1), psi_m^(n) = psi^(m+n) */
     const double *x = op == GR_OP_POLYGAMMA ? b : a;
+    if (op == GR_OP_POLYGAMMA && !(a[0] >= 0 && a[0] <= 1e4 && a[0] == floor(a[0]))) {
+      for (k = 1; k <= N; k++) /* no such polygamma (the value is NaN too) */
+        y[k] = NAN;
+      break;
+    }
     int m0 = op == GR_OP_POLYGAMMA ? (int)a[0] : op == GR_OP_DIGAMMA ? 0 : -1;
     double *g = w[2];
     for (int n = 1; n <= N; n++)

@@ -224,6 +224,24 @@ START_TEST(test_strong_zeros) {
   coefs(e.t, 3, y);
   ck_assert(y[0] == 0 && y[1] == 0 && isinf(y[2]) && y[2] > 0);
   ev_close(&e);
+  ev_open(&e, "x^-2", 0); /* a pole: -2 x^-3, 6 x^-4, ... from the right */
+  coefs(e.t, 3, y);
+  ck_assert(isinf(y[1]) && y[1] < 0 && isinf(y[2]) && y[2] > 0 && isinf(y[3]) && y[3] < 0);
+  ev_close(&e);
+  ev_open(&e, "x^1e300", 0); /* a huge whole exponent: 0 to any degree, without 1e300 squarings */
+  coefs(e.t, 5, y);
+  for (int k = 0; k <= 5; k++)
+    ck_assert(y[k] == 0);
+  ev_close(&e);
+  ev_open(&e, "(x*x)^(2^40 + 0.5)", 0); /* m r past every degree: no int overflow */
+  coefs(e.t, 5, y);
+  for (int k = 0; k <= 5; k++)
+    ck_assert(y[k] == 0);
+  ev_close(&e);
+  ev_open(&e, "polygamma(1e20, x)", 1); /* no such order: NaN, no int overflow */
+  coefs(e.t, 2, y);
+  ck_assert(isnan(y[1]) && isnan(y[2]));
+  ev_close(&e);
 }
 END_TEST
 
