@@ -425,9 +425,10 @@ static double fdh_f(double x, void *p) {
 
 /* Taylor mode at --at on the user's expression as written (named intermediates and all):
  * the coefficients 0..N of f along the direction dir (per graph variable, NULL: 0).
- * Returns a malloc'd array of N + 1, or NULL with *st set. */
+ * Returns a malloc'd array of N + 1, or NULL with *st set. keep (may be NULL): the tape,
+ * reused when *keep is set already, else compiled and stored there (the caller frees it). */
 static double *taylor_at(GradCtx *c, const double *dirv, int N, int *st, GrTape **keep) {
-  GrTape *t = point_tape(c, c->outs[0], st);
+  GrTape *t = keep && *keep ? *keep : point_tape(c, c->outs[0], st);
   if (!t)
     return NULL;
   int nv = c->g->nvars;
@@ -454,10 +455,11 @@ static double *taylor_at(GradCtx *c, const double *dirv, int N, int *st, GrTape 
 static int taylor_derivs(GradCtx *c, int v, int N, double *d) {
   int st = 0;
   double *dirv = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *dirv), h = 1, *y = NULL;
+  GrTape *t = NULL;
   for (int pass = 0; pass < 8; pass++) {
     dirv[v] = h;
     free(y);
-    if (!(y = taylor_at(c, dirv, N, &st, NULL)))
+    if (!(y = taylor_at(c, dirv, N, &st, &t)))
       break;
     int K = 0; /* the last coefficient in the normal range */
     for (int k = 1; k <= N; k++)
@@ -474,6 +476,7 @@ static int taylor_derivs(GradCtx *c, int v, int N, double *d) {
     d[k - 1] = gr_taylor_deriv(y[k], k, h);
   free(y);
   free(dirv);
+  gr_tape_free(t);
   return st;
 }
 
@@ -496,6 +499,7 @@ static double taylor_mixed(GradCtx *c, const int *w, int N, int *st) {
   }
   int *m = gr_xcalloc((size_t)nd, sizeof *m);
   double *dirv = gr_xcalloc((size_t)nv + 1, sizeof *dirv), sum = 0;
+  GrTape *t = NULL;
   for (;;) {
     int j = 0; /* the next multi-index m (mixed radix c_j + 1) */
     while (j < nd && m[j] == cnt[j])
@@ -511,12 +515,13 @@ static double taylor_mixed(GradCtx *c, const int *w, int N, int *st) {
       for (int r = 0; r < m[i]; r++) /* C(c_i, m_i) */
         wgt = wgt * (cnt[i] - r) / (r + 1);
     }
-    double *y = taylor_at(c, dirv, N, st, NULL);
+    double *y = taylor_at(c, dirv, N, st, &t);
     if (!y)
       break;
     sum += ((N - tot) % 2 ? -wgt : wgt) * y[N];
     free(y);
   }
+  gr_tape_free(t);
   free(var);
   free(cnt);
   free(m);
