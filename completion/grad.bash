@@ -19,7 +19,7 @@ _grad() {
   COMPREPLY=()
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
-  local opts="--at --wrt --format --digits --no-grad --symbolic --cse --order --hessian
+  local opts="--at --wrt --format --digits --no-grad --symbolic --cse --order --taylor --hessian
     --check --eps --atol --rtol --vjp --jvp --mode --stats --graph --dot --range --points --threads
     --plot --plot= --gnuplot --help --version -a -w -F -d -f -s -h -V"
   case $prev in
@@ -29,7 +29,7 @@ _grad() {
     -w|--wrt) COMPREPLY=($(compgen -W "all $(_grad_expr_names)" -- "$cur")); return ;;
     -a|--at|--jvp) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
     --range) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-    -d|--digits|--order|--points|--threads|--eps|--atol|--rtol|--vjp) return ;;
+    -d|--digits|--order|--taylor|--points|--threads|--eps|--atol|--rtol|--vjp) return ;;
   esac
   case $cur in
     --plot=*) COMPREPLY=($(compgen -f -P --plot= -- "${cur#--plot=}")); return ;;

@@ -34,10 +34,13 @@ static const char *const usage_text =
     "  -s, --symbolic              print each derivative as a simplified formula\n"
     "                              (with --at also its value, checked against reverse mode)\n"
     "      --cse                   print shared sub-expressions once, as t1 = ...\n"
-    "      --order N               derivatives 1..N of one variable; with N --wrt names\n"
-    "                              the mixed partial (--wrt y,x,x --order 3: d3f/dydxdx;\n"
-    "                              formulas with -s);\n"
+    "      --order N               derivatives 1..N of one variable (N up to 1000; at --at\n"
+    "                              by Taylor mode on the tape); with N --wrt names the\n"
+    "                              mixed partial (--wrt y,x,x --order 3: d3f/dydxdx;\n"
+    "                              formulas with -s, N up to 100);\n"
     "                              with --range the columns f, df/dx, ..., dNf/dxN\n"
+    "      --taylor N              the Taylor coefficients f_k/k!, k = 0..N, of one\n"
+    "                              variable at --at (N up to 1000)\n"
     "      --hessian               matrix of second partials at --at (forward-over-reverse)\n"
     "      --check                 compare reverse mode, the symbolic formula and a central\n"
     "                              difference per partial; exit 1 on FAIL\n"
@@ -86,6 +89,7 @@ enum {
   OPT_SYMBOLIC,
   OPT_CSE,
   OPT_ORDER,
+  OPT_TAYLOR,
   OPT_HESSIAN,
   OPT_CHECK,
   OPT_EPS,
@@ -124,6 +128,7 @@ static const struct option long_opts[] = {
     {"symbolic", no_argument, NULL, 's'},
     {"cse", no_argument, NULL, OPT_CSE},
     {"order", required_argument, NULL, OPT_ORDER},
+    {"taylor", required_argument, NULL, OPT_TAYLOR},
     {"hessian", no_argument, NULL, OPT_HESSIAN},
     {"check", no_argument, NULL, OPT_CHECK},
     {"eps", required_argument, NULL, OPT_EPS},
@@ -244,8 +249,12 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       o->cse = 1;
       break;
     case OPT_ORDER:
-      if (parse_int(optarg, 1, 100, &o->order))
-        return usage_error("--order takes a whole number from 1 to 100, not '%s'", optarg);
+      if (parse_int(optarg, 1, 1000, &o->order))
+        return usage_error("--order takes a whole number from 1 to 1000, not '%s'", optarg);
+      break;
+    case OPT_TAYLOR:
+      if (parse_int(optarg, 1, 1000, &o->taylor))
+        return usage_error("--taylor takes a whole number from 1 to 1000, not '%s'", optarg);
       break;
     case OPT_HESSIAN:
       o->hessian = 1;
@@ -788,8 +797,16 @@ int grad_main(int argc, char **argv) {
   }
   GradCtx c;
   memset(&c, 0, sizeof c);
-  int symbolic = o.symbolic || o.order || o.hessian || o.check;
-  if (o.range || o.plot || o.gnuplot) {
+  int symbolic = o.symbolic || o.order || o.hessian || o.check || o.taylor;
+  if (o.taylor && (o.range || o.plot || o.gnuplot || o.symbolic || o.cse)) {
+    fprintf(stderr, "grad: error: --taylor prints numbers at one point (--at); not with %s\n",
+            o.symbolic ? "--symbolic" : o.cse ? "--cse" : "--range, --plot or --gnuplot");
+    st = 2;
+  } else if (o.order > 100 && (o.range || o.plot || o.gnuplot || o.symbolic || !o.at.n)) {
+    fprintf(stderr, "grad: error: --order %d: formulas and tables go to order 100; beyond, give "
+                    "the point (--at) for Taylor mode\n", o.order);
+    st = 2;
+  } else if (o.range || o.plot || o.gnuplot) {
     st = grad_table_main(&o);
   } else if (o.format == FMT_BINARY) {
     fprintf(stderr, "grad: error: --format binary writes --range tables: add --range\n");
@@ -801,12 +818,13 @@ int grad_main(int argc, char **argv) {
   } else if (o.cse && !o.symbolic && !o.order) {
     fprintf(stderr, "grad: error: --cse applies to formulas: add --symbolic\n");
     st = 2;
-  } else if (o.hessian + o.check + (o.order > 0) > 1) {
-    fprintf(stderr, "grad: error: --order, --hessian and --check are separate modes; give one\n");
+  } else if (o.hessian + o.check + (o.order > 0) + (o.taylor > 0) > 1) {
+    fprintf(stderr, "grad: error: --order, --taylor, --hessian and --check are separate modes; give "
+                    "one\n");
     st = 2;
   } else {
     /* formulas alone need no point */
-    st = grad_load(&c, &o, !symbolic || o.at.n || o.hessian || o.check);
+    st = grad_load(&c, &o, !symbolic || o.at.n || o.hessian || o.check || o.taylor);
     if (st == 0)
       st = grad_exit_status(&c, symbolic ? grad_symbolic(&c) : grad_point(&c));
   }

@@ -21,6 +21,7 @@ typedef struct GradOpts {
   int digits;        /* --digits (0: shortest round-trip) */
   int no_grad;
   int symbolic, cse, order, hessian, check; /* symbolic and higher order */
+  int taylor;        /* --taylor N: coefficients f_k/k! (0: off) */
   double check_eps, check_atol, check_rtol;
   char *vjp, *jvp;   /* autograd extras */
   GradADMode mode;

@@ -11,6 +11,7 @@
 #include "num.h"
 #include "print.h"
 #include "simplify.h"
+#include "taylor.h"
 #include <gsl/gsl_deriv.h>
 #include <gsl/gsl_errno.h>
 #include <stdlib.h>
@@ -127,14 +128,39 @@ static char *label(const GradOpts *o, const char *const *vars, int n, int numeri
   return b.s;
 }
 
+/* Shared sub-expressions (as --cse) also without --cse when a formula printed as a tree
+ * would be out of proportion to its DAG (more than 20 times its operations and 2000 in
+ * all, or 10 million): a deep composition such as the logistic map doubles its tree at
+ * every level. Says so on stderr. */
+static int share(GradCtx *c, GrNode **roots, char **names, int n) {
+  if (c->o->cse)
+    return 1;
+  for (int k = 0; k < n; k++) {
+    size_t tree = gr_count_tree_ops(c->g, roots[k]), dag = gr_count_ops(c->g, roots[k]);
+    if ((tree / 20 > dag && tree > 2000) || tree > 10000000) {
+      char num[40];
+      if (tree == SIZE_MAX)
+        snprintf(num, sizeof num, "more than %zu", (size_t)SIZE_MAX - 1);
+      else
+        snprintf(num, sizeof num, "%zu", tree);
+      fprintf(stderr, "grad: note: %s has %s operations as a tree and %zu distinct ones; "
+                      "printed with shared sub-expressions (as --cse)\n",
+              names[k][0] == '\x01' || c->o->format == FMT_JSON ? "a formula" : names[k], num, dag);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* print formulas (text/latex/c), with --cse as temporaries */
 static void print_formulas(GradCtx *c, GrNode **roots, char **names, int n) {
   GradOpts *o = c->o;
+  int cse = share(c, roots, names, n);
   GrBuf b = {0};
   gr_buf_puts(&b, "");
   if (o->format == FMT_C)
     gr_print_c_helpers(&b, c->g, roots, n);
-  if (o->cse)
+  if (cse)
     gr_print_cse(&b, c->g, roots, (const char *const *)names, n, style_of(o), o->digits);
   else
     for (int k = 0; k < n; k++) {
@@ -158,7 +184,8 @@ static void json_formulas(GradCtx *c, const char *key, GrNode **roots, char **na
     snprintf(tmp, sizeof tmp, "\x01%d", k); /* marks a root's line */
     nm[k] = gr_xstrdup(tmp);
   }
-  if (o->cse)
+  int cse = share(c, roots, names, n);
+  if (cse)
     gr_print_cse(&b, c->g, roots, (const char *const *)nm, n, GR_PRINT_INFIX, o->digits);
   else
     for (int k = 0; k < n; k++) {
@@ -167,7 +194,7 @@ static void json_formulas(GradCtx *c, const char *key, GrNode **roots, char **na
       gr_buf_puts(&b, "\n");
     }
   for (int pass = 0; pass < 2; pass++) {
-    if (pass == 0 && !o->cse)
+    if (pass == 0 && !cse)
       continue;
     printf(",\"%s\":%s", pass ? key : "temporaries", pass && as_array ? "[" : "{");
     int k = 0;
@@ -396,6 +423,112 @@ static double fdh_f(double x, void *p) {
   return hvp_at(q->t, q->nv, q->i, q->j);
 }
 
+/* Taylor mode at --at on the user's expression as written (named intermediates and all):
+ * the coefficients 0..N of f along the direction dir (per graph variable, NULL: 0).
+ * Returns a malloc'd array of N + 1, or NULL with *st set. keep (may be NULL): the tape,
+ * reused when *keep is set already, else compiled and stored there (the caller frees it). */
+static double *taylor_at(GradCtx *c, const double *dirv, int N, int *st, GrTape **keep) {
+  GrTape *t = keep && *keep ? *keep : point_tape(c, c->outs[0], st);
+  if (!t)
+    return NULL;
+  int nv = c->g->nvars;
+  const double **dir = gr_xcalloc((size_t)nv + 1, sizeof *dir);
+  for (int v = 0; v < nv; v++)
+    dir[v] = dirv[v] != 0 ? &dirv[v] : NULL;
+  double *tc = gr_taylor(t, N, (const double *const *)dir);
+  double *y = gr_xcalloc((size_t)N + 1, sizeof *y);
+  memcpy(y, gr_taylor_out(t, tc, N, 0), ((size_t)N + 1) * sizeof *y);
+  free(tc);
+  free(dir);
+  if (keep)
+    *keep = t;
+  else
+    gr_tape_free(t);
+  return y;
+}
+
+/* The derivatives 1..N along variable v into d[0..N). The coefficients along h e_v are
+ * f^(k) h^k / k!: with h = 1 those of an entire function underflow at high order (1/k!)
+ * and those of a function with a pole near by overflow, so the step h (a power of 2: the
+ * scaling is exact) is chosen again from the last coefficient in range until the highest
+ * ones are representable (a few sweeps at most). */
+static int taylor_derivs(GradCtx *c, int v, int N, double *d) {
+  int st = 0;
+  double *dirv = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *dirv), h = 1, *y = NULL;
+  GrTape *t = NULL;
+  for (int pass = 0; pass < 8; pass++) {
+    dirv[v] = h;
+    free(y);
+    if (!(y = taylor_at(c, dirv, N, &st, &t)))
+      break;
+    int K = 0; /* the last coefficient in the normal range */
+    for (int k = 1; k <= N; k++)
+      if (isfinite(y[k]) && fabs(y[k]) >= 0x1p-1022)
+        K = k;
+    if (K == 0 || K == N || (fabs(y[K]) > 1e-200 && fabs(y[K]) < 1e200 && isfinite(y[K + 1])))
+      break;
+    int e = (int)lround(-log2(fabs(y[K])) / K);
+    if (e == 0)
+      break;
+    h = ldexp(h, e);
+  }
+  for (int k = 1; y && k <= N; k++)
+    d[k - 1] = gr_taylor_deriv(y[k], k, h);
+  free(y);
+  free(dirv);
+  gr_tape_free(t);
+  return st;
+}
+
+/* The mixed partial d^N f / d w[0] ... d w[N-1] by polarization of Taylor mode: with the
+ * distinct variables u_j counted c_j times, and y_N(d) the degree-N coefficient along d,
+ *   d^N f = sum over 0 <= m_j <= c_j, m != 0, of (-1)^(N - |m|) prod_j C(c_j, m_j) y_N(sum m_j u_j)
+ * (the polarization identity of the symmetric N-linear form D^N f; Griewank, Utke & Walther
+ * 2000 interpolate the same family of univariate Taylor expansions). prod (c_j + 1) - 1
+ * sweeps of O(N^2) per op. */
+static double taylor_mixed(GradCtx *c, const int *w, int N, int *st) {
+  int nv = c->g->nvars, nd = 0;
+  int *var = gr_xcalloc((size_t)N, sizeof *var), *cnt = gr_xcalloc((size_t)N, sizeof *cnt);
+  for (int i = 0; i < N; i++) {
+    int j = 0;
+    while (j < nd && var[j] != w[i])
+      j++;
+    if (j == nd)
+      var[nd++] = w[i];
+    cnt[j]++;
+  }
+  int *m = gr_xcalloc((size_t)nd, sizeof *m);
+  double *dirv = gr_xcalloc((size_t)nv + 1, sizeof *dirv), sum = 0;
+  GrTape *t = NULL;
+  for (;;) {
+    int j = 0; /* the next multi-index m (mixed radix c_j + 1) */
+    while (j < nd && m[j] == cnt[j])
+      m[j++] = 0;
+    if (j == nd)
+      break;
+    m[j]++;
+    double wgt = 1;
+    int tot = 0;
+    for (int i = 0; i < nd; i++) {
+      dirv[var[i]] = m[i];
+      tot += m[i];
+      for (int r = 0; r < m[i]; r++) /* C(c_i, m_i) */
+        wgt = wgt * (cnt[i] - r) / (r + 1);
+    }
+    double *y = taylor_at(c, dirv, N, st, &t);
+    if (!y)
+      break;
+    sum += ((N - tot) % 2 ? -wgt : wgt) * y[N];
+    free(y);
+  }
+  gr_tape_free(t);
+  free(var);
+  free(cnt);
+  free(m);
+  free(dirv);
+  return sum;
+}
+
 /* --order N: derivatives 1..N of one variable, or the mixed partial over the --wrt names */
 static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   GradOpts *o = c->o;
@@ -421,13 +554,24 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   const char **vs = gr_xcalloc((size_t)N, sizeof *vs);
   for (int i = 0; i < N; i++)
     vs[i] = c->g->vars[w[mixed ? i : 0]];
+  /* formulas only when printed: the numbers at --at come from Taylor mode on the tape */
+  int formulas = o->symbolic || !have_point(c);
+  if (formulas && N > 100) {
+    fprintf(stderr, "grad: error: --order %d: formulas go to order 100\n", N);
+    st = 2;
+  } else if (mixed && have_point(c) && N > 16) {
+    fprintf(stderr, "grad: error: --order %d: a mixed partial at a point goes to order 16\n", N);
+    st = 2;
+  }
   if (mixed) {
-    st = nth(c, D, f, w, N, &roots[0], 1);
+    if (!st && formulas)
+      st = nth(c, D, f, w, N, &roots[0], 1);
     names[0] = label(o, vs, N, 0);
   } else {
     GrNode *d = f;
     for (int k = 0; k < N && !st; k++) {
-      st = nth(c, D, d, w, 1, &d, N > 1);
+      if (formulas)
+        st = nth(c, D, d, w, 1, &d, N > 1);
       roots[k] = d;
       names[k] = label(o, vs, k + 1, 0);
     }
@@ -435,9 +579,29 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   double *val = gr_xcalloc((size_t)nr, sizeof *val);
   int bad = 0;
   if (!st && have_point(c)) {
-    st = eval_at(c, roots, nr, val);
+    if (mixed)
+      val[0] = taylor_mixed(c, w, N, &st);
+    else {
+      st = taylor_derivs(c, w[0], N, val);
+    }
+    if (!st && o->symbolic) {
+      /* the formulas, evaluated, against Taylor mode */
+      double *sv = gr_xcalloc((size_t)nr, sizeof *sv);
+      st = eval_at(c, roots, nr, sv);
+      for (int k = 0; k < nr && !st; k++)
+        if (!close_enough(sv[k], val[k], 1e-12, 1e-8)) {
+          char a[40], b2[40], *l = label(o, vs, mixed ? N : k + 1, 1);
+          gr_fmt(a, sv[k], 0);
+          gr_fmt(b2, val[k], 0);
+          fprintf(stderr, "grad: warning: %s: the symbolic formula gives %s, Taylor mode %s\n", l, a,
+                  b2);
+          free(l);
+          bad = 1;
+        }
+      free(sv);
+    }
     /* cross-check the first and second derivatives against the tape's own sweeps */
-    GrTape *t = st ? NULL : point_tape(c, f, &st);
+    GrTape *t = st ? NULL : point_tape(c, c->outs[0], &st);
     if (t) {
       gr_tape_reverse(t, 0, NULL);
       const double *g1 = gr_tape_grad(t, w[0]);
@@ -470,7 +634,7 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
           char a[40], b2[40];
           gr_fmt(a, val[0], 0);
           gr_fmt(b2, fd, 0);
-          fprintf(stderr, "grad: warning: the symbolic third partial gives %s, a central difference "
+          fprintf(stderr, "grad: warning: Taylor mode's third partial gives %s, a central difference "
                           "of forward-over-reverse %s\n", a, b2);
           bad = 1;
         }
@@ -478,15 +642,15 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
       grad_warn_issues(c, t);
       gr_tape_free(t);
       if (!mixed && !close_enough(val[0], rev, 1e-12, 1e-9)) {
-        fprintf(stderr, "grad: warning: the symbolic first derivative disagrees with reverse mode\n");
+        fprintf(stderr, "grad: warning: Taylor mode's first derivative disagrees with reverse mode\n");
         bad = 1;
       }
       if (N == 2 && mixed && !close_enough(val[0], hv, 1e-12, 1e-8)) {
-        fprintf(stderr, "grad: warning: the symbolic mixed partial disagrees with forward-over-reverse\n");
+        fprintf(stderr, "grad: warning: Taylor mode's mixed partial disagrees with forward-over-reverse\n");
         bad = 1;
       }
       if (!mixed && N >= 2 && !close_enough(val[1], hv, 1e-12, 1e-8)) {
-        fprintf(stderr, "grad: warning: the symbolic second derivative disagrees with forward-over-reverse\n");
+        fprintf(stderr, "grad: warning: Taylor mode's second derivative disagrees with forward-over-reverse\n");
         bad = 1;
       }
     }
@@ -546,6 +710,57 @@ static int mode_order(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
   free(vs);
   free(val);
   return st ? st : bad;
+}
+
+/* --taylor N: the coefficients f_k/k!, k = 0..N, along one variable at --at */
+static int mode_taylor(GradCtx *c, const int *w, int nw) {
+  GradOpts *o = c->o;
+  int N = o->taylor, st = 0;
+  if (nw != 1) {
+    fprintf(stderr, "grad: error: --taylor expands in one variable; %s\n",
+            nw ? "name it with --wrt" : "the expression has none");
+    return 2;
+  }
+  double *dirv = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *dirv);
+  dirv[w[0]] = 1;
+  GrTape *t = NULL;
+  double *y = taylor_at(c, dirv, N, &st, &t);
+  free(dirv);
+  if (!y)
+    return st;
+  gr_tape_reverse(t, 0, NULL); /* kinks and non-finite values on the way */
+  grad_warn_issues(c, t);
+  gr_tape_free(t);
+  grad_note(c, y, (size_t)N + 1);
+  const char *x = c->g->vars[w[0]];
+  if (o->format == FMT_JSON) {
+    fputs("{\"at\":", stdout);
+    grad_json_at(c, stdout);
+    fputs(",\"wrt\":", stdout);
+    gr_json_str(stdout, x);
+    fputs(",\"taylor\":[", stdout);
+    for (int k = 0; k <= N; k++) {
+      if (k)
+        putchar(',');
+      put(stdout, y[k], o, 1);
+    }
+    fputs("]}\n", stdout);
+  } else if (o->format == FMT_TSV) {
+    printf("# k coefficient of (%s - %s0)^k\n", x, x);
+    for (int k = 0; k <= N; k++) {
+      printf("%d\t", k);
+      put(stdout, y[k], o, 0);
+      putchar('\n');
+    }
+  } else {
+    for (int k = 0; k <= N; k++) {
+      printf("c%d = ", k);
+      put(stdout, y[k], o, 0);
+      putchar('\n');
+    }
+  }
+  free(y);
+  return 0;
 }
 
 /* --hessian: column v of H is the Hessian-vector product with e_v (forward-over-reverse) */
@@ -753,15 +968,19 @@ static int mode_check(GradCtx *c, GrDeriv *D, GrNode *f, const int *w, int nw) {
 
 int grad_symbolic(GradCtx *c) {
   GradOpts *o = c->o;
-  const char *what = o->check ? "--check" : o->hessian ? "--hessian" : o->order ? "--order" : "--symbolic";
+  const char *what = o->check     ? "--check"
+                     : o->hessian ? "--hessian"
+                     : o->order   ? "--order"
+                     : o->taylor  ? "--taylor"
+                                  : "--symbolic";
   int st = scalar_only(c, what);
   if (st)
     return st;
-  if (o->format == FMT_TSV && !o->order && !o->hessian) {
+  if (o->format == FMT_TSV && !o->order && !o->hessian && !o->taylor) {
     fprintf(stderr, "grad: error: --format tsv holds numbers; %s prints text, json, latex or c\n", what);
     return 2;
   }
-  if ((o->check || o->hessian) && !have_point(c) && c->g->nvars) {
+  if ((o->check || o->hessian || o->taylor) && !have_point(c) && c->g->nvars) {
     fprintf(stderr, "grad: error: %s needs the point (--at)\n", what);
     return 2;
   }
@@ -772,7 +991,7 @@ int grad_symbolic(GradCtx *c) {
   int all = 0;
   for (int i = 0; i < o->nwrt; i++)
     all |= !strcmp(o->wrt[i], "all");
-  if (o->order && o->wrt && !all) {
+  if ((o->order || o->taylor) && o->wrt && !all) {
     /* --order N --wrt y,x,x: a mixed partial names a variable once per differentiation */
     w = gr_xrealloc(w, ((size_t)o->nwrt + 1) * sizeof *w);
     for (int i = 0; i < o->nwrt; i++)
@@ -782,7 +1001,7 @@ int grad_symbolic(GradCtx *c) {
   /* named intermediates are expanded (the formula must read back), and the function is
    * simplified first: the derivative of the simpler equal function is simpler */
   GrNode *f = gr_simplify(c->g, gr_strip_lets(c->g, c->outs[0]));
-  if (o->check || o->hessian || o->order) {
+  if (o->check || o->hessian || o->order || o->taylor) {
     /* these modes differentiate a scalar; --symbolic alone takes vectors (the Jacobian) */
     GrTape *t;
     GrDiag d;
@@ -809,6 +1028,8 @@ int grad_symbolic(GradCtx *c) {
     st = mode_hessian(c, f, w, nw);
   else if (o->order)
     st = mode_order(c, D, f, w, nw);
+  else if (o->taylor)
+    st = mode_taylor(c, w, nw);
   else
     st = mode_symbolic(c, D, f, w, nw);
   gr_print_shadow(NULL);

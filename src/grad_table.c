@@ -529,9 +529,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   if (o->no_grad)
     nw = 0;
   GrDiag d;
-  /* --order N: the value columns f, f', ..., f^(N) are symbolic derivative nodes (each the
-   * simplified derivative of the one before, as grad --order N --at computes them), and no
-   * reverse-mode partial columns */
+  /* --order N: the value columns f, f', ..., f^(N) by Taylor mode per block (as grad
+   * --order N --at computes them), and no reverse-mode partial columns */
   GrNode **outs = c->outs;
   size_t nouts = (size_t)c->nout;
   int order = o->order;
@@ -546,23 +545,6 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       free(w);
       return 2;
     }
-    outs = gr_xcalloc((size_t)order + 1, sizeof *outs);
-    outs[0] = c->outs[0];
-    GrDeriv *D = gr_deriv_new(g);
-    GrNode *v = gr_var(g, g->vars[w[0]]);
-    for (int k = 1; k <= order; k++) {
-      if (gr_deriv(D, outs[k - 1], v, &outs[k], &d) != GR_OK) {
-        gr_diag_render(stderr, "grad", &d, NULL);
-        gr_deriv_free(D);
-        free(outs);
-        free(fixed);
-        free(w);
-        return d.status;
-      }
-      outs[k] = gr_simplify_ex(g, outs[k], order > 1);
-    }
-    gr_deriv_free(D);
-    nouts = (size_t)order + 1;
     nw = 0;
   }
   GrTableSpec spec = {g, outs, nouts, r, nr, fixed, w, nw, 0};
@@ -581,12 +563,12 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       gr_table_free(t1);
     }
     gr_diag_render(stderr, "grad", &d, d.has_span ? src : NULL);
-    if (outs != c->outs)
-      free(outs);
     free(fixed);
     free(w);
     return d.status;
   }
+  if (order >= 1)
+    gr_table_set_order(t, order, w[0]);
   /* column names */
   int multi = c->nout > 1;
   size_t ncol = gr_table_ncols(t);

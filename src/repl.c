@@ -73,9 +73,10 @@ static const char *const keywords[] = {
     "at",     "from",  "wrt",   "format", "digits",  "no-grad", "symbolic", "hessian", "order",
     "check",  "eps",   "atol",  "rtol",   "vjp",     "jvp",     "mode",     "stats",   "graph",
     "dot",    "range", "points", "plot",  "gnuplot", "cse",     "method",   "lr",      "steps",
-    "tol",    "data",  "trace", "seed",   "momentum", NULL};
+    "tol",    "data",  "trace", "seed",   "momentum", "taylor", NULL};
 /* Options that evaluate at a point: without `at`, every variable needs a value. */
-static const char *const point_opts[] = {"wrt", "format", "digits", "no-grad", "hessian", "check", NULL};
+static const char *const point_opts[] = {"wrt",   "format", "digits", "no-grad",
+                                         "hessian", "check", "taylor", NULL};
 /* Options that never take a value. */
 static const char *const flags[] = {"no-grad", "symbolic", "hessian", "check", "stats", "graph",
                                     "dot",     "plot",     "gnuplot", "cse",   NULL};

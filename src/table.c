@@ -5,6 +5,7 @@
  * point, so no sweep ever sees uninitialised values.
  */
 #include "table.h"
+#include "taylor.h"
 #include "arena.h"
 #include "ops.h"
 #include <stdlib.h>
@@ -22,6 +23,8 @@ struct GrTable {
   double **buf;    /* ncols buffers of B doubles, allocated only for columns that need one */
   double *rvar[2]; /* where each range's values go: the tape's variable block, or buf */
   double *zero;    /* B zeros: partials of outputs that do not use a variable */
+  double *ones;    /* B ones: the Taylor direction (order > 0) */
+  int order, order_var; /* gr_table_set_order */
 };
 
 double gr_linspace(double lo, double hi, uint64_t n, uint64_t i) {
@@ -147,6 +150,22 @@ GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d) {
   return GR_OK;
 }
 
+void gr_table_set_order(GrTable *t, int order, int var) {
+  t->order = order;
+  t->order_var = var;
+  size_t n0 = t->ncols;
+  t->ncols += (size_t)order;
+  t->col = gr_xrealloc(t->col, t->ncols * sizeof *t->col);
+  t->buf = gr_xrealloc(t->buf, t->ncols * sizeof *t->buf);
+  for (size_t j = n0; j < t->ncols; j++) {
+    t->col[j] = NULL;
+    t->buf[j] = gr_xmalloc(t->B * sizeof **t->buf);
+  }
+  t->ones = gr_xmalloc(t->B * sizeof *t->ones);
+  for (size_t i = 0; i < t->B; i++)
+    t->ones[i] = 1;
+}
+
 size_t gr_table_next(GrTable *t) {
   if (t->next >= t->rows)
     return 0;
@@ -189,6 +208,22 @@ size_t gr_table_next(GrTable *t) {
       t->col[base + k] = y;
   }
   base += s->nout;
+  if (t->order > 0) { /* Taylor mode along order_var, every point of the block at once */
+    int N = t->order;
+    const double **dir = gr_xcalloc((size_t)s->g->nvars + 1, sizeof *dir);
+    dir[t->order_var] = t->ones;
+    double *tc = gr_taylor(t->tape, N, dir);
+    const double *y = gr_taylor_out(t->tape, tc, N, 0);
+    size_t se = gr_tape_out_len(t->tape, 0) > 1 ? (size_t)N + 1 : 0;
+    for (int k = 1; k <= N; k++) {
+      double *c = t->buf[base + (size_t)k - 1];
+      for (size_t i = 0; i < m; i++)
+        c[i] = gr_taylor_deriv(y[i * se + (size_t)k], k, 1);
+      t->col[base + (size_t)k - 1] = c;
+    }
+    free(tc);
+    free(dir);
+  }
   for (size_t k = 0; k < s->nout && s->nwrt; k++) {
     gr_tape_reverse(t->tape, k, NULL);
     for (int j = 0; j < s->nwrt; j++) {
@@ -223,6 +258,7 @@ void gr_table_free(GrTable *t) {
   free(t->buf);
   free(t->col);
   free(t->zero);
+  free(t->ones);
   gr_tape_free(t->tape);
   free(t);
 }

@@ -42,9 +42,13 @@ typedef struct GrTable GrTable;
  * (sum, mean, prod, max, min over a vector, dot, norm): per-point values need elementwise
  * expressions. */
 GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d);
+/* Right after gr_table_open of one output with no partial columns: add the columns of its
+ * derivatives 1..order along variable var, by Taylor mode, one sweep per block. */
+void gr_table_set_order(GrTable *t, int order, int var);
 /* Compute the next block; returns its row count (0 when done). */
 size_t gr_table_next(GrTable *t);
-/* Columns: the range variables, then the outputs, then the partials (output-major:
+/* Columns: the range variables, then the outputs (with order: f, f', ..., f^(order)), then
+ * the partials (output-major:
  * d out0/d wrt0, d out0/d wrt1, ..., d out1/d wrt0, ...). Valid until the next call; most
  * point straight into the tape's blocks (no copies), so they are read-only. */
 size_t gr_table_ncols(const GrTable *t);
