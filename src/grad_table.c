@@ -377,8 +377,8 @@ static const GrTapeIssue *merge_issues(Issues *I, const GrTapeIssue *p) {
 
 /* Run the table on n threads, writing to out (flushed in order). Returns the non-finite
  * row count; *ok is 0 when a thread could not be started (then nothing was written). */
-static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int n, Out *out,
-                            uint64_t inner, size_t nw, Issues *iss, int *ok) {
+static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int order_var,
+                            int n, Out *out, uint64_t inner, size_t nw, Issues *iss, int *ok) {
   Pool pool = {gr_xcalloc((size_t)n, sizeof(Worker)), n, 0};
   uint64_t rows = gr_table_rows(t0), per = (uint64_t)CHUNK_BLOCKS * gr_table_block(t0);
   pool.nchunks = (rows + per - 1) / per;
@@ -389,6 +389,8 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int n, Out *ou
     GrDiag d;
     if (gr_table_open(spec, &pool.w[i].t, &d) != GR_OK)
       break;
+    if (order >= 1) /* every worker's table computes the same columns as t0 */
+      gr_table_set_order(pool.w[i].t, order, order_var);
   }
   for (int i = 0; i < opened; i++) {
     Worker *w = &pool.w[i];
@@ -667,7 +669,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   const double **cols = gr_xmalloc(ncol * sizeof *cols);
   int nth = table_threads(o, gr_table_rows(t), gr_table_block(t)), threaded = 0;
   if (nth > 1)
-    nonfinite = run_threads(&spec, t, nth, &out, inner, (size_t)nw, &iss, &threaded);
+    nonfinite = run_threads(&spec, t, order, order >= 1 ? w[0] : -1, nth, &out, inner, (size_t)nw, &iss,
+                            &threaded);
   if (nth > 1 && !threaded)
     gr_table_seek(t, 0);
   while (!threaded && (m = gr_table_next(t)) > 0) {
