@@ -185,9 +185,20 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       r = is0(da) ? zero : gr_node(g, n->op, da, NULL, NULL);
       break;
     case GR_OP_PROD:
-      /* d prod(a) = prod(a) * sum(da / a) */
-      r = mul(g, n, gr_node(g, GR_OP_SUM, gr_node(g, GR_OP_DIV, da, a, NULL), NULL, NULL));
+    {
+      /* d prod(a) = sum(da_i * (the product of the others)), right where elements are 0
+       * (prod(a)/a_i is 0/0 there; reverse mode sends each element the product of the
+       * others, as PyTorch does). With w = if(a == 0, 1, a), the product of a's nonzero
+       * elements over w_i is the product of the others when no other element is 0, that
+       * is where sum(a == 0) == (a == 0); it is 0 elsewhere. */
+      GrNode *isz = gr_node(g, GR_OP_EQ, a, zero, NULL);
+      GrNode *w = gr_node(g, GR_OP_IF, isz, one, a);
+      GrNode *others = gr_node(g, GR_OP_DIV, gr_node(g, GR_OP_PROD, w, NULL, NULL), w, NULL);
+      GrNode *alone = gr_node(g, GR_OP_EQ, gr_node(g, GR_OP_SUM, isz, NULL, NULL), isz, NULL);
+      others = gr_node(g, GR_OP_IF, alone, others, zero);
+      r = gr_node(g, GR_OP_SUM, mul(g, da, others), NULL, NULL);
       break;
+    }
     case GR_OP_VMAX:
     case GR_OP_VMIN: {
       /* ties share evenly, as the tape does: sum(da*(a == m)) / sum(a == m) */
