@@ -95,6 +95,88 @@ static GrNode *mul(GrGraph *g, GrNode *a, GrNode *b) {
   return gr_node(g, GR_OP_MUL, a, b, NULL);
 }
 
+/* Strong zeros in formulas. The sweeps send nothing where a local partial or a tangent
+ * is exactly 0, so that a mask (relu's a > 0, max's side, sign at 0) stops an infinite
+ * factor: sqrt(relu(x)) at -1 has the derivative 0, not 0 * inf. A formula carries the
+ * same zero only where the product is written as a selection: for a factor that can be
+ * infinite, (x > 0)*p is written if(x > 0, p, 0), and p*if(c, u, v) if(c, p*u, p*v).
+ * Products whose factors cannot be infinite keep their plain form (2*relu(x)*(x > 0)). */
+static int is_cmp(const GrNode *n) {
+  switch (n->op) {
+  case GR_OP_LT: case GR_OP_LE: case GR_OP_GT: case GR_OP_GE: case GR_OP_EQ: case GR_OP_NE:
+  case GR_OP_AND: case GR_OP_OR: case GR_OP_NOT:
+    return 1;
+  default:
+    return 0;
+  }
+}
+/* a mask: a comparison, a selection, sign, or a product holding one */
+static int is_mask(const GrNode *n) {
+  return is_cmp(n) || n->op == GR_OP_IF || n->op == GR_OP_SIGN ||
+         (n->op == GR_OP_MUL && (is_mask(n->arg[0]) || is_mask(n->arg[1])));
+}
+/* whether n may evaluate to an infinity or NaN somewhere: it holds a division, a
+ * logarithm, a negative or variable power, a pole of the gamma family, or an overflow of
+ * exp (a budget of nodes; beyond it, assume so) */
+static int may_blow_r(const GrNode *n, int *budget) {
+  if (--*budget < 0)
+    return 1;
+  switch (n->op) {
+  case GR_OP_DIV: case GR_OP_LOG: case GR_OP_LOG2: case GR_OP_LOG10: case GR_OP_LOG1P:
+  case GR_OP_GAMMA: case GR_OP_LGAMMA: case GR_OP_DIGAMMA: case GR_OP_POLYGAMMA:
+  case GR_OP_TAN: case GR_OP_ATANH: case GR_OP_EXP: case GR_OP_EXPM1: case GR_OP_SINH:
+  case GR_OP_COSH:
+    return 1;
+  case GR_OP_POW:
+    if (!gr_is_const(n->arg[1]) || n->arg[1]->num < 0)
+      return 1;
+    break;
+  default:
+    break;
+  }
+  for (int k = 0; k < n->nargs; k++)
+    if (may_blow_r(n->arg[k], budget))
+      return 1;
+  return 0;
+}
+static int may_blow(const GrNode *n) {
+  int budget = 200;
+  return may_blow_r(n, &budget);
+}
+static GrNode *mul(GrGraph *g, GrNode *a, GrNode *b);
+/* m * p for a mask m, as a selection where m is 0 */
+static GrNode *mask_mul(GrGraph *g, GrNode *m, GrNode *p) {
+  GrNode *zero = gr_const(g, 0);
+  if (is_cmp(m))
+    return gr_node(g, GR_OP_IF, m, p, zero);
+  if (m->op == GR_OP_IF) {
+    GrNode *u = m->arg[1], *v = m->arg[2];
+    u = is0(u) ? zero : is_mask(u) ? mask_mul(g, u, p) : mul(g, u, p);
+    v = is0(v) ? zero : is_mask(v) ? mask_mul(g, v, p) : mul(g, v, p);
+    return gr_node(g, GR_OP_IF, m->arg[0], u, v);
+  }
+  if (m->op == GR_OP_SIGN)
+    return gr_node(g, GR_OP_IF, gr_node(g, GR_OP_NE, m->arg[0], zero, NULL), mul(g, m, p), zero);
+  /* a product holding a mask */
+  GrNode *x = m->arg[0], *y = m->arg[1];
+  if (!is_mask(x)) {
+    GrNode *t = x;
+    x = y;
+    y = t;
+  }
+  return mask_mul(g, x, mul(g, y, p));
+}
+/* a partial times a derivative, with the strong zero of a mask against an infinite factor */
+static GrNode *chain(GrGraph *g, GrNode *p, GrNode *d) {
+  if (is0(p) || is0(d))
+    return gr_const(g, 0);
+  if (is_mask(d) && !is_mask(p) && may_blow(p))
+    return mask_mul(g, d, p);
+  if (is_mask(p) && !is_mask(d) && may_blow(d))
+    return mask_mul(g, p, d);
+  return mul(g, p, d);
+}
+
 static int find(GrNode **list, int n, const GrNode *x) {
   int lo = 0, hi = n - 1;
   while (lo <= hi) {
@@ -238,9 +320,9 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
         break;
       }
       if (!is0(da))
-        r = add(g, r, mul(g, inst(D, n->op, 0, a, b, &st, d), da));
+        r = add(g, r, chain(g, inst(D, n->op, 0, a, b, &st, d), da));
       if (b && !is0(db))
-        r = add(g, r, mul(g, inst(D, n->op, 1, a, b, &st, d), db));
+        r = add(g, r, chain(g, inst(D, n->op, 1, a, b, &st, d), db));
       break;
     }
     dv[i] = r;

@@ -139,6 +139,15 @@ static const struct {
     {"sum(x*[1, 2, 3])", "6", 0.7},
     {"mean(x*[1, 2, 3])", "2", 0.7},
     {"prod(x*[1, 2])", "2*x*2", 0.7},
+    /* an element 0: the product of the others, not prod(a)*sum(da/a) = 0/0 */
+    {"prod([3, 1, 0] + x)", "", 0},
+    {"prod([3, 0, 0] + x)", "", 0},
+    {"prod([3, 1, 0] + x)", "", 1.5},
+    /* a mask's zero stops an infinite factor, as the sweeps' strong zeros do */
+    {"sqrt(relu(x))", "if(x > 0, 1/(2*sqrt(relu(x))), 0)", -1},
+    {"sqrt(abs(x))", "if(x != 0, sign(x)/(2*sqrt(abs(x))), 0)", 0},
+    {"log(max(x, 1))", "if(x > 1, 1/max(x, 1), if(x == 1, 0.5*1/max(x, 1), 0))", 0.5},
+    {"relu(x)^2", "2*(x > 0)*relu(x)", -1},
 };
 
 START_TEST(test_golden) {
