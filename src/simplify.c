@@ -482,8 +482,30 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
   return allneg ? mono(s, -1, r, NULL) : r;
 }
 
+/* An argument that simplified to the number 0 from a product (0*x) may be -0 at the point
+ * (x < 0), which atan2, a divisor and a negative power tell apart from 0 (atan2(-0, -1) =
+ * -pi): there the argument keeps its unfolded form. */
+static GrNode *signed_zero_arg(GrNode *orig, GrNode *simp) {
+  return gr_is_num(simp, 0) && !signbit(simp->num) && orig->op != GR_OP_CONST ? orig : simp;
+}
+
 static GrNode *rebuild(S *s, GrNode *n, GrNode *a, GrNode *b, GrNode *c) {
   GrNode *r = NULL;
+  switch (n->op) {
+  case GR_OP_ATAN2:
+    a = signed_zero_arg(n->arg[0], a);
+    b = signed_zero_arg(n->arg[1], b);
+    break;
+  case GR_OP_DIV:
+    b = signed_zero_arg(n->arg[1], b);
+    break;
+  case GR_OP_POW:
+    if (!gr_is_const(b) || b->num < 0)
+      a = signed_zero_arg(n->arg[0], a);
+    break;
+  default:
+    break;
+  }
   switch (n->op) {
   case GR_OP_ADD:
   case GR_OP_SUB:

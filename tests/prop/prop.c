@@ -156,11 +156,6 @@ static int k_expansion(const PDis *d) {
                                 strstr(d->check, "of-symbolic") ||
                                 !strncmp(d->check, "reprint-order", 13));
 }
-static int k_neg_zero(const PDis *d) {
-  int text = !strncmp(d->check, "reprint", 7) || !strcmp(d->check, "simplify-value");
-  return (text || symbolic_check(d)) &&
-         ((d->a == -d->b && d->a != 0) || (isinf(d->a) && isinf(d->b)) || (text && has(d, "atan2(")));
-}
 static int ten(double v) { return fabs(v) >= 10; }
 static int k_dense_poles(const PDis *d) {
   static const char *const polar[] = {"gamma(", "tan(", NULL};
@@ -219,12 +214,6 @@ static const PKnown KNOWN[] = {
      "--order's expanded formulas cancel huge terms: grad --order 4 'u = cosh(abs(x)); tanh(u)' "
      "--at x=12.75 gives d3 = -2, d4 = 4194304 (true values are below 1e-100000, that is 0)",
      k_expansion, 0},
-    {"signed-zero",
-     "the sign of a zero is lost: a constant -0 prints as 0 (the printed formula of "
-     "atan2(0*(-1), x) reads back as pi for -pi at x=-2; lgamma(1) is -0 too) and the "
-     "simplifier folds 0*x to 0 where x < 0 gives -0: grad --symbolic 'atan2(0*x, -1)*y' "
-     "--at x=-1,y=1 prints df/dy = pi (without --symbolic: -pi)",
-     k_neg_zero, 0},
     {"dense-poles",
      "not an engine defect: central differences cannot see the derivative of lgamma, digamma "
      "or tan of an argument that crosses many poles within the step: lgamma(sinh(x)) at "
