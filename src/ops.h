@@ -168,6 +168,15 @@ static inline double gr_atan2_g(double g, double c, double a, double b) {
     return r;
   return gr_xyz_w(g, c, 1 / h, h);
 }
+/* p * q / (a^2 + b^2)^2 for atan2's second partials, with the exponents apart where the
+ * squares leave the range: (p/h) * (q/h) / h / h, h = hypot(a, b) */
+static inline double gr_atan2_h(double p, double q, double a, double b) {
+  double s = a * a + b * b, r = p * q / (s * s);
+  double h = hypot(a, b);
+  if (gr_fine(s * s) || !gr_fin0(h) || !(p - p == 0) || !(q - q == 0))
+    return r;
+  return (p / h) * (q / h) / h / h;
+}
 static inline double gr_pow_daa(double a, double b) {
   return (b == 0 || b == 1) ? 0.0 : b * (b - 1) * gr_pow(a, b - 2);
 }

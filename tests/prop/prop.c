@@ -139,7 +139,9 @@ static int k_range(const PDis *d) {
   return point_has(d, huge) || (!nonfinite_pair(d) && fmax(fabs(d->a), fabs(d->b)) < 1e-150);
 }
 static int tiny(double v) { return v != 0 && fabs(v) < 1e-150; }
-static int k_atan2_scale(const PDis *d) { return has(d, "atan2(") && point_has(d, tiny); }
+static int k_atan2_scale(const PDis *d) {
+  return symbolic_check(d) && has(d, "atan2(") && point_has(d, tiny);
+}
 static int k_vec_symbolic(const PDis *d) {
   return symbolic_check(d) && (d->c->vector || has(d, "[") || has(d, "dot(") || has(d, "norm("));
 }
@@ -185,8 +187,10 @@ static const PKnown KNOWN[] = {
     {"gamma-171", "gamma near 171: gamma(171.5) = inf (true 9.5e307), so for atan(gamma(x)) at 171.5 "
      "forward mode and the symbolic formula give NaN (reverse mode 0)", k_gamma171, 0},
     {"atan2-scale",
-     "atan2's partials b/(a^2 + b^2) underflow to 0/0 for |a|, |b| < 1e-154 (and overflow "
-     "above 1e154): grad 'atan2(y, z)' --at y=1e-300,z=1e-300 gives inf (true 5e299)",
+     "documented, not a defect (grad(1) CONVENTIONS, Range): the printed partials of atan2, "
+     "b/(a^2 + b^2), underflow to 0/0 for |a|, |b| < 1e-154 (and overflow above 1e154), so "
+     "the symbolic formula of atan2(y, z) at y=z=1e-300 gives inf (true 5e299, which the "
+     "sweeps compute scaled, first and second partials)",
      k_atan2_scale, 0},
     {"range-edge", "intermediate overflow/underflow at the edge of the double range: log(1/exp(x)) at 709 "
      "(reverse mode 0, the symbolic formula and central differences -1); derivatives below "

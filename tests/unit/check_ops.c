@@ -397,6 +397,48 @@ START_TEST(test_sqrt_zero) {
 }
 END_TEST
 
+/* atan2's Hessian at a tiny and a huge scale t is its Hessian at (1, 2) over t^2: the
+ * squares in -2ab/(a^2 + b^2)^2 leave the range where the result does not */
+static void atan2_hessian(double a, double b, double h[2][2]) {
+  GrGraph *g = gr_graph_new();
+  GrNode *f = gr_node(g, GR_OP_ATAN2, gr_var(g, "y"), gr_var(g, "z"), NULL);
+  GrTape *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &d), GR_OK);
+  int v[2] = {gr_var_index(g, "y"), gr_var_index(g, "z")};
+  *gr_tape_var(t, v[0]) = a;
+  *gr_tape_var(t, v[1]) = b;
+  gr_tape_forward(t);
+  for (int i = 0; i < 2; i++) {
+    const double one = 1;
+    const double *dir[2] = {NULL, NULL};
+    dir[v[i]] = &one;
+    gr_tape_tangent(t, dir);
+    gr_tape_reverse(t, 0, NULL);
+    gr_tape_reverse_tangent(t, 0);
+    for (int j = 0; j < 2; j++)
+      h[i][j] = gr_tape_hvp(t, v[j])[0];
+  }
+  gr_tape_free(t);
+  gr_graph_free(g);
+}
+
+START_TEST(test_atan2_hessian_scale) {
+  double h1[2][2], h[2][2];
+  atan2_hessian(1, 2, h1);
+  static const double scale[] = {1e-100, 1e-120, 1e100, 1e120};
+  for (size_t k = 0; k < sizeof scale / sizeof *scale; k++) {
+    double t = scale[k];
+    atan2_hessian(t, 2 * t, h);
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 2; j++)
+        ck_assert_msg(fabs(h[i][j] * t * t - h1[i][j]) <= 1e-14 * fabs(h1[i][j]),
+                      "atan2 at t*(1, 2), t=%g: H[%d][%d] = %.17g, want %.17g / t^2", t, i, j,
+                      h[i][j], h1[i][j]);
+  }
+}
+END_TEST
+
 /* --- every op at special points: reverse mode equals forward mode --- */
 static const double special_pts[] = {0,     -0.0,   1,       -1,      2,       -2,     0.5,
                                      -1.5,  3,      INFINITY, -INFINITY, NAN,   1e300, -1e300,
@@ -596,6 +638,7 @@ static Suite *ops_suite(void) {
   tc = tcase_create("kinks");
   tcase_add_loop_test(tc, test_kinks, 0, sizeof kinks / sizeof *kinks);
   tcase_add_test(tc, test_sqrt_zero);
+  tcase_add_test(tc, test_atan2_hessian_scale);
   suite_add_tcase(s, tc);
   tc = tcase_create("special points");
   tcase_set_timeout(tc, 120);
