@@ -304,6 +304,25 @@ static int total(const GrNode *n, int depth) {
   }
 }
 
+/* May be a vector: holds a vector constant outside a reduction (the variables of symbolic
+ * work are scalars). A product whose vector factors cancel (v*x/v, v^0) would lose the
+ * shape, and sum() of it the count: such products are left alone. */
+static int maybe_vec(const GrNode *n, int depth) {
+  if (depth > 32)
+    return 1;
+  switch (n->op) {
+  case GR_OP_CONST:
+    return n->vlen > 1;
+  case GR_OP_SUM: case GR_OP_MEAN: case GR_OP_PROD: case GR_OP_VMAX: case GR_OP_VMIN:
+    return 0;
+  default:
+    for (int k = 0; k < n->nargs; k++)
+      if (maybe_vec(n->arg[k], depth + 1))
+        return 1;
+    return 0;
+  }
+}
+
 /* Product: node op(a, b) for MUL, DIV, POW with a constant exponent. NULL: not handled. */
 static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
   Item st[BUDGET], fac[BUDGET];
@@ -362,7 +381,14 @@ static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
         return NULL;
     return num(s, 0);
   }
+  int vec_in = 0, vec_out = 0;
+  for (int i = 0; i < nf && !vec_in; i++)
+    vec_in = maybe_vec(fac[i].n, 0);
   if (!merge(fac, &nf))
+    return NULL;
+  for (int i = 0; i < nf && vec_in && !vec_out; i++)
+    vec_out = maybe_vec(fac[i].n, 0);
+  if (vec_in && !vec_out)
     return NULL;
   g_sort_ctx = s;
   qsort(fac, (size_t)nf, sizeof *fac, by_key);
