@@ -268,6 +268,8 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       break;
     case GR_OP_PROD:
     {
+      if (is0(da))
+        break;
       /* d prod(a) = sum(da_i * (the product of the others)), right where elements are 0
        * (prod(a)/a_i is 0/0 there; reverse mode sends each element the product of the
        * others, as PyTorch does). With w = if(a == 0, 1, a), the product of a's nonzero
@@ -283,6 +285,8 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
     }
     case GR_OP_VMAX:
     case GR_OP_VMIN: {
+      if (is0(da)) /* a strong zero: acos(max(z < x)) where the maximum is 1 */
+        break;
       /* ties share evenly, as the tape does: sum(da*(a == m)) / sum(a == m) */
       GrNode *hit = gr_node(g, GR_OP_EQ, a, n, NULL);
       r = gr_node(g, GR_OP_DIV, gr_node(g, GR_OP_SUM, mul(g, da, hit), NULL, NULL),
