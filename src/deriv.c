@@ -95,6 +95,27 @@ static GrNode *mul(GrGraph *g, GrNode *a, GrNode *b) {
   return gr_node(g, GR_OP_MUL, a, b, NULL);
 }
 
+/* The length of n's value: that of a vector constant in it outside a reduction (the
+ * variables of symbolic work are scalars), else 1. The derivative of a vector can be a
+ * scalar (d/dx ([1, 2, 3] + x) is 1), so sum() of it needs the count. */
+static uint32_t vec_len(const GrNode *n, int depth) {
+  if (depth > 64)
+    return 1;
+  switch (n->op) {
+  case GR_OP_CONST:
+    return n->vlen;
+  case GR_OP_SUM: case GR_OP_MEAN: case GR_OP_PROD: case GR_OP_VMAX: case GR_OP_VMIN:
+    return 1;
+  default:
+    for (int k = 0; k < n->nargs; k++) {
+      uint32_t l = vec_len(n->arg[k], depth + 1);
+      if (l > 1)
+        return l;
+    }
+    return 1;
+  }
+}
+
 /* Strong zeros in formulas. The sweeps send nothing where a local partial or a tangent
  * is exactly 0, so that a mask (relu's a > 0, max's side, sign at 0) stops an infinite
  * factor: sqrt(relu(x)) at -1 has the derivative 0, not 0 * inf. A formula carries the
@@ -263,9 +284,16 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       break;
     }
     case GR_OP_SUM:
-    case GR_OP_MEAN:
-      r = is0(da) ? zero : gr_node(g, n->op, da, NULL, NULL);
+    case GR_OP_MEAN: {
+      uint32_t la = vec_len(a, 0), ld = vec_len(da, 0);
+      if (is0(da))
+        break;
+      if (la > 1 && ld == 1) /* a scalar derivative of a vector: every element's */
+        r = n->op == GR_OP_MEAN ? da : mul(g, gr_const(g, (double)la), da);
+      else
+        r = gr_node(g, n->op, da, NULL, NULL);
       break;
+    }
     case GR_OP_PROD:
     {
       if (is0(da))

@@ -160,6 +160,8 @@ static inline double gr_erf_ga(double g, double a) {
 }
 /* g * c / (a^2 + b^2) for atan2's partials (c is b or -a) */
 static inline double gr_atan2_g(double g, double c, double a, double b) {
+  if (c == 0 && (a != 0 || b != 0)) /* exactly 0, also where a^2 + b^2 underflows */
+    return g * c;
   double p = c / (a * a + b * b), r = g * p;
   if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(c))
     return r;

@@ -150,6 +150,10 @@ static const struct {
     {"relu(x)^2", "2*(x > 0)*relu(x)", -1},
     /* a reduction of something whose derivative is 0 has the derivative 0 (strong) */
     {"acos(max(x < [1, 2, 3]))", "0", 0},
+    /* the derivative of a vector can be a scalar: sum() counts the elements */
+    {"sum([1, 2, 3] + 3*x)", "9", 0.7},
+    {"mean([1, 2, 3] + 3*x)", "3", 0.7},
+    {"sum(hypot(2, [1.5, 0.1, 1]) + 3*x)", "9", 0.7},
     {"acos(prod(x < [1, 2, 3]))", "0", 0},
 };
 

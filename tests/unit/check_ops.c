@@ -423,6 +423,26 @@ static void atan2_hessian(double a, double b, double h[2][2]) {
   gr_graph_free(g);
 }
 
+/* atan2(a, b) at a = 5e-324, b = 0: a^2 + b^2 underflows to 0, d/da = b/(a^2 + b^2) is
+ * still exactly 0 (was 0/0) */
+START_TEST(test_atan2_tiny) {
+  GrGraph *g = gr_graph_new();
+  GrNode *f = gr_node(g, GR_OP_ATAN2, gr_var(g, "y"), gr_var(g, "z"), NULL);
+  GrTape *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &d), GR_OK);
+  int vy = gr_var_index(g, "y"), vz = gr_var_index(g, "z");
+  *gr_tape_var(t, vy) = 5e-324;
+  *gr_tape_var(t, vz) = 0;
+  gr_tape_forward(t);
+  gr_tape_reverse(t, 0, NULL);
+  ck_assert_msg(gr_tape_grad(t, vy)[0] == 0, "d/dy %g", gr_tape_grad(t, vy)[0]);
+  ck_assert(isinf(gr_tape_grad(t, vz)[0]) && gr_tape_grad(t, vz)[0] < 0);
+  gr_tape_free(t);
+  gr_graph_free(g);
+}
+END_TEST
+
 START_TEST(test_atan2_hessian_scale) {
   double h1[2][2], h[2][2];
   atan2_hessian(1, 2, h1);
@@ -639,6 +659,7 @@ static Suite *ops_suite(void) {
   tcase_add_loop_test(tc, test_kinks, 0, sizeof kinks / sizeof *kinks);
   tcase_add_test(tc, test_sqrt_zero);
   tcase_add_test(tc, test_atan2_hessian_scale);
+  tcase_add_test(tc, test_atan2_tiny);
   suite_add_tcase(s, tc);
   tc = tcase_create("special points");
   tcase_set_timeout(tc, 120);
