@@ -467,6 +467,16 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
     GrNode *rest = m.coef == 1 ? n : mono(s, 1, m.num, m.den);
     term[nt++] = (Item){rest, cc, m.num, m.den};
   }
+  /* t - t cancels to 0 only where t is finite: at a point where t is NaN or inf (atan2's
+   * partials at (0, 0)) the difference is NaN, and a formula must not turn it into 0 */
+  qsort(term, (size_t)nt, sizeof *term, by_id);
+  for (int i = 0, j; i < nt; i = j) {
+    double e = 0;
+    for (j = i; j < nt && term[j].n == term[i].n; j++)
+      e += term[j].e;
+    if (j - i > 1 && e == 0 && !total(term[i].n, 0))
+      return NULL;
+  }
   if (!merge(term, &nt))
     return NULL;
   g_sort_ctx = s;

@@ -151,7 +151,6 @@ static int k_zero_inf(const PDis *d) {
   return nonfinite_pair(d) && has_any(d, edges);
 }
 static int k_through_inf(const PDis *d) { return d->inf_inside && (isfinite(d->a) || isfinite(d->b)); }
-static int k_simplify_nan(const PDis *d) { return nonfinite_pair(d) && symbolic_check(d); }
 static int k_expansion(const PDis *d) {
   return !nonfinite_pair(d) && (!strncmp(d->check, "order2", 6) || !strncmp(d->check, "order3", 6) ||
                                 !strncmp(d->check, "order4", 6) || !strncmp(d->check, "cli-order", 9) ||
@@ -206,10 +205,6 @@ static const PKnown KNOWN[] = {
      "0 * inf where a partial is infinite at a domain edge: the routes give 0, NaN or inf "
      "(cos(acos(x)) at 1: reverse 0, forward NaN; cbrt(x - x): NaN, central differences 0)",
      k_zero_inf, 0},
-    {"simplify-cancels-nan",
-     "the simplifier cancels terms that are NaN at the point (b/(a^2 + b^2) - ... at 0): "
-     "atan2(z, z) at 0: the raw symbolic derivative and reverse mode NaN, the simplified 0",
-     k_simplify_nan, 0},
     {"through-infinity",
      "reverse mode drops 0 * inf where an intermediate is infinite and returns a finite wrong "
      "number: grad '3/(1/y)' --at y=0 gives 0 (true 3; forward mode NaN)",
