@@ -346,6 +346,22 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       }
       break;
     }
+    case GR_OP_HYPOT: {
+      /* a/hypot(a, b), b/hypot(a, b), and 0 at (0, 0) as on the tape (the subgradient);
+       * the selection only where both arguments can be 0 */
+      GrNode *h0 = NULL;
+      if (!(gr_is_const(a) && a->num != 0) && !(gr_is_const(b) && b->num != 0))
+        h0 = gr_node(g, GR_OP_EQ, n, zero, NULL);
+      if (!is0(da)) {
+        GrNode *p = gr_node(g, GR_OP_DIV, a, n, NULL);
+        r = add(g, r, chain(g, h0 ? gr_node(g, GR_OP_IF, h0, zero, p) : p, da));
+      }
+      if (!is0(db)) {
+        GrNode *p = gr_node(g, GR_OP_DIV, b, n, NULL);
+        r = add(g, r, chain(g, h0 ? gr_node(g, GR_OP_IF, h0, zero, p) : p, db));
+      }
+      break;
+    }
     default:
       if (gr_ops[n->op].kind != GR_K_MATH) {
         st = gr_diag_set(d, GR_EUSAGE, "no symbolic derivative rule for '%s'", gr_ops[n->op].name);

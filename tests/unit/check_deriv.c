@@ -124,6 +124,8 @@ static const struct {
     {"atan2(x, 2)", "2/(x^2 + 4)", 0.7},
     {"atan2(1, x)", "-1/(x^2 + 1)", 0.7},
     {"hypot(x, 2)", "x/hypot(x, 2)", 0.7},
+    /* 0 at (0, 0), the tape's subgradient (x/hypot(x, -x) is 0/0 there) */
+    {"hypot(x, -x)", "if(hypot(x, -x) == 0, 0, x/hypot(x, -x)) - if(hypot(x, -x) == 0, 0, -x/hypot(x, -x))", 0},
     {"min(x, 1)", "if(x < 1, 1, if(x == 1, 0.5, 0))", 0.7},
     {"max(x, 1)", "if(x > 1, 1, if(x == 1, 0.5, 0))", 0.7},
     /* PyTorch's masks: 0 at x = 0 (b == 0 and a == 0, b >= 0), as the tape does */
