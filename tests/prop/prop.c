@@ -135,8 +135,10 @@ static int k_psi_poles(const PDis *d) {
          ((nonfinite_pair(d) && point_has(d, near_integer)) || point_has(d, nonpositive_integer));
 }
 static int k_gamma171(const PDis *d) { return has_gamma(d) && nonfinite_pair(d) && point_has(d, near171); }
+static int tiny(double v);
 static int k_range(const PDis *d) {
-  return point_has(d, huge) || (!nonfinite_pair(d) && fmax(fabs(d->a), fabs(d->b)) < 1e-150);
+  return point_has(d, huge) || point_has(d, tiny) ||
+         (!nonfinite_pair(d) && fmax(fabs(d->a), fabs(d->b)) < 1e-150);
 }
 static int tiny(double v) { return v != 0 && fabs(v) < 1e-150; }
 static int k_atan2_scale(const PDis *d) {
@@ -147,7 +149,7 @@ static int k_vec_symbolic(const PDis *d) {
 }
 static int k_zero_inf(const PDis *d) {
   static const char *const edges[] = {"sqrt(", "cbrt(", "acos(", "asin(", "atanh(", "acosh(", "log",
-                                      "^", "/", "gamma(", "tan(", NULL};
+                                      "^", "/", "gamma(", "tan(", "atan2(", NULL};
   return nonfinite_pair(d) && has_any(d, edges);
 }
 static int k_through_inf(const PDis *d) { return d->inf_inside && (isfinite(d->a) || isfinite(d->b)); }
@@ -196,9 +198,11 @@ static const PKnown KNOWN[] = {
      "the symbolic formula of atan2(y, z) at y=z=1e-300 gives inf (true 5e299, which the "
      "sweeps compute scaled, first and second partials)",
      k_atan2_scale, 0},
-    {"range-edge", "intermediate overflow/underflow at the edge of the double range: log(1/exp(x)) at 709 "
-     "(reverse mode 0, the symbolic formula and central differences -1); derivatives below "
-     "1e-150 flushed to 0",
+    {"range-edge", "intermediate overflow/underflow at the edge of the double range: log(1/exp(x)) at 709: "
+     "the Hessian (forward over reverse, whose second partials are not range-safe) is -1, "
+     "true 0, and the unsimplified formula's first derivative -0 (exp(x)^2 overflows); "
+     "second derivatives of printed formulas at subnormal points (x/hypot(x, 0) at 5e-324: "
+     "hypot^2 underflows); derivatives below 1e-150 flushed to 0",
      k_range, 0},
     {"vector-symbolic",
      "vector expressions in symbolic mode: the first derivative of prod(v) is the product of "
@@ -210,7 +214,9 @@ static const PKnown KNOWN[] = {
      "0 * inf where a partial is infinite at a domain edge -- documented, not a defect "
      "(grad(1) CONVENTIONS): cos(acos(x)) at 1: reverse and forward 0 (strong zero of "
      "-sin(0)), the symbolic formula NaN (PyTorch NaN); cbrt(x - x) at 0: reverse NaN "
-     "(inf - inf), forward 0, central differences 0 (PyTorch NaN)",
+     "(inf - inf), forward 0, central differences 0 (PyTorch NaN). Not documented: atan2 at "
+     "the origin, where the Hessian is NaN and reverse mode of the symbolic gradient 0 (the "
+     "formula's factor a = 0 is a strong zero there): atan2((round(e) && z), z) at z=0",
      k_zero_inf, 0},
     {"through-infinity",
      "a strong zero stops an infinite intermediate whose effect was finite -- documented, not "
