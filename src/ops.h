@@ -136,6 +136,13 @@ static inline double gr_atan_ga(double g, double a) {
     return r;
   return fabs(a) > 1 ? gr_xyz_w(g, 1, 1 / a, a) : g / (1 + a * a);
 }
+/* atan'' = -2a/(1 + a^2)^2: beyond 2^250 the square of a^2 overflows (-2a beyond 2^1023),
+ * while -2/a^3 is the value to the last bit */
+static inline double gr_atan_aa(double a) {
+  if (fabs(a) < 0x1p250)
+    return -2 * a / ((1 + a * a) * (1 + a * a));
+  return -2 / a / a / a;
+}
 /* g / sqrt(a^2 + 1) (asinh) and g / sqrt(a^2 - 1) (acosh): beyond 2^511, a^2 would
  * overflow; there the partial is 1/|a| to the last bit */
 static inline double gr_asinh_ga(double g, double a) {

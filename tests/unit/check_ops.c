@@ -443,6 +443,39 @@ START_TEST(test_atan2_tiny) {
 }
 END_TEST
 
+/* atan'' at huge arguments, where (1 + a^2)^2 overflows: against central differences of
+ * reverse mode's first derivative */
+START_TEST(test_atan_second_huge) {
+  static const double pts[] = {1e80, -1e90, 1e200, 9.483367566824801e307};
+  for (size_t k = 0; k < sizeof pts / sizeof *pts; k++) {
+    double a = pts[k], h = a * 1e-6, d[3];
+    GrGraph *g = gr_graph_new();
+    GrNode *f = gr_node(g, GR_OP_ATAN, gr_var(g, "x"), NULL, NULL);
+    GrTape *t;
+    GrDiag dg;
+    ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &dg), GR_OK);
+    int vx = gr_var_index(g, "x");
+    const double xs[3] = {a - h, a + h, a};
+    for (int i = 0; i < 3; i++) {
+      *gr_tape_var(t, vx) = xs[i];
+      gr_tape_forward(t);
+      gr_tape_reverse(t, 0, NULL);
+      d[i] = gr_tape_grad(t, vx)[0];
+    }
+    const double one = 1;
+    const double *dir[1] = {&one};
+    gr_tape_tangent(t, dir);
+    gr_tape_reverse(t, 0, NULL);
+    gr_tape_reverse_tangent(t, 0);
+    double hv = gr_tape_hvp(t, vx)[0], fd = (d[1] - d[0]) / (2 * h);
+    ck_assert_msg(isfinite(hv) && fabs(hv - fd) <= 1e-6 * fabs(fd) + 1e-320,
+                  "atan'' at %g: %.17g, central differences %.17g", a, hv, fd);
+    gr_tape_free(t);
+    gr_graph_free(g);
+  }
+}
+END_TEST
+
 START_TEST(test_atan2_hessian_scale) {
   double h1[2][2], h[2][2];
   atan2_hessian(1, 2, h1);
@@ -660,6 +693,7 @@ static Suite *ops_suite(void) {
   tcase_add_test(tc, test_sqrt_zero);
   tcase_add_test(tc, test_atan2_hessian_scale);
   tcase_add_test(tc, test_atan2_tiny);
+  tcase_add_test(tc, test_atan_second_huge);
   suite_add_tcase(s, tc);
   tc = tcase_create("special points");
   tcase_set_timeout(tc, 120);
