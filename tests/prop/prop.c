@@ -190,8 +190,7 @@ static const PKnown KNOWN[] = {
      "the central-difference step", k_psi_poles, 0},
     {"gamma-171", "gamma near 171: for atan(gamma(x)) at 171.5 (gamma = 9.5e307) the symbolic formula "
      "digamma(x)*gamma(x)/(gamma(x)^2 + 1) is inf/inf = NaN (reverse and forward mode 0, "
-     "true 5.4e-308) -- documented, not a defect (grad(1) CONVENTIONS, Printed formulas); "
-     "the Hessian's atan'' there is NaN too", k_gamma171, 0},
+     "true 5.4e-308) -- documented, not a defect (grad(1) CONVENTIONS, Printed formulas)", k_gamma171, 0},
     {"atan2-scale",
      "documented, not a defect (grad(1) CONVENTIONS, Range): the printed partials of atan2, "
      "b/(a^2 + b^2), underflow to 0/0 for |a|, |b| < 1e-154 (and overflow above 1e154), so "
