@@ -95,6 +95,109 @@ static GrNode *mul(GrGraph *g, GrNode *a, GrNode *b) {
   return gr_node(g, GR_OP_MUL, a, b, NULL);
 }
 
+/* The length of n's value: that of a vector constant in it outside a reduction (the
+ * variables of symbolic work are scalars), else 1. The derivative of a vector can be a
+ * scalar (d/dx ([1, 2, 3] + x) is 1), so sum() of it needs the count. */
+static uint32_t vec_len(const GrNode *n, int depth) {
+  if (depth > 64)
+    return 1;
+  switch (n->op) {
+  case GR_OP_CONST:
+    return n->vlen;
+  case GR_OP_SUM: case GR_OP_MEAN: case GR_OP_PROD: case GR_OP_VMAX: case GR_OP_VMIN:
+    return 1;
+  default:
+    for (int k = 0; k < n->nargs; k++) {
+      uint32_t l = vec_len(n->arg[k], depth + 1);
+      if (l > 1)
+        return l;
+    }
+    return 1;
+  }
+}
+
+/* Strong zeros in formulas. The sweeps send nothing where a local partial or a tangent
+ * is exactly 0, so that a mask (relu's a > 0, max's side, sign at 0) stops an infinite
+ * factor: sqrt(relu(x)) at -1 has the derivative 0, not 0 * inf. A formula carries the
+ * same zero only where the product is written as a selection: for a factor that can be
+ * infinite, (x > 0)*p is written if(x > 0, p, 0), and p*if(c, u, v) if(c, p*u, p*v).
+ * Products whose factors cannot be infinite keep their plain form (2*relu(x)*(x > 0)). */
+static int is_cmp(const GrNode *n) {
+  switch (n->op) {
+  case GR_OP_LT: case GR_OP_LE: case GR_OP_GT: case GR_OP_GE: case GR_OP_EQ: case GR_OP_NE:
+  case GR_OP_AND: case GR_OP_OR: case GR_OP_NOT:
+    return 1;
+  default:
+    return 0;
+  }
+}
+/* a mask: a comparison, a selection, sign, or a product holding one */
+static int is_mask(const GrNode *n) {
+  return is_cmp(n) || n->op == GR_OP_IF || n->op == GR_OP_SIGN ||
+         (n->op == GR_OP_MUL && (is_mask(n->arg[0]) || is_mask(n->arg[1])));
+}
+/* whether n may evaluate to an infinity or NaN somewhere: it holds a division, a
+ * logarithm, a negative or variable power, a pole of the gamma family, or an overflow of
+ * exp (a budget of nodes; beyond it, assume so) */
+static int may_blow_r(const GrNode *n, int *budget) {
+  if (--*budget < 0)
+    return 1;
+  switch (n->op) {
+  case GR_OP_DIV: case GR_OP_LOG: case GR_OP_LOG2: case GR_OP_LOG10: case GR_OP_LOG1P:
+  case GR_OP_GAMMA: case GR_OP_LGAMMA: case GR_OP_DIGAMMA: case GR_OP_POLYGAMMA:
+  case GR_OP_TAN: case GR_OP_ATANH: case GR_OP_EXP: case GR_OP_EXPM1: case GR_OP_SINH:
+  case GR_OP_COSH:
+    return 1;
+  case GR_OP_POW:
+    if (!gr_is_const(n->arg[1]) || n->arg[1]->num < 0)
+      return 1;
+    break;
+  default:
+    break;
+  }
+  for (int k = 0; k < n->nargs; k++)
+    if (may_blow_r(n->arg[k], budget))
+      return 1;
+  return 0;
+}
+static int may_blow(const GrNode *n) {
+  int budget = 200;
+  return may_blow_r(n, &budget);
+}
+static GrNode *mul(GrGraph *g, GrNode *a, GrNode *b);
+/* m * p for a mask m, as a selection where m is 0 */
+static GrNode *mask_mul(GrGraph *g, GrNode *m, GrNode *p) {
+  GrNode *zero = gr_const(g, 0);
+  if (is_cmp(m))
+    return gr_node(g, GR_OP_IF, m, p, zero);
+  if (m->op == GR_OP_IF) {
+    GrNode *u = m->arg[1], *v = m->arg[2];
+    u = is0(u) ? zero : is_mask(u) ? mask_mul(g, u, p) : mul(g, u, p);
+    v = is0(v) ? zero : is_mask(v) ? mask_mul(g, v, p) : mul(g, v, p);
+    return gr_node(g, GR_OP_IF, m->arg[0], u, v);
+  }
+  if (m->op == GR_OP_SIGN)
+    return gr_node(g, GR_OP_IF, gr_node(g, GR_OP_NE, m->arg[0], zero, NULL), mul(g, m, p), zero);
+  /* a product holding a mask */
+  GrNode *x = m->arg[0], *y = m->arg[1];
+  if (!is_mask(x)) {
+    GrNode *t = x;
+    x = y;
+    y = t;
+  }
+  return mask_mul(g, x, mul(g, y, p));
+}
+/* a partial times a derivative, with the strong zero of a mask against an infinite factor */
+static GrNode *chain(GrGraph *g, GrNode *p, GrNode *d) {
+  if (is0(p) || is0(d))
+    return gr_const(g, 0);
+  if (is_mask(d) && !is_mask(p) && may_blow(p))
+    return mask_mul(g, d, p);
+  if (is_mask(p) && !is_mask(d) && may_blow(d))
+    return mask_mul(g, p, d);
+  return mul(g, p, d);
+}
+
 static int find(GrNode **list, int n, const GrNode *x) {
   int lo = 0, hi = n - 1;
   while (lo <= hi) {
@@ -181,15 +284,37 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       break;
     }
     case GR_OP_SUM:
-    case GR_OP_MEAN:
-      r = is0(da) ? zero : gr_node(g, n->op, da, NULL, NULL);
+    case GR_OP_MEAN: {
+      uint32_t la = vec_len(a, 0), ld = vec_len(da, 0);
+      if (is0(da))
+        break;
+      if (la > 1 && ld == 1) /* a scalar derivative of a vector: every element's */
+        r = n->op == GR_OP_MEAN ? da : mul(g, gr_const(g, (double)la), da);
+      else
+        r = gr_node(g, n->op, da, NULL, NULL);
       break;
+    }
     case GR_OP_PROD:
-      /* d prod(a) = prod(a) * sum(da / a) */
-      r = mul(g, n, gr_node(g, GR_OP_SUM, gr_node(g, GR_OP_DIV, da, a, NULL), NULL, NULL));
+    {
+      if (is0(da))
+        break;
+      /* d prod(a) = sum(da_i * (the product of the others)), right where elements are 0
+       * (prod(a)/a_i is 0/0 there; reverse mode sends each element the product of the
+       * others, as PyTorch does). With w = if(a == 0, 1, a), the product of a's nonzero
+       * elements over w_i is the product of the others when no other element is 0, that
+       * is where sum(a == 0) == (a == 0); it is 0 elsewhere. */
+      GrNode *isz = gr_node(g, GR_OP_EQ, a, zero, NULL);
+      GrNode *w = gr_node(g, GR_OP_IF, isz, one, a);
+      GrNode *others = gr_node(g, GR_OP_DIV, gr_node(g, GR_OP_PROD, w, NULL, NULL), w, NULL);
+      GrNode *alone = gr_node(g, GR_OP_EQ, gr_node(g, GR_OP_SUM, isz, NULL, NULL), isz, NULL);
+      others = gr_node(g, GR_OP_IF, alone, others, zero);
+      r = gr_node(g, GR_OP_SUM, mul(g, da, others), NULL, NULL);
       break;
+    }
     case GR_OP_VMAX:
     case GR_OP_VMIN: {
+      if (is0(da)) /* a strong zero: acos(max(z < x)) where the maximum is 1 */
+        break;
       /* ties share evenly, as the tape does: sum(da*(a == m)) / sum(a == m) */
       GrNode *hit = gr_node(g, GR_OP_EQ, a, n, NULL);
       r = gr_node(g, GR_OP_DIV, gr_node(g, GR_OP_SUM, mul(g, da, hit), NULL, NULL),
@@ -221,15 +346,31 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       }
       break;
     }
+    case GR_OP_HYPOT: {
+      /* a/hypot(a, b), b/hypot(a, b), and 0 at (0, 0) as on the tape (the subgradient);
+       * the selection only where both arguments can be 0 */
+      GrNode *h0 = NULL;
+      if (!(gr_is_const(a) && a->num != 0) && !(gr_is_const(b) && b->num != 0))
+        h0 = gr_node(g, GR_OP_EQ, n, zero, NULL);
+      if (!is0(da)) {
+        GrNode *p = gr_node(g, GR_OP_DIV, a, n, NULL);
+        r = add(g, r, chain(g, h0 ? gr_node(g, GR_OP_IF, h0, zero, p) : p, da));
+      }
+      if (!is0(db)) {
+        GrNode *p = gr_node(g, GR_OP_DIV, b, n, NULL);
+        r = add(g, r, chain(g, h0 ? gr_node(g, GR_OP_IF, h0, zero, p) : p, db));
+      }
+      break;
+    }
     default:
       if (gr_ops[n->op].kind != GR_K_MATH) {
         st = gr_diag_set(d, GR_EUSAGE, "no symbolic derivative rule for '%s'", gr_ops[n->op].name);
         break;
       }
       if (!is0(da))
-        r = add(g, r, mul(g, inst(D, n->op, 0, a, b, &st, d), da));
+        r = add(g, r, chain(g, inst(D, n->op, 0, a, b, &st, d), da));
       if (b && !is0(db))
-        r = add(g, r, mul(g, inst(D, n->op, 1, a, b, &st, d), db));
+        r = add(g, r, chain(g, inst(D, n->op, 1, a, b, &st, d), db));
       break;
     }
     dv[i] = r;

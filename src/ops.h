@@ -136,6 +136,13 @@ static inline double gr_atan_ga(double g, double a) {
     return r;
   return fabs(a) > 1 ? gr_xyz_w(g, 1, 1 / a, a) : g / (1 + a * a);
 }
+/* atan'' = -2a/(1 + a^2)^2: beyond 2^250 the square of a^2 overflows (-2a beyond 2^1023),
+ * while -2/a^3 is the value to the last bit */
+static inline double gr_atan_aa(double a) {
+  if (fabs(a) < 0x1p250)
+    return -2 * a / ((1 + a * a) * (1 + a * a));
+  return -2 / a / a / a;
+}
 /* g / sqrt(a^2 + 1) (asinh) and g / sqrt(a^2 - 1) (acosh): beyond 2^511, a^2 would
  * overflow; there the partial is 1/|a| to the last bit */
 static inline double gr_asinh_ga(double g, double a) {
@@ -160,6 +167,8 @@ static inline double gr_erf_ga(double g, double a) {
 }
 /* g * c / (a^2 + b^2) for atan2's partials (c is b or -a) */
 static inline double gr_atan2_g(double g, double c, double a, double b) {
+  if (c == 0 && (a != 0 || b != 0)) /* exactly 0, also where a^2 + b^2 underflows */
+    return g * c;
   double p = c / (a * a + b * b), r = g * p;
   if ((gr_fine(r) && gr_fine(p)) || !gr_fin0(g) || !gr_fin0(c))
     return r;
@@ -167,6 +176,15 @@ static inline double gr_atan2_g(double g, double c, double a, double b) {
   if (!gr_fin0(h))
     return r;
   return gr_xyz_w(g, c, 1 / h, h);
+}
+/* p * q / (a^2 + b^2)^2 for atan2's second partials, with the exponents apart where the
+ * squares leave the range: (p/h) * (q/h) / h / h, h = hypot(a, b) */
+static inline double gr_atan2_h(double p, double q, double a, double b) {
+  double s = a * a + b * b, r = p * q / (s * s);
+  double h = hypot(a, b);
+  if (gr_fine(s * s) || !gr_fin0(h) || !(p - p == 0) || !(q - q == 0))
+    return r;
+  return (p / h) * (q / h) / h / h;
 }
 static inline double gr_pow_daa(double a, double b) {
   return (b == 0 || b == 1) ? 0.0 : b * (b - 1) * gr_pow(a, b - 2);

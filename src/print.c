@@ -181,6 +181,10 @@ static void num(Ctx *c, double v) {
     return;
   }
   gr_fmt(buf, v, c->digits);
+  if (v == 0 && signbit(v) && buf[0] != '-') { /* -0 reads back as -0: atan2(-0, -1) = -pi */
+    memmove(buf + 1, buf, strlen(buf) + 1);
+    buf[0] = '-';
+  }
   if (c->st == GR_PRINT_C && !strpbrk(buf, ".en"))
     strcat(buf, ".0");
   gr_buf_puts(c->b, buf);

@@ -304,6 +304,25 @@ static int total(const GrNode *n, int depth) {
   }
 }
 
+/* May be a vector: holds a vector constant outside a reduction (the variables of symbolic
+ * work are scalars). A product whose vector factors cancel (v*x/v, v^0) would lose the
+ * shape, and sum() of it the count: such products are left alone. */
+static int maybe_vec(const GrNode *n, int depth) {
+  if (depth > 32)
+    return 1;
+  switch (n->op) {
+  case GR_OP_CONST:
+    return n->vlen > 1;
+  case GR_OP_SUM: case GR_OP_MEAN: case GR_OP_PROD: case GR_OP_VMAX: case GR_OP_VMIN:
+    return 0;
+  default:
+    for (int k = 0; k < n->nargs; k++)
+      if (maybe_vec(n->arg[k], depth + 1))
+        return 1;
+    return 0;
+  }
+}
+
 /* Product: node op(a, b) for MUL, DIV, POW with a constant exponent. NULL: not handled. */
 static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
   Item st[BUDGET], fac[BUDGET];
@@ -362,7 +381,14 @@ static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
         return NULL;
     return num(s, 0);
   }
+  int vec_in = 0, vec_out = 0;
+  for (int i = 0; i < nf && !vec_in; i++)
+    vec_in = maybe_vec(fac[i].n, 0);
   if (!merge(fac, &nf))
+    return NULL;
+  for (int i = 0; i < nf && vec_in && !vec_out; i++)
+    vec_out = maybe_vec(fac[i].n, 0);
+  if (vec_in && !vec_out)
     return NULL;
   g_sort_ctx = s;
   qsort(fac, (size_t)nf, sizeof *fac, by_key);
@@ -441,6 +467,16 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
     GrNode *rest = m.coef == 1 ? n : mono(s, 1, m.num, m.den);
     term[nt++] = (Item){rest, cc, m.num, m.den};
   }
+  /* t - t cancels to 0 only where t is finite: at a point where t is NaN or inf (atan2's
+   * partials at (0, 0)) the difference is NaN, and a formula must not turn it into 0 */
+  qsort(term, (size_t)nt, sizeof *term, by_id);
+  for (int i = 0, j; i < nt; i = j) {
+    double e = 0;
+    for (j = i; j < nt && term[j].n == term[i].n; j++)
+      e += term[j].e;
+    if (j - i > 1 && e == 0 && !total(term[i].n, 0))
+      return NULL;
+  }
   if (!merge(term, &nt))
     return NULL;
   g_sort_ctx = s;
@@ -482,8 +518,30 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
   return allneg ? mono(s, -1, r, NULL) : r;
 }
 
+/* An argument that simplified to the number 0 from a product (0*x) may be -0 at the point
+ * (x < 0), which atan2, a divisor and a negative power tell apart from 0 (atan2(-0, -1) =
+ * -pi): there the argument keeps its unfolded form. */
+static GrNode *signed_zero_arg(GrNode *orig, GrNode *simp) {
+  return gr_is_num(simp, 0) && !signbit(simp->num) && orig->op != GR_OP_CONST ? orig : simp;
+}
+
 static GrNode *rebuild(S *s, GrNode *n, GrNode *a, GrNode *b, GrNode *c) {
   GrNode *r = NULL;
+  switch (n->op) {
+  case GR_OP_ATAN2:
+    a = signed_zero_arg(n->arg[0], a);
+    b = signed_zero_arg(n->arg[1], b);
+    break;
+  case GR_OP_DIV:
+    b = signed_zero_arg(n->arg[1], b);
+    break;
+  case GR_OP_POW:
+    if (!gr_is_const(b) || b->num < 0)
+      a = signed_zero_arg(n->arg[0], a);
+    break;
+  default:
+    break;
+  }
   switch (n->op) {
   case GR_OP_ADD:
   case GR_OP_SUB:

@@ -124,6 +124,8 @@ static const struct {
     {"atan2(x, 2)", "2/(x^2 + 4)", 0.7},
     {"atan2(1, x)", "-1/(x^2 + 1)", 0.7},
     {"hypot(x, 2)", "x/hypot(x, 2)", 0.7},
+    /* 0 at (0, 0), the tape's subgradient (x/hypot(x, -x) is 0/0 there) */
+    {"hypot(x, -x)", "if(hypot(x, -x) == 0, 0, x/hypot(x, -x)) - if(hypot(x, -x) == 0, 0, -x/hypot(x, -x))", 0},
     {"min(x, 1)", "if(x < 1, 1, if(x == 1, 0.5, 0))", 0.7},
     {"max(x, 1)", "if(x > 1, 1, if(x == 1, 0.5, 0))", 0.7},
     /* PyTorch's masks: 0 at x = 0 (b == 0 and a == 0, b >= 0), as the tape does */
@@ -139,6 +141,22 @@ static const struct {
     {"sum(x*[1, 2, 3])", "6", 0.7},
     {"mean(x*[1, 2, 3])", "2", 0.7},
     {"prod(x*[1, 2])", "2*x*2", 0.7},
+    /* an element 0: the product of the others, not prod(a)*sum(da/a) = 0/0 */
+    {"prod([3, 1, 0] + x)", "", 0},
+    {"prod([3, 0, 0] + x)", "", 0},
+    {"prod([3, 1, 0] + x)", "", 1.5},
+    /* a mask's zero stops an infinite factor, as the sweeps' strong zeros do */
+    {"sqrt(relu(x))", "if(x > 0, 1/(2*sqrt(relu(x))), 0)", -1},
+    {"sqrt(abs(x))", "if(x != 0, sign(x)/(2*sqrt(abs(x))), 0)", 0},
+    {"log(max(x, 1))", "if(x > 1, 1/max(x, 1), if(x == 1, 0.5*1/max(x, 1), 0))", 0.5},
+    {"relu(x)^2", "2*(x > 0)*relu(x)", -1},
+    /* a reduction of something whose derivative is 0 has the derivative 0 (strong) */
+    {"acos(max(x < [1, 2, 3]))", "0", 0},
+    /* the derivative of a vector can be a scalar: sum() counts the elements */
+    {"sum([1, 2, 3] + 3*x)", "9", 0.7},
+    {"mean([1, 2, 3] + 3*x)", "3", 0.7},
+    {"sum(hypot(2, [1.5, 0.1, 1]) + 3*x)", "9", 0.7},
+    {"acos(prod(x < [1, 2, 3]))", "0", 0},
 };
 
 START_TEST(test_golden) {

@@ -397,6 +397,101 @@ START_TEST(test_sqrt_zero) {
 }
 END_TEST
 
+/* atan2's Hessian at a tiny and a huge scale t is its Hessian at (1, 2) over t^2: the
+ * squares in -2ab/(a^2 + b^2)^2 leave the range where the result does not */
+static void atan2_hessian(double a, double b, double h[2][2]) {
+  GrGraph *g = gr_graph_new();
+  GrNode *f = gr_node(g, GR_OP_ATAN2, gr_var(g, "y"), gr_var(g, "z"), NULL);
+  GrTape *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &d), GR_OK);
+  int v[2] = {gr_var_index(g, "y"), gr_var_index(g, "z")};
+  *gr_tape_var(t, v[0]) = a;
+  *gr_tape_var(t, v[1]) = b;
+  gr_tape_forward(t);
+  for (int i = 0; i < 2; i++) {
+    const double one = 1;
+    const double *dir[2] = {NULL, NULL};
+    dir[v[i]] = &one;
+    gr_tape_tangent(t, dir);
+    gr_tape_reverse(t, 0, NULL);
+    gr_tape_reverse_tangent(t, 0);
+    for (int j = 0; j < 2; j++)
+      h[i][j] = gr_tape_hvp(t, v[j])[0];
+  }
+  gr_tape_free(t);
+  gr_graph_free(g);
+}
+
+/* atan2(a, b) at a = 5e-324, b = 0: a^2 + b^2 underflows to 0, d/da = b/(a^2 + b^2) is
+ * still exactly 0 (was 0/0) */
+START_TEST(test_atan2_tiny) {
+  GrGraph *g = gr_graph_new();
+  GrNode *f = gr_node(g, GR_OP_ATAN2, gr_var(g, "y"), gr_var(g, "z"), NULL);
+  GrTape *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &d), GR_OK);
+  int vy = gr_var_index(g, "y"), vz = gr_var_index(g, "z");
+  *gr_tape_var(t, vy) = 5e-324;
+  *gr_tape_var(t, vz) = 0;
+  gr_tape_forward(t);
+  gr_tape_reverse(t, 0, NULL);
+  ck_assert_msg(gr_tape_grad(t, vy)[0] == 0, "d/dy %g", gr_tape_grad(t, vy)[0]);
+  ck_assert(isinf(gr_tape_grad(t, vz)[0]) && gr_tape_grad(t, vz)[0] < 0);
+  gr_tape_free(t);
+  gr_graph_free(g);
+}
+END_TEST
+
+/* atan'' at huge arguments, where (1 + a^2)^2 overflows: against central differences of
+ * reverse mode's first derivative */
+START_TEST(test_atan_second_huge) {
+  static const double pts[] = {1e80, -1e90, 1e200, 9.483367566824801e307};
+  for (size_t k = 0; k < sizeof pts / sizeof *pts; k++) {
+    double a = pts[k], h = a * 1e-6, d[3];
+    GrGraph *g = gr_graph_new();
+    GrNode *f = gr_node(g, GR_OP_ATAN, gr_var(g, "x"), NULL, NULL);
+    GrTape *t;
+    GrDiag dg;
+    ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &dg), GR_OK);
+    int vx = gr_var_index(g, "x");
+    const double xs[3] = {a - h, a + h, a};
+    for (int i = 0; i < 3; i++) {
+      *gr_tape_var(t, vx) = xs[i];
+      gr_tape_forward(t);
+      gr_tape_reverse(t, 0, NULL);
+      d[i] = gr_tape_grad(t, vx)[0];
+    }
+    const double one = 1;
+    const double *dir[1] = {&one};
+    gr_tape_tangent(t, dir);
+    gr_tape_reverse(t, 0, NULL);
+    gr_tape_reverse_tangent(t, 0);
+    double hv = gr_tape_hvp(t, vx)[0], fd = (d[1] - d[0]) / (2 * h);
+    ck_assert_msg(isfinite(hv) && fabs(hv - fd) <= 1e-6 * fabs(fd) + 1e-320,
+                  "atan'' at %g: %.17g, central differences %.17g", a, hv, fd);
+    gr_tape_free(t);
+    gr_graph_free(g);
+  }
+}
+END_TEST
+
+START_TEST(test_atan2_hessian_scale) {
+  double h1[2][2], h[2][2];
+  atan2_hessian(1, 2, h1);
+  static const double scale[] = {1e-100, 1e-120, 1e100, 1e120};
+  for (size_t k = 0; k < sizeof scale / sizeof *scale; k++) {
+    double t = scale[k];
+    atan2_hessian(t, 2 * t, h);
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 2; j++)
+        ck_assert_msg(fabs(h[i][j] * t * t - h1[i][j]) <= 1e-14 * fabs(h1[i][j]),
+                      "atan2 at t*(1, 2), t=%g: H[%d][%d] = %.17g, want %.17g / t^2", t, i, j,
+                      h[i][j], h1[i][j]);
+  }
+}
+END_TEST
+
 /* --- every op at special points: reverse mode equals forward mode --- */
 static const double special_pts[] = {0,     -0.0,   1,       -1,      2,       -2,     0.5,
                                      -1.5,  3,      INFINITY, -INFINITY, NAN,   1e300, -1e300,
@@ -596,6 +691,9 @@ static Suite *ops_suite(void) {
   tc = tcase_create("kinks");
   tcase_add_loop_test(tc, test_kinks, 0, sizeof kinks / sizeof *kinks);
   tcase_add_test(tc, test_sqrt_zero);
+  tcase_add_test(tc, test_atan2_hessian_scale);
+  tcase_add_test(tc, test_atan2_tiny);
+  tcase_add_test(tc, test_atan_second_huge);
   suite_add_tcase(s, tc);
   tc = tcase_create("special points");
   tcase_set_timeout(tc, 120);

@@ -209,6 +209,42 @@ START_TEST(test_grown_keys) {
 }
 END_TEST
 
+/* simplification keeps the value: a product whose vector factors cancel keeps its shape
+ * (sum(v*x/v) is 3*x for three elements, not x), and a product folding to 0 keeps the sign
+ * of its zero where atan2 or a divisor reads it */
+START_TEST(test_keeps_value) {
+  static const struct {
+    const char *src;
+    double x;
+  } cases[] = {
+      {"sum(hypot([1, 2, 3], x)*x/hypot([1, 2, 3], x))", 2},
+      {"sum([1, 2, 3]^(0*x)*x)", 2},
+      {"norm(hypot([-2, pi, -1], x))", 2.1},
+      {"atan2(0*x, -1)", -1},
+      {"1/(0*x)", -1},
+      {"(0*x)^(-1)", -1},
+      /* d/dx = x/(x^2 + x^2) - x/(x^2 + x^2): NaN at 0, not 0 */
+      {"atan2(x, x)", 0},
+      {"atan2(x, x)", 1.5},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    GrGraph *g = gr_graph_new();
+    GrDeriv *D = gr_deriv_new(g);
+    GrNode *f = gr_strip_lets(g, parse(g, cases[i].src)), *x = gr_var(g, "x"), *df;
+    GrDiag d;
+    ck_assert(gr_deriv(D, f, x, &df, &d) == GR_OK);
+    GrNode *raw[2] = {f, df};
+    for (int k = 0; k < 2; k++) {
+      double a = at(g, raw[k], cases[i].x, 0), b = at(g, gr_simplify(g, raw[k]), cases[i].x, 0);
+      ck_assert_msg(a == b || (isnan(a) && isnan(b)) || fabs(a - b) <= 1e-12 * fabs(a), "%s (%s): %.17g, simplified %.17g",
+                    cases[i].src, k ? "d/dx" : "f", a, b);
+    }
+    gr_deriv_free(D);
+    gr_graph_free(g);
+  }
+}
+END_TEST
+
 int main(void) {
   gr_init();
   Suite *s = suite_create("simplify");
@@ -219,6 +255,7 @@ int main(void) {
   tcase_add_test(tc, test_no_nan);
   tcase_add_test(tc, test_bounded);
   tcase_add_test(tc, test_grown_keys);
+  tcase_add_test(tc, test_keeps_value);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
