@@ -422,6 +422,16 @@ static void elem(int op, const double *a, const double *b, const double *c, doub
     break;
   }
   case GR_OP_ATAN2: { /* y' = (b a' - a b') / (a^2 + b^2) */
+    if (a[0] == 0 && b[0] == 0) {
+      /* the origin: the tape's partials are 0/0 (NaN, as PyTorch's), sent on only where
+       * a direction arrives (strong zeros) */
+      int moves = 0;
+      for (k = 1; k <= N; k++)
+        moves |= a[k] != 0 || b[k] != 0;
+      for (k = 1; k <= N; k++)
+        y[k] = moves ? NAN : 0;
+      break;
+    }
     double *da = w[0], *db = w[1], *num = w[2], *den = w[3], *yp = w[4];
     for (k = 0; k < N; k++) {
       da[k] = (k + 1) * a[k + 1];
@@ -444,6 +454,11 @@ static void elem(int op, const double *a, const double *b, const double *c, doub
     break;
   }
   case GR_OP_HYPOT:
+    if (a[0] == 0 && b[0] == 0) { /* the origin: a kink, derivative 0 as on the tape */
+      for (k = 1; k <= N; k++)
+        y[k] = 0;
+      break;
+    }
     t_mul(a, a, w[0], N);
     t_mul(b, b, w[1], N);
     for (k = 0; k <= N; k++)
