@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
   const double at[] = {1, 2, 3, 0.5, 1.5};
   gr_init();
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {names, NULL};
+  GrParseOpts po = {names, NULL, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(g, "a^3 b^2/ln(c+1) + exp(a d) cos(b c) + sqrt(a^2+b^2) ln(d^2+e^2)", &po, &p,

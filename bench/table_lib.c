@@ -22,7 +22,7 @@ int main(int argc, char **argv) {
   GrGraph *g = gr_graph_new();
   GrEnv env = {0};
   const char *vars[] = {"x", NULL};
-  GrParseOpts po = {vars, &env};
+  GrParseOpts po = {vars, &env, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(g, argv[1], &po, &p, &d) != GR_OK)

@@ -48,7 +48,7 @@ GrNode *gr_deriv_template(GrDeriv *D, int op, int k) {
   char *src = gr_xmalloc(n);
   snprintf(src, n, "_d(a, b) = %s; 0", s);
   GrEnv env = {0};
-  GrParseOpts po = {NULL, &env};
+  GrParseOpts po = {NULL, &env, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(D->g, src, &po, &p, &d) == GR_OK) {

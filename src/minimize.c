@@ -185,51 +185,16 @@ typedef struct MinOpts {
   char **exprs;
   int nexprs;
   /* operands that follow a --from/--fix value on the command line (NAME=VALUE slips) */
-  struct Slip {
-    const char *arg, *opt, *val;
-  } *slips;
+  GrSlip *slips;
   int nslips;
   MinCons cons; /* --bounds, --subject-to, --restarts */
 } MinOpts;
 
-/* NAME=NUMBER (spaces allowed around '='): the name's length, else 0. */
-static size_t bind_form(const char *s) {
-  size_t i = 0;
-  if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
-    return 0;
-  while (isalnum((unsigned char)s[i]) || s[i] == '_')
-    i++;
-  size_t n = i;
-  while (s[i] == ' ')
-    i++;
-  if (s[i] != '=' || s[i + 1] == '=')
-    return 0;
-  double v;
-  GrDiag d;
-  return gr_eval_const(s + i + 1, &v, &d) == GR_OK ? n : 0;
-}
-
 /* Operands right after a --from/--fix value that have the form NAME=VALUE: kept so that
  * load() can tell a start value that lost its comma from an equation. */
 static void find_slips(int argc, char **argv, MinOpts *o) {
-  o->slips = gr_xcalloc((size_t)argc + 1, sizeof *o->slips);
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--"))
-      break;
-    const char *opt = NULL, *val = NULL;
-    int next = 0;
-    if ((!strcmp(argv[i], "--from") || !strcmp(argv[i], "--fix")) && i + 1 < argc) {
-      opt = argv[i];
-      val = argv[i + 1];
-      next = i + 2;
-    } else if (!strncmp(argv[i], "--from=", 7) || !strncmp(argv[i], "--fix=", 6)) {
-      opt = argv[i][3] == 'r' ? "--from" : "--fix";
-      val = strchr(argv[i], '=') + 1;
-      next = i + 1;
-    }
-    for (int k = next; opt && k < argc && argv[k][0] != '-' && bind_form(argv[k]); k++)
-      o->slips[o->nslips++] = (struct Slip){argv[k], opt, val};
-  }
+  static const char *const opts[] = {"--from", "--fix", NULL};
+  o->slips = gr_find_slips(argc, argv, opts, &o->nslips);
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -288,7 +253,7 @@ static int binds_opt(GrBindList *l, const char *name, const char *arg) {
 
 /* Returns 0 to go on, -1 for --help/--version (exit 0), or an exit status. */
 static int parse_opts(int argc, char **argv, MinOpts *o) {
-  struct Slip *slips = o->slips;
+  GrSlip *slips = o->slips;
   int nslips = o->nslips;
   memset(o, 0, sizeof *o);
   o->slips = slips;
@@ -421,7 +386,11 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     default:
       if (optopt && strchr(SHORT_ARG_OPTS, optopt) && optind > 0 && argv[optind - 1][2] == 0)
         return usage_error("option '%s' needs a value", argv[optind - 1]);
-      if (optopt) {
+      if (optind > 0 && !strncmp(argv[optind - 1], "--", 2)) {
+        char m[400];
+        return usage_error("%s", gr_option_msg(argv[optind - 1], long_opts, m, sizeof m));
+      }
+      if (optopt > 0 && optopt < 128) {
         char opt[3] = {'-', (char)optopt, 0};
         return usage_error("unknown option '%s'", opt);
       }
@@ -772,7 +741,7 @@ static int bind_slips(const Run *u) {
       i++;
     if (i == o->nexprs)
       continue;
-    size_t n = bind_form(o->exprs[i]);
+    size_t n = gr_bind_form(o->exprs[i]);
     char name[128];
     snprintf(name, sizeof name, "%.*s", (int)n, o->exprs[i]);
     int v = gr_var_index(u->g, name), used = 0;
@@ -784,17 +753,7 @@ static int bind_slips(const Run *u) {
     }
     if (!used)
       continue;
-    fprintf(stderr, "minimize: error: '%s' after %s %s looks like a start value, not an "
-                    "equation: did you mean %s %s", o->exprs[i], o->slips[s].opt,
-            o->slips[s].val, o->slips[s].opt, o->slips[s].val);
-    for (int t = 0; t < o->nslips; t++)
-      if (o->slips[t].val == o->slips[s].val) {
-        fputc(',', stderr);
-        for (const char *c = o->slips[t].arg; *c; c++)
-          if (*c != ' ')
-            fputc(*c, stderr);
-      }
-    fputs("?\n", stderr);
+    gr_slip_error("minimize", "a start value, not an equation", o->slips, o->nslips, s);
     return 1;
   }
   return 0;
@@ -834,7 +793,7 @@ static int load(Run *u) {
       free(vars);
       return 2;
     }
-  GrParseOpts po = {vars, &u->env};
+  GrParseOpts po = {vars, &u->env, 0};
   u->srcs = gr_xcalloc((size_t)o->nexprs, sizeof *u->srcs);
   u->parsed = gr_xcalloc((size_t)o->nexprs, sizeof *u->parsed);
   u->outs = gr_xcalloc((size_t)o->nexprs, sizeof *u->outs);
@@ -856,6 +815,7 @@ static int load(Run *u) {
       u->srcs[i] = gr_xstrdup(o->exprs[i]);
     u->nsrc = i + 1;
     GrDiag d;
+    po.comments = !strcmp(o->exprs[i], "-"); /* text from stdin may carry '#' comments */
     if (gr_parse(u->g, u->srcs[i], &po, &u->parsed[i], &d) != GR_OK) {
       gr_diag_render(stderr, "minimize", &d, u->srcs[i]);
       free(vars);

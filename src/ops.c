@@ -178,5 +178,6 @@ const char *gr_op_suggest(const char *name) {
       best = function_names[i];
     }
   }
-  return (bd <= 2 && strlen(name) > 1) ? best : NULL;
+  /* a short name is a misspelling at one edit (sinn, co), not two (foo is not cos) */
+  return (bd <= (strlen(name) <= 3 ? 1 : 2) && strlen(name) > 1) ? best : NULL;
 }

@@ -39,6 +39,7 @@ typedef struct GrParseOpts {
    * an unknown function before '(' (so that x(y+1) is a product). NULL-terminated. */
   const char *const *vars;
   GrEnv *env; /* where definitions are looked up and stored; NULL: a private one */
+  int comments; /* '#' starts a comment to the end of the line (text read from a file) */
 } GrParseOpts;
 
 typedef struct GrParsed {

@@ -356,7 +356,7 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
   char *src = sb.s;
   GrGraph *g = gr_graph_new();
   GrEnv env = {0};
-  GrParseOpts po = {NULL, &env};
+  GrParseOpts po = {NULL, &env, 0};
   GrParsed parsed;
   GrDiag d;
   int st = 0;
@@ -730,7 +730,7 @@ static int run(Repl *r, int cmd, const char *args) {
     /* which variables are left without a value? (parse as grad will; on a parse error
      * grad reports it with the caret) */
     GrGraph *g = gr_graph_new();
-    GrParseOpts po = {(const char *const *)point, NULL};
+    GrParseOpts po = {(const char *const *)point, NULL, 0};
     GrParsed parsed;
     GrDiag d;
     GrBuf at = {0}, miss = {0};

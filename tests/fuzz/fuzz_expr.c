@@ -97,7 +97,7 @@ static void reparse(GrGraph *g, GrNode *f, const char *src) {
   for (int v = 0; v < g->nvars; v++)
     vars[v] = g->vars[v];
   GrGraph *g2 = gr_graph_new();
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(g2, b.s, &po, &p, &d) != GR_OK) {

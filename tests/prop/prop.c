@@ -425,7 +425,7 @@ static void compare(Ctx *x, const char *check, double a, double b, double rtol, 
 static GrNode *parse(GrGraph *g, const char *src, GrDiag *d) {
   static const char *const vars[] = {"x", "y", "z", NULL};
   GrEnv env = {0};
-  GrParseOpts po = {vars, &env};
+  GrParseOpts po = {vars, &env, 0};
   GrParsed p;
   GrStatus s = gr_parse(g, src, &po, &p, d);
   gr_env_free(&env);

@@ -27,7 +27,7 @@ typedef struct Fx {
 static void setup(Fx *f, const char *const *srcs, int n) {
   static const char *const vars[] = {"x", "y", NULL};
   GrEnv env = {0};
-  GrParseOpts po = {vars, &env};
+  GrParseOpts po = {vars, &env, 0};
   f->g = gr_graph_new();
   GrNode *outs[8];
   for (int k = 0; k < n; k++) {
