@@ -26,13 +26,18 @@ static int split(const char *line, size_t len, Field *f, int max) {
   if (commas) {
     for (;;) {
       size_t start = i;
-      while (i < len && line[i] != ',')
-        i++;
+      int quoted = 0; /* a comma inside "..." is part of the field */
+      while (i < len && (line[i] != ',' || quoted))
+        quoted ^= line[i++] == '"';
       size_t a = start, b = i;
       while (a < b && isspace((unsigned char)line[a]))
         a++;
       while (b > a && isspace((unsigned char)line[b - 1]))
         b--;
+      if (b - a >= 2 && line[a] == '"' && line[b - 1] == '"') {
+        a++; /* a quoted field ("x","y" as spreadsheets write them) */
+        b--;
+      }
       if (n < max)
         f[n] = (Field){line + a, b - a, a + 1};
       n++;
@@ -50,8 +55,13 @@ static int split(const char *line, size_t len, Field *f, int max) {
     size_t start = i;
     while (i < len && !isspace((unsigned char)line[i]))
       i++;
+    size_t a = start, b = i;
+    if (b - a >= 2 && line[a] == '"' && line[b - 1] == '"') {
+      a++;
+      b--;
+    }
     if (n < max)
-      f[n] = (Field){line + start, i - start, start + 1};
+      f[n] = (Field){line + a, b - a, a + 1};
     n++;
   }
   return n;
@@ -168,10 +178,11 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
     int first = !seen_row;
     seen_row = 1;
     if (names && first && n <= MAXF && field_num(&f[0], &v0) != 0) {
-      /* --columns renames the columns: a header line in the file is replaced */
+      /* --columns renames the columns: a header line in the file (no field of it a number;
+       * its names need not be valid names, as in "time (s)") is replaced */
       int all = 1;
       for (int k = 0; k < n; k++)
-        all = all && is_name(f[k].s, f[k].len);
+        all = all && field_num(&f[k], &v0) != 0;
       if (all)
         continue;
     }
@@ -184,7 +195,8 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
         /* the header line */
         for (int k = 0; k < n; k++)
           if (!is_name(f[k].s, f[k].len)) {
-            st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: header field '%.*s' is not a column name",
+            st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: header field '%.*s' is not a column name "
+                             "(rename the columns with --columns)",
                              file, lineno, f[k].col, (int)f[k].len, f[k].s);
             goto done;
           }
@@ -260,6 +272,24 @@ GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag 
   const char *file = strcmp(path, "-") ? path : "<stdin>";
   if (!text)
     return gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(errno));
+  /* compressed files by their magic numbers: say so rather than quote their bytes */
+  static const struct {
+    const char *magic;
+    size_t len;
+    const char *what, *tool;
+  } packed[] = {{"\x1f\x8b", 2, "gzip", "gunzip -k"},
+                {"BZh", 3, "bzip2", "bunzip2 -k"},
+                {"\xfd" "7zXZ\0", 6, "xz", "unxz -k"},
+                {"\x28\xb5\x2f\xfd", 4, "zstd", "unzstd"},
+                {"PK\x03\x04", 4, "zip", "unzip"}};
+  for (size_t k = 0; k < sizeof packed / sizeof *packed; k++)
+    if (n >= packed[k].len && !memcmp(text, packed[k].magic, packed[k].len)) {
+      GrStatus st = gr_diag_set(d, GR_EIO, "%s: compressed data (%s): decompress it first "
+                                           "(%s %s)", file, packed[k].what, packed[k].tool,
+                                file);
+      free(text);
+      return st;
+    }
   const char *nul = memchr(text, 0, n);
   if (nul) {
     size_t line = 1;
