@@ -113,10 +113,35 @@ static void set_names(GrData *o, const Field *f, int n) {
   }
 }
 
+
 #define MAXF 256
+
+/* Keep the fields numbered us[0..nus) (from 1): 0 when the line has all of them, else the
+ * first missing number. */
+static int pick(Field *f, int *n, const int *us, int nus) {
+  if (!us)
+    return 0;
+  Field g[MAXF];
+  for (int k = 0; k < nus; k++) {
+    if (us[k] > *n || us[k] > MAXF)
+      return us[k];
+    g[k] = f[us[k] - 1];
+  }
+  memcpy(f, g, (size_t)nus * sizeof *f);
+  *n = nus;
+  return 0;
+}
+
+static GrStatus parse_using(const char *text, const char *file, char *const *names,
+                            const int *us, int nus, GrData *o, GrDiag *d);
 
 GrStatus gr_data_parse(const char *text, const char *file, char *const *names, GrData *o,
                        GrDiag *d) {
+  return parse_using(text, file, names, NULL, 0, o, d);
+}
+
+static GrStatus parse_using(const char *text, const char *file, char *const *names,
+                            const int *us, int nus, GrData *o, GrDiag *d) {
   memset(o, 0, sizeof *o);
   Field f[MAXF];
   size_t cap = 0, lineno = 0;
@@ -156,7 +181,7 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
     if (line[i] == '#') {
       if (!o->names) {
         int n = split(line + i + 1, len - i - 1, f, MAXF);
-        int ok = n > 0 && n <= MAXF;
+        int ok = n > 0 && n <= MAXF && !pick(f, &n, us, nus);
         for (int k = 0; ok && k < n; k++)
           ok = is_name(f[k].s, f[k].len);
         if (ok) {
@@ -175,6 +200,14 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
       len = (size_t)(hash - line);
     int n = split(line, len, f, MAXF);
     double v0;
+    if (us && n <= MAXF) {
+      int miss = pick(f, &n, us, nus);
+      if (miss) {
+        st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: row has %d field%s, --using needs column %d",
+                         file, lineno, len + 1, n, n == 1 ? "" : "s", miss);
+        break;
+      }
+    }
     int first = !seen_row;
     seen_row = 1;
     if (names && first && n <= MAXF && field_num(&f[0], &v0) != 0) {
@@ -212,6 +245,8 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
       }
       Field cf[MAXF];
       int cn = cand ? split(cand, strlen(cand), cf, MAXF) : 0;
+      if (cn)
+        pick(cf, &cn, us, nus);
       if (cn != n) {
         st = gr_diag_set(d, GR_EIO,
                          "%s:%zu:1: no header line naming the columns (add one such as "
@@ -265,7 +300,39 @@ done:
 }
 
 
+int *gr_data_parse_using(const char *text, int *n, GrDiag *d) {
+  int *v = gr_xcalloc(strlen(text) / 2 + 2, sizeof *v);
+  *n = 0;
+  const char *s = text;
+  for (;;) {
+    char *end;
+    errno = 0;
+    long k = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+    if (k < 1 || k > MAXF || errno) {
+      free(v);
+      gr_diag_set(d, GR_EUSAGE, "--using takes column numbers from 1 to %d separated by ':' "
+                                "(as 1:3), not '%s'", MAXF, text);
+      return NULL;
+    }
+    v[(*n)++] = (int)k;
+    if (!*end)
+      return v;
+    if (*end != ':') {
+      free(v);
+      gr_diag_set(d, GR_EUSAGE, "--using takes column numbers from 1 to %d separated by ':' "
+                                "(as 1:3), not '%s'", MAXF, text);
+      return NULL;
+    }
+    s = end + 1;
+  }
+}
+
 GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag *d) {
+  return gr_data_read_using(path, names, NULL, 0, out, d);
+}
+
+GrStatus gr_data_read_using(const char *path, char *const *names, const int *us, int nus,
+                            GrData *out, GrDiag *d) {
   memset(out, 0, sizeof *out);
   size_t n = 0;
   char *text = gr_read_all(path, &n);
@@ -308,7 +375,7 @@ GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag 
     free(text);
     return gr_diag_set(d, GR_EIO, "%s: no data rows (the file is empty)", file);
   }
-  GrStatus st = gr_data_parse(text, file, names, out, d);
+  GrStatus st = parse_using(text, file, names, us, nus, out, d);
   free(text);
   return st;
 }

@@ -75,6 +75,8 @@ static const char *const usage_text =
     "Data fits:\n"
     "      --data FILE             rows of numbers ('-': stdin); a header names the columns\n"
     "      --columns NAME,...      column names (instead of a header line)\n"
+    "      --using N:M:...         only the columns numbered N, M, ... (from 1, gnuplot's\n"
+    "                              using); the header or --columns names those\n"
     "      --loss mse|sse          mean (default) or sum of squared residuals\n"
     "      --via NAME,...          the fitted parameters (as gnuplot's via); any other\n"
     "                              name must then be a column or --fix'ed\n"
@@ -107,7 +109,7 @@ enum {
   OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_AMSGRAD, OPT_MDECAY, OPT_DECOUPLED, OPT_ALPHA,
   OPT_CENTERED, OPT_LRDECAY, OPT_INITACC, OPT_STEP, OPT_LINETOL, OPT_GTOL, OPT_FTOL,
   OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY, OPT_PLOT, OPT_GNUPLOT,
-  OPT_VIA, OPT_SIGMA,
+  OPT_VIA, OPT_SIGMA, OPT_USING,
   OPT_BOUNDS, OPT_SUBJECT_TO, OPT_RESTARTS /* same order as MIN_CONS_BOUNDS, ... */
 };
 
@@ -140,6 +142,7 @@ static const struct option long_opts[] = {
     {"xtol", required_argument, NULL, OPT_XTOL},
     {"data", required_argument, NULL, OPT_DATA},
     {"columns", required_argument, NULL, OPT_COLUMNS},
+    {"using", required_argument, NULL, OPT_USING},
     {"loss", required_argument, NULL, OPT_LOSS},
     {"via", required_argument, NULL, OPT_VIA},
     {"sigma", required_argument, NULL, OPT_SIGMA},
@@ -173,6 +176,7 @@ typedef struct MinOpts {
   int nesterov, amsgrad, decoupled, centered;
   const char *data;
   char **columns;
+  int *use_cols, nuse_cols; /* --using */
   char **via;        /* --via: the fitted parameters */
   const char *sigma; /* --sigma: the column of the residuals' standard deviations */
   int sse;
@@ -317,6 +321,13 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     case OPT_FTOL: st = num_opt("ftol", optarg, &o->ftol, 0); break;
     case OPT_XTOL: st = num_opt("xtol", optarg, &o->xtol, 0); break;
     case OPT_DATA: o->data = optarg; break;
+    case OPT_USING: {
+      GrDiag d;
+      free(o->use_cols);
+      if (!(o->use_cols = gr_data_parse_using(optarg, &o->nuse_cols, &d)))
+        return usage_error("%s", d.msg);
+      break;
+    }
     case OPT_COLUMNS: {
       int n;
       GrDiag d;
@@ -767,15 +778,17 @@ static int load(Run *u) {
   u->g = gr_graph_new();
   if (o->data) {
     GrDiag d;
-    if (gr_data_read(o->data, o->columns, &u->data, &d) != GR_OK) {
+    if (gr_data_read_using(o->data, o->columns, o->use_cols, o->nuse_cols, &u->data, &d) !=
+        GR_OK) {
       gr_diag_render(stderr, "minimize", &d, NULL);
       return d.status;
     }
     u->have_data = 1;
     if (o->nexprs != 1)
       return usage_error("%s", "--data fits one model expression (e.g. 'y = A*x + B')");
-  } else if (o->columns || o->via || o->sigma)
-    return usage_error("%s", o->columns ? "--columns names the columns of --data, which is not given"
+  } else if (o->columns || o->via || o->sigma || o->use_cols)
+    return usage_error("%s", o->use_cols ? "--using picks columns of --data, which is not given"
+                             : o->columns ? "--columns names the columns of --data, which is not given"
                              : o->via   ? "--via names the parameters of a fit to --data, which is not given"
                                         : "--sigma names a column of --data, which is not given");
   /* names given values or columns stay variables even if they are pi or e */
@@ -1558,6 +1571,7 @@ int minimize_main(int argc, char **argv) {
   gr_binds_free(&o.fix);
   min_cons_free(&o.cons);
   gr_free_list(o.columns);
+  free(o.use_cols);
   gr_free_list(o.via);
   free(o.slips);
   free(nargv);
