@@ -182,6 +182,7 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       if (gr_binds_parse(&o->at, optarg, &d) != GR_OK) {
         gr_diag_render(stderr, "grad", &d, optarg);
         fprintf(stderr, "  (in --at)\n");
+        fputs("Try 'grad --help' for more information.\n", stderr);
         return 2;
       }
       break;
@@ -190,6 +191,7 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       if (gr_list_check(optarg, &d) != GR_OK) {
         gr_diag_render(stderr, "grad", &d, optarg);
         fprintf(stderr, "  (in --wrt)\n");
+        fputs("Try 'grad --help' for more information.\n", stderr);
         return 2;
       }
       char **v = gr_split_list(optarg, &n);

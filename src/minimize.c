@@ -334,6 +334,7 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
       if (gr_list_check(optarg, &d) != GR_OK) {
         gr_diag_render(stderr, "minimize", &d, optarg);
         fprintf(stderr, "  (in --columns)\n");
+        fputs("Try 'minimize --help' for more information.\n", stderr);
         return 2;
       }
       gr_free_list(o->columns);
@@ -407,8 +408,11 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
       }
       return usage_error("unknown option '%s'", argv[optind - 1]);
     }
-    if (st)
+    if (st) {
+      if (st == 2) /* a bad option value */
+        fputs("Try 'minimize --help' for more information.\n", stderr);
       return st;
+    }
   }
   o->exprs = argv + optind;
   o->nexprs = argc - optind;
