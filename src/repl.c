@@ -1337,8 +1337,12 @@ int grad_repl(const char *file, char **extra, int nextra) {
         fprintf(stderr, "grad: error: %s, line %zu, column %zu: a NUL byte; a command is text\n",
                 what, lineno, nul);
         r.failed = 1;
-      } else
+      } else {
+        if (!r.interactive && file && strcmp(file, "-"))
+          gr_diag_where(file, lineno, line); /* errors name the script's file and line */
         process(&r, line);
+        gr_diag_where(NULL, 0, NULL);
+      }
       free(line);
     }
 #ifdef HAVE_READLINE
