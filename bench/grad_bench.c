@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The C side of bench/grad.sh: value + gradient of the 5-variable function on one tape
  * compiled once and reused, timed with the monotonic clock.
  *   grad_bench N      ns per evaluation, one point per sweep (a block of one)

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bash completion for grad and minimize: options, their fixed values (formats, methods,
 # modes), files where an option takes a file, and variable names after --at/--wrt/--range
 # taken from the expression already on the command line.

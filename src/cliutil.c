@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Command-line helpers shared by the programs.
  */
 #include "cliutil.h"

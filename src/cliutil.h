@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * What grad and minimize share on the command line: NAME=VALUE lists (values are constant
  * expressions such as pi/4, or vectors [1,2,3]), name lists, reading an expression from a
  * file or stdin, JSON string escaping and numbers in the chosen output format.

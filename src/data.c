@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The data file reader: one pass over the text, line by line. Nothing is skipped silently:
  * a short row, a long row or a field that is not a number stops the read with its place.
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Data files for fits: whitespace- or comma-separated columns, '#' comments, a header line
  * naming the columns (or names given by the caller). Every row must have every field and
  * every field must be a number; an error names file:line:column. Columns are malloc'd.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Forward accumulation of symbolic derivatives in id order: dv[i] = d node_i / d wrt, built
  * from the arguments' entries (smaller ids). Nodes that do not depend on wrt get 0 without
  * instantiating anything. Templates are parsed once per graph as function bodies

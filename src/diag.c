@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Diagnostics: formatting and caret rendering. Columns count bytes from 1; a span in a
  * multi-line source (files, ';' programs) shows only the line that holds its start.
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * GrDiag: what library code returns instead of printing. A category (which fixes the exit
  * status), a byte span in the source text and a message. gr_diag_render draws the
  * message, the source line and a caret under the span.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad: value and every partial derivative of an expression at a point, by one reverse
  * sweep over the compiled tape. Options -> GradOpts -> grad_load -> a mode function.
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad --range/--points/--plot/--gnuplot: tabulate the expressions and their partials over
  * a line or a grid (gr_table), written as gnuplot's whitespace-separated columns (scan lines
  * of a grid separated by a blank line), JSON or raw little-endian doubles (--format

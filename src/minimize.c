@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * minimize: options -> a problem (one expression to minimize, a system of equations, or a
  * model fitted to a data file) -> an optimizer run -> a report (text, tsv or json).
  * Everything allocated here is freed before returning; the run can be repeated.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Op metadata and the special functions that come from GSL. GSL's error handler must be
  * off (gr_ops_init does it): a domain error becomes NaN here, never an abort.
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Lexer and precedence-climbing parser. Precedence, loosest first:
  *   ';'  '='  '||'  '&&'  comparisons  '+ -'  '* /' and juxtaposition  unary '- + !'  '^ **'
  * '^' is right-associative and binds tighter than unary minus (-x^2 = -(x^2)); its right

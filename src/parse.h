@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The expression language: text -> tokens -> nodes of a GrGraph (hash-consed as they are
  * built). Recursion is bounded (GR_PARSE_MAX_DEPTH); long flat chains (x+x+...+x) loop.
  * The size of what one parse builds is bounded too: at most GrGraph.max_nodes new graph

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The interactive session: definitions are kept as source text; each command becomes a
  * program "definitions it uses; EXPR" plus an argv for grad_main/minimize_main, so the
  * session says exactly what the command line says. GNU Readline on a terminal (history,

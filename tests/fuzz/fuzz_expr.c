@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Fuzz target: expression text through every mode of the engine. The input is the program
  * text (statements separated by ';' or newlines, as grad reads it). Variables take the
  * values 0.5, 0.875, 1.25, ... in the order they are first seen.

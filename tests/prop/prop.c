@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The properties. For one generated case (program text and point):
  *
  *   gradient     reverse mode = forward mode (tangent sweeps) = the symbolic derivative

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Autograd extras: on random points of vector expressions the Jacobian by reverse mode,
  * by forward mode and by central differences agree; vjp = v^T J; jvp = J v; the sweep
  * counts are one per row (reverse) or per input element (forward); intermediates' columns

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The data reader: headers, separators, comments, and an error naming file:line:column for
  * every kind of bad row (nothing is skipped silently).
  */

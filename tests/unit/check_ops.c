@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Every GR_K_MATH row of ops.def, for each argument, at many points of its domain:
  * reverse-mode partials (PA, PB) against GSL's gsl_deriv_central of the value and against
  * the row's symbolic rule ("DA", "DB" parsed and evaluated); forward mode equal to reverse

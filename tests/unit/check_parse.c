@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Lexer and parser: the conventions users rely on (each pinned against a value computed
  * here in C), error messages with their spans, hash-consing, statements and definitions,
  * and bounded depth (a million nested parentheses, a million-term sum) both through the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Tables against independent computations: linspace against values PyTorch printed
  * (torch.linspace, float64), values and partials against closed forms written out in C and
  * against central differences, grids against the nested loop, and the plot scripts' shape.

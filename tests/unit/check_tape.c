@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The compiled tape: the derivative oracles of REFERENCE.md (PyTorch float64, confirmed
  * by bench/grad_reference.py), seeds, block variables and reductions, named
  * intermediates, Hessian-vector products, compile errors; then randomized tests over

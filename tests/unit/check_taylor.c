@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Taylor mode on the tape against independent routes to the same numbers: the tape's
  * forward tangent (degree 1), forward-over-reverse (degree 2), the symbolic derivative
  * formulas evaluated on a tape (degrees 1..4), a central difference of forward-over-reverse

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Helpers shared by the engine's unit tests: parse an expression with named variables,
  * evaluate value and gradient through the tape, and compare doubles with a tolerance.
  * Header-only (static functions) so that each check_* binary stays one file.
