@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Reference numbers for the autograd goldens (tests/cli/autograd-*), computed with PyTorch
 # in float64. Run with a Python that has torch (make bench passes PYTHON3_SYSTEM); compare
 # with the .out files.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 """PyTorch's (float64) value and derivative for each case of the CONVENTIONS section of
 man/grad.1, next to grad's, to check that section against both. Needs python3-torch and a
 built grad (GRAD, default ./src/grad). Not part of make check.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Nanoseconds per printed double, one thread, best of REPS passes over the same values:
  *   grad shortest     gr_dtoa (Schubfach), what tables, points and reports print
  *   grad %.6g/%.17g   gr_dtoa_prec, what --digits N prints

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: GPL-3.0-or-later
 // fmt's shortest round-trip printer (Dragonbox) for bench/dtoa_bench.c, when libfmt is there.
 #include <fmt/format.h>
 extern "C" int fmt_shortest(double v, char *out);

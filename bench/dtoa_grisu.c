@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The printer grad used before Schubfach, kept for bench/dtoa_bench.c only: Loitsch's
  * Grisu3 ("Printing floating-point numbers quickly and accurately with integers", PLDI 2010): the double and its rounding boundaries are scaled
  * by a cached power of ten into 64-bit fixed point, digits are generated until the number

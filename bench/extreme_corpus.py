@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference values for tests/unit/extreme_corpus.h: expressions whose derivative is known in
 closed form, at points where an intermediate of the value or of a local partial is near or
 beyond the ends of the double range (1/exp(400), 1/x at a subnormal x, a^(b-1) overflowing,

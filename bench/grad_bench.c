@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The C side of bench/grad.sh: value + gradient of the 5-variable function on one tape
  * compiled once and reused, timed with the monotonic clock.
  *   grad_bench N      ns per evaluation, one point per sweep (a block of one)
@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
   const double at[] = {1, 2, 3, 0.5, 1.5};
   gr_init();
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {names, NULL};
+  GrParseOpts po = {names, NULL, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(g, "a^3 b^2/ln(c+1) + exp(a d) cos(b c) + sqrt(a^2+b^2) ln(d^2+e^2)", &po, &p,

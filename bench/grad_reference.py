@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Independent oracle for the engine's unit tests and goldens: the tutorial examples
 # computed by PyTorch autograd in float64. Run: python3 bench/grad_reference.py
 # (the system python3 with torch). Not part of make check.

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The PyTorch side of bench/grad.sh (float64, CPU).
 #   grad_torch.py once      x^2+3x+2 at 3.6: value and gradient, printed (a whole process)
 #   grad_torch.py loop N    N value+gradient evaluations of the 5-variable function;

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Timing of the optimizer core, in process (no parsing of a 10^6-row text file):
  *   adam5: Adam iterations per second on a 5-variable function;
  *   fit:   milliseconds per Adam iteration of a 3-parameter polynomial over 10^6 rows.

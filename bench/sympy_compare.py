@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # For every expression of sympy_corpus.txt: the operation count (SymPy's count_ops) of
 # grad's simplified symbolic derivative against that of SymPy's diff, and a numeric check
 # that both are the same function. Usage: sympy_compare.py [GRAD] (needs python3-sympy).

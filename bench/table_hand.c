@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The hand-written baseline: f(x) = x^2 + 3x + 2 and f'(x) = 2x + 3 over N linspace points
  * (torch.linspace's formula), no AD. Modes, matching table_lib's:
  *   sum    one fused loop, every f and f' added into a checksum (a serial chain of adds)

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The numbers alone: tabulate f and df/dx of EXPR over N points with the library's gr_table
  * (what grad --range does before printing: one ranged variable, columns x, f, df/dx in
  * blocks of 512) and print the time (including compiling the tape) and a checksum. Modes as
@@ -22,7 +22,7 @@ int main(int argc, char **argv) {
   GrGraph *g = gr_graph_new();
   GrEnv env = {0};
   const char *vars[] = {"x", NULL};
-  GrParseOpts po = {vars, &env};
+  GrParseOpts po = {vars, &env, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(g, argv[1], &po, &p, &d) != GR_OK)

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # PyTorch doing grad --range's work: x = linspace(lo, hi, n) in float64, f(x), then
 # f(x).sum().backward() for df/dx at every point; one thread. Prints the time for the
 # numbers alone and, with "print", the time to also write the rows (numpy.savetxt %.17g).

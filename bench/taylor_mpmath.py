@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Taylor mode (grad --order 10 --at) against a 50-digit reference: mpmath's Taylor
 # coefficients of the same function (mp.taylor, at 50 significant digits), for a corpus of
 # smooth expressions kept apart from the unit tests. Prints the worst relative error per

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bash completion for grad and minimize: options, their fixed values (formats, methods,
 # modes), files where an option takes a file, and variable names after --at/--wrt/--range
 # taken from the expression already on the command line.
@@ -47,7 +47,7 @@ _minimize() {
   local opts="--from --fix --init --seed --method --lr --steps --gtol --ftol --xtol --momentum
     --dampening --nesterov --weight-decay --beta1 --beta2 --eps --amsgrad --momentum-decay
     --decoupled-weight-decay --alpha --centered --lr-decay --initial-accumulator --step
-    --line-tol --trace --every --format --digits --data --columns --loss --via --sigma --plot --plot=
+    --line-tol --trace --every --format --digits --data --columns --using --loss --via --sigma --plot --plot=
     --gnuplot --bounds --subject-to --restarts --help --version -m -l -n -t -F -d -h -V"
   case $prev in
     -m|--method) COMPREPLY=($(compgen -W "gd sgd adam adamw nadam rmsprop adagrad bfgs cg-fr cg-pr
@@ -57,7 +57,7 @@ _minimize() {
     --loss) COMPREPLY=($(compgen -W "mse sse" -- "$cur")); return ;;
     --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --from|--fix|--bounds) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-    -l|--lr|-n|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--alpha|--lr-decay|--initial-accumulator|--step|--line-tol|--every|-d|--digits|--seed|--columns|--via|--sigma|--subject-to|--restarts) return ;;
+    -l|--lr|-n|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--alpha|--lr-decay|--initial-accumulator|--step|--line-tol|--every|-d|--digits|--seed|--columns|--using|--via|--sigma|--subject-to|--restarts) return ;;
   esac
   case $cur in
     --plot=*) COMPREPLY=($(compgen -f -P --plot= -- "${cur#--plot=}")); return ;;

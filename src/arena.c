@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Bump allocator in growing blocks; large requests get a block of their own.
  */
 #include "arena.h"

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * GrArena: a bump allocator. Everything of one parsed expression (nodes, names, derivative
  * trees, diagnostic strings) lives in one arena and is released at once by gr_arena_free;
  * nothing allocated from an arena is ever freed individually.

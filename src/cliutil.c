@@ -1,10 +1,11 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Command-line helpers shared by the programs.
  */
 #include "cliutil.h"
 #include "num.h"
 #include "parse.h"
 #include "tape.h"
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -490,4 +491,130 @@ char **gr_permute_args(int argc, char **argv, const char *short_opts, const char
   free(rest);
   *nargc = k;
   return out;
+}
+
+size_t gr_bind_form(const char *s) {
+  size_t i = 0;
+  if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+    return 0;
+  while (isalnum((unsigned char)s[i]) || s[i] == '_')
+    i++;
+  size_t n = i;
+  while (s[i] == ' ')
+    i++;
+  if (s[i] != '=' || s[i + 1] == '=')
+    return 0;
+  double v;
+  GrDiag d;
+  return gr_eval_const(s + i + 1, &v, &d) == GR_OK ? n : 0;
+}
+
+GrSlip *gr_find_slips(int argc, char **argv, const char *const *opts, int *n) {
+  GrSlip *sl = gr_xcalloc((size_t)argc + 1, sizeof *sl);
+  *n = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--"))
+      break;
+    const char *opt = NULL, *val = NULL;
+    int next = 0;
+    for (int k = 0; opts[k] && !opt; k++) {
+      size_t L = strlen(opts[k]);
+      if (!strcmp(argv[i], opts[k]) && i + 1 < argc) {
+        opt = opts[k];
+        val = argv[i + 1];
+        next = i + 2;
+      } else if (!strncmp(argv[i], opts[k], L) && argv[i][L] == '=') {
+        opt = opts[k];
+        val = argv[i] + L + 1;
+        next = i + 1;
+      }
+    }
+    for (int k = next; opt && k < argc && argv[k][0] != '-' && gr_bind_form(argv[k]); k++)
+      sl[(*n)++] = (GrSlip){argv[k], opt, val};
+  }
+  return sl;
+}
+
+void gr_slip_error(const char *prog, const char *what, const GrSlip *sl, int n, int s) {
+  fprintf(stderr, "%s: error: '%s' after %s %s looks like %s: did you mean %s %s", prog,
+          sl[s].arg, sl[s].opt, sl[s].val, what, sl[s].opt, sl[s].val);
+  for (int t = 0; t < n; t++)
+    if (sl[t].val == sl[s].val) {
+      fputc(',', stderr);
+      for (const char *c = sl[t].arg; *c; c++)
+        if (*c != ' ')
+          fputc(*c, stderr);
+    }
+  fprintf(stderr, "?\nTry '%s --help' for more information.\n", prog);
+}
+
+static int opt_distance(const char *s, size_t n, const char *t) {
+  size_t m = strlen(t);
+  if (n > 30 || m > 30)
+    return 99;
+  int d[32][32];
+  for (size_t i = 0; i <= n; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= m; j++)
+    d[0][j] = (int)j;
+  for (size_t i = 1; i <= n; i++)
+    for (size_t j = 1; j <= m; j++) {
+      int c = d[i - 1][j - 1] + (s[i - 1] != t[j - 1]);
+      if (d[i - 1][j] + 1 < c)
+        c = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < c)
+        c = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && s[i - 1] == t[j - 2] && s[i - 2] == t[j - 1] && d[i - 2][j - 2] + 1 < c)
+        c = d[i - 2][j - 2] + 1;
+      d[i][j] = c;
+    }
+  return d[n][m];
+}
+
+const char *gr_option_msg(const char *arg, const struct option *lo, char *buf, size_t bn) {
+  if (strncmp(arg, "--", 2) || !arg[2]) {
+    snprintf(buf, bn, "unknown option '%s'", arg);
+    return buf;
+  }
+  const char *name = arg + 2, *eq = strchr(name, '=');
+  size_t len = eq ? (size_t)(eq - name) : strlen(name);
+  int exact = -1, nmatch = 0, first = -1;
+  for (int i = 0; lo[i].name; i++) {
+    if (strncmp(lo[i].name, name, len))
+      continue;
+    if (strlen(lo[i].name) == len)
+      exact = i;
+    if (first < 0)
+      first = i;
+    nmatch++;
+  }
+  if (exact < 0 && nmatch == 1)
+    exact = first;
+  if (exact >= 0) {
+    if (eq && lo[exact].has_arg == no_argument)
+      snprintf(buf, bn, "option '--%s' doesn't allow an argument", lo[exact].name);
+    else
+      snprintf(buf, bn, "option '--%s' needs a value", lo[exact].name);
+    return buf;
+  }
+  if (nmatch > 1) {
+    int k = snprintf(buf, bn, "option '--%.*s' is ambiguous; it could be", (int)len, name);
+    for (int i = 0, c = 0; lo[i].name && k > 0 && (size_t)k < bn; i++)
+      if (!strncmp(lo[i].name, name, len))
+        k += snprintf(buf + k, bn - (size_t)k, "%s --%s", c++ ? "," : "", lo[i].name);
+    return buf;
+  }
+  int best = -1, bd = 99;
+  for (int i = 0; lo[i].name; i++) {
+    int dd = opt_distance(name, len, lo[i].name);
+    if (dd < bd) {
+      bd = dd;
+      best = i;
+    }
+  }
+  if (best >= 0 && bd <= (len <= 4 ? 1 : 2))
+    snprintf(buf, bn, "unknown option '--%.*s' (did you mean --%s?)", (int)len, name, lo[best].name);
+  else
+    snprintf(buf, bn, "unknown option '--%.*s'", (int)len, name);
+  return buf;
 }

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * What grad and minimize share on the command line: NAME=VALUE lists (values are constant
  * expressions such as pi/4, or vectors [1,2,3]), name lists, reading an expression from a
  * file or stdin, JSON string escaping and numbers in the chosen output format.
@@ -8,6 +8,8 @@
 #include "diag.h"
 #include "graph.h"
 #include <stdio.h>
+
+struct option;
 
 typedef struct GrBind {
   char *name;
@@ -72,9 +74,27 @@ void gr_put_num(FILE *f, double v, int digits, int json);
  * short_opts count as options ("-x^2" is an expression); short_arg_opts and the
  * required_argument entries of long_opts take the next argument as their value. When such
  * an option is last and missing != NULL, *missing names it (else NULL). */
-struct option;
 char **gr_permute_args(int argc, char **argv, const char *short_opts, const char *short_arg_opts,
                        const struct option *long_opts, int *nargc, const char **missing);
+
+/* NAME=NUMBER (spaces allowed around '='): the name's length, else 0. */
+size_t gr_bind_form(const char *s);
+/* An operand NAME=VALUE right after the value of one of the options opts (NULL-terminated,
+ * e.g. "--from", "--fix"; the forms --opt VALUE and --opt=VALUE), which most likely lost its
+ * comma ("--at x=1 y=2" meant "--at x=1,y=2"). */
+typedef struct GrSlip {
+  const char *arg, *opt, *val;
+} GrSlip;
+/* The slips among argv (before any "--"): a malloc'd array of *n entries. */
+GrSlip *gr_find_slips(int argc, char **argv, const char *const *opts, int *n);
+/* Print "PROG: error: 'ARG' after OPT VAL is ...: did you mean OPT VAL,ARG,...?" for
+ * slips[s] with every slip of the same value, on stderr. */
+void gr_slip_error(const char *prog, const char *what, const GrSlip *slips, int n, int s);
+
+/* A getopt_long error on arg (argv[optind-1]) as the user typed it: an option that takes
+ * no value given one (--no-grad=1), an ambiguous abbreviation (with the candidates), an
+ * unknown long option (with the nearest name when one is close). Written into buf. */
+const char *gr_option_msg(const char *arg, const struct option *long_opts, char *buf, size_t n);
 
 /* Set by the SIGINT handler gr_catch_sigint installs; long loops poll it. */
 extern volatile int gr_interrupted;

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The data file reader: one pass over the text, line by line. Nothing is skipped silently:
  * a short row, a long row or a field that is not a number stops the read with its place.
  */
@@ -26,13 +26,18 @@ static int split(const char *line, size_t len, Field *f, int max) {
   if (commas) {
     for (;;) {
       size_t start = i;
-      while (i < len && line[i] != ',')
-        i++;
+      int quoted = 0; /* a comma inside "..." is part of the field */
+      while (i < len && (line[i] != ',' || quoted))
+        quoted ^= line[i++] == '"';
       size_t a = start, b = i;
       while (a < b && isspace((unsigned char)line[a]))
         a++;
       while (b > a && isspace((unsigned char)line[b - 1]))
         b--;
+      if (b - a >= 2 && line[a] == '"' && line[b - 1] == '"') {
+        a++; /* a quoted field ("x","y" as spreadsheets write them) */
+        b--;
+      }
       if (n < max)
         f[n] = (Field){line + a, b - a, a + 1};
       n++;
@@ -50,8 +55,13 @@ static int split(const char *line, size_t len, Field *f, int max) {
     size_t start = i;
     while (i < len && !isspace((unsigned char)line[i]))
       i++;
+    size_t a = start, b = i;
+    if (b - a >= 2 && line[a] == '"' && line[b - 1] == '"') {
+      a++;
+      b--;
+    }
     if (n < max)
-      f[n] = (Field){line + start, i - start, start + 1};
+      f[n] = (Field){line + a, b - a, a + 1};
     n++;
   }
   return n;
@@ -103,10 +113,35 @@ static void set_names(GrData *o, const Field *f, int n) {
   }
 }
 
+
 #define MAXF 256
+
+/* Keep the fields numbered us[0..nus) (from 1): 0 when the line has all of them, else the
+ * first missing number. */
+static int pick(Field *f, int *n, const int *us, int nus) {
+  if (!us)
+    return 0;
+  Field g[MAXF];
+  for (int k = 0; k < nus; k++) {
+    if (us[k] > *n || us[k] > MAXF)
+      return us[k];
+    g[k] = f[us[k] - 1];
+  }
+  memcpy(f, g, (size_t)nus * sizeof *f);
+  *n = nus;
+  return 0;
+}
+
+static GrStatus parse_using(const char *text, const char *file, char *const *names,
+                            const int *us, int nus, GrData *o, GrDiag *d);
 
 GrStatus gr_data_parse(const char *text, const char *file, char *const *names, GrData *o,
                        GrDiag *d) {
+  return parse_using(text, file, names, NULL, 0, o, d);
+}
+
+static GrStatus parse_using(const char *text, const char *file, char *const *names,
+                            const int *us, int nus, GrData *o, GrDiag *d) {
   memset(o, 0, sizeof *o);
   Field f[MAXF];
   size_t cap = 0, lineno = 0;
@@ -146,7 +181,7 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
     if (line[i] == '#') {
       if (!o->names) {
         int n = split(line + i + 1, len - i - 1, f, MAXF);
-        int ok = n > 0 && n <= MAXF;
+        int ok = n > 0 && n <= MAXF && !pick(f, &n, us, nus);
         for (int k = 0; ok && k < n; k++)
           ok = is_name(f[k].s, f[k].len);
         if (ok) {
@@ -165,13 +200,22 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
       len = (size_t)(hash - line);
     int n = split(line, len, f, MAXF);
     double v0;
+    if (us && n <= MAXF) {
+      int miss = pick(f, &n, us, nus);
+      if (miss) {
+        st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: row has %d field%s, --using needs column %d",
+                         file, lineno, len + 1, n, n == 1 ? "" : "s", miss);
+        break;
+      }
+    }
     int first = !seen_row;
     seen_row = 1;
     if (names && first && n <= MAXF && field_num(&f[0], &v0) != 0) {
-      /* --columns renames the columns: a header line in the file is replaced */
+      /* --columns renames the columns: a header line in the file (no field of it a number;
+       * its names need not be valid names, as in "time (s)") is replaced */
       int all = 1;
       for (int k = 0; k < n; k++)
-        all = all && is_name(f[k].s, f[k].len);
+        all = all && field_num(&f[k], &v0) != 0;
       if (all)
         continue;
     }
@@ -184,7 +228,8 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
         /* the header line */
         for (int k = 0; k < n; k++)
           if (!is_name(f[k].s, f[k].len)) {
-            st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: header field '%.*s' is not a column name",
+            st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: header field '%.*s' is not a column name "
+                             "(rename the columns with --columns)",
                              file, lineno, f[k].col, (int)f[k].len, f[k].s);
             goto done;
           }
@@ -200,6 +245,8 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
       }
       Field cf[MAXF];
       int cn = cand ? split(cand, strlen(cand), cf, MAXF) : 0;
+      if (cn)
+        pick(cf, &cn, us, nus);
       if (cn != n) {
         st = gr_diag_set(d, GR_EIO,
                          "%s:%zu:1: no header line naming the columns (add one such as "
@@ -253,13 +300,63 @@ done:
 }
 
 
+int *gr_data_parse_using(const char *text, int *n, GrDiag *d) {
+  int *v = gr_xcalloc(strlen(text) / 2 + 2, sizeof *v);
+  *n = 0;
+  const char *s = text;
+  for (;;) {
+    char *end;
+    errno = 0;
+    long k = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+    if (k < 1 || k > MAXF || errno) {
+      free(v);
+      gr_diag_set(d, GR_EUSAGE, "--using takes column numbers from 1 to %d separated by ':' "
+                                "(as 1:3), not '%s'", MAXF, text);
+      return NULL;
+    }
+    v[(*n)++] = (int)k;
+    if (!*end)
+      return v;
+    if (*end != ':') {
+      free(v);
+      gr_diag_set(d, GR_EUSAGE, "--using takes column numbers from 1 to %d separated by ':' "
+                                "(as 1:3), not '%s'", MAXF, text);
+      return NULL;
+    }
+    s = end + 1;
+  }
+}
+
 GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag *d) {
+  return gr_data_read_using(path, names, NULL, 0, out, d);
+}
+
+GrStatus gr_data_read_using(const char *path, char *const *names, const int *us, int nus,
+                            GrData *out, GrDiag *d) {
   memset(out, 0, sizeof *out);
   size_t n = 0;
   char *text = gr_read_all(path, &n);
   const char *file = strcmp(path, "-") ? path : "<stdin>";
   if (!text)
     return gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(errno));
+  /* compressed files by their magic numbers: say so rather than quote their bytes */
+  static const struct {
+    const char *magic;
+    size_t len;
+    const char *what, *tool;
+  } packed[] = {{"\x1f\x8b", 2, "gzip", "gunzip -k"},
+                {"BZh", 3, "bzip2", "bunzip2 -k"},
+                {"\xfd" "7zXZ\0", 6, "xz", "unxz -k"},
+                {"\x28\xb5\x2f\xfd", 4, "zstd", "unzstd"},
+                {"PK\x03\x04", 4, "zip", "unzip"}};
+  for (size_t k = 0; k < sizeof packed / sizeof *packed; k++)
+    if (n >= packed[k].len && !memcmp(text, packed[k].magic, packed[k].len)) {
+      GrStatus st = gr_diag_set(d, GR_EIO, "%s: compressed data (%s): decompress it first "
+                                           "(%s %s)", file, packed[k].what, packed[k].tool,
+                                file);
+      free(text);
+      return st;
+    }
   const char *nul = memchr(text, 0, n);
   if (nul) {
     size_t line = 1;
@@ -278,7 +375,7 @@ GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag 
     free(text);
     return gr_diag_set(d, GR_EIO, "%s: no data rows (the file is empty)", file);
   }
-  GrStatus st = gr_data_parse(text, file, names, out, d);
+  GrStatus st = parse_using(text, file, names, us, nus, out, d);
   free(text);
   return st;
 }

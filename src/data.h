@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Data files for fits: whitespace- or comma-separated columns, '#' comments, a header line
  * naming the columns (or names given by the caller). Every row must have every field and
  * every field must be a number; an error names file:line:column. Columns are malloc'd.
@@ -23,6 +23,13 @@ GrStatus gr_data_parse(const char *text, const char *file, char *const *names, G
                        GrDiag *d);
 /* Read path ("-": stdin) and parse it. */
 GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag *d);
+/* The same keeping only the columns numbered using[0..nusing) (from 1, in that order, as
+ * gnuplot's `using 1:3`): header and names then name the selected columns. using NULL: all. */
+GrStatus gr_data_read_using(const char *path, char *const *names, const int *using, int nusing,
+                            GrData *out, GrDiag *d);
+/* Parse "1:3" (whole numbers from 1, separated by ':') into a malloc'd array; NULL with a
+ * message in d when malformed. */
+int *gr_data_parse_using(const char *text, int *n, GrDiag *d);
 int gr_data_find(const GrData *dt, const char *name); /* column index or -1 */
 void gr_data_free(GrData *dt);
 

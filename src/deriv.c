@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Forward accumulation of symbolic derivatives in id order: dv[i] = d node_i / d wrt, built
  * from the arguments' entries (smaller ids). Nodes that do not depend on wrt get 0 without
  * instantiating anything. Templates are parsed once per graph as function bodies
@@ -48,7 +48,7 @@ GrNode *gr_deriv_template(GrDeriv *D, int op, int k) {
   char *src = gr_xmalloc(n);
   snprintf(src, n, "_d(a, b) = %s; 0", s);
   GrEnv env = {0};
-  GrParseOpts po = {NULL, &env};
+  GrParseOpts po = {NULL, &env, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(D->g, src, &po, &p, &d) == GR_OK) {

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Symbolic differentiation over the DAG: d f / d wrt as new nodes of the same graph.
  * One pass over node ids (no recursion, so million-deep expressions are fine), memoized
  * per node; every GR_K_MATH op differentiates by its "DA"/"DB" templates from ops.def.

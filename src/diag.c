@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Diagnostics: formatting and caret rendering. Columns count bytes from 1; a span in a
  * multi-line source (files, ';' programs) shows only the line that holds its start.
  */
@@ -61,8 +61,32 @@ static void caret(FILE *f, const char *src, size_t off, size_t len) {
   fputc('\n', f);
 }
 
+static const char *where_file;
+static size_t where_line;
+static const char *where_text;
+
+void gr_diag_where(const char *file, size_t line, const char *text) {
+  where_file = file;
+  where_line = line;
+  where_text = text;
+}
+
 void gr_diag_render(FILE *f, const char *prog, const GrDiag *d, const char *src) {
-  fprintf(f, "%s: error: %s\n", prog, d->msg);
+  if (where_file) {
+    size_t col = 0;
+    if (d->has_span && src) {
+      const char *last = strrchr(src, '\n');
+      size_t start = last ? (size_t)(last - src) + 1 : 0;
+      const char *in = where_text ? strstr(where_text, src + start) : NULL;
+      if (in && d->off >= start && d->off <= strlen(src))
+        col = (size_t)(in - where_text) + d->off - start + 1;
+    }
+    if (col)
+      fprintf(f, "%s: error: %s:%zu:%zu: %s\n", prog, where_file, where_line, col, d->msg);
+    else
+      fprintf(f, "%s: error: %s:%zu: %s\n", prog, where_file, where_line, d->msg);
+  } else
+    fprintf(f, "%s: error: %s\n", prog, d->msg);
   if (d->has_span && src)
     caret(f, src, d->off, d->len);
 }

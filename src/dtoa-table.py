@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Prints the table pow10_g of src/dtoa.c: for e = -308 ... 341,
 #   g = floor(10^e * 2^(127 - fl)) + 1,  fl = floor(log2(10^e)),
 # a 128-bit upper approximation of 10^e (2^127 <= g < 2^128), as {high, low} 64-bit words.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Shortest round-trip printing by Giulietti's Schubfach ("The Schubfach way to render
  * doubles", 2020), a Ryu-class method: v = c 2^q and its rounding interval are scaled by a
  * 128-bit upper approximation of 10^-k (k = floor(log10 of the interval width)) in one

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Fast exact double -> decimal. gr_dtoa prints the shortest text that reads back to the same
  * double, exactly what gr_fmt(buf, v, 0) prints ("%.Pg" with the smallest P that reads back,
  * among those the closest to v; integers below 1e15 in full, -0 as 0, inf/-inf/nan), so

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad: value and every partial derivative of an expression at a point, by one reverse
  * sweep over the compiled tape. Options -> GradOpts -> grad_load -> a mode function.
  */
@@ -9,11 +9,13 @@
 #include "num.h"
 #include "print.h"
 #include "repl.h"
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char *const usage_text =
@@ -180,6 +182,7 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       if (gr_binds_parse(&o->at, optarg, &d) != GR_OK) {
         gr_diag_render(stderr, "grad", &d, optarg);
         fprintf(stderr, "  (in --at)\n");
+        fputs("Try 'grad --help' for more information.\n", stderr);
         return 2;
       }
       break;
@@ -188,6 +191,7 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       if (gr_list_check(optarg, &d) != GR_OK) {
         gr_diag_render(stderr, "grad", &d, optarg);
         fprintf(stderr, "  (in --wrt)\n");
+        fputs("Try 'grad --help' for more information.\n", stderr);
         return 2;
       }
       char **v = gr_split_list(optarg, &n);
@@ -306,12 +310,16 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
       return -1;
     case ':':
       return usage_error("option '%s' needs a value", argv[optind - 1]);
-    default:
-      if (optopt) {
+    default: {
+      char m[400];
+      if (optind > 0 && !strncmp(argv[optind - 1], "--", 2))
+        return usage_error("%s", gr_option_msg(argv[optind - 1], long_opts, m, sizeof m));
+      if (optopt > 0 && optopt < 128) {
         char opt[3] = {'-', (char)optopt, 0};
         return usage_error("unknown option '%s'", opt);
       }
       return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
     }
   }
   o->exprs = argv + optind;
@@ -355,7 +363,7 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
   for (int i = 0; i < o->nwrt; i++)
     if (strcmp(o->wrt[i], "all") && !gr_op_is_function(o->wrt[i]))
       vars[nv++] = o->wrt[i];
-  GrParseOpts po = {vars, &c->env};
+  GrParseOpts po = {vars, &c->env, 0};
   int used_stdin = 0;
   for (int i = 0; i < o->nexprs; i++) {
     if (!strcmp(o->exprs[i], "-")) {
@@ -373,6 +381,7 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
     } else
       c->srcs[i] = gr_xstrdup(o->exprs[i]);
     GrDiag d;
+    po.comments = !strcmp(o->exprs[i], "-"); /* text from stdin may carry '#' comments */
     if (gr_parse(c->g, c->srcs[i], &po, &c->parsed[i], &d) != GR_OK) {
       gr_diag_render(stderr, "grad", &d, c->srcs[i]);
       free(vars);
@@ -404,6 +413,13 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
     fprintf(stderr, "grad: error: no value for %s %s (give %s with --at, e.g. --at %s=1)\n",
             nmiss == 1 ? "variable" : "variables", miss.s, nmiss == 1 ? "it" : "them",
             first_missing);
+    for (int v = 0; v < c->g->nvars; v++) {
+      const char *nm = c->g->vars[v];
+      if (!gr_binds_find(&o->at, nm) && strlen(nm) == 2 && isalpha((unsigned char)nm[0]) &&
+          isalpha((unsigned char)nm[1]))
+        fprintf(stderr, "note: '%s' is one name; for a product write %c*%c or %c %c\n", nm, nm[0],
+                nm[1], nm[0], nm[1]);
+    }
     gr_buf_free(&miss);
     return 2;
   }
@@ -758,6 +774,39 @@ int grad_point(GradCtx *c) {
   return disagree;
 }
 
+/* Operands that belong to an option: NAME=VALUE after --at's value (a lost comma), and
+ * a file name after --plot, whose FILE must follow '='. */
+static int grad_check_slips(int argc, char **argv, const GradOpts *o) {
+  static const char *const opts[] = {"--at", "-a", NULL};
+  int n;
+  GrSlip *sl = gr_find_slips(argc, argv, opts, &n);
+  for (int s = 0; s < n; s++) {
+    size_t L = gr_bind_form(sl[s].arg);
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)L, sl[s].arg);
+    if (!gr_binds_find(&o->at, name)) {
+      gr_slip_error("grad", "a value for --at", sl, n, s);
+      free(sl);
+      return 2;
+    }
+  }
+  free(sl);
+  for (int i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++) {
+    if (strcmp(argv[i], "--plot"))
+      continue;
+    const char *f = argv[i + 1], *dot = strrchr(f, '.');
+    static const char *const ext[] = {".png", ".svg", ".pdf", ".eps", ".ps", ".jpg", ".jpeg",
+                                      ".gif", ".gp", ".gnuplot", ".tex", NULL};
+    for (int k = 0; dot && ext[k]; k++)
+      if (!strcasecmp(dot, ext[k])) {
+        fprintf(stderr, "grad: error: --plot takes its FILE after '=': write --plot=%s\n"
+                        "Try 'grad --help' for more information.\n", f);
+        return 2;
+      }
+  }
+  return 0;
+}
+
 int grad_main(int argc, char **argv) {
   gr_init();
   int nargc;
@@ -765,6 +814,8 @@ int grad_main(int argc, char **argv) {
   char **nargv = gr_permute_args(argc, argv, SHORT_OPTS, SHORT_ARG_OPTS, long_opts, &nargc, NULL);
   GradOpts o;
   int st = parse_opts(nargc, nargv, &o);
+  if (!st)
+    st = grad_check_slips(argc, argv, &o);
   if (st) {
     gr_binds_free(&o.at);
     gr_free_list(o.wrt);

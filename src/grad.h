@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The grad program: options, the loaded expressions, and one function per mode. grad.c
  * parses options and the expressions (grad_load) and dispatches; each mode lives in its
  * own file and prints to stdout, diagnostics to stderr, and returns an exit status.

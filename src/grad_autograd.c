@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad's autograd extras (see grad_autograd.h). The numbers come from jacobian.c over the
  * tape grad_point compiled; this file resolves names, chooses the mode and prints. Rows of
  * a Jacobian are output elements (f, f[0], f1[2]: 0-based like PyTorch), columns the

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad's autograd extras: Jacobians of vector-valued or several outputs, --vjp, --jvp,
  * --mode, --stats, derivatives with respect to named intermediates (--wrt u, --wrt all),
  * which inputs require gradients, and the tape shown as text (--graph) or DOT (--dot).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad's symbolic and higher-order modes: --symbolic (formulas, optionally --cse, in infix,
  * LaTeX or C), --order N (derivatives of one variable, or a mixed partial over the --wrt
  * names), --hessian (forward-over-reverse on the tape, one column per variable) and

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad --range/--points/--plot/--gnuplot: tabulate the expressions and their partials over
  * a line or a grid (gr_table), written as gnuplot's whitespace-separated columns (scan lines
  * of a grid separated by a blank line), JSON or raw little-endian doubles (--format
@@ -182,6 +182,7 @@ static int range_error(const char *text, size_t off, size_t len, const char *msg
   gr_diag_span(&d, GR_EUSAGE, off, len, "%s", msg);
   gr_diag_render(stderr, "grad", &d, text);
   fprintf(stderr, "  (in --range; the form is NAME=LO:HI[,NAME=LO:HI], e.g. x=-6.5:3.5)\n");
+  fputs("Try 'grad --help' for more information.\n", stderr);
   return 2;
 }
 

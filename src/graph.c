@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Hash-consing and the variable table. Constant folding runs in IEEE doubles and is
  * refused when the result is not finite, so that the evaluation-time diagnostic can
  * still point at the offending sub-expression.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * GrGraph: the expression DAG. Nodes are hash-consed (one node per distinct
  * sub-expression), numbered in creation order so that every node's arguments have
  * smaller ids: iterating by id is a topological order, and no algorithm over the graph

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Jacobians from the tape's sweeps: reverse rows (seed a unit vector on one output
  * element, read every adjoint) or forward columns (seed a unit tangent on one input
  * element, read every output tangent). Both fill the same row-major matrix.

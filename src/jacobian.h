@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Jacobians, vector-Jacobian and Jacobian-vector products on a compiled tape whose values
  * are computed (gr_tape_forward). Rows are the elements of every output in order; columns
  * are the elements of the chosen inputs (variables) and named intermediates (LET nodes).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * minimize: options -> a problem (one expression to minimize, a system of equations, or a
  * model fitted to a data file) -> an optimizer run -> a report (text, tsv or json).
  * Everything allocated here is freed before returning; the run can be repeated.
@@ -75,6 +75,8 @@ static const char *const usage_text =
     "Data fits:\n"
     "      --data FILE             rows of numbers ('-': stdin); a header names the columns\n"
     "      --columns NAME,...      column names (instead of a header line)\n"
+    "      --using N:M:...         only the columns numbered N, M, ... (from 1, gnuplot's\n"
+    "                              using); the header or --columns names those\n"
     "      --loss mse|sse          mean (default) or sum of squared residuals\n"
     "      --via NAME,...          the fitted parameters (as gnuplot's via); any other\n"
     "                              name must then be a column or --fix'ed\n"
@@ -107,7 +109,7 @@ enum {
   OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_AMSGRAD, OPT_MDECAY, OPT_DECOUPLED, OPT_ALPHA,
   OPT_CENTERED, OPT_LRDECAY, OPT_INITACC, OPT_STEP, OPT_LINETOL, OPT_GTOL, OPT_FTOL,
   OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY, OPT_PLOT, OPT_GNUPLOT,
-  OPT_VIA, OPT_SIGMA,
+  OPT_VIA, OPT_SIGMA, OPT_USING,
   OPT_BOUNDS, OPT_SUBJECT_TO, OPT_RESTARTS /* same order as MIN_CONS_BOUNDS, ... */
 };
 
@@ -140,6 +142,7 @@ static const struct option long_opts[] = {
     {"xtol", required_argument, NULL, OPT_XTOL},
     {"data", required_argument, NULL, OPT_DATA},
     {"columns", required_argument, NULL, OPT_COLUMNS},
+    {"using", required_argument, NULL, OPT_USING},
     {"loss", required_argument, NULL, OPT_LOSS},
     {"via", required_argument, NULL, OPT_VIA},
     {"sigma", required_argument, NULL, OPT_SIGMA},
@@ -173,6 +176,7 @@ typedef struct MinOpts {
   int nesterov, amsgrad, decoupled, centered;
   const char *data;
   char **columns;
+  int *use_cols, nuse_cols; /* --using */
   char **via;        /* --via: the fitted parameters */
   const char *sigma; /* --sigma: the column of the residuals' standard deviations */
   int sse;
@@ -185,51 +189,16 @@ typedef struct MinOpts {
   char **exprs;
   int nexprs;
   /* operands that follow a --from/--fix value on the command line (NAME=VALUE slips) */
-  struct Slip {
-    const char *arg, *opt, *val;
-  } *slips;
+  GrSlip *slips;
   int nslips;
   MinCons cons; /* --bounds, --subject-to, --restarts */
 } MinOpts;
 
-/* NAME=NUMBER (spaces allowed around '='): the name's length, else 0. */
-static size_t bind_form(const char *s) {
-  size_t i = 0;
-  if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
-    return 0;
-  while (isalnum((unsigned char)s[i]) || s[i] == '_')
-    i++;
-  size_t n = i;
-  while (s[i] == ' ')
-    i++;
-  if (s[i] != '=' || s[i + 1] == '=')
-    return 0;
-  double v;
-  GrDiag d;
-  return gr_eval_const(s + i + 1, &v, &d) == GR_OK ? n : 0;
-}
-
 /* Operands right after a --from/--fix value that have the form NAME=VALUE: kept so that
  * load() can tell a start value that lost its comma from an equation. */
 static void find_slips(int argc, char **argv, MinOpts *o) {
-  o->slips = gr_xcalloc((size_t)argc + 1, sizeof *o->slips);
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--"))
-      break;
-    const char *opt = NULL, *val = NULL;
-    int next = 0;
-    if ((!strcmp(argv[i], "--from") || !strcmp(argv[i], "--fix")) && i + 1 < argc) {
-      opt = argv[i];
-      val = argv[i + 1];
-      next = i + 2;
-    } else if (!strncmp(argv[i], "--from=", 7) || !strncmp(argv[i], "--fix=", 6)) {
-      opt = argv[i][3] == 'r' ? "--from" : "--fix";
-      val = strchr(argv[i], '=') + 1;
-      next = i + 1;
-    }
-    for (int k = next; opt && k < argc && argv[k][0] != '-' && bind_form(argv[k]); k++)
-      o->slips[o->nslips++] = (struct Slip){argv[k], opt, val};
-  }
+  static const char *const opts[] = {"--from", "--fix", NULL};
+  o->slips = gr_find_slips(argc, argv, opts, &o->nslips);
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -288,7 +257,7 @@ static int binds_opt(GrBindList *l, const char *name, const char *arg) {
 
 /* Returns 0 to go on, -1 for --help/--version (exit 0), or an exit status. */
 static int parse_opts(int argc, char **argv, MinOpts *o) {
-  struct Slip *slips = o->slips;
+  GrSlip *slips = o->slips;
   int nslips = o->nslips;
   memset(o, 0, sizeof *o);
   o->slips = slips;
@@ -352,12 +321,20 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     case OPT_FTOL: st = num_opt("ftol", optarg, &o->ftol, 0); break;
     case OPT_XTOL: st = num_opt("xtol", optarg, &o->xtol, 0); break;
     case OPT_DATA: o->data = optarg; break;
+    case OPT_USING: {
+      GrDiag d;
+      free(o->use_cols);
+      if (!(o->use_cols = gr_data_parse_using(optarg, &o->nuse_cols, &d)))
+        return usage_error("%s", d.msg);
+      break;
+    }
     case OPT_COLUMNS: {
       int n;
       GrDiag d;
       if (gr_list_check(optarg, &d) != GR_OK) {
         gr_diag_render(stderr, "minimize", &d, optarg);
         fprintf(stderr, "  (in --columns)\n");
+        fputs("Try 'minimize --help' for more information.\n", stderr);
         return 2;
       }
       gr_free_list(o->columns);
@@ -421,14 +398,21 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
     default:
       if (optopt && strchr(SHORT_ARG_OPTS, optopt) && optind > 0 && argv[optind - 1][2] == 0)
         return usage_error("option '%s' needs a value", argv[optind - 1]);
-      if (optopt) {
+      if (optind > 0 && !strncmp(argv[optind - 1], "--", 2)) {
+        char m[400];
+        return usage_error("%s", gr_option_msg(argv[optind - 1], long_opts, m, sizeof m));
+      }
+      if (optopt > 0 && optopt < 128) {
         char opt[3] = {'-', (char)optopt, 0};
         return usage_error("unknown option '%s'", opt);
       }
       return usage_error("unknown option '%s'", argv[optind - 1]);
     }
-    if (st)
+    if (st) {
+      if (st == 2) /* a bad option value */
+        fputs("Try 'minimize --help' for more information.\n", stderr);
       return st;
+    }
   }
   o->exprs = argv + optind;
   o->nexprs = argc - optind;
@@ -772,7 +756,7 @@ static int bind_slips(const Run *u) {
       i++;
     if (i == o->nexprs)
       continue;
-    size_t n = bind_form(o->exprs[i]);
+    size_t n = gr_bind_form(o->exprs[i]);
     char name[128];
     snprintf(name, sizeof name, "%.*s", (int)n, o->exprs[i]);
     int v = gr_var_index(u->g, name), used = 0;
@@ -784,17 +768,7 @@ static int bind_slips(const Run *u) {
     }
     if (!used)
       continue;
-    fprintf(stderr, "minimize: error: '%s' after %s %s looks like a start value, not an "
-                    "equation: did you mean %s %s", o->exprs[i], o->slips[s].opt,
-            o->slips[s].val, o->slips[s].opt, o->slips[s].val);
-    for (int t = 0; t < o->nslips; t++)
-      if (o->slips[t].val == o->slips[s].val) {
-        fputc(',', stderr);
-        for (const char *c = o->slips[t].arg; *c; c++)
-          if (*c != ' ')
-            fputc(*c, stderr);
-      }
-    fputs("?\n", stderr);
+    gr_slip_error("minimize", "a start value, not an equation", o->slips, o->nslips, s);
     return 1;
   }
   return 0;
@@ -808,15 +782,17 @@ static int load(Run *u) {
   u->g = gr_graph_new();
   if (o->data) {
     GrDiag d;
-    if (gr_data_read(o->data, o->columns, &u->data, &d) != GR_OK) {
+    if (gr_data_read_using(o->data, o->columns, o->use_cols, o->nuse_cols, &u->data, &d) !=
+        GR_OK) {
       gr_diag_render(stderr, "minimize", &d, NULL);
       return d.status;
     }
     u->have_data = 1;
     if (o->nexprs != 1)
       return usage_error("%s", "--data fits one model expression (e.g. 'y = A*x + B')");
-  } else if (o->columns || o->via || o->sigma)
-    return usage_error("%s", o->columns ? "--columns names the columns of --data, which is not given"
+  } else if (o->columns || o->via || o->sigma || o->use_cols)
+    return usage_error("%s", o->use_cols ? "--using picks columns of --data, which is not given"
+                             : o->columns ? "--columns names the columns of --data, which is not given"
                              : o->via   ? "--via names the parameters of a fit to --data, which is not given"
                                         : "--sigma names a column of --data, which is not given");
   /* names given values or columns stay variables even if they are pi or e */
@@ -834,7 +810,7 @@ static int load(Run *u) {
       free(vars);
       return 2;
     }
-  GrParseOpts po = {vars, &u->env};
+  GrParseOpts po = {vars, &u->env, 0};
   u->srcs = gr_xcalloc((size_t)o->nexprs, sizeof *u->srcs);
   u->parsed = gr_xcalloc((size_t)o->nexprs, sizeof *u->parsed);
   u->outs = gr_xcalloc((size_t)o->nexprs, sizeof *u->outs);
@@ -856,6 +832,7 @@ static int load(Run *u) {
       u->srcs[i] = gr_xstrdup(o->exprs[i]);
     u->nsrc = i + 1;
     GrDiag d;
+    po.comments = !strcmp(o->exprs[i], "-"); /* text from stdin may carry '#' comments */
     if (gr_parse(u->g, u->srcs[i], &po, &u->parsed[i], &d) != GR_OK) {
       gr_diag_render(stderr, "minimize", &d, u->srcs[i]);
       free(vars);
@@ -1598,6 +1575,7 @@ int minimize_main(int argc, char **argv) {
   gr_binds_free(&o.fix);
   min_cons_free(&o.cons);
   gr_free_list(o.columns);
+  free(o.use_cols);
   gr_free_list(o.via);
   free(o.slips);
   free(nargv);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * minimize: entry point; everything else is minimize_main in the library. */
 #include "cliutil.h"
 #include "minimize.h"

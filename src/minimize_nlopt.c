@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * minimize's bounds, constraints and restarts: options in, report lines out. The engine
  * is optim_nlopt.c; this file only talks to the user.
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The minimize program's bounds, constraints and restarts: the --bounds, --subject-to and
  * --restarts options, the choice of an NLopt method, the start moved inside the bounds, the
  * report lines and the infeasibility error. Functions returning int return an exit status

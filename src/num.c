@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Number formatting through the exact fast printer of dtoa.c (shortest round trip, or a
  * fixed number of significant digits as %.Ng). -0 prints as 0 (a sign on zero only confuses
  * a table).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Number formatting: the shortest decimal that reads back to the same double (25.76, not
  * 25.760000000000002), or a fixed number of significant digits. Always the C locale.
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Op metadata and the special functions that come from GSL. GSL's error handler must be
  * off (gr_ops_init does it): a domain error becomes NaN here, never an abort.
  */
@@ -178,5 +178,6 @@ const char *gr_op_suggest(const char *name) {
       best = function_names[i];
     }
   }
-  return (bd <= 2 && strlen(name) > 1) ? best : NULL;
+  /* a short name is a misspelling at one edit (sinn, co), not two (foo is not cos) */
+  return (bd <= (strlen(name) <= 3 ? 1 : 2) && strlen(name) > 1) ? best : NULL;
 }

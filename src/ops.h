@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The operation enum and metadata generated from ops.def, and the scalar helpers its
  * formulas call. Everything per operation comes from that one table.
  */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The optimizer front: method names and defaults, dispatch, and objectives compiled from
  * expressions. A fit compiles the residual once with data columns as blocks of up to
  * `block` rows and parameters as blocks of one, so one forward and one reverse sweep per

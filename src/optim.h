@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Optimizers over an objective (value + gradient, optionally residuals + Jacobian):
  * PyTorch-exact update rules (optim_torch.c), GSL multimin and multifit_nlinear
  * (optim_gsl.c), and objectives built from compiled tapes (optim.c): a scalar expression,

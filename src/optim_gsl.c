@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * GSL drivers: multimin (vector_bfgs2, conjugate_fr, conjugate_pr, steepest_descent with
  * our reverse-mode gradient; nmsimplex2 without one) and multifit_nlinear's trust-region
  * Levenberg-Marquardt with the Jacobian from forward-mode tangents. Our own iteration loop

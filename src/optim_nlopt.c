@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Bounds and constraints for NLopt's local and global methods, and restarts from random
  * points for every method. Constraints share the objective's graph and are compiled to
  * one tape: one forward sweep gives every constraint value, one reverse sweep per

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Bounds, constraints and global search with NLopt: constraints `lhs <= rhs`, `lhs >= rhs`
  * and `lhs = rhs` compiled to one tape (gradients by the same reverse sweep as the
  * objective), the NLopt driver (gr_opt_nlopt) and restarts from random points

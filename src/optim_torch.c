@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * torch.optim's update rules (the >= 2.0 formulas), written in the same order of floating
  * point operations as PyTorch's CPU kernels, so trajectories agree to the last bits.
  * PyTorch's CPU kernels compute `a + alpha*b` (add_, addcmul_, addcdiv_) as one fused

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Lexer and precedence-climbing parser. Precedence, loosest first:
  *   ';'  '='  '||'  '&&'  comparisons  '+ -'  '* /' and juxtaposition  unary '- + !'  '^ **'
  * '^' is right-associative and binds tighter than unary minus (-x^2 = -(x^2)); its right
@@ -96,8 +96,14 @@ static void next(P *p) {
     p->tlen = 0;
     return;
   }
-  while (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\n' || s[p->pos] == '\r')
-    p->pos++;
+  for (;;) {
+    while (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\n' || s[p->pos] == '\r')
+      p->pos++;
+    if (s[p->pos] != '#' || !p->o || !p->o->comments)
+      break;
+    while (s[p->pos] && s[p->pos] != '\n') /* '#' comments to the end of the line */
+      p->pos++;
+  }
   p->toff = p->pos;
   char c = s[p->pos];
   if (!c) {
@@ -114,13 +120,24 @@ static void next(P *p) {
       while (isdigit((unsigned char)s[i]))
         i++;
     }
-    /* an exponent only when digits follow: 2e is 2*e, 2e3 is 2000 */
+    /* an exponent only when digits follow: 2e3 is 2000, 2exp(x) is 2*exp(x), 2e an error */
     if ((s[i] == 'e' || s[i] == 'E') &&
         (isdigit((unsigned char)s[i + 1]) ||
          ((s[i + 1] == '+' || s[i + 1] == '-') && isdigit((unsigned char)s[i + 2])))) {
       i += 2;
       while (isdigit((unsigned char)s[i]))
         i++;
+    }
+    if ((s[i] == 'e' || s[i] == 'E') && !isalnum((unsigned char)s[i + 1]) && s[i + 1] != '_') {
+      /* 1e, 1e+x: an exponent without digits, not the product with e */
+      char m[120];
+      int k = (int)(i - p->pos > 40 ? 40 : i - p->pos);
+      snprintf(m, sizeof m, "'%.*s%c' is not a number: write %.*s*e or %.*s%c0", k, s + p->pos,
+               s[i], k, s + p->pos, k, s + p->pos, s[i]);
+      p->t = T_EOF;
+      p->tlen = i + 1 - p->pos;
+      fail(p, p->toff, i + 1 - p->pos, "%s%s", m, NULL);
+      return;
     }
     if (s[i] == '.') {
       /* 1.2.3 or 1..2 would otherwise read as the product 1.2*.3 */
@@ -233,13 +250,23 @@ static void next(P *p) {
     /* fall through */
   default: {
     char buf[8];
+    const char *hint = NULL;
+    if ((unsigned char)c == 0xc2 && ((unsigned char)d == 0xb2 || (unsigned char)d == 0xb3)) {
+      p->t = T_EOF;
+      p->tlen = 2;
+      fail(p, p->pos, 2, "unexpected character '%s': use x^%s for a power",
+           (unsigned char)d == 0xb2 ? "\xc2\xb2" : "\xc2\xb3", (unsigned char)d == 0xb2 ? "2" : "3");
+      return;
+    }
+    if (c == '|')
+      hint = ": use abs(x) for |x|";
     if ((unsigned char)c < 32 || (unsigned char)c >= 127)
       snprintf(buf, sizeof buf, "\\x%02x", (unsigned char)c);
     else
       snprintf(buf, sizeof buf, "%c", c);
     p->t = T_EOF;
     p->tlen = 1;
-    fail(p, p->pos, 1, "unexpected character '%s'", buf, NULL);
+    fail(p, p->pos, 1, "unexpected character '%s'%s", buf, hint);
     return;
   }
   }
@@ -566,6 +593,14 @@ static GrNode *mul(P *p) {
       op = p->t == T_STAR ? GR_OP_MUL : GR_OP_DIV;
       next(p);
     } else if (starts_primary(p->t)) {
+      if (memchr(p->src + prev_end(p), '\n', p->toff - prev_end(p))) {
+        char w[64];
+        return fail(p, p->toff, p->tlen ? p->tlen : 1,
+                    "a new line starts a new expression at %s: join the lines with an operator, "
+                    "or give each expression as its own argument",
+                    where(p, p->toff, w, sizeof w), NULL),
+               NULL;
+      }
       op = GR_OP_MUL;
     } else
       break;
@@ -929,6 +964,9 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
         fail(&p, p.toff, p.tlen, "unmatched ')'%s", "", NULL);
       else if (p.t == T_RB)
         fail(&p, p.toff, p.tlen, "unmatched ']'%s", "", NULL);
+      else if (p.t == T_NOT)
+        fail(&p, p.toff, p.tlen, "unexpected '!': there is no factorial operator; use gamma(x+1) "
+             "for x!%s", "", NULL);
       else
         fail(&p, p.toff, p.tlen, "unexpected %s", tokdesc(&p, b, sizeof b), NULL);
     }

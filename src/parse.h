@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The expression language: text -> tokens -> nodes of a GrGraph (hash-consed as they are
  * built). Recursion is bounded (GR_PARSE_MAX_DEPTH); long flat chains (x+x+...+x) loop.
  * The size of what one parse builds is bounded too: at most GrGraph.max_nodes new graph
@@ -39,6 +39,7 @@ typedef struct GrParseOpts {
    * an unknown function before '(' (so that x(y+1) is a product). NULL-terminated. */
   const char *const *vars;
   GrEnv *env; /* where definitions are looked up and stored; NULL: a private one */
+  int comments; /* '#' starts a comment to the end of the line (text read from a file) */
 } GrParseOpts;
 
 typedef struct GrParsed {

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * gnuplot script generation (see plot.h). Scripts carry their data as datablocks, so one
  * file reproduces the plot; text goes through 'noenhanced' so that x^2 in a title stays x^2.
  * gnuplot is found as $GNUPLOT or "gnuplot" on PATH and fed the script through a pipe.

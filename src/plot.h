@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * gnuplot scripts with the data inline ($name << EOD ... EOD) and running gnuplot. A script
  * is: gr_plot_begin (terminal and output), one or more data blocks written by the caller
  * between gr_plot_data_begin/_end (streamed, so a table need not fit in memory), then one

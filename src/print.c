@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Minimal-parenthesis printer. A child is wrapped when its precedence is lower than the
  * parent's, or equal on the side where the operator does not associate (a - (b - c),
  * a/(b*c), (a^b)^c). Negative constants print in parentheses after an operator.

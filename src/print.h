@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Printing nodes as text: infix that reads back into grad (minimal parentheses, spaces
  * around + and -), LaTeX, and C. Output goes into a growable buffer owned by the caller.
  */

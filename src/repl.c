@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The interactive session: definitions are kept as source text; each command becomes a
  * program "definitions it uses; EXPR" plus an argv for grad_main/minimize_main, so the
  * session says exactly what the command line says. GNU Readline on a terminal (history,
@@ -356,7 +356,7 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
   char *src = sb.s;
   GrGraph *g = gr_graph_new();
   GrEnv env = {0};
-  GrParseOpts po = {NULL, &env};
+  GrParseOpts po = {NULL, &env, 0};
   GrParsed parsed;
   GrDiag d;
   int st = 0;
@@ -730,7 +730,7 @@ static int run(Repl *r, int cmd, const char *args) {
     /* which variables are left without a value? (parse as grad will; on a parse error
      * grad reports it with the caret) */
     GrGraph *g = gr_graph_new();
-    GrParseOpts po = {(const char *const *)point, NULL};
+    GrParseOpts po = {(const char *const *)point, NULL, 0};
     GrParsed parsed;
     GrDiag d;
     GrBuf at = {0}, miss = {0};
@@ -1337,8 +1337,12 @@ int grad_repl(const char *file, char **extra, int nextra) {
         fprintf(stderr, "grad: error: %s, line %zu, column %zu: a NUL byte; a command is text\n",
                 what, lineno, nul);
         r.failed = 1;
-      } else
+      } else {
+        if (!r.interactive && file && strcmp(file, "-"))
+          gr_diag_where(file, lineno, line); /* errors name the script's file and line */
         process(&r, line);
+        gr_diag_where(NULL, 0, NULL);
+      }
       free(line);
     }
 #ifdef HAVE_READLINE

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The interactive session of grad (`grad` with no expression, or `grad -f FILE`). It keeps
  * definitions as source text and runs each command by building a program text and an argv
  * for grad_main or minimize_main, so it has no evaluation logic of its own.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Canonical sums and products. A sum is a list of (coefficient, monomial) terms plus a
  * constant; a monomial is a list of (base, exponent) factors. Both are collected from the
  * already simplified arguments with an explicit stack and a visit budget (BUDGET nodes):

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * A bounded algebraic simplifier over the DAG: one pass in id order, each node rebuilt from
  * its already simplified arguments with a fixed work budget, so it always terminates in
  * time linear in the input. Sums and products are brought to a canonical form (like terms

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Tabulation through the blocked tape (see table.h). Every graph variable is a block
  * variable, range or fixed, so the reverse sweep keeps each point's partials apart instead
  * of summing them into a length-1 adjoint. The last block is padded by repeating its last

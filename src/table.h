@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Tabulating expressions over evenly spaced points (one range: a line; two: a grid) through
  * the blocked tape: the tape is compiled once with every variable a block of `block` values,
  * and each block costs one forward sweep plus one reverse sweep per output, seeded with ones,

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Compilation and the four sweeps (values, adjoints, tangents, adjoint tangents). The
  * arithmetic of every GR_K_MATH op is generated from the columns of ops.def.
  *

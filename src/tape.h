@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * GrTape: the DAG compiled to flat arrays, one slot per reachable node in topological
  * order. Every slot holds a block of len[i] doubles: a scalar is a block of one, a vector
  * variable or a batch of points is a longer block, and elementwise ops broadcast blocks of

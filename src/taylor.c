@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Univariate Taylor propagation over the tape (see taylor.h). The rules are the standard
  * recurrences (Griewank & Walther, Evaluating Derivatives, ch. 13): for y = phi(a) with
  * y' = h(a) a', y_k = (1/k) sum_{j=1..k} j a_j h_{k-j}; quotients and roots solve their

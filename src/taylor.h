@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Taylor mode on the tape (univariate Taylor propagation): every slot carries the truncated
  * Taylor coefficients y_0, y_1, ..., y_N of its value along the curve x(s) = x0 + s*dir,
  * y_k = (d^k/ds^k y)(0) / k!. One forward sweep gives the derivatives 1..N of the outputs

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The fast printer (src/dtoa.c) against a brute-force reference built only on the C
  * library's exact conversions:
  *  - shortest: the smallest P in 1..17 for which some P-digit decimal reads back (strtod) to

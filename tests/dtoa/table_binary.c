@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * grad --range ... --format binary against --format tsv of the same table: the binary rows
  * (little-endian IEEE doubles, no header, TSV's column order) must hold, bit for bit, the
  * doubles that strtod reads from the TSV text, and both runs must exit alike. Lines, grids,

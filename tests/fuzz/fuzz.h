@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Shared by the fuzz targets (tests/fuzz/fuzz_*.c) and the replay driver (replay.c).
  *
  * Each target defines LLVMFuzzerTestOneInput. Built with --enable-fuzz it is linked with

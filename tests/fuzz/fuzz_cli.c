@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Fuzz target: command lines of grad and minimize. The input has the form of the golden
  * cases' NAME.args files: the first line names the program (grad or minimize), every
  * further line is one argument. grad_main or minimize_main runs it with standard input

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Fuzz target: the data-file reader. The input is the file's text, parsed twice: with the
  * column names from its header (as --data FILE reads it) and with names given by the
  * caller (as --columns x,y does). On success every column is read and looked up by name.

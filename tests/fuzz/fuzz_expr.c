@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Fuzz target: expression text through every mode of the engine. The input is the program
  * text (statements separated by ';' or newlines, as grad reads it). Variables take the
  * values 0.5, 0.875, 1.25, ... in the order they are first seen.
@@ -97,7 +97,7 @@ static void reparse(GrGraph *g, GrNode *f, const char *src) {
   for (int v = 0; v < g->nvars; v++)
     vars[v] = g->vars[v];
   GrGraph *g2 = gr_graph_new();
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   GrParsed p;
   GrDiag d;
   if (gr_parse(g2, b.s, &po, &p, &d) != GR_OK) {

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Fuzz target: session scripts. The input is a script for the interactive session's
  * command interpreter (grad -f FILE): it is written to an unnamed temporary file that
  * becomes standard input, and grad_repl reads it as a script ("-"). Scripts that name a

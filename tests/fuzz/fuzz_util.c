@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Helpers of the fuzz targets (see fuzz.h). */
 #include "fuzz.h"
 #include "graph.h"

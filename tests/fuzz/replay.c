@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Replay driver: a main() that feeds every file named on the command line (a folder: each
  * file in it, in name order, skipping README and dot files) to the fuzz target's
  * LLVMFuzzerTestOneInput, once. Linked with each target in every build, so that `make

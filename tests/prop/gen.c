@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The random expression generator. The operations come from the op table itself
  * (gr_ops, generated from ops.def): every GR_K_MATH row is written as an infix or prefix
  * operator (PREC > 0) or as a call by its name, GR_K_SPECIAL rows as if(...) and the

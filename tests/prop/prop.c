@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The properties. For one generated case (program text and point):
  *
  *   gradient     reverse mode = forward mode (tangent sweeps) = the symbolic derivative
@@ -413,7 +413,7 @@ static void compare(Ctx *x, const char *check, double a, double b, double rtol, 
 static GrNode *parse(GrGraph *g, const char *src, GrDiag *d) {
   static const char *const vars[] = {"x", "y", "z", NULL};
   GrEnv env = {0};
-  GrParseOpts po = {vars, &env};
+  GrParseOpts po = {vars, &env, 0};
   GrParsed p;
   GrStatus s = gr_parse(g, src, &po, &p, d);
   gr_env_free(&env);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Random property tests of the differentiation engine: a generator of random expressions
  * over every operation of the op table (gen.c) and the checks that compare the independent
  * ways of getting the same derivative (prop.c). The driver prop_run.c runs a fixed-seed

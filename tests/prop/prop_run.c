@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * prop_run: random property tests of the differentiation engine (see prop.c for the
  * properties and the explanation rules). Without arguments it runs the fixed-seed sample
  * of make check; long runs:

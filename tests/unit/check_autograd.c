@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Autograd extras: on random points of vector expressions the Jacobian by reverse mode,
  * by forward mode and by central differences agree; vjp = v^T J; jvp = J v; the sweep
  * counts are one per row (reverse) or per input element (forward); intermediates' columns
@@ -27,7 +27,7 @@ typedef struct Fx {
 static void setup(Fx *f, const char *const *srcs, int n) {
   static const char *const vars[] = {"x", "y", NULL};
   GrEnv env = {0};
-  GrParseOpts po = {vars, &env};
+  GrParseOpts po = {vars, &env, 0};
   f->g = gr_graph_new();
   GrNode *outs[8];
   for (int k = 0; k < n; k++) {

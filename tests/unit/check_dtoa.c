@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The fast printer against independent oracles: strtod must read every output back to the
  * same double (1M random bit patterns, more with GR_DTOA_N=...), the text must equal the
  * slow exact method (printf %.Pg with the smallest P that reads back) except where a power

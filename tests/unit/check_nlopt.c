@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Bounds, constraints and restarts: constraint texts against their values, constraint
  * gradients from the tape against central differences, bounded optima against the
  * clamped analytic ones for every local NLopt method, constrained optima against the

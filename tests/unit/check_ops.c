@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Every GR_K_MATH row of ops.def, for each argument, at many points of its domain:
  * reverse-mode partials (PA, PB) against GSL's gsl_deriv_central of the value and against
  * the row's symbolic rule ("DA", "DB" parsed and evaluated); forward mode equal to reverse
@@ -345,7 +345,7 @@ START_TEST(test_kinks) {
   static const char *const n[] = {"x", "y"};
   const double at[] = {kinks[_i].x, kinks[_i].y};
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {n, NULL};
+  GrParseOpts po = {n, NULL, 0};
   GrParsed p;
   GrDiag d;
   ck_assert_int_eq(gr_parse(g, kinks[_i].src, &po, &p, &d), GR_OK);
@@ -376,7 +376,7 @@ END_TEST
 START_TEST(test_sqrt_zero) {
   static const char *const n[] = {"x"};
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {n, NULL};
+  GrParseOpts po = {n, NULL, 0};
   GrParsed p;
   GrDiag d;
   ck_assert_int_eq(gr_parse(g, "2*sqrt(x) + x", &po, &p, &d), GR_OK);
@@ -648,7 +648,7 @@ START_TEST(test_extreme_corpus) {
   int bad = 0;
   for (size_t i = 0; i < sizeof extreme / sizeof *extreme; i++) {
     GrGraph *g = gr_graph_new();
-    GrParseOpts po = {n, NULL};
+    GrParseOpts po = {n, NULL, 0};
     GrParsed p;
     GrDiag d;
     ck_assert_int_eq(gr_parse(g, extreme[i].src, &po, &p, &d), GR_OK);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Optimizer tests: every torch-style rule's first steps against published PyTorch values
  * (REFERENCE.md) or values from torch.optim itself, GSL methods on the GSL manual's example
  * and Rosenbrock, fits checked against closed forms and finite differences.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Lexer and parser: the conventions users rely on (each pinned against a value computed
  * here in C), error messages with their spans, hash-consing, statements and definitions,
  * and bounded depth (a million nested parentheses, a million-term sum) both through the
@@ -55,7 +55,10 @@ static const struct {
     {"1-x+y", 0},
     {"sin(x)^2", 0.14112000805986721 * 0.14112000805986721},
     {"e^x", 20.085536923187668},
-    {"2e", 2 * 2.718281828459045},
+    {"2 e", 2 * 2.718281828459045},
+    {"2exp(0)", 2},
+    {"x +\n y", 5},
+    {"x\n - y", 1},
     {"e", 2.718281828459045},
     {"pi", M_PI},
     {".5", 0.5},
@@ -149,6 +152,24 @@ START_TEST(test_grads) {
 END_TEST
 
 /* a name listed as a variable shadows the constant of that name */
+/* '#' comments (text from a file): the same node as the text without them; in an
+ * argument (no comments option) '#' stays an error */
+START_TEST(test_comments) {
+  GrGraph *g = gr_graph_new();
+  GrParseOpts po = {NULL, NULL, 1};
+  GrParsed a, b;
+  GrDiag d;
+  ck_assert_int_eq(gr_parse(g, "# a header\nx # the first term\n  + y^2 # and #2\n", &po, &a, &d), GR_OK);
+  ck_assert_int_eq(gr_parse(g, "x + y^2", NULL, &b, &d), GR_OK);
+  ck_assert_ptr_eq(a.out, b.out);
+  ck_assert_int_eq(gr_parse(g, "x # c", NULL, &b, &d), GR_EUSAGE);
+  /* a comment does not join two lines into a product */
+  ck_assert_int_eq(gr_parse(g, "x # c\ny", &po, &b, &d), GR_EUSAGE);
+  ck_assert_msg(strstr(d.msg, "a new line starts a new expression"), "%s", d.msg);
+  gr_graph_free(g);
+}
+END_TEST
+
 START_TEST(test_shadow_constants) {
   static const char *const n[] = {"e", "pi"};
   static const double at[] = {1.5, 2};
@@ -193,7 +214,7 @@ END_TEST
  * large expression. */
 START_TEST(test_suggest_only_when_needed) {
   static const char *const vars[] = {"x", "y", "a", NULL};
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   char *s = malloc(20000 * 12), *w = s;
   for (int i = 0; i < 20000; i++)
     w += sprintf(w, "%sa (x+%d)", i ? "+" : "", i % 10);
@@ -237,7 +258,13 @@ static const struct {
     {"2^^3", "unexpected '^'", 2, 1},
     {"x @ y", "unexpected character '@'", 2, 1},
     {"x\x01", "unexpected character '\\x01'", 1, 1},
-    {"x\xc2\xb2", "unexpected character '\\xc2'", 1, 1},
+    {"x\xc2\xb2", "unexpected character '\xc2\xb2': use x^2 for a power", 1, 2},
+    {"|x|", "unexpected character '|': use abs(x) for |x|", 0, 1},
+    {"x!", "there is no factorial operator; use gamma(x+1) for x!", 1, 1},
+    {"2e", "'2e' is not a number: write 2*e or 2e0", 0, 2},
+    {"2.5E+x", "'2.5E' is not a number: write 2.5*e or 2.5E0", 0, 4},
+    {"x+1\ny+1", "a new line starts a new expression", 4, 1},
+    {"x # no comments in an argument", "unexpected character '#'", 2, 1},
     {"sin(x, y)", "function 'sin' takes 1 argument, got 2", 0, 3},
     {"atan2(x)", "function 'atan2' takes 2 arguments, got 1", 0, 5},
     {"min(1, 2, 3)", "function 'min' takes 1 or 2 arguments, got 3", 0, 3},
@@ -251,7 +278,7 @@ static const struct {
     {"2 +* 3", "unexpected '*'", 3, 1},
     {"x = 3 = 4", "unexpected '='", 6, 1},
     {"x,y", "unexpected ','", 1, 1},
-    {"1e+", "unexpected end of input", 3, 1},
+    {"1e+", "'1e' is not a number: write 1*e or 1e0", 0, 2},
     {"1..2", "malformed number '1..2'", 0, 4},
     {"1.2.3", "malformed number '1.2.3'", 0, 5},
     {"f(t) = t; f(1, 2)", "function 'f' takes 1 argument, got 2", 10, 1},
@@ -581,7 +608,7 @@ START_TEST(test_call_cost_linear) {
     GrGraph *g = gr_graph_new();
     GrParsed p;
     GrDiag d;
-    GrParseOpts po = {xn, NULL};
+    GrParseOpts po = {xn, NULL, 0};
     ck_assert_int_eq(gr_parse(g, s, &po, &p, &d), GR_OK);
     visits[r] = g->subst_visits;
     /* the body a*a + 1 has 4 nodes (a, a*a, 1, a*a + 1) */
@@ -623,7 +650,7 @@ END_TEST
 START_TEST(test_env) {
   GrEnv env = {0};
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {NULL, &env};
+  GrParseOpts po = {NULL, &env, 0};
   GrParsed p;
   GrDiag d;
   ck_assert_int_eq(gr_parse(g, "f(t) = t + 1; u = 10; 0", &po, &p, &d), GR_OK);
@@ -765,7 +792,7 @@ START_TEST(test_fuzz) {
     }
     src[n] = 0;
     GrGraph *g = gr_graph_new();
-    GrParseOpts po = {xy2, NULL};
+    GrParseOpts po = {xy2, NULL, 0};
     GrParsed p;
     GrDiag d;
     memset(&d, 0, sizeof d);
@@ -799,6 +826,7 @@ static Suite *parse_suite(void) {
   TCase *tc = tcase_create("conventions");
   tcase_add_loop_test(tc, test_values, 0, sizeof values / sizeof *values);
   tcase_add_loop_test(tc, test_grads, 0, sizeof grads / sizeof *grads);
+  tcase_add_test(tc, test_comments);
   tcase_add_test(tc, test_shadow_constants);
   tcase_add_test(tc, test_call_or_product);
   tcase_add_test(tc, test_suggest_only_when_needed);

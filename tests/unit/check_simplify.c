@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The simplifier's rules, one by one (text of the result), that its output reads back to
  * the same value, that it is canonical (differently written inputs meet in one node), that
  * it never folds to NaN and that long inputs stay bounded.

