@@ -1145,6 +1145,7 @@ static void report(Run *u, const GrOptResult *r) {
   }
   /* text and tsv: tsv writes every line but the data rows as a # comment */
   const char *c = o->format == OUT_TSV ? "# " : "";
+  const char *cb = o->format == OUT_TSV ? "#" : ""; /* an empty line: no trailing blank */
   if (o->format == OUT_TSV && !o->trace) {
     printf("# iter");
     for (int j = 0; j < n; j++)
@@ -1215,7 +1216,7 @@ static void report(Run *u, const GrOptResult *r) {
     put(stdout, u, rms);
     printf("\n%svariance of residuals (rss/ndf)   : ", c);
     put(stdout, u, ndf > 0 ? rss / (double)ndf : NAN);
-    printf("\n%s\n", c);
+    printf("\n%s\n", cb);
     if (!conv)
       printf("%sthe fit did not converge: this is not a minimum, and the standard errors below "
              "are not meaningful\n", c);
@@ -1236,17 +1237,18 @@ static void report(Run *u, const GrOptResult *r) {
       }
       gr_fmt(v, u->x[j], vd);
       gr_fmt(e, se[j], ed);
-      printf("%s%-15s = %-24s +/- %-12s", c, pname(u, j), v, e);
-      if (u->x[j] != 0 && isfinite(se[j]))
-        printf(" (%.4g%%)", fabs(100 * se[j] / u->x[j]));
-      putchar('\n');
+      if (u->x[j] != 0 && isfinite(se[j])) /* the padding only before another column */
+        printf("%s%-15s = %-24s +/- %-12s (%.4g%%)\n", c, pname(u, j), v, e,
+               fabs(100 * se[j] / u->x[j]));
+      else
+        printf("%s%-15s = %-24s +/- %s\n", c, pname(u, j), v, e);
     }
     if (rank < n)
       printf("%sJacobian rank %d for %d parameters: the parameters are not all determined by "
              "the data\n", c, rank, n);
-    printf("%s\n%scorrelation matrix of the fit parameters:\n%s%-15s", c, c, c, "");
+    printf("%s\n%scorrelation matrix of the fit parameters:\n%s%-15s", cb, c, c, "");
     for (int j = 0; j < n; j++)
-      printf(" %-7.7s", pname(u, j));
+      printf(" %7.7s", pname(u, j)); /* right-aligned over the numbers, no trailing blanks */
     putchar('\n');
     for (int i = 0; i < n; i++) {
       printf("%s%-15s", c, pname(u, i));
