@@ -2,6 +2,7 @@
  * Command-line helpers shared by the programs.
  */
 #include "cliutil.h"
+#include "ops.h"
 #include "num.h"
 #include "parse.h"
 #include "tape.h"
@@ -548,28 +549,6 @@ void gr_slip_error(const char *prog, const char *what, const GrSlip *sl, int n, 
   fprintf(stderr, "?\nTry '%s --help' for more information.\n", prog);
 }
 
-static int opt_distance(const char *s, size_t n, const char *t) {
-  size_t m = strlen(t);
-  if (n > 30 || m > 30)
-    return 99;
-  int d[32][32];
-  for (size_t i = 0; i <= n; i++)
-    d[i][0] = (int)i;
-  for (size_t j = 0; j <= m; j++)
-    d[0][j] = (int)j;
-  for (size_t i = 1; i <= n; i++)
-    for (size_t j = 1; j <= m; j++) {
-      int c = d[i - 1][j - 1] + (s[i - 1] != t[j - 1]);
-      if (d[i - 1][j] + 1 < c)
-        c = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < c)
-        c = d[i][j - 1] + 1;
-      if (i > 1 && j > 1 && s[i - 1] == t[j - 2] && s[i - 2] == t[j - 1] && d[i - 2][j - 2] + 1 < c)
-        c = d[i - 2][j - 2] + 1;
-      d[i][j] = c;
-    }
-  return d[n][m];
-}
 
 const char *gr_option_msg(const char *arg, const struct option *lo, char *buf, size_t bn) {
   if (strncmp(arg, "--", 2) || !arg[2]) {
@@ -606,7 +585,7 @@ const char *gr_option_msg(const char *arg, const struct option *lo, char *buf, s
   }
   int best = -1, bd = 99;
   for (int i = 0; lo[i].name; i++) {
-    int dd = opt_distance(name, len, lo[i].name);
+    int dd = gr_edit_distance(name, len, lo[i].name);
     if (dd < bd) {
       bd = dd;
       best = i;

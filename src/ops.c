@@ -145,8 +145,8 @@ int gr_op_is_function(const char *name) {
   return 0;
 }
 
-static int edit_distance(const char *s, const char *t) {
-  size_t n = strlen(s), m = strlen(t);
+int gr_edit_distance(const char *s, size_t n, const char *t) {
+  size_t m = strlen(t);
   if (n > 30 || m > 30)
     return 99;
   int d[32][32];
@@ -172,7 +172,7 @@ const char *gr_op_suggest(const char *name) {
   const char *best = NULL;
   int bd = 3;
   for (int i = 0; function_names[i]; i++) {
-    int dd = edit_distance(name, function_names[i]);
+    int dd = gr_edit_distance(name, strlen(name), function_names[i]);
     if (dd < bd) {
       bd = dd;
       best = function_names[i];

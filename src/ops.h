@@ -4,6 +4,7 @@
  */
 #ifndef GR_OPS_H
 #define GR_OPS_H
+#include <stddef.h>
 #include <math.h>
 
 #ifndef M_PI
@@ -40,6 +41,9 @@ extern const GrOpInfo gr_ops[GR_OP_COUNT];
 int gr_op_lookup(const char *name, int nargs);
 /* Nonzero if `name` is a built-in function name for some arity. */
 int gr_op_is_function(const char *name);
+/* The Damerau-Levenshtein distance of the first n bytes of s and t (99 past 30 bytes):
+ * "did you mean" for function names and options. */
+int gr_edit_distance(const char *s, size_t n, const char *t);
 /* The built-in function name closest to `name` (edit distance <= 2), or NULL. */
 const char *gr_op_suggest(const char *name);
 /* NULL-terminated list of the user-visible function names (for help and completion). */
