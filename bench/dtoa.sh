@@ -18,6 +18,6 @@ if printf '#include <fmt/format.h>\nint main(void){return 0;}\n' |
 else
   echo "(no fmt: the Dragonbox row is left out; install libfmt-dev for it)"
 fi
-$CC -O2 $def -I"$here/../src" "$here/dtoa_bench.c" "$here/dtoa_grisu.c" "$here/../src/dtoa.c" \
+$CC -O2 $def -I"$here/../src/lib" "$here/dtoa_bench.c" "$here/dtoa_grisu.c" "$here/../src/lib/dtoa.c" \
   $extra -lm -o "$tmp/dtoa_bench"
 "$tmp/dtoa_bench" "${DTOA_N:-1000000}"

@@ -50,7 +50,7 @@ if [ $have_torch = 1 ]; then
 fi
 
 # the C benchmark, built against this build's library
-"$CC" -O2 -I"$top/src" -I"$BUILDDIR/src" -o "$tmp/grad_bench" "$here/grad_bench.c" \
+"$CC" -O2 -I"$top/src/lib" -I"$top/src/cli" -I"$BUILDDIR/src" -o "$tmp/grad_bench" "$here/grad_bench.c" \
   "$BUILDDIR/src/libgrad.a" $GSL_LIBS -lm
 n=2000000
 g_ns=$("$tmp/grad_bench" $n)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # grad --symbolic --format c must compute what grad computes, for every function grad has.
-# One expression holds every function of src/ops.def: y1*F1(x) + y2*F2(x, 0.5) + ...; its
+# One expression holds every function of src/lib/ops.def: y1*F1(x) + y2*F2(x, 0.5) + ...; its
 # partials d/dyK are the functions themselves and d/dx holds every derivative formula.
 # The emitted C is compiled with the C compiler and GSL and run at several points, negative
 # arguments included; each partial must match grad's reverse-mode value at that point.
@@ -26,7 +26,7 @@ awk -F, '/^OP\(/ && $4 ~ /GR_K_MATH/ && $5 + 0 == 0 {
     if (n == 1) printf "y%d*%s(x)\n", k, $2
     else if ($2 == "polygamma") printf "y%d*polygamma(1, x)\ny%d*polygamma(2, x)\n", k, k + 100
     else printf "y%d*%s(x, 0.5)\n", k, $2
-  }' "$srcdir/src/ops.def" >"$tmp/terms"
+  }' "$srcdir/src/lib/ops.def" >"$tmp/terms"
 # the infix operators (in a condition: their derivative is 0, so d/dyK is where they show)
 cat >>"$tmp/terms" <<'EOF2'
 y201*if(x > 0.5 && x < 2 || !(x == 0.3), x^3, x - 1)
@@ -35,7 +35,7 @@ y203*(-x)^2
 EOF2
 nterms=$(wc -l <"$tmp/terms")
 if [ "$nterms" -lt 40 ]; then
-  echo "FAIL: only $nterms functions found in $srcdir/src/ops.def"
+  echo "FAIL: only $nterms functions found in $srcdir/src/lib/ops.def"
   exit 1
 fi
 expr=$(paste -sd+ "$tmp/terms")

@@ -120,13 +120,13 @@ v2=$("$GRAD" "$F" --at a=1,b=2,c=3,d=0.5,e=1.5 --wrt e 2>/dev/null | sed -n 's|^
 if close "$v1" "$v2" 1e-12; then ok; else bad "--wrt e: the formula '$f' gives '$v1', reverse mode '$v2'"; fi
 "$GRAD" "$F" --symbolic --wrt e >/dev/null 2>"$tmp/err" && ok || bad "--wrt e without --at: $(cat "$tmp/err")"
 
-# --- LaTeX of every operator and function of src/ops.def is well formed ---
+# --- LaTeX of every operator and function of src/lib/ops.def is well formed ---
 # (no pdflatex here: braces and \left/\right balance, no character LaTeX treats specially
 # in math mode (& | ! # $ %), no ==, every _ opens a braced subscript)
 E=$(awk -F, '/^OP\(/ && $4 ~ /GR_K_MATH/ { gsub(/[ "]/, "", $2); n = $3 + 0; k++
     if ($5 + 0 == 0) { if (n == 1) printf "y%d*%s(x)\n", k, $2; else printf "y%d*%s(x, z)\n", k, $2 }
     else if (n == 2) printf "y%d*(x %s z)\n", k, $2; else printf "y%d*(%sx)\n", k, $2 }' \
-    "${srcdir:-.}/src/ops.def" | paste -sd+)
+    "${srcdir:-.}/src/lib/ops.def" | paste -sd+)
 "$GRAD" "$E + alpha_1*rate_of_x*e2" --symbolic --format latex >"$tmp/latex" 2>"$tmp/err" ||
   bad "--format latex of every op: $(cat "$tmp/err")"
 n=$(wc -l <"$tmp/latex")

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
- * The fast printer (src/dtoa.c) against a brute-force reference built only on the C
+ * The fast printer (src/lib/dtoa.c) against a brute-force reference built only on the C
  * library's exact conversions:
  *  - shortest: the smallest P in 1..17 for which some P-digit decimal reads back (strtod) to
  *    the same double. The candidate is printf's correctly rounded "%.{P-1}e"; at a power of

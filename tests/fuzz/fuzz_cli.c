@@ -10,7 +10,7 @@
  * gnuplot (fuzz.h), so no program is started and no file written.
  */
 #include "fuzz.h"
-#include "grad.h"
+#include "gradprog.h"
 #include "minimize.h"
 #include <getopt.h>
 #include <stdio.h>

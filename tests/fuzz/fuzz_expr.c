@@ -20,7 +20,7 @@
 #include "deriv.h"
 #include "diag.h"
 #include "fuzz.h"
-#include "grad.h"
+#include "gradprog.h"
 #include "graph.h"
 #include "jacobian.h"
 #include "parse.h"

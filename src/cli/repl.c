@@ -6,7 +6,7 @@
  */
 #include "repl.h"
 #include "config.h"
-#include "grad.h"
+#include "gradprog.h"
 #include "num.h"
 #include "ops.h"
 #include "print.h"

@@ -2,7 +2,7 @@
  * grad: value and every partial derivative of an expression at a point, by one reverse
  * sweep over the compiled tape. Options -> GradOpts -> grad_load -> a mode function.
  */
-#include "grad.h"
+#include "gradprog.h"
 #include "grad_autograd.h"
 #include "jacobian.h"
 #include "config.h"

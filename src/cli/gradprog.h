@@ -3,8 +3,8 @@
  * parses options and the expressions (grad_load) and dispatches; each mode lives in its
  * own file and prints to stdout, diagnostics to stderr, and returns an exit status.
  */
-#ifndef GRAD_H
-#define GRAD_H
+#ifndef GRADPROG_H
+#define GRADPROG_H
 #include "cliutil.h"
 #include "parse.h"
 #include "tape.h"

@@ -7,7 +7,7 @@
  * compiled tape, and the symbolic value is checked against reverse mode.
  */
 #include "deriv.h"
-#include "grad.h"
+#include "gradprog.h"
 #include "num.h"
 #include "print.h"
 #include "simplify.h"

@@ -8,7 +8,7 @@
  */
 #include "deriv.h"
 #include "dtoa.h"
-#include "grad.h"
+#include "gradprog.h"
 #include "num.h"
 #include "plot.h"
 #include "print.h"

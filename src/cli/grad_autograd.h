@@ -5,7 +5,7 @@
  */
 #ifndef GRAD_AUTOGRAD_H
 #define GRAD_AUTOGRAD_H
-#include "grad.h"
+#include "gradprog.h"
 
 /* Parse the value of --mode; -1 if it is none of forward, reverse, auto. */
 int grad_ag_parse_mode(const char *s, GradADMode *m);

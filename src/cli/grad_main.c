@@ -1,3 +1,3 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "grad.h"
+#include "gradprog.h"
 int main(int argc, char **argv) { return gr_close_stdout("grad", grad_main(argc, argv)); }
