@@ -7,6 +7,7 @@
 #include "cliutil.h"
 #include "config.h"
 #include "data.h"
+#include "eqfamily.h"
 #include "minimize_nlopt.h"
 #include "num.h"
 #include "optim.h"
@@ -1043,13 +1044,38 @@ static int converged(const Run *u, const GrOptResult *r, const char **rule) {
 
 /* EQ: the reported point solves the equations when its residual norm is at most 1e-5 of
  * the scale of the equations: max(1, the residual norm at the start, |J| |x|). */
-static int is_solution(const Run *u, const double *res, const double *J, double *rnorm) {
+static int is_solution(const Run *u, const double *res, const double *J, double *rnorm,
+                       double *thr) {
   size_t m = u->obj.m;
   int n = u->nparam;
   *rnorm = gr_norm(res, (int)m);
   double scale = fmax(1, u->r0norm);
   scale = fmax(scale, gr_norm(J, (int)(m * (size_t)n)) * gr_norm(u->x, n));
-  return *rnorm <= 1e-5 * scale;
+  *thr = 1e-5 * scale;
+  return *rnorm <= *thr;
+}
+
+/* The report's words for a solution where the Jacobian is singular (see eqfamily.h). */
+static void say_solution_set(const char *c, int kind, int rank, int n, int nullity) {
+  const char *dirs = nullity == 1 ? "direction" : "directions";
+  switch (kind) {
+  case GR_EQ_FAMILY:
+    printf("%sJacobian rank %d for %d unknowns: the solution is not unique (other points "
+           "next to it fit equally well); this is one of them\n",
+           c, rank, n);
+    break;
+  case GR_EQ_MULTIPLE:
+    printf("%sJacobian rank %d for %d unknowns: a multiple root: no other solution is near, "
+           "but the equations are flat to first order along %d %s, so the point is less "
+           "accurate along %s\n",
+           c, rank, n, nullity, dirs, nullity == 1 ? "it" : "them");
+    break;
+  default:
+    printf("%sJacobian rank %d for %d unknowns: the solution is not unique along some of the "
+           "%d singular %s; this is one of them\n",
+           c, rank, n, nullity, dirs);
+    break;
+  }
 }
 
 /* The report after the run. */
@@ -1077,8 +1103,11 @@ static void report(Run *u, const GrOptResult *r) {
   const char *method = gr_method_name(u->p.method);
   const char *rule;
   int conv = converged(u, r, &rule);
-  double rnorm = 0;
-  int solved = u->kind == GR_PROB_EQ ? is_solution(u, res, J, &rnorm) : 1;
+  double rnorm = 0, thr = 0;
+  int solved = u->kind == GR_PROB_EQ ? is_solution(u, res, J, &rnorm, &thr) : 1;
+  int set = GR_EQ_ISOLATED, nullity = 0;
+  if (u->kind == GR_PROB_EQ && solved && rank >= 0 && rank < n)
+    set = gr_eq_family(u->obj.res, u->obj.ctx, u->x, J, m, n, thr, &nullity);
   u->conv = conv;
   u->solved = solved;
   u->rnorm = rnorm;
@@ -1104,7 +1133,12 @@ static void report(Run *u, const GrOptResult *r) {
       printf("],\"residual_norm\":");
       put(stdout, u, rnorm);
       printf(",\"solution\":%s,\"rank\":%d,\"unique\":%s", solved ? "true" : "false", rank,
-             rank == n ? "true" : "false");
+             rank == n || set == GR_EQ_MULTIPLE ? "true" : "false");
+      if (solved)
+        printf(",\"solution_set\":\"%s\"", rank == n                ? "isolated"
+                                           : set == GR_EQ_FAMILY   ? "family"
+                                           : set == GR_EQ_MULTIPLE ? "multiple root"
+                                                                   : "mixed");
     }
     if (u->kind == GR_PROB_FIT) {
       printf(",\"rss\":");
@@ -1202,9 +1236,7 @@ static void report(Run *u, const GrOptResult *r) {
       put(stdout, u, rnorm);
       printf(" (this is a least-squares point, not a solution)\n");
     } else if (rank < n)
-      printf("%sJacobian rank %d for %d unknowns: the solution is not unique (a %d-dimensional "
-             "family of points fits equally well); this is one of them\n",
-             c, rank, n, n - rank);
+      say_solution_set(c, set, rank, n, nullity);
     else
       printf("%sJacobian rank %d for %d unknowns: the solution is locally unique\n", c, rank, n);
   }
@@ -1472,8 +1504,39 @@ static int run_opt(Run *u) {
   gr_catch_sigint();
   if (u->kind == GR_PROB_EQ && u->obj.m) {
     double *r0 = gr_xcalloc(u->obj.m, sizeof *r0);
-    u->obj.res(u->obj.ctx, u->x, r0, NULL);
-    u->r0norm = gr_norm(r0, (int)u->obj.m);
+    size_t m = u->obj.m;
+    int n = u->nparam;
+    double *J0 = gr_xcalloc(m * (size_t)n, sizeof *J0);
+    u->obj.res(u->obj.ctx, u->x, r0, J0);
+    u->r0norm = gr_norm(r0, (int)m);
+    /* Unknowns whose partial of the squared residuals is exactly 0 at a start where the
+     * equations do not hold (x and y for x^2+y^2 = 1 from the origin, c and d for c*d = 3)
+     * are often where no method can move them: step them off, by a fixed pattern so that
+     * runs repeat. */
+    int nflat = 0;
+    if (n > 0 && !o->cons.c && u->r0norm > 1e-5 * fmax(1, u->r0norm))
+      for (int j = 0; j < n; j++) {
+        double gj = 0;
+        for (size_t i = 0; i < m; i++)
+          gj += J0[i * (size_t)n + (size_t)j] * r0[i];
+        if (gj != 0)
+          continue;
+        if (!nflat++)
+          fprintf(stderr, "minimize: note: the squared residuals are flat at the start "
+                          "(gradient 0) and the equations do not hold there; starting from");
+        /* 0.1 (1 + |x|) times a fixed pattern in [0.5, 1.5) with alternating signs */
+        double frac = fmod(0.6180339887498949 * (j + 1), 1.0) + 0.5;
+        u->x[j] += (j % 2 ? -0.1 : 0.1) * (1 + fabs(u->x[j])) * frac;
+        char b[40];
+        gr_fmt(b, u->x[j], 6);
+        fprintf(stderr, "%s %s=%s", nflat > 1 ? "," : "", pname(u, j), b);
+      }
+    if (nflat) {
+      fputs(" instead\n", stderr);
+      u->obj.res(u->obj.ctx, u->x, r0, NULL);
+      u->r0norm = fmax(u->r0norm, gr_norm(r0, (int)m));
+    }
+    free(J0);
     free(r0);
   }
   GrOptResult r;
