@@ -890,9 +890,23 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
       memcpy(name, p.name, sizeof name);
       size_t noff = p.toff, nlen = p.tlen;
       if (gr_op_is_function(name)) {
-        fail(&p, noff, nlen, "cannot redefine the built-in function '%s'", name, NULL);
-        break;
+        /* sin(x) = 0.5 as the last statement is an equation (a definition there would
+         * compute nothing); before more statements it would redefine sin: refused */
+        P q = p;
+        GrDiag dd;
+        q.d = &dd;
+        while (q.t != T_SEMI && q.t != T_EOF && !q.err)
+          next(&q);
+        if (q.t != T_EOF || q.err) {
+          fail(&p, noff, nlen, "cannot redefine the built-in function '%s'", name, NULL);
+          break;
+        }
+        def = 0;
       }
+    }
+    if (def) {
+      char name[128];
+      memcpy(name, p.name, sizeof name);
       while (p.t != T_ASSIGN && !p.err)
         next(&p);
       next(&p);

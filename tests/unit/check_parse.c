@@ -426,6 +426,12 @@ START_TEST(test_statements) {
   ck_assert_ptr_eq(p.out->arg[0], p.lhs);
   ck_assert_ptr_eq(p.out->arg[1], p.rhs);
   ck_assert_ptr_null(p.lhs_name);
+  /* a built-in's name as the last statement: an equation, sin(x) - 0.5 */
+  ck_assert_int_eq(gr_parse(g, "sin(x) = 0.5", NULL, &p, &d), GR_OK);
+  ck_assert_int_eq(p.out->op, GR_OP_SUB);
+  ck_assert_int_eq(p.lhs->op, GR_OP_SIN);
+  ck_assert_ptr_eq(p.out->arg[0], p.lhs);
+  ck_assert_ptr_eq(p.out->arg[1], p.rhs);
   ck_assert_int_eq(gr_parse(g, "y = A*x + B", NULL, &p, &d), GR_OK);
   ck_assert_str_eq(p.lhs_name, "y");
   ck_assert_int_eq(gr_var_index(g, "y"), -1); /* no variable was made for y */
