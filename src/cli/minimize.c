@@ -90,8 +90,9 @@ static const char *const usage_text =
     "                              of f (two variables), the data and the fitted curve (a\n"
     "                              fit with one input column), else the loss per iteration;\n"
     "                              a text plot on the terminal, or FILE (.png .svg .pdf)\n"
-    "      --gnuplot               write that gnuplot script (data inline) to stdout; the\n"
-    "                              report then goes to standard error\n"
+    "      --gnuplot               write that gnuplot script (data inline) to stdout (for\n"
+    "                              --plot=FILE, else for a window); the report then goes\n"
+    "                              to standard error\n"
     "  -h, --help                  this help\n"
     "  -V, --version               version\n"
     "\n"
@@ -1320,7 +1321,8 @@ static int plot_run(Run *u, const GrOptResult *r) {
     f = pipe;
   }
   /* --gnuplot without --plot=FILE: a script for gnuplot's own terminal, a window */
-  GrPlotOpts po = {o->plot_file, 0, 0, u->nsrc == 1 ? u->srcs[0] : NULL, !o->plot_file};
+  GrPlotOpts po = {o->plot_file, 0, 0, u->nsrc == 1 ? u->srcs[0] : NULL,
+                   o->gnuplot && !o->plot_file};
   int obs = -1, in = fit_input_var(u, &obs);
   double *a = gr_xmalloc((u->npath + 1) * sizeof *a), *b = gr_xmalloc((u->npath + 1) * sizeof *b);
   GrStatus ps;
