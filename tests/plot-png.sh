@@ -7,6 +7,7 @@ LC_ALL=C
 export LC_ALL
 GRAD=${GRAD:-src/grad}
 MINIMIZE=${MINIMIZE:-src/minimize}
+srcdir_cli=$(cd "${srcdir:-.}/tests/cli" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -26,6 +27,47 @@ else bad "minimize, missing gnuplot: rc $rc: $(cat "$tmp/err")"; fi
 GNUPLOT="$tmp/no-such-gnuplot" "$MINIMIZE" 'x^2' --from x=1 --gnuplot >"$tmp/out" 2>"$tmp/err" &&
   grep -q '^plot \$loss' "$tmp/out" && grep -q '^bfgs:' "$tmp/err" && ok ||
   bad "minimize --gnuplot without gnuplot: $(cat "$tmp/err")"
+
+# A stand-in gnuplot that reads the script, prints bytes on its stdout (what gnuplot does
+# with an image whose output it cannot open) and an error on its stderr, and fails. An
+# image plot must keep those bytes off our stdout; the error is relayed naming gnuplot,
+# then exit status 3. A text plot is gnuplot's stdout, so it passes through.
+fake="$tmp/fake-gnuplot"
+cat >"$fake" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+printf '\211PNG\r\n\032\nIMAGEBYTES'
+printf '         plot foo\n                ^\n         line 12: undefined variable: foo\n\n' >&2
+exit 1
+EOF
+chmod +x "$fake"
+GNUPLOT="$fake" "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/fake.png" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 3 ] && [ ! -s "$tmp/out" ] && grep -q '^grad: gnuplot:          line 12: undefined variable: foo$' "$tmp/err" &&
+  grep -q '^grad: error: gnuplot failed (exit status 1)' "$tmp/err" && ! grep -q '^grad: gnuplot: *$' "$tmp/err"
+then ok; else bad "gnuplot's stdout or stderr, grad: rc $rc: $(od -c "$tmp/out" | head -3) $(cat "$tmp/err")"; fi
+GNUPLOT="$fake" "$MINIMIZE" 'x^2' --from x=1 --method gd --lr 0.1 --steps 3 --plot="$tmp/fake.png" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 3 ] && ! grep -q IMAGEBYTES "$tmp/out" && grep -q '^x = ' "$tmp/out" &&
+  grep -q '^minimize: gnuplot:          line 12: undefined variable: foo$' "$tmp/err"
+then ok; else bad "gnuplot's stdout or stderr, minimize: rc $rc: $(cat "$tmp/err")"; fi
+GNUPLOT="$fake" "$GRAD" 'x^2' --range x=0:1 --plot >"$tmp/out" 2>"$tmp/err"
+grep -q IMAGEBYTES "$tmp/out" && ok || bad "a text plot's output did not pass through"
+# an unwritable --plot=FILE is refused before gnuplot runs
+cat >"$tmp/spy-gnuplot" <<EOF
+#!/bin/sh
+touch "$tmp/gnuplot-ran"
+cat >/dev/null
+EOF
+chmod +x "$tmp/spy-gnuplot"
+for prog in "$GRAD" "$MINIMIZE"; do
+  case $prog in *grad) set -- 'x^2' --range x=0:1 ;; *) set -- 'x^2' --from x=1 ;; esac
+  GNUPLOT="$tmp/spy-gnuplot" "$prog" "$@" --plot="$tmp/no/such/dir/f.png" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ $rc = 3 ] && grep -q "cannot write '$tmp/no/such/dir/f.png': No such file or directory" "$tmp/err" &&
+    [ ! -e "$tmp/gnuplot-ran" ] && [ ! -s "$tmp/out" ]
+  then ok; else bad "unwritable plot file ($prog): rc $rc: $(cat "$tmp/err")"; fi
+done
 
 if [ -n "$GNUPLOT" ] && [ -x "$GNUPLOT" ]; then :
 elif command -v gnuplot >/dev/null 2>&1; then GNUPLOT=$(command -v gnuplot)
@@ -116,6 +158,42 @@ else bad "dumb plot of 5000 points: $(cat "$tmp/err")"; fi
 # an unusable TMPDIR: exit status 3, naming the folder
 TMPDIR="$tmp/no/such/dir" "$GRAD" 'x^2' --range x=-1:1:5000 --plot="$tmp/never.png" >"$tmp/out" 2>"$tmp/err"
 [ $? = 3 ] && grep -q "no/such/dir" "$tmp/err" && [ ! -e "$tmp/never.png" ] && ok || bad "bad TMPDIR: $(cat "$tmp/err")"
+
+# scales: tan(x) and its derivative on the left and right axes; x^8 and four derivatives in
+# three stacked panels; the loss of a run across decades on a log scale; a fit whose key
+# lists the parameters; each renders
+check_png tan 'tan(x)' --range x=-1.5:1.5
+check_png panels 'x^8' --range x=-2:2 --order 4
+PROG=minimize
+check_png mlosslog '(x-1)^2+(y-2)^2+z^2' --from x=5,y=7,z=1 --method gd --lr 0.3 --steps 40
+check_png mfiterr 'y = a*exp(-b*x) + c' --data "$srcdir_cli/minimize-sigma.tsv" --method lm
+PROG=
+# the surface is viridis: pixels of its darkest and brightest colours, none of a rainbow's
+# red (ImageMagick's convert, when installed, gives the pixels as a PPM: an 800x600 one has
+# a 15-byte header)
+if command -v convert >/dev/null 2>&1; then
+  "$GRAD" 'sin(x)*cos(y)' --range x=-3:3,y=-3:3 --points 30 --plot="$tmp/vir.png" 2>"$tmp/err"
+  convert "$tmp/vir.png" ppm:- 2>>"$tmp/err" | tail -c +16 | od -An -tu1 -v -w3 |
+    awk 'function near(r, g, b, R, G, B) { return (r-R)^2 + (g-G)^2 + (b-B)^2 < 300 }
+         near($1, $2, $3, 68, 1, 84) { dark++ }
+         near($1, $2, $3, 253, 231, 37) { light++ }
+         $1 > 200 && $2 < 60 && $3 < 60 { red++ }
+         END { print dark + 0, light + 0, red + 0 }' >"$tmp/pix"
+  read -r dark light red <"$tmp/pix"
+  if [ "${dark:-0}" -gt 20 ] && [ "${light:-0}" -gt 20 ] && [ "${red:-1}" = 0 ]; then ok
+  else bad "surface palette: dark $dark, light $light, red $red pixels: $(cat "$tmp/err")"; fi
+fi
+# --gnuplot without FILE: no terminal named, so gnuplot's own (a window); the same script
+# renders to a file when a terminal is set before it, and ends without one (no display)
+"$GRAD" 'x^2+3x+2' --range x=-6.5:3.5 --gnuplot >"$tmp/win.gp" 2>"$tmp/err"
+if ! grep -q 'set terminal' "$tmp/win.gp" &&
+  (cd "$tmp" && "$GNUPLOT" -e "set terminal pngcairo size 800,600; set output 'win.png'" win.gp) 2>>"$tmp/err" &&
+  [ "$(png_size "$tmp/win.png")" = "800 600" ] &&
+  (cd "$tmp" && DISPLAY= timeout 20 "$GNUPLOT" win.gp) >/dev/null 2>&1 </dev/null
+then ok; else bad "--gnuplot window script: $(cat "$tmp/err")"; fi
+# a text plot of minimize (its run, then the plot on stdout)
+COLUMNS=80 LINES=24 "$MINIMIZE" 'x^2+y^2' --from x=1,y=2 --method gd --lr 0.1 --steps 20 --plot >"$tmp/dumb" 2>"$tmp/err"
+grep -q 'path' "$tmp/dumb" && grep -q '^x = ' "$tmp/dumb" && ok || bad "minimize text plot: $(cat "$tmp/err")"
 
 echo "plot: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -36,7 +36,24 @@ typedef struct Out {
   size_t n, cap;
   int err;
   int digits, json, binary;
+  double *lo, *hi; /* a plot: each column's least and greatest finite value (else NULL) */
 } Out;
+
+static void span_alloc(Out *o, size_t ncol) {
+  o->lo = gr_xmalloc(ncol * sizeof *o->lo);
+  o->hi = gr_xmalloc(ncol * sizeof *o->hi);
+  for (size_t k = 0; k < ncol; k++) {
+    o->lo[k] = INFINITY;
+    o->hi[k] = -INFINITY;
+  }
+}
+
+static void span_merge(Out *o, const Out *w, size_t ncol) {
+  for (size_t k = 0; k < ncol; k++) {
+    o->lo[k] = fmin(o->lo[k], w->lo[k]);
+    o->hi[k] = fmax(o->hi[k], w->hi[k]);
+  }
+}
 
 static void out_flush(Out *o) {
   if (!o->f)
@@ -103,6 +120,19 @@ static inline void out_bin(Out *o, double v) {
 static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, size_t m,
                            uint64_t row, uint64_t inner) {
   uint64_t nonfinite = 0;
+  if (out->lo)
+    for (size_t k = 0; k < ncol; k++) {
+      double lo = out->lo[k], hi = out->hi[k];
+      for (size_t i = 0; i < m; i++) {
+        double v = cols[k][i];
+        if (isfinite(v)) {
+          lo = v < lo ? v : lo;
+          hi = v > hi ? v : hi;
+        }
+      }
+      out->lo[k] = lo;
+      out->hi[k] = hi;
+    }
   if (out->binary) {
     for (size_t i = 0; i < m; i++) {
       int bad = 0;
@@ -395,7 +425,10 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
   }
   for (int i = 0; i < opened; i++) {
     Worker *w = &pool.w[i];
-    w->out = (Out){NULL, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, out->digits, out->json, out->binary};
+    w->out = (Out){NULL, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, out->digits, out->json, out->binary,
+                   NULL, NULL};
+    if (out->lo)
+      span_alloc(&w->out, gr_table_ncols(t0));
     w->nw = nw;
     w->inner = inner;
     w->pool = &pool;
@@ -431,6 +464,8 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
       out->n += w->out.n;
     }
     nonfinite += w->nonfinite;
+    if (out->lo)
+      span_merge(out, &w->out, gr_table_ncols(t0));
     for (const GrTapeIssue *p = w->is, *e = w->is + w->nis; p < e;)
       p = merge_issues(iss, p);
     int stop = gr_interrupted || out->err;
@@ -454,6 +489,8 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w->out.b);
+    free(w->out.lo);
+    free(w->out.hi);
     free(w->is);
     if (i > 0)
       gr_table_free(w->t);
@@ -610,8 +647,11 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
 
   FILE *f = stdout, *pipe = NULL, *tmpf = NULL;
   char *tmppath = NULL, *dspec = NULL;
+  double *span_lo = NULL, *span_hi = NULL;
   uint64_t inner = nr == 2 ? r[1].n : 0;
-  GrPlotOpts po = {o->plot_file, 0, 0, c->nout == 1 ? c->srcs[0] : NULL};
+  /* --gnuplot without a file: a script for gnuplot's own terminal, a window */
+  GrPlotOpts po = {o->plot_file, 0, 0, c->nout == 1 ? c->srcs[0] : NULL,
+                   o->gnuplot && !o->plot_file};
   /* (before gnuplot starts: a failure here must not leave it an unfinished script) */
   if (plotting && !o->gnuplot && gr_table_rows(t) > PLOT_INLINE_MAX) {
     tmpf = plot_tmpfile(&tmppath);
@@ -624,7 +664,7 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   if (plotting) {
     if (!o->gnuplot) {
       signal(SIGPIPE, SIG_IGN); /* a gnuplot that dies must not kill us: we report it */
-      pipe = gr_plot_open(&d);
+      pipe = gr_plot_open(!o->plot_file, &d);
       if (!pipe) {
         gr_diag_render(stderr, "grad", &d, NULL);
         st = d.status;
@@ -643,7 +683,10 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     }
   }
   Out out = {tmpf ? tmpf : f, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, o->digits,
-             !plotting && o->format == FMT_JSON, tmpf || (!plotting && o->format == FMT_BINARY)};
+             !plotting && o->format == FMT_JSON, tmpf || (!plotting && o->format == FMT_BINARY),
+             NULL, NULL};
+  if (plotting)
+    span_alloc(&out, ncol);
   if (out.binary) {
     /* no header: rows of ncol doubles */
   } else if (out.json) {
@@ -688,6 +731,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     out_str(&out, "]}\n");
   out_flush(&out);
   free(out.b);
+  span_lo = out.lo;
+  span_hi = out.hi;
   if (tmpf) {
     if (fclose(tmpf) != 0 && !out.err)
       out.err = errno ? errno : EIO;
@@ -708,7 +753,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
       gr_plot_data_end(f);
     const char *zname = names[nr];
     if (nr == 1)
-      gr_plot_curves(f, dspec, names[0], (int)ncol - 1, (const char *const *)names + 1, &po);
+      gr_plot_curves(f, dspec, names[0], (int)ncol - 1, (const char *const *)names + 1,
+                     span_lo + 1, span_hi + 1, &po);
     else
       gr_plot_surface(f, dspec, names[0], names[1], zname, &po);
   }
@@ -722,7 +768,7 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   }
 done:
   if (pipe) {
-    GrStatus ps = gr_plot_close(pipe, &d);
+    GrStatus ps = gr_plot_close(pipe, "grad", &d);
     if (ps != GR_OK && (st == 0 || st == 1)) {
       gr_diag_render(stderr, "grad", &d, NULL);
       st = ps;
@@ -734,6 +780,8 @@ done:
     unlink(tmppath);
   free(tmppath);
   free(dspec);
+  free(span_lo);
+  free(span_hi);
   for (size_t i = 0; i < ncol; i++)
     free(names[i]);
   free(names);

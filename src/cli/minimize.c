@@ -91,8 +91,9 @@ static const char *const usage_text =
     "                              of f (two variables), the data and the fitted curve (a\n"
     "                              fit with one input column), else the loss per iteration;\n"
     "                              a text plot on the terminal, or FILE (.png .svg .pdf)\n"
-    "      --gnuplot               write that gnuplot script (data inline) to stdout; the\n"
-    "                              report then goes to standard error\n"
+    "      --gnuplot               write that gnuplot script (data inline) to stdout (for\n"
+    "                              --plot=FILE, else for a window); the report then goes\n"
+    "                              to standard error\n"
     "  -h, --help                  this help\n"
     "  -V, --version               version\n"
     "\n"
@@ -459,6 +460,7 @@ typedef struct Run {
   double r0norm;     /* EQ: the residual norm at the start */
   int conv, solved;  /* set by the report */
   double rnorm;      /* EQ: the residual norm at the end */
+  double *fit_se;    /* FIT: the parameters' standard errors (set by the report) */
 } Run;
 
 /* Rows kept for a plot: beyond this, every other row is dropped and the stride doubles,
@@ -588,6 +590,7 @@ static void run_free(Run *u) {
   free(u->x);
   free(u->trace);
   free(u->path);
+  free(u->fit_se);
   gr_env_free(&u->env);
   gr_graph_free(u->g);
 }
@@ -1078,6 +1081,22 @@ static void say_solution_set(const char *c, int kind, int rank, int n, int nulli
   }
 }
 
+/* A fitted parameter and its standard error as text: with digits, that many; in text,
+ * as many as the error supports: down to the place of its third significant digit
+ * (gnuplot's 2.00448 +/- 0.004438); else every digit (JSON and TSV) */
+static void fmt_param(char *v, char *e, double x, double se, int digits, int text) {
+  int vd = digits, ed = digits ? digits : 6;
+  if (!digits && text && isfinite(se) && se > 0 && isfinite(x)) {
+    int place = (int)floor(log10(se)) - 2;
+    int top = x != 0 ? (int)floor(log10(fabs(x))) : place;
+    vd = top - place + 1;
+    vd = vd < 1 ? 1 : vd > 17 ? 17 : vd;
+    ed = 4;
+  }
+  gr_fmt(v, x, vd);
+  gr_fmt(e, se, ed);
+}
+
 /* The report after the run. */
 static void report(Run *u, const GrOptResult *r) {
   MinOpts *o = u->o;
@@ -1254,21 +1273,12 @@ static void report(Run *u, const GrOptResult *r) {
              "are not meaningful\n", c);
     printf("%sFinal set of parameters            Asymptotic Standard Error\n", c);
     printf("%s=======================            ==========================\n", c);
+    free(u->fit_se);
+    u->fit_se = gr_xmalloc((size_t)n * sizeof *se);
+    memcpy(u->fit_se, se, (size_t)n * sizeof *se);
     for (int j = 0; j < n; j++) {
       char v[40], e[40];
-      int vd = o->digits, ed = o->digits ? o->digits : 6;
-      if (!o->digits && o->format == OUT_TEXT && isfinite(se[j]) && se[j] > 0 &&
-          isfinite(u->x[j])) {
-        /* as many digits as the error supports: down to the place of its third significant
-         * digit (gnuplot's 2.00448 +/- 0.004438); JSON and TSV keep every digit */
-        int place = (int)floor(log10(se[j])) - 2;
-        int top = u->x[j] != 0 ? (int)floor(log10(fabs(u->x[j]))) : place;
-        vd = top - place + 1;
-        vd = vd < 1 ? 1 : vd > 17 ? 17 : vd;
-        ed = 4;
-      }
-      gr_fmt(v, u->x[j], vd);
-      gr_fmt(e, se[j], ed);
+      fmt_param(v, e, u->x[j], se[j], o->digits, o->format == OUT_TEXT);
       if (u->x[j] != 0 && isfinite(se[j])) /* the padding only before another column */
         printf("%s%-15s = %-24s +/- %-12s (%.4g%%)\n", c, pname(u, j), v, e,
                fabs(100 * se[j] / u->x[j]));
@@ -1335,14 +1345,16 @@ static int plot_run(Run *u, const GrOptResult *r) {
   int st = 0;
   if (!o->gnuplot) {
     signal(SIGPIPE, SIG_IGN); /* a gnuplot that dies must not kill us: we report it */
-    pipe = gr_plot_open(&d);
+    pipe = gr_plot_open(!o->plot_file, &d);
     if (!pipe) {
       gr_diag_render(stderr, "minimize", &d, NULL);
       return d.status;
     }
     f = pipe;
   }
-  GrPlotOpts po = {o->plot_file, 0, 0, u->nsrc == 1 ? u->srcs[0] : NULL};
+  /* --gnuplot without --plot=FILE: a script for gnuplot's own terminal, a window */
+  GrPlotOpts po = {o->plot_file, 0, 0, u->nsrc == 1 ? u->srcs[0] : NULL,
+                   o->gnuplot && !o->plot_file};
   int obs = -1, in = fit_input_var(u, &obs);
   double *a = gr_xmalloc((u->npath + 1) * sizeof *a), *b = gr_xmalloc((u->npath + 1) * sizeof *b);
   GrStatus ps;
@@ -1372,8 +1384,23 @@ static int plot_run(Run *u, const GrOptResult *r) {
         m += k;
       }
       gr_table_free(t);
+      /* the key: each parameter with its standard error, as the report gives them */
+      char **keys = gr_xcalloc((size_t)n, sizeof *keys);
+      for (int j = 0; j < n; j++) {
+        char v[40], e[40];
+        GrBuf kb = {0};
+        fmt_param(v, e, u->x[j], u->fit_se ? u->fit_se[j] : NAN, o->digits, 1);
+        if (u->fit_se)
+          gr_buf_printf(&kb, "%s = %s +/- %s", pname(u, j), v, e);
+        else
+          gr_buf_printf(&kb, "%s = %s", pname(u, j), v);
+        keys[j] = kb.s;
+      }
       ps = gr_plot_fit(f, &po, u->g->vars[in], u->g->vars[obs], xs, ys, u->data.nrow, cx, cy,
-                       m, &d);
+                       m, (const char *const *)keys, n, &d);
+      for (int j = 0; j < n; j++)
+        free(keys[j]);
+      free(keys);
     }
     free(cx);
     free(cy);
@@ -1400,6 +1427,10 @@ static int plot_run(Run *u, const GrOptResult *r) {
       a[i] = u->path[i * w];
       b[i] = u->path[i * w + (size_t)n + 1];
     }
+    if (u->kind == GR_PROB_EQ)
+      po.title = "sum of squared residuals per iteration";
+    else if (u->kind == GR_PROB_FIT)
+      po.title = "sum of squared residuals of the fit per iteration";
     ps = gr_plot_loss(f, &po, a, b, u->npath, &d);
   }
   free(a);
@@ -1411,7 +1442,7 @@ static int plot_run(Run *u, const GrOptResult *r) {
   if (pipe) {
     if (st)
       fputs("exit\n", pipe); /* nothing half-written gets drawn */
-    GrStatus cs = gr_plot_close(pipe, &d);
+    GrStatus cs = gr_plot_close(pipe, "minimize", &d);
     if (cs != GR_OK && !st) {
       gr_diag_render(stderr, "minimize", &d, NULL);
       st = cs;

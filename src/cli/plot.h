@@ -17,6 +17,7 @@ typedef struct GrPlotOpts {
   const char *output;  /* file (.png .svg .pdf), or NULL: a dumb text plot on stdout */
   int width, height;   /* pixels, or characters for dumb; 0: 800x600 / the terminal's size */
   const char *title;   /* NULL: none */
+  int interactive;     /* output NULL: gnuplot's default terminal (a window), not a text plot */
 } GrPlotOpts;
 
 /* The terminal for an output file name by its extension; GR_EUSAGE for an unknown one. */
@@ -32,34 +33,46 @@ void gr_plot_quote(FILE *f, const char *s);
 /* The data argument of the plot commands is gnuplot's name for the table: "$name" for a
  * datablock, or a file with its options ('file' binary format='%3double'; a grid's also
  * record=NINNERxNOUTER). */
-/* Curves: column 1 is x, columns 2..ny+1 the curves named names[]. */
+/* Curves: column 1 is x, columns 2..ny+1 the curves named names[], whose finite values lie
+ * in [lo[i], hi[i]] (lo, hi NULL: unknown). Curves of one scale share a y axis; of two
+ * scales, the second scale's are on the right-hand axis (y2); of three or more, each scale
+ * has a panel of its own, stacked over the shared x axis. Every y axis is labelled. */
 void gr_plot_curves(FILE *f, const char *data, const char *xname, int ny,
-                    const char *const *names, const GrPlotOpts *o);
-/* A grid (x y z ..., scan lines separated by blank lines): a colour surface with contour
- * lines below it, or contour lines only in a text plot. */
+                    const char *const *names, const double *lo, const double *hi,
+                    const GrPlotOpts *o);
+/* A grid (x y z ..., scan lines separated by blank lines): a surface coloured by height
+ * (viridis, with a colour box) over contour lines that it hides, or contour lines only in a
+ * text plot. */
 void gr_plot_surface(FILE *f, const char *data, const char *xname, const char *yname,
                      const char *zname, const GrPlotOpts *o);
 
 /* Whole scripts for minimize. A loss curve over the iterations iter[] (NULL: 0, 1, ...),
- * on a log scale when every value is positive. */
+ * titled o->title or "loss per iteration", on a log scale when every value is positive and
+ * they span two decades or more. */
 GrStatus gr_plot_loss(FILE *f, const GrPlotOpts *o, const double *iter, const double *loss,
                       size_t n, GrDiag *d);
-/* The path (px[i], py[i]) over the contour map of out(x, y): f is tabulated on a grid around
- * the path with gr_table; fixed gives the values of the graph's other variables. */
+/* The path (px[i], py[i]) over the contour map of out(x, y), its levels labelled with their
+ * values: f is tabulated on a grid around the path with gr_table, finer where f is steep;
+ * fixed gives the values of the graph's other variables. */
 GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *out, int xvar,
                       int yvar, const double *fixed, const double *px, const double *py,
                       size_t n, GrDiag *d);
-/* Data points (x[i], y[i]) and a fitted curve (cx[j], cy[j]). */
+/* Data points (x[i], y[i]) and a fitted curve (cx[j], cy[j]); the key lists params[]
+ * (lines such as "a = 2.004 +/- 0.0044") under the fit's entry. */
 GrStatus gr_plot_fit(FILE *f, const GrPlotOpts *o, const char *xname, const char *yname,
                      const double *x, const double *y, size_t n, const double *cx,
-                     const double *cy, size_t m, GrDiag *d);
+                     const double *cy, size_t m, const char *const *params, int nparams,
+                     GrDiag *d);
 
 /* Is gnuplot installed? (env GNUPLOT names the program, else "gnuplot" on PATH.) */
 int gr_plot_available(void);
 /* Start gnuplot reading a script from the returned stream; NULL with GR_EIO when gnuplot is
- * not installed or cannot be started. Its output (a text plot) goes to our stdout. */
-FILE *gr_plot_open(GrDiag *d);
-/* Finish the script and wait; GR_EIO when gnuplot failed. */
-GrStatus gr_plot_close(FILE *p, GrDiag *d);
+ * not installed or cannot be started. With show_output its stdout (a text plot) is ours,
+ * else /dev/null: an image goes to its file, never to the terminal. Its stderr is
+ * collected. One gnuplot at a time. */
+FILE *gr_plot_open(int show_output, GrDiag *d);
+/* Finish the script and wait. gnuplot's messages are relayed to stderr, each line as
+ * "PROG: gnuplot: ..."; GR_EIO when gnuplot failed. */
+GrStatus gr_plot_close(FILE *p, const char *prog, GrDiag *d);
 
 #endif

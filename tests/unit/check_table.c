@@ -267,11 +267,25 @@ static void w_curves(FILE *f, void *arg) {
   fputs("0\t1\t2\n", f);
   gr_plot_data_end(f);
   const char *names[] = {"f", "df/dx"};
-  gr_plot_curves(f, "$data", "x", 2, names, o);
+  gr_plot_curves(f, "$data", "x", 2, names, NULL, NULL, o);
+}
+
+/* curves whose spans are given by hi[] (lo = 0) */
+typedef struct Spans {
+  int n;
+  double hi[4];
+} Spans;
+
+static void w_spans(FILE *f, void *arg) {
+  Spans *sp = arg;
+  GrPlotOpts o = {"c.png", 0, 0, "t", 0};
+  const char *names[] = {"f", "df/dx", "d2f/dx2", "d3f/dx3"};
+  double lo[4] = {0, 0, 0, 0};
+  gr_plot_curves(f, "$data", "x", sp->n, names, lo, sp->hi, &o);
 }
 
 START_TEST(plot_scripts) {
-  GrPlotOpts png = {"out.png", 640, 480, "it's x^2"};
+  GrPlotOpts png = {"out.png", 640, 480, "it's x^2", 0};
   char *s = script(w_curves, &png);
   ck_assert_ptr_nonnull(strstr(s, "set terminal pngcairo size 640,480 noenhanced"));
   ck_assert_ptr_nonnull(strstr(s, "set terminal png size 640,480 noenhanced"));
@@ -281,7 +295,7 @@ START_TEST(plot_scripts) {
   ck_assert_ptr_nonnull(strstr(s, "$data using 1:3 with lines"));
   ck_assert_ptr_nonnull(strstr(s, "title 'df/dx'"));
   free(s);
-  GrPlotOpts dumb = {NULL, 60, 20, NULL};
+  GrPlotOpts dumb = {NULL, 60, 20, NULL, 0};
   s = script(w_curves, &dumb);
   ck_assert_ptr_nonnull(strstr(s, "set terminal dumb size 60,20"));
   ck_assert_ptr_null(strstr(s, "set output"));
@@ -293,12 +307,51 @@ START_TEST(plot_scripts) {
   ck_assert_int_eq(gr_plot_term_for("a.pdf", &term, &d), GR_OK);
   ck_assert_int_eq(term, GR_TERM_PDF);
   ck_assert_int_eq(gr_plot_term_for("a.jpg", &term, &d), GR_EUSAGE);
+  /* no file, interactive: no terminal named (gnuplot's default, a window), a pause */
+  GrPlotOpts win = {NULL, 0, 0, NULL, 1};
+  s = script(w_curves, &win);
+  ck_assert_ptr_null(strstr(s, "set terminal"));
+  ck_assert_ptr_nonnull(strstr(s, "pause mouse close"));
+  free(s);
+}
+END_TEST
+
+/* Curves of one scale share an axis; two scales: y and y2; three: stacked panels */
+START_TEST(plot_curves_by_scale) {
+  Spans one = {3, {1, 2, 4.9}};
+  char *s = script(w_spans, &one);
+  ck_assert_ptr_nonnull(strstr(s, "set ylabel 'f, df/dx, d2f/dx2'\n"));
+  ck_assert_ptr_null(strstr(s, "y2"));
+  ck_assert_ptr_null(strstr(s, "multiplot"));
+  free(s);
+  Spans two = {2, {28, 200}}; /* tan(x) on [-1.5, 1.5] and its derivative */
+  s = script(w_spans, &two);
+  ck_assert_ptr_nonnull(strstr(s, "set ylabel 'f'\n"));
+  ck_assert_ptr_nonnull(strstr(s, "set y2label 'df/dx'\n"));
+  ck_assert_ptr_nonnull(strstr(s, "using 1:3 with lines linetype 2 linewidth 2 axes x1y2"));
+  ck_assert_ptr_null(strstr(s, "using 1:2 with lines linetype 1 linewidth 2 axes"));
+  free(s);
+  Spans three = {4, {1, 100, 10000, 3}}; /* the third derivative goes with f */
+  s = script(w_spans, &three);
+  ck_assert_ptr_nonnull(strstr(s, "set multiplot layout 3,1"));
+  char *p1 = strstr(s, "set ylabel 'f, d3f/dx3'"), *p2 = strstr(s, "set ylabel 'df/dx'"),
+       *p3 = strstr(s, "set ylabel 'd2f/dx2'");
+  ck_assert(p1 && p2 && p3 && p1 < p2 && p2 < p3);
+  ck_assert_ptr_nonnull(strstr(s, "unset multiplot"));
+  /* the x axis labelled once, for the bottom panel */
+  char *xl = strstr(s, "set xlabel 'x'\n");
+  ck_assert(xl && strstr(xl + 1, "set xlabel 'x'\n") && strstr(xl + 1, "set xlabel 'x'\n") < p3);
+  free(s);
+  Spans zero = {2, {1, 0}}; /* a curve of zeros goes with f */
+  s = script(w_spans, &zero);
+  ck_assert_ptr_nonnull(strstr(s, "set ylabel 'f, df/dx'\n"));
+  free(s);
 }
 END_TEST
 
 static void w_path(FILE *f, void *arg) {
   Expr *e = arg;
-  GrPlotOpts o = {"path.png", 0, 0, NULL};
+  GrPlotOpts o = {"path.png", 0, 0, NULL, 0};
   double px[] = {1.1, 0.99, 0.891}, py[] = {2.1, 1.89, 1.701};
   GrDiag d;
   ck_assert_int_eq(gr_plot_path(f, &o, e->g, e->p.out, gr_var_index(e->g, "x"),
@@ -313,14 +366,55 @@ START_TEST(path_script_has_grid_and_path) {
   ck_assert_ptr_nonnull(strstr(s, "$grid << EOD\n"));
   ck_assert_ptr_nonnull(strstr(s, "$path << EOD\n1.1\t2.1\n0.99\t1.89\n0.891\t1.701\nEOD\n"));
   ck_assert_ptr_nonnull(strstr(s, "set contour base"));
-  /* 61 scan lines of 61 points: 60 blank separators inside the grid block */
+  /* scan lines of equal length, 81 at most, of at most 81 points */
   char *g0 = strstr(s, "$grid << EOD\n"), *g1 = strstr(g0, "EOD\n$path");
   int blanks = 0, rows = 0;
   for (char *p = strchr(g0, '\n'); p < g1; p++)
     if (*p == '\n')
       p[1] == '\n' ? blanks++ : rows++;
-  ck_assert_int_eq(blanks, 60);
-  ck_assert_int_eq(rows, 61 * 61 + 1); /* the data lines, then the EOD line */
+  rows--; /* the EOD line */
+  ck_assert_int_le(blanks + 1, 81);
+  ck_assert_int_ge(blanks + 1, 41);
+  ck_assert_int_eq(rows % (blanks + 1), 0);
+  ck_assert_int_le(rows / (blanks + 1), 81);
+  ck_assert_ptr_nonnull(strstr(s, "with labels")); /* the levels labelled */
+  free(s);
+  expr_free(&e);
+}
+END_TEST
+
+/* The contour grid is finer where f is steep: for exp(4x) + y^2 the x points crowd at the
+ * right-hand end */
+static void w_path_steep(FILE *f, void *arg) {
+  Expr *e = arg;
+  GrPlotOpts o = {"path.png", 0, 0, NULL, 0};
+  double px[] = {-1, 1}, py[] = {-1, 1};
+  GrDiag d;
+  ck_assert_int_eq(gr_plot_path(f, &o, e->g, e->p.out, gr_var_index(e->g, "x"),
+                                gr_var_index(e->g, "y"), NULL, px, py, 2, &d),
+                   GR_OK);
+}
+
+START_TEST(path_grid_finer_where_steep) {
+  Expr e;
+  expr(&e, "exp(4x) + y^2");
+  char *s = script(w_path_steep, &e);
+  char *p = strstr(s, "$grid << EOD\n") + strlen("$grid << EOD\n");
+  double xs[100], prev = NAN;
+  int nx = 0;
+  while (strncmp(p, "EOD", 3) && nx < 100) {
+    double x = strtod(p, NULL);
+    if (x != prev)
+      xs[nx++] = prev = x;
+    p = strchr(p, '\n') + 1;
+    if (*p == '\n')
+      p++;
+  }
+  ck_assert_int_ge(nx, 20);
+  ck_assert_double_eq_tol(xs[0], -1.3, 1e-12);
+  ck_assert_double_eq_tol(xs[nx - 1], 1.3, 1e-12);
+  double left = xs[1] - xs[0], right = xs[nx - 1] - xs[nx - 2];
+  ck_assert_msg(right < left / 3, "x spacing: %g at the left, %g at the right", left, right);
   free(s);
   expr_free(&e);
 }
@@ -338,6 +432,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, several_outputs_and_constants);
   tcase_add_test(tc, reductions_are_refused);
   tcase_add_test(tc, plot_scripts);
+  tcase_add_test(tc, plot_curves_by_scale);
+  tcase_add_test(tc, path_grid_finer_where_steep);
   tcase_add_test(tc, path_script_has_grid_and_path);
   suite_add_tcase(s, tc);
   return s;
