@@ -1589,8 +1589,12 @@ static int run_opt(Run *u) {
     return 1;
   switch (r.stop) {
   case GR_STOP_NONFINITE:
-    fprintf(stderr, "minimize: error: f or its gradient is not finite at iteration %ld; the "
-                    "last finite point (iteration %ld) is reported\n", r.bad_iter, r.iter);
+    if (r.bad_iter <= r.iter) /* no finite point was seen */
+      fprintf(stderr, "minimize: error: f or its gradient is not finite at the start (iteration "
+                      "%ld); start elsewhere with --from\n", r.bad_iter);
+    else
+      fprintf(stderr, "minimize: error: f or its gradient is not finite at iteration %ld; the "
+                      "last finite point (iteration %ld) is reported\n", r.bad_iter, r.iter);
     return 1;
   case GR_STOP_INTERRUPT:
     fprintf(stderr, "minimize: interrupted at iteration %ld; the best point so far is "

@@ -428,6 +428,8 @@ typedef struct NlCtx {
   long evals;
   int n, stopped, nonfinite;
   double best_f, *best; /* lowest f at a feasible point (for an interrupted run) */
+  int global;           /* a global method: it may sample non-finite regions at length */
+  long consec;          /* non-finite evaluations in a row */
 } NlCtx;
 
 static void force_stop(NlCtx *c) {
@@ -452,11 +454,18 @@ static double nl_f(unsigned n, const double *x, double *grad, void *data) {
   if (!isfinite(f) || !gr_all_finite(c->g, n)) {
     /* NLopt has no notion of a failed evaluation: +inf turns the method away from here */
     c->nonfinite++;
+    /* ... but a local method that starts there, or any method that finds nothing else in
+     * 1000 evaluations, has nowhere to go: stop (MMA would otherwise solve a dual problem
+     * at every one of --steps iterations at f = inf) */
+    if ((!c->global && c->evals == 1) || ++c->consec >= 1000)
+      force_stop(c);
     if (!isfinite(f))
       f = HUGE_VAL;
     for (unsigned j = 0; j < n; j++)
       if (!isfinite(c->g[j]))
         c->g[j] = 0;
+  } else {
+    c->consec = 0;
   }
   if (grad)
     memcpy(grad, c->g, n * sizeof *grad);
@@ -543,7 +552,8 @@ GrStatus gr_opt_nlopt(const GrObjective *o, const GrOptParams *p, double *x, GrO
   if (!opt)
     return gr_diag_set(d, GR_EUSAGE, "NLopt cannot run --method %s on %d variables", mn, n);
   NlCtx c = {o, cons, cb, ud, opt, NULL, gr_xcalloc((size_t)n + 1, sizeof(double)), 0, n,
-             0, 0, INFINITY, gr_xcalloc((size_t)n + 1, sizeof(double))};
+             0, 0, INFINITY, gr_xcalloc((size_t)n + 1, sizeof(double)),
+             gr_method_is_global(p->method), 0};
   ConCtx ce = {cons, 1, NULL}, ci = {cons, 0, NULL};
   if (cons) {
     nlopt_set_lower_bounds(opt, cons->lo);
