@@ -20,12 +20,12 @@ done
 # 2. symbols: object file -> the object files that define what it uses
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-objs=$(find "$BUILDDIR/src" -name '*.o' ! -path '*/.libs/*' | sort)
+objs=$(find "$BUILDDIR/src" -name '*.o' | sort) # libtool's objects are in .libs
 [ -n "$objs" ] || { echo "SKIP: no objects under $BUILDDIR/src"; exit 77; }
 for o in $objs; do
   # name of the source file: libgradengine_la-tape.o -> lib/tape, grad-repl.o -> cli/repl
   n=$(basename "$o" .o | sed 's/^.*[-]//')
-  d=$(basename "$(dirname "$o")")
+  d=$(basename "$(dirname "$o" | sed 's,/\.libs$,,')")
   nm "$o" | awk -v f="$d/$n" '$1 ~ /^[0-9a-f]+$/ && $2 ~ /^[TDBRC]$/ {print "D", f, $3} $1 == "U" {print "U", f, $2}'
 done | sort -u >"$tmp/syms"
 awk '$1 == "D" {def[$3] = $2} $1 == "U" {use[NR] = $2 " " $3}
