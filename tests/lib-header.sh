@@ -23,8 +23,12 @@ $CC -std=c99 -Wall -Wextra -pedantic -Werror -I"$SRCDIR/src/lib" -c "$tmp/t.c" -
 if $CXX --version >/dev/null 2>&1; then
   $CXX -std=c++11 -Wall -Wextra -pedantic -Werror -I"$SRCDIR/src/lib" -c "$tmp/t.cc" -o "$tmp/cc.o" ||
     { echo "FAIL: grad.h as C++11"; fail=1; }
-  $CXX "$tmp/cc.o" -o "$tmp/cc" -L"$(dirname "$LIBGRAD_SO")" -lgrad 2>/dev/null &&
-    { LD_LIBRARY_PATH="$(dirname "$LIBGRAD_SO")" "$tmp/cc" || { echo "FAIL: the C++ program"; fail=1; }; }
+  # SAN_FLAGS: the sanitizers libgrad.so was built with (their runtime must come first)
+  if $CXX ${SAN_FLAGS:-} "$tmp/cc.o" -o "$tmp/cc" -L"$(dirname "$LIBGRAD_SO")" -lgrad; then
+    LD_LIBRARY_PATH="$(dirname "$LIBGRAD_SO")" "$tmp/cc" || { echo "FAIL: the C++ program"; fail=1; }
+  else
+    echo "FAIL: linking the C++ program with libgrad"; fail=1
+  fi
 else
   echo "SKIP: no C++ compiler ($CXX)"
 fi
