@@ -3,7 +3,7 @@
 #  1. wall time of one whole command: grad 'x^2+3x+2' --at x=3.6 vs the same in a PyTorch
 #     script (interpreter start, import torch, tensor, backward);
 #  2. one value+gradient of the 5-variable function on a reused tape (a small C program
-#     linking libgrad.a), vs PyTorch's cost per evaluation inside a warm process.
+#     linking the engine library), vs PyTorch's cost per evaluation inside a warm process.
 # Environment (make bench sets them): GRAD, PYTHON3, BUILDDIR, CC, GSL_LIBS.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +51,7 @@ fi
 
 # the C benchmark, built against this build's library
 "$CC" -O2 -I"$top/src/lib" -I"$top/src/cli" -I"$BUILDDIR/src" -o "$tmp/grad_bench" "$here/grad_bench.c" \
-  "$BUILDDIR/src/libgrad.a" $GSL_LIBS -lm
+  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm
 n=2000000
 g_ns=$("$tmp/grad_bench" $n)
 g_ns_blk=$("$tmp/grad_bench" $((n * 4)) 256)

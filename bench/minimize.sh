@@ -10,8 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${GSL_LIBS:=$(pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-$CC -O2 -I"$here/../src" -I"$BUILDDIR" "$here/minimize_bench.c" "$BUILDDIR/src/libgrad.a" \
-  $GSL_LIBS -lm -o "$tmp/bench" || exit 1
+$CC -O2 -I"$here/../src/lib" -I"$here/../src/cli" -I"$BUILDDIR" "$here/minimize_bench.c" \
+  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/bench" || exit 1
 "$tmp/bench" >"$tmp/ours" || exit 1
 if ! "$PYTHON3" -c 'import torch' 2>/dev/null; then
   echo "minimize bench: PyTorch not available; our figures only:"

@@ -23,7 +23,8 @@ REPS=${REPS:-5}
 GRAD=${GRAD:-$B/src/grad}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-$CC -O2 -I"$here/../src" -I"$B" -I"$B/src" "$here/table_lib.c" "$B/src/libgrad.a" $GSL_LIBS -o "$tmp/table_lib"
+$CC -O2 -I"$here/../src/lib" -I"$here/../src/cli" -I"$B" -I"$B/src" "$here/table_lib.c" \
+  "$B/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/table_lib"
 $CC -O2 "$here/table_hand.c" -o "$tmp/table_hand"
 export OMP_NUM_THREADS=1
 have_torch=no

@@ -7,6 +7,7 @@
 #define GR_CLIUTIL_H
 #include "diag.h"
 #include "graph.h"
+#include "util.h"
 #include <stdio.h>
 
 struct option;
@@ -28,8 +29,6 @@ typedef struct GrBindList {
 GrStatus gr_binds_parse(GrBindList *l, const char *text, GrDiag *d);
 const GrBind *gr_binds_find(const GrBindList *l, const char *name);
 void gr_binds_free(GrBindList *l);
-/* Evaluate a constant expression (no variables); GR_EUSAGE with a span on failure. */
-GrStatus gr_eval_const(const char *text, double *out, GrDiag *d);
 
 /* Split "a,b,c" at top-level commas into a malloc'd NULL-terminated array of strings. */
 char **gr_split_list(const char *text, int *n);
@@ -38,12 +37,7 @@ void gr_free_list(char **v);
  * only blanks), else GR_OK. gr_binds_parse does this check itself. */
 GrStatus gr_list_check(const char *text, GrDiag *d);
 
-/* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure (a
- * directory: EISDIR). */
-char *gr_read_file(const char *path);
-/* The same, with the length in *len (NULL: not wanted): text with a NUL byte inside. */
-char *gr_read_all(const char *path, size_t *len);
-/* The same for the text of an expression: GR_EIO naming the file and the reason when it
+/* Like gr_read_all (util.h) for the text of an expression: GR_EIO naming the file and the reason when it
  * cannot be read, GR_EUSAGE naming the line, column and byte offset of a NUL byte (which
  * would otherwise end the text there). *out is malloc'd. */
 GrStatus gr_read_text(const char *path, char **out, GrDiag *d);
@@ -96,8 +90,7 @@ void gr_slip_error(const char *prog, const char *what, const GrSlip *slips, int 
  * unknown long option (with the nearest name when one is close). Written into buf. */
 const char *gr_option_msg(const char *arg, const struct option *long_opts, char *buf, size_t n);
 
-/* Set by the SIGINT handler gr_catch_sigint installs; long loops poll it. */
-extern volatile int gr_interrupted;
+/* Sets gr_interrupted (util.h) on SIGINT. */
 void gr_catch_sigint(void);
 
 #endif

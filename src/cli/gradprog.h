@@ -51,7 +51,7 @@ typedef struct GradCtx {
   int nonfinite_warned; /* the mode already said so in its own words */
 } GradCtx;
 
-/* Parse every EXPR into ctx (sources from -: stdin). Renders its own diagnostics; returns
+/* grad_ctx.c: what the modes share. Parse every EXPR into ctx (sources from -: stdin). Renders its own diagnostics; returns
  * the exit status (0 ok). require_values: every variable needs a value from --at. */
 int grad_load(GradCtx *c, GradOpts *o, int require_values);
 void grad_ctx_free(GradCtx *c);
@@ -86,6 +86,9 @@ int grad_symbolic(GradCtx *c);
 /* The whole program, callable again (the interactive session builds an argv and calls
  * it): never exits, resets getopt. */
 int grad_main(int argc, char **argv); /* value and gradient at --at (grad.c) */
+/* The session and scripts (grad alone, grad -f FILE): repl.c's grad_repl, which main sets
+ * (the session runs grad_main, so grad.c does not name it); NULL: none. */
+extern int (*grad_session)(const char *file, char **extra, int nextra);
 /* grad's getopt_long table (the session maps its words to these options). */
 struct option;
 const struct option *grad_long_options(void);

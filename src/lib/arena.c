@@ -13,30 +13,34 @@ struct GrArenaBlock {
   _Alignas(16) unsigned char data[];
 };
 
+_Thread_local jmp_buf *gr_oom_jmp;
+
+void gr_oom(const char *what) {
+  if (gr_oom_jmp)
+    longjmp(*gr_oom_jmp, 1);
+  fprintf(stderr, "grad: fatal: out of memory%s%s%s\n", what ? " (" : "", what ? what : "",
+          what ? ")" : "");
+  exit(4);
+}
+
 void *gr_xmalloc(size_t size) {
   void *p = malloc(size ? size : 1);
-  if (!p) {
-    fputs("grad: fatal: out of memory\n", stderr);
-    exit(4);
-  }
+  if (!p)
+    gr_oom(NULL);
   return p;
 }
 
 void *gr_xcalloc(size_t n, size_t size) {
   void *p = calloc(n ? n : 1, size ? size : 1);
-  if (!p) {
-    fputs("grad: fatal: out of memory\n", stderr);
-    exit(4);
-  }
+  if (!p)
+    gr_oom(NULL);
   return p;
 }
 
 void *gr_xrealloc(void *p, size_t size) {
   void *q = realloc(p, size ? size : 1);
-  if (!q) {
-    fputs("grad: fatal: out of memory\n", stderr);
-    exit(4);
-  }
+  if (!q)
+    gr_oom(NULL);
   return q;
 }
 

@@ -5,6 +5,7 @@
  */
 #ifndef GR_ARENA_H
 #define GR_ARENA_H
+#include <setjmp.h>
 #include <stddef.h>
 
 typedef struct GrArenaBlock GrArenaBlock;
@@ -27,7 +28,11 @@ char *gr_arena_strndup(GrArena *a, const char *s, size_t n);
 GrArenaMark gr_arena_mark(GrArena *a);
 void gr_arena_release(GrArena *a, GrArenaMark m);
 
-/* The single out-of-memory choke point: prints "grad: fatal: out of memory" and exits 4. */
+/* The single out-of-memory choke point. When the calling thread has set gr_oom_jmp (the
+ * library's entry points do, src/lib/api.c), it longjmps there; otherwise (the programs)
+ * prints "grad: fatal: out of memory" and exits 4. */
+extern _Thread_local jmp_buf *gr_oom_jmp;
+_Noreturn void gr_oom(const char *what);
 void *gr_xmalloc(size_t size);
 void *gr_xcalloc(size_t n, size_t size);
 void *gr_xrealloc(void *p, size_t size);

@@ -4,7 +4,7 @@
  */
 #include "data.h"
 #include "arena.h"
-#include "cliutil.h"
+#include "util.h"
 #include "num.h"
 #include <ctype.h>
 #include <errno.h>

@@ -61,9 +61,9 @@ static void caret(FILE *f, const char *src, size_t off, size_t len) {
   fputc('\n', f);
 }
 
-static const char *where_file;
-static size_t where_line;
-static const char *where_text;
+static _Thread_local const char *where_file;
+static _Thread_local size_t where_line;
+static _Thread_local const char *where_text;
 
 void gr_diag_where(const char *file, size_t line, const char *text) {
   where_file = file;

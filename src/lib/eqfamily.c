@@ -2,6 +2,7 @@
  * Family or multiple root: see eqfamily.h. The null space comes from GSL's SVD.
  */
 #include "eqfamily.h"
+#include "arena.h"
 #include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static double norm2(const double *v, size_t n) {
  * 1 when the residual norm reaches thr. */
 static int corrects(GrResFn res, void *ctx, double *y, size_t m, int n, const gsl_matrix *V,
                     int q, double thr, double *r, double *J) {
-  double *JQ = malloc((m ? m : 1) * (size_t)(q ? q : 1) * sizeof *JQ);
+  double *JQ = gr_xmalloc((m ? m : 1) * (size_t)(q ? q : 1) * sizeof *JQ);
   gsl_matrix *W = gsl_matrix_alloc((size_t)(q ? q : 1), (size_t)(q ? q : 1));
   gsl_vector *S = gsl_vector_alloc((size_t)(q ? q : 1));
   int ok = 0;
@@ -110,8 +111,8 @@ int gr_eq_family(GrResFn res, void *ctx, const double *x, const double *J, size_
     return GR_EQ_ISOLATED;
   }
   *nullity = n - rank;
-  double *y = malloc((size_t)n * sizeof *y), *r = malloc((m ? m : 1) * sizeof *r),
-         *Jy = malloc((m ? m : 1) * (size_t)n * sizeof *Jy);
+  double *y = gr_xmalloc((size_t)n * sizeof *y), *r = gr_xmalloc((m ? m : 1) * sizeof *r),
+         *Jy = gr_xmalloc((m ? m : 1) * (size_t)n * sizeof *Jy);
   double t = 0.1 * fmax(1, norm2(x, (size_t)n));
   int back = 0, away = 0;
   for (int k = rank; k < n; k++)

@@ -114,10 +114,8 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
   for (; g->table[k].id1; k = (k + 1) & (g->tcap - 1))
     if (g->table[k].hash == h && node_eq(g->nodes[g->table[k].id1 - 1], proto))
       return g->nodes[g->table[k].id1 - 1];
-  if (g->count >= UINT32_MAX - 1) {
-    fputs("grad: fatal: out of memory (more than 2^32 expression nodes)\n", stderr);
-    exit(4);
-  }
+  if (g->count >= UINT32_MAX - 1)
+    gr_oom("more than 2^32 expression nodes");
   if (2 * (g->count + 1) > g->tcap) {
     grow_table(g);
     for (k = h & (g->tcap - 1); g->table[k].id1; k = (k + 1) & (g->tcap - 1))

@@ -6,7 +6,7 @@
  */
 #include "optim.h"
 #include "arena.h"
-#include "cliutil.h"
+#include "util.h"
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit_nlinear.h>

@@ -7,7 +7,7 @@
  */
 #include "optim_nlopt.h"
 #include "arena.h"
-#include "cliutil.h"
+#include "util.h"
 #include "config.h"
 #include "tape.h"
 #include <gsl/gsl_linalg.h>

@@ -8,7 +8,7 @@
  */
 #include "optim.h"
 #include "arena.h"
-#include "cliutil.h"
+#include "util.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

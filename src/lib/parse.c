@@ -339,7 +339,7 @@ static int is_function(P *p, const char *name) {
   return gr_op_is_function(name);
 }
 
-size_t gr_parse_suggest_count;
+_Thread_local size_t gr_parse_suggest_count;
 
 /* gr_op_suggest for a name read before '(', remembering the last name found to have no
  * suggestion (a product such as a(x+1) repeated many times costs one search). */

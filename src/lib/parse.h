@@ -56,7 +56,7 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
 const GrBinding *gr_env_find(const GrEnv *e, const char *name);
 /* How many times a parse has searched the function names for one close to an unknown name
  * (edit distances; a cost measure for tests). */
-extern size_t gr_parse_suggest_count;
+extern _Thread_local size_t gr_parse_suggest_count;
 void gr_env_free(GrEnv *e); /* frees the table, not the nodes (they are the graph's) */
 
 #endif

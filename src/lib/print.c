@@ -67,7 +67,7 @@ static int named_const(double v) {
   return -1;
 }
 
-static int shadow_e, shadow_pi;
+static _Thread_local int shadow_e, shadow_pi;
 
 void gr_print_shadow(const GrGraph *g) {
   shadow_e = g && gr_var_index(g, "e") >= 0;

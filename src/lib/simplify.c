@@ -245,7 +245,7 @@ typedef struct Item {
   GrNode *num, *den;
 } Item;
 
-static S *g_sort_ctx; /* qsort has no context argument */
+static _Thread_local S *g_sort_ctx; /* qsort has no context argument */
 
 static int by_key(const void *x, const void *y) {
   const Item *a = x, *b = y;

@@ -11,6 +11,7 @@
  */
 #include "fuzz.h"
 #include "gradprog.h"
+#include "repl.h"
 #include "minimize.h"
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 const char fuzz_target[] = "cli";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  grad_session = grad_repl; /* as grad's main does */
   fuzz_init();
   char *text = fuzz_str(data, size);
   char *argv[MAX_ARGS + 2];

@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "fuzz.h"
 #include "gradprog.h"
+#include "repl.h"
 #include "graph.h"
 #include "jacobian.h"
 #include "parse.h"
@@ -285,6 +286,7 @@ static void run_grad(const char *src, const char *at, const char *const *opts) {
   argv[n++] = (char *)src;
   argv[n] = NULL;
   optind = 0;
+  grad_session = grad_repl; /* as grad's main does */
   (void)grad_main(n, argv);
 }
 
