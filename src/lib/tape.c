@@ -44,7 +44,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   for (size_t i = 0; i < nout; i++)
     if (outs[i]->id + 1 > top)
       top = outs[i]->id + 1;
-  size_t *slot = gr_xmalloc((top ? top : 1) * sizeof *slot);
+  uint32_t *slot = gr_xmalloc((top ? top : 1) * sizeof *slot); /* ids are 32-bit (graph.h) */
   size_t n = 0;
   for (size_t i = 0; i < top; i++)
     if (m[i])
@@ -525,11 +525,11 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
   }
 }
 
+/* Tangents for a forward sweep; their adjoints only for forward-over-reverse, which most
+ * runs never do (a gradient checked by one forward sweep needs no tadj). */
 static void ensure_tangents(GrTape *t) {
-  if (!t->tan) {
+  if (!t->tan)
     t->tan = gr_xcalloc(t->nvals, sizeof *t->tan);
-    t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
-  }
 }
 
 void gr_tape_tangent(GrTape *t, const double *const *dir) {
@@ -657,6 +657,8 @@ static void prod_reverse_tangent(GrTape *t, size_t i) {
 
 void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   ensure_tangents(t);
+  if (!t->tadj)
+    t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
   t->sweeps++;
   memset(t->tadj, 0, t->nvals * sizeof *t->tadj);
   size_t o = t->out_slot[out];
