@@ -17,8 +17,14 @@
 #   calls 100000   8.19 s ->  0.16 s      builtin 100000  0.21 s -> 0.13 s
 #   sum  10^6  2.62 s, 781 MB (2.6 us, 800 bytes a term) -> 1.47 s, 641 MB (1.5 us, 672)
 #   let  10^6  3.18 s, 704 MB (3.2 us, 721 bytes a step) -> 1.91 s, 578 MB (1.9 us, 606)
-# Of the 672 bytes a term of sum, parsing takes about 430 (4 nodes of about 104 bytes with
-# their index and id table) and the tape the rest.
+# Then with 64-byte nodes (fields no op uses together share storage; the hash only in the
+# index), the index freed after a large parse (rebuilt when next needed) and the tape's
+# tangent adjoints allocated only for forward-over-reverse:
+#   sum  10^6  1.28 s, 668 MB (701 bytes a term) -> 1.38 s, 575 MB (589 bytes a term)
+#   let  10^6  1.61 s, 598 MB (628 bytes a step) -> 1.85 s, 515 MB (527 bytes a step)
+# (CPU times at load 10-14.) Of the about 590 bytes a term of sum (4 nodes, 4 tape slots):
+# nodes 256, the id -> node array 32 to 64, the tape 224 (instruction 16, offset, length,
+# node, value, adjoint and tangent 8 each, a slot), the source text about 20.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 GRAD=${GRAD:-$top/src/grad}

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Large inputs cost about four nodes a term: keep the node at 64 bytes on LP64. */
+_Static_assert(sizeof(void *) != 8 || sizeof(GrNode) == 64, "GrNode grew");
+
 void gr_init(void) { gsl_set_error_handler_off(); }
 
 GrGraph *gr_graph_new(void) {
@@ -64,9 +67,11 @@ static uint32_t node_hash(const GrNode *n) {
       for (uint32_t i = 0; i < n->vlen; i++)
         h = mix(h, dbits(n->vec[i]));
   }
-  if (n->name)
-    h = mix(h, hash_str(n->name));
-  h = mix(h, (uint64_t)(int64_t)n->var);
+  if (n->op == GR_OP_VAR || n->op == GR_OP_LET) {
+    if (n->name)
+      h = mix(h, hash_str(n->name));
+    h = mix(h, (uint64_t)(int64_t)n->var);
+  }
   /* the table indexes by the low bits: let every bit of h reach them */
   h ^= h >> 16;
   h *= 0x85ebca6bu;
@@ -75,7 +80,7 @@ static uint32_t node_hash(const GrNode *n) {
 }
 
 static int node_eq(const GrNode *a, const GrNode *b) {
-  if (a->op != b->op || a->nargs != b->nargs || a->var != b->var)
+  if (a->op != b->op || a->nargs != b->nargs)
     return 0;
   for (int i = 0; i < a->nargs; i++)
     if (a->arg[i] != b->arg[i])
@@ -87,28 +92,53 @@ static int node_eq(const GrNode *a, const GrNode *b) {
       return dbits(a->num) == dbits(b->num);
     return !memcmp(a->vec, b->vec, a->vlen * sizeof(double));
   }
-  if ((a->name == NULL) != (b->name == NULL))
+  if (a->op != GR_OP_VAR && a->op != GR_OP_LET)
+    return 1;
+  if (a->var != b->var || (a->name == NULL) != (b->name == NULL))
     return 0;
   return !a->name || !strcmp(a->name, b->name);
+}
+
+static void slot_put(GrSlot *t, size_t cap, uint32_t h, uint32_t id1) {
+  size_t k = h & (cap - 1);
+  while (t[k].id1)
+    k = (k + 1) & (cap - 1);
+  t[k].hash = h;
+  t[k].id1 = id1;
 }
 
 static void grow_table(GrGraph *g) {
   size_t cap = g->tcap * 2;
   GrSlot *t = gr_xcalloc(cap, sizeof *t);
   for (size_t i = 0; i < g->tcap; i++)
-    if (g->table[i].id1) {
-      size_t k = g->table[i].hash & (cap - 1);
-      while (t[k].id1)
-        k = (k + 1) & (cap - 1);
-      t[k] = g->table[i];
-    }
+    if (g->table[i].id1)
+      slot_put(t, cap, g->table[i].hash, g->table[i].id1);
   free(g->table);
   g->table = t;
   g->tcap = cap;
 }
 
+void gr_graph_drop_index(GrGraph *g) {
+  free(g->table);
+  g->table = NULL;
+  g->tcap = 0;
+}
+
+/* The index again after gr_graph_drop_index: every node's hash is recomputed. */
+static void rebuild_index(GrGraph *g) {
+  size_t cap = 1024;
+  while (cap < 2 * (g->count + 1))
+    cap *= 2;
+  g->table = gr_xcalloc(cap, sizeof *g->table);
+  g->tcap = cap;
+  for (size_t i = 0; i < g->count; i++)
+    slot_put(g->table, cap, node_hash(g->nodes[i]), (uint32_t)i + 1);
+}
+
 /* Intern a candidate node built on the stack. */
 static GrNode *intern(GrGraph *g, const GrNode *proto) {
+  if (!g->table)
+    rebuild_index(g);
   uint32_t h = node_hash(proto);
   size_t k = h & (g->tcap - 1);
   for (; g->table[k].id1; k = (k + 1) & (g->tcap - 1))
@@ -123,12 +153,11 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
   }
   GrNode *n = gr_arena_alloc(g->arena, sizeof *n);
   *n = *proto;
-  n->hash = h;
   n->id = (uint32_t)g->count;
-  if (proto->vec)
+  if (proto->op == GR_OP_CONST && proto->vlen > 1)
     n->vec = memcpy(gr_arena_alloc(g->arena, proto->vlen * sizeof(double)), proto->vec,
                     proto->vlen * sizeof(double));
-  if (proto->name)
+  else if ((proto->op == GR_OP_VAR || proto->op == GR_OP_LET) && proto->name)
     n->name = gr_arena_strdup(g->arena, proto->name);
   if (g->count == g->ncap) {
     g->ncap = g->ncap ? 2 * g->ncap : 1024;

@@ -13,18 +13,24 @@
 #include <stdint.h>
 
 typedef struct GrNode GrNode;
-/* 80 bytes (LP64): the small fields first, so that no padding falls between them */
+/* 64 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. Fields
+ * that no op uses together share storage: a constant's length with a variable's index, a
+ * vector constant's elements with the name of a variable or a named intermediate. The hash
+ * lives in the index (GrSlot), not in the node. */
 struct GrNode {
   uint32_t id;
-  uint32_t hash;
-  uint16_t op;      /* GrOp */
+  uint16_t op;   /* GrOp */
   uint8_t nargs;
-  uint32_t vlen;    /* CONST: number of elements (1 for a scalar) */
-  int var;          /* VAR: index in the variable table; < 0: parameter -var-1 */
+  union {
+    uint32_t vlen; /* CONST: number of elements (1 for a scalar) */
+    int var;       /* VAR: index in the variable table; < 0: parameter -var-1 */
+  };
   uint32_t off, len; /* span in the source of its first occurrence (len 0: none) */
-  double num;       /* CONST: the value (scalar) */
-  double *vec;      /* CONST: vector value when vlen > 1 */
-  const char *name; /* VAR, LET: the name */
+  double num;        /* CONST: the value (scalar) */
+  union {
+    double *vec;      /* CONST: vector value when vlen > 1 */
+    const char *name; /* VAR, LET: the name */
+  };
   GrNode *arg[3];
 };
 
@@ -36,7 +42,7 @@ typedef struct GrSlot {
 
 typedef struct GrGraph {
   GrArena *arena;
-  GrSlot *table;
+  GrSlot *table; /* NULL after gr_graph_drop_index until the next node is interned */
   size_t tcap;
   GrNode **nodes; /* by id */
   size_t count, ncap;
@@ -53,6 +59,9 @@ void gr_init(void);
 
 GrGraph *gr_graph_new(void);
 void gr_graph_free(GrGraph *g); /* NULL-safe; frees every node */
+/* Free the hash-consing index (8 to 16 bytes a node) when nothing is about to be interned,
+ * as after parsing a large input; the next gr_node, gr_const, ... rebuilds it. */
+void gr_graph_drop_index(GrGraph *g);
 
 GrNode *gr_const(GrGraph *g, double v);
 GrNode *gr_const_vec(GrGraph *g, const double *v, uint32_t n);

@@ -867,6 +867,7 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
     p.max_nodes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
   }
   p.size0 = g->count + (size_t)p.env->n;
+  size_t count0 = g->count;
   p.stack0 = __builtin_frame_address(0);
   p.stack_max = stack_budget();
   next(&p);
@@ -995,5 +996,9 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
     return GR_EUSAGE;
   }
   out->out = last;
+  /* a large input: its index is not needed until something else is built (the next node
+   * interned rebuilds it), and the tape compiled from it can use the memory */
+  if (g->count - count0 >= 65536)
+    gr_graph_drop_index(g);
   return GR_OK;
 }

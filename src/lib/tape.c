@@ -44,7 +44,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   for (size_t i = 0; i < nout; i++)
     if (outs[i]->id + 1 > top)
       top = outs[i]->id + 1;
-  size_t *slot = gr_xmalloc((top ? top : 1) * sizeof *slot);
+  uint32_t *slot = gr_xmalloc((top ? top : 1) * sizeof *slot); /* ids are 32-bit (graph.h) */
   size_t n = 0;
   for (size_t i = 0; i < top; i++)
     if (m[i])
@@ -525,11 +525,11 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
   }
 }
 
+/* Tangents for a forward sweep; their adjoints only for forward-over-reverse, which most
+ * runs never do (a gradient checked by one forward sweep needs no tadj). */
 static void ensure_tangents(GrTape *t) {
-  if (!t->tan) {
+  if (!t->tan)
     t->tan = gr_xcalloc(t->nvals, sizeof *t->tan);
-    t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
-  }
 }
 
 void gr_tape_tangent(GrTape *t, const double *const *dir) {
@@ -657,6 +657,8 @@ static void prod_reverse_tangent(GrTape *t, size_t i) {
 
 void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   ensure_tangents(t);
+  if (!t->tadj)
+    t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
   t->sweeps++;
   memset(t->tadj, 0, t->nvals * sizeof *t->tadj);
   size_t o = t->out_slot[out];
@@ -794,6 +796,19 @@ static int kink_at(int op, double a, double b, double y) {
   return 0;
 }
 
+/* Whether op has a kink at all (its KINK column is not 0): the others skip the scan of
+ * their blocks, so that a table pays for kink warnings only where one can occur. */
+static int can_kink(int op) {
+  switch (op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, PAA, PAB, PBB, KINK, ...)                            \
+  case GR_OP_##id:                                                                                 \
+    return kind == GR_K_MATH && strcmp(#KINK, "0") != 0;
+#include "ops.def"
+#undef OP
+  }
+  return 0;
+}
+
 /* What a GR_K_MATH op with adjoint m sends its arguments, strong zeros applied (0 for
  * the others, which pass adjoints linearly). */
 static void contributions(int op, double m, double a, double b, double y, double *pa,
@@ -820,22 +835,33 @@ static void contributions(int op, double m, double a, double b, double y, double
   }
 }
 
+/* No inf or NaN among v[0..n): adding 1 to the exponent field carries into the sign bit
+ * only when the field is all ones; the OR of those sums is a loop that vectorises. */
+static int all_finite(const double *v, size_t n) {
+  const uint64_t e = 0x7ff0000000000000ULL;
+  uint64_t bad = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint64_t u;
+    memcpy(&u, v + k, sizeof u);
+    bad |= (u & e) + (1ULL << 52);
+  }
+  return !(bad >> 63);
+}
+
 size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
   size_t cnt = 0;
   /* a NaN in an untaken if() branch never reaches an output: blame values only when an
    * output is not finite */
   int out_bad = 0;
   for (size_t o = 0; o < t->nout && !out_bad; o++)
-    for (size_t k = 0; k < t->len[t->out_slot[o]]; k++)
-      out_bad |= !isfinite(t->val[t->off[t->out_slot[o]] + k]);
+    out_bad = !all_finite(t->val + t->off[t->out_slot[o]], t->len[t->out_slot[o]]);
   /* a non-finite adjoint that a strong zero stops (sqrt(relu(x)) at -1, norm at the
    * origin) harms no reported derivative: blame one only when a variable's or a named
    * intermediate's adjoint is not finite */
   int grad_bad = 0;
   for (size_t i = 0; i < t->n && !grad_bad; i++)
     if (t->ins[i].need && (t->ins[i].op == GR_OP_VAR || t->ins[i].op == GR_OP_LET))
-      for (size_t k = 0; k < t->len[i]; k++)
-        grad_bad |= !isfinite(t->adj[t->off[i] + k]);
+      grad_bad = !all_finite(t->adj + t->off[i], t->len[i]);
   for (size_t i = 0; i < t->n && cnt < max; i++) {
     const GrInstr *in = &t->ins[i];
     if (in->nargs == 0)
@@ -881,7 +907,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
         where = Y[0];
       }
     }
-    for (size_t k = 0; k < n && found < 0; k++) {
+    for (size_t k = 0; k < n && found < 0 && can_kink(in->op); k++) {
       if (kink_at(in->op, A[k * sa], B[k * sb], Y[k])) {
         found = 0;
         where = A[k * sa];

@@ -208,6 +208,34 @@ START_TEST(test_call_or_product) {
 }
 END_TEST
 
+/* A parse that adds many nodes frees the hash-consing index (it is most of a large input's
+ * memory besides the nodes); the next node interned rebuilds it, and hash-consing still
+ * finds every node: parsing the same input again adds nothing and gives the same root. */
+START_TEST(test_index_dropped_and_rebuilt) {
+  char *s = malloc(70000 * 24), *w = s;
+  w += sprintf(w, "k = x*y; ");
+  for (int i = 1; i <= 70000; i++)
+    w += sprintf(w, "%sx^%d/%d", i > 1 ? "+" : "", i, i);
+  w += sprintf(w, "+[1, 2, 3]+y*[4, 5, 6]+k");
+  GrGraph *g = gr_graph_new();
+  GrParsed p;
+  GrDiag d;
+  ck_assert_int_eq(gr_parse(g, s, NULL, &p, &d), GR_OK);
+  ck_assert_ptr_null(g->table);
+  GrNode *root = p.out;
+  size_t count = g->count;
+  ck_assert_ptr_eq(gr_node(g, GR_OP_ADD, gr_var(g, "y"), gr_const(g, 2), NULL)->arg[0],
+                   gr_var(g, "y"));
+  ck_assert_ptr_nonnull(g->table);
+  count = g->count;
+  ck_assert_int_eq(gr_parse(g, s, NULL, &p, &d), GR_OK);
+  ck_assert_ptr_eq(p.out, root);
+  ck_assert_uint_eq(g->count, count);
+  free(s);
+  gr_graph_free(g);
+}
+END_TEST
+
 /* The "did you mean" search (edit distances against every function name) runs only for a
  * name before '(' that is neither a variable nor defined, once per parse for a name
  * repeated, and never for an implicit product of a variable: it is no cost per term of a
@@ -836,6 +864,7 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_shadow_constants);
   tcase_add_test(tc, test_call_or_product);
   tcase_add_test(tc, test_suggest_only_when_needed);
+  tcase_add_test(tc, test_index_dropped_and_rebuilt);
   suite_add_tcase(s, tc);
   tc = tcase_create("errors");
   tcase_add_loop_test(tc, test_errors, 0, sizeof errors / sizeof *errors);

@@ -713,6 +713,51 @@ START_TEST(test_random_print_roundtrip) {
 }
 END_TEST
 
+/* The block scans of gr_tape_issues see a non-finite value or adjoint wherever it is in a
+ * block (first, middle, last element; +inf, -inf), and a kink of an op that has one,
+ * while a clean block reports nothing. */
+START_TEST(test_issues_anywhere_in_block) {
+  enum { L = 37 };
+  static const char *const n[] = {"x", NULL};
+  static const size_t lens[] = {L};
+  const char *srcs[] = {"1/x + abs(x - 2)", "sqrt(x - 0.5)"};
+  for (int which = 0; which < 2; which++) {
+    TP x;
+    tp_open(&x, srcs + which, 1, n, lens);
+    double v[L];
+    for (int i = 0; i < L; i++)
+      v[i] = 1 + i * 0x1p-6;
+    tp_set(&x, "x", v);
+    gr_tape_forward(x.t);
+    gr_tape_reverse(x.t, 0, NULL);
+    GrTapeIssue is[4];
+    ck_assert_uint_eq(gr_tape_issues(x.t, is, 4), 0);
+    static const int pos[] = {0, 17, L - 1};
+    for (int pi = 0; pi < 3; pi++)
+      for (int kind = 0; kind < 3; kind++) {
+        for (int i = 0; i < L; i++)
+          v[i] = 1 + i * 0x1p-6;
+        /* 1/x: +inf at 0, -inf at -0; abs(x - 2): its kink at 2; sqrt(x - 0.5): an infinite
+         * derivative at 0.5 */
+        v[pos[pi]] = which ? 0.5 : kind == 0 ? 0.0 : kind == 1 ? -0.0 : 2.0;
+        tp_set(&x, "x", v);
+        gr_tape_forward(x.t);
+        gr_tape_reverse(x.t, 0, NULL);
+        size_t ni = gr_tape_issues(x.t, is, 4);
+        ck_assert_msg(ni >= 1, "%s: nothing found at element %d (case %d)", srcs[which], pos[pi],
+                      kind);
+        int want = which ? GR_OP_SQRT : kind == 2 ? GR_OP_ABS : GR_OP_DIV;
+        int seen = 0;
+        for (size_t k = 0; k < ni; k++)
+          seen |= is[k].node->op == want;
+        ck_assert_msg(seen, "%s: element %d (case %d): not blamed on the right op", srcs[which],
+                      pos[pi], kind);
+      }
+    tp_close(&x);
+  }
+}
+END_TEST
+
 /* a small DAG whose tree is huge (f applied 40 times shares its argument) prints, in a
  * message, a bounded prefix quickly; its warning still names the sqrt */
 START_TEST(test_print_shared_dag) {
@@ -767,6 +812,7 @@ static Suite *tape_suite(void) {
   tcase_add_test(tc, test_random_gradients);
   tcase_add_test(tc, test_random_blocks);
   tcase_add_test(tc, test_random_print_roundtrip);
+  tcase_add_test(tc, test_issues_anywhere_in_block);
   suite_add_tcase(s, tc);
   return s;
 }
