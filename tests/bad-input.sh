@@ -80,5 +80,48 @@ expect 3 "'$tmp/dir.png': Is a directory" "$GRAD" 'sin(x)' --range x=0:1 --plot=
 expect 3 "'$tmp/dir.png': Is a directory" "$MINIMIZE" 'x^2' --method gd --lr 0.1 --plot="$tmp/dir.png"
 expect 3 "'$tmp/none/f.svg': No such file or directory" "$GRAD" 'sin(x)' --range x=0:1 --plot="$tmp/none/f.svg"
 
+# malformed --range items: exit 2, the message says what is expected, the caret shows where
+expect 2 "expected LO:HI after '='" "$GRAD" x --range x=1
+expect 2 "'a' is a name" "$GRAD" x --range x=a:1
+expect 2 "missing value" "$GRAD" x --range x=:1
+for n in 0 abc 2000000000; do
+  expect 2 "point count must be a whole number from 1 to 10\\^9" "$GRAD" x --range "x=0:1:$n"
+done
+expect 2 "expected a variable name before '='" "$GRAD" x --range ' 2x=0:1'
+expect 2 "this variable already has a range" "$GRAD" x --range x=0:1,x=0:2
+expect 2 "expected NAME=LO:HI" "$GRAD" x --range ''
+expect 2 "--range writes text, tsv, json or binary, not latex or c" "$GRAD" x --range x=0:1 --format latex
+expect 2 "no value for variable y" "$GRAD" 'x*y' --range x=0:1
+
+# out-of-range numeric option values of grad: exit 2, naming the option and the value
+expect 2 "--order takes a whole number from 1 to 1000, not '0'" "$GRAD" x --at x=1 --order 0
+expect 2 "--order takes a whole number from 1 to 1000, not '1001'" "$GRAD" x --at x=1 --order 1001
+for v in 0 abc; do
+  expect 2 "--eps, --atol and --rtol take a finite number >= 0 \\(eps > 0\\), not '$v'" \
+    "$GRAD" x --at x=1 --check --eps "$v"
+done
+expect 2 "take a finite number >= 0 \\(eps > 0\\), not '-1'" "$GRAD" x --at x=1 --check --atol -1
+expect 2 "take a finite number >= 0 \\(eps > 0\\), not 'inf'" "$GRAD" x --at x=1 --check --rtol inf
+expect 2 "unknown --format 'yaml'" "$GRAD" x --at x=1 --format yaml
+expect 2 "--wrt names 'sin', which is neither a variable" "$GRAD" x --at x=1 --wrt sin
+expect 2 "--threads takes a whole number from 1 to 256, not '0'" "$GRAD" x --range x=0:1 --threads 0
+
+# a bad option value is reported once: one error line, then the pointer to --help
+for prog in "$GRAD x --at x=1" "$MINIMIZE x^2"; do
+  for v in abc 0 18; do
+    set -f
+    # shellcheck disable=SC2086
+    $prog --digits "$v" </dev/null >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    set +f
+    if [ $rc = 2 ] && [ "$(grep -c 'error:' "$tmp/err")" = 1 ] &&
+       grep -q "^[a-z]*: error: --digits takes a whole number from 1 to 17, not '$v'" "$tmp/err"; then
+      pass=$((pass+1))
+    else
+      echo "FAIL: '$prog --digits $v': rc $rc, stderr:"; cat "$tmp/err"; fail=$((fail+1))
+    fi
+  done
+done
+
 echo "bad-input: $pass passed, $fail failed"
 [ $fail = 0 ]
