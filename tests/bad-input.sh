@@ -106,6 +106,19 @@ expect 2 "unknown --format 'yaml'" "$GRAD" x --at x=1 --format yaml
 expect 2 "--wrt names 'sin', which is neither a variable" "$GRAD" x --at x=1 --wrt sin
 expect 2 "--threads takes a whole number from 1 to 256, not '0'" "$GRAD" x --range x=0:1 --threads 0
 
+# a fit whose names do not match its data file: exit 2, naming the name and the file
+samples="${srcdir:-.}/tests/cli/minimize-samples.tsv"
+expect 2 "--via names 'x', which is a data column" "$MINIMIZE" 'y = a*x + b' --data "$samples" --via a,x
+expect 2 "--via names 'q', which is not a name in the model" "$MINIMIZE" 'y = a*x + b' --data "$samples" --via q
+expect 2 "'yy' \\(left of '='\\) is not a column of .*minimize-samples.tsv \\(columns: x y\\)" \
+  "$MINIMIZE" 'yy = a*x + b' --data "$samples"
+expect 2 "'a' is given both --from and --fix" "$MINIMIZE" 'y = a*x + b' --data "$samples" --fix a=1 --from a=2
+for opt in --from --fix; do
+  expect 2 "'x' is a data column; it cannot be given a value" "$MINIMIZE" 'y = a*x + b' --data "$samples" $opt x=2
+done
+echo 'x^2' >"$tmp/sq"
+stdin="$tmp/sq" expect 2 "standard input \\('-'\\) may be read once" "$MINIMIZE" - -
+
 # a bad option value is reported once: one error line, then the pointer to --help
 for prog in "$GRAD x --at x=1" "$MINIMIZE x^2"; do
   for v in abc 0 18; do
