@@ -119,6 +119,16 @@ done
 echo 'x^2' >"$tmp/sq"
 stdin="$tmp/sq" expect 2 "standard input \\('-'\\) may be read once" "$MINIMIZE" - -
 
+# --taylor and --symbolic with what they cannot do: exit 2, saying why
+expect 2 "--taylor expands in one variable; name it with --wrt" "$GRAD" 'x*y' --at x=1,y=2 --taylor 3
+expect 2 "--taylor expands in one variable; the expression has none" "$GRAD" pi --taylor 2
+expect 2 "--taylor prints numbers at one point \\(--at\\); not with --symbolic" "$GRAD" 'x*y' --taylor 2 --symbolic
+expect 2 "--taylor prints numbers at one point \\(--at\\); not with --range" "$GRAD" x --taylor 2 --range x=0:1
+expect 2 "--format tsv holds numbers; --symbolic prints text, json, latex or c" \
+  "$GRAD" 'x*y' --at x=1,y=2 --format tsv --symbolic
+expect 2 "--wrt names 'q', which is not a variable of the expression \\(variables: x y\\)" \
+  "$GRAD" 'x*y' --at x=1,y=2 --order 2 --wrt x,q
+
 # a bad option value is reported once: one error line, then the pointer to --help
 for prog in "$GRAD x --at x=1" "$MINIMIZE x^2"; do
   for v in abc 0 18; do
