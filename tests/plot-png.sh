@@ -194,6 +194,32 @@ then ok; else bad "--gnuplot window script: $(cat "$tmp/err")"; fi
 # a text plot of minimize (its run, then the plot on stdout)
 COLUMNS=80 LINES=24 "$MINIMIZE" 'x^2+y^2' --from x=1,y=2 --method gd --lr 0.1 --steps 20 --plot >"$tmp/dumb" 2>"$tmp/err"
 grep -q 'path' "$tmp/dumb" && grep -q '^x = ' "$tmp/dumb" && ok || bad "minimize text plot: $(cat "$tmp/err")"
+# the other file formats, by the name's extension (any case); an unknown one is refused
+"$GRAD" 'x^2' --range x=0:1 --plot="$tmp/a.SVG" >"$tmp/out" 2>"$tmp/err" &&
+  grep -q '^<svg' "$tmp/a.SVG" && ok || bad "svg plot: $(cat "$tmp/err")"
+"$GRAD" 'x*y' --range x=0:1,y=0:1 --points 10 --plot="$tmp/a.pdf" >"$tmp/out" 2>"$tmp/err" &&
+  [ "$(head -c 5 "$tmp/a.pdf")" = "%PDF-" ] && ok || bad "pdf plot: $(cat "$tmp/err")"
+"$GRAD" 'x^2' --range x=0:1 --plot="$tmp/a.gif" >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] && grep -q "plot format of '.*a.gif'" "$tmp/err" && [ ! -e "$tmp/a.gif" ] && ok ||
+  bad "unknown plot format: $(cat "$tmp/err")"
+# a text plot fits the terminal that COLUMNS and LINES describe (a grid too, and
+# minimize's loss curve)
+for prog in "$GRAD x^2 --range x=0:1" "$GRAD x*y --range x=0:1,y=0:1 --points 10" \
+  "$MINIMIZE x^2+y^2 --from x=1,y=2 -m gd --lr 0.1 --steps 20"; do
+  set -f
+  # shellcheck disable=SC2086
+  COLUMNS=60 LINES=20 $prog --plot >"$tmp/dumb" 2>"$tmp/err"
+  rc=$?
+  set +f
+  w=$(awk '/^[A-Za-z]/ { next } { if (length($0) > m) m = length($0) } END { print m + 0 }' "$tmp/dumb")
+  if [ $rc = 0 ] && [ "$w" -le 60 ] && [ "$w" -gt 30 ] && [ "$(grep -c . "$tmp/dumb")" -ge 10 ]; then ok
+  else bad "text plot of '$prog' for 60x20: rc $rc, width $w: $(cat "$tmp/err")"; fi
+done
+# gnuplot failing is an error (exit 3) that says so; so is a folder that does not exist
+GNUPLOT=false "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/f.png" >"$tmp/out" 2>"$tmp/err"
+[ $? = 3 ] && grep -q 'gnuplot failed' "$tmp/err" && ok || bad "failing gnuplot: $(cat "$tmp/err")"
+"$GRAD" 'x^2' --range x=0:1 --plot="$tmp/nodir/f.png" >"$tmp/out" 2>"$tmp/err"
+[ $? = 3 ] && grep -q "cannot write '.*nodir/f.png'" "$tmp/err" && ok || bad "plot into a missing folder: $(cat "$tmp/err")"
 
 echo "plot: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -371,8 +371,10 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
         return usage_error("unknown --format '%s' (expected text, tsv or json)", optarg);
       break;
     case 'd': {
-      long v;
-      if (long_opt("digits", optarg, 1, &v) || v > 17)
+      char *end;
+      errno = 0;
+      long v = strtol(optarg, &end, 10);
+      if (errno || *end || end == optarg || v < 1 || v > 17)
         return usage_error("--digits takes a whole number from 1 to 17, not '%s'", optarg);
       o->digits = (int)v;
       break;

@@ -265,8 +265,11 @@ static void reduce_forward(GrTape *t, size_t i) {
 
 /* The two sweeps that tabulation and fits run over blocks are also compiled for AVX2 (picked at
  * load time, through glibc's ifunc, where the CPU has it): twice the lanes, the same IEEE results
- * (AVX2 alone implies no FMA, so no contraction). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+ * (AVX2 alone implies no FMA, so no contraction). Not without optimisation (-O0, as in coverage
+ * builds): nothing is vectorised there, and gcov would count every branch of both sweeps
+ * twice, once in a clone that the CPU never runs. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
+    defined(__OPTIMIZE__)
 #define GR_SWEEP_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define GR_SWEEP_CLONES
