@@ -38,6 +38,14 @@ void gr_free_list(char **v);
  * only blanks), else GR_OK. gr_binds_parse does this check itself. */
 GrStatus gr_list_check(const char *text, GrDiag *d);
 
+/* The expressions of a text of several lines (an expression read from standard input):
+ * each line is one expression, except that a line continues on the next when it ends
+ * with a backslash (removed), inside an open '(' or '[', or with an operator, and when
+ * the next line starts with an operator or a closing bracket; blank lines and '#'
+ * comments are skipped; statements ending in ';' (definitions) are put before every
+ * expression. A malloc'd NULL-terminated list; NULL when the text holds at most one
+ * expression (then it is parsed as it is). */
+char **gr_split_lines(const char *text, int *n);
 /* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure (a
  * directory: EISDIR). */
 char *gr_read_file(const char *path);
