@@ -361,12 +361,33 @@ int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col)
   return 1;
 }
 
+const char *gr_compressed(const void *buf, size_t n) {
+  static const struct {
+    const char *magic;
+    size_t len;
+    const char *what;
+  } packed[] = {{"\x1f\x8b", 2, "gzip"},
+                {"BZh", 3, "bzip2"},
+                {"\xfd" "7zXZ\0", 6, "xz"},
+                {"\x28\xb5\x2f\xfd", 4, "zstd"},
+                {"PK\x03\x04", 4, "zip"}};
+  for (size_t k = 0; k < sizeof packed / sizeof *packed; k++)
+    if (n >= packed[k].len && !memcmp(buf, packed[k].magic, packed[k].len))
+      return packed[k].what;
+  return NULL;
+}
+
 GrStatus gr_read_text(const char *path, char **out, GrDiag *d) {
   size_t n, off, line, col;
   const char *what = strcmp(path, "-") ? path : "standard input";
   char *s = gr_read_all(path, &n);
   if (!s)
     return gr_diag_set(d, GR_EIO, "cannot read %s: %s", what, strerror(errno));
+  const char *z = gr_compressed(s, n);
+  if (z) {
+    free(s);
+    return gr_diag_set(d, GR_EIO, "%s: compressed data (%s): decompress it first", what, z);
+  }
   if (gr_find_nul(s, n, &off, &line, &col)) {
     free(s);
     return gr_diag_set(d, GR_EUSAGE, "%s, line %zu, column %zu (byte offset %zu): a NUL byte; "

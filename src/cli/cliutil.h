@@ -46,6 +46,9 @@ GrStatus gr_list_check(const char *text, GrDiag *d);
  * expression. A malloc'd NULL-terminated list; NULL when the text holds at most one
  * expression (then it is parsed as it is). */
 char **gr_split_lines(const char *text, int *n);
+/* The compression format whose magic number starts buf (gzip, bzip2, xz, zstd, zip), or
+ * NULL: compressed input is reported as such, not quoted as bytes. */
+const char *gr_compressed(const void *buf, size_t n);
 /* Read all of a file ("-": stdin) into a malloc'd string; NULL and errno on failure (a
  * directory: EISDIR). */
 char *gr_read_file(const char *path);

@@ -1602,6 +1602,18 @@ int grad_repl(const char *file, char **extra, int nextra) {
     }
   }
   struct stat sb;
+  if (in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode)) {
+    /* a compressed script: say so rather than quote its bytes */
+    unsigned char head[8];
+    size_t got = fread(head, 1, sizeof head, in);
+    const char *z = gr_compressed(head, got);
+    if (z) {
+      rerr("%s: compressed data (%s): decompress it first\n", file, z);
+      fclose(in);
+      return 3;
+    }
+    rewind(in);
+  }
   if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
     rerr("cannot read %s%s%s: %s\n", q, what, q, strerror(EISDIR));
     if (in != stdin)
