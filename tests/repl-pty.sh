@@ -81,7 +81,7 @@ if grep -q 'without line editing' "$tmp/screen"; then
   expect_last 'grad>'
   keys 'grad f' C-c
   expect_last 'grad>'
-  keys 'sin(' Enter
+  keys 'sin(1))' Enter
   wait_for '^grad: error: '
   expect_last 'grad>'
   keys C-d
@@ -103,6 +103,8 @@ expect_last 'grad> minimize f method nelder-mead'
 keys C-c
 expect_last 'grad>'
 grep -q 'not available\|error' "$tmp/screen" && fail "Ctrl-C ran the line"
+# like bash: the discarded line stays on the screen with ^C after it
+grep -q '^grad> minimize f method nelder-mead *\^C$' "$tmp/screen" || fail "no ^C after the discarded line"
 # a defined name: "foob" -> "foobar"
 keys 'foobar = 2' Enter
 wait_for '^foobar = 2$'
@@ -115,8 +117,37 @@ keys 'sqr' Tab
 expect_last 'grad> sqrt'
 keys '(foobar)' Enter
 wait_for '^f = 1.4142135623730951$'
-# an error keeps the session going
+# a line ending inside an open parenthesis continues, with the prompt '...>'
 keys 'sin(' Enter
+expect_last '...>'
+keys '0)' Enter
+wait_for '^f = 0$'
+expect_last 'grad>'
+# so does one ending with a backslash
+keys '1 + \' Enter
+expect_last '...>'
+keys '2' Enter
+wait_for '^f = 3$'
+# ans is the last value
+keys 'ans * 2' Enter
+wait_for '^f = 6$'
+# Ctrl-C in a continued line discards all of it
+keys 'cos(' Enter
+expect_last '...>'
+keys '1' C-c
+expect_last 'grad>'
+keys '7' Enter
+wait_for '^f = 7$'
+# Ctrl-C stops a long computation and the session goes on
+keys 'minimize (x - 1)^2 from x=5 method gd lr 0.000000000001 steps 2000000000' Enter
+sleep 1
+keys C-c
+wait_for 'interrupt'
+expect_last 'grad>'
+keys '8' Enter
+wait_for '^f = 8$'
+# an error keeps the session going
+keys 'sin(1))' Enter
 wait_for '^grad: error: '
 expect_last 'grad>'
 keys C-d
@@ -132,9 +163,9 @@ grep -qx 'sqrt(foobar)' "$hist" || { echo "FAIL: a completed function name got a
 start
 wait_for '^grad>$'
 keys Up
-expect_last 'grad> sin('
-keys Up Up
-expect_last 'grad> foobar + 1'
+expect_last 'grad> sin(1))'
+keys Up Up Up
+expect_last 'grad> 7'
 keys C-u 'quit' Enter
 gone
 

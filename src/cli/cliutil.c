@@ -5,6 +5,7 @@
 #include "ops.h"
 #include "num.h"
 #include "parse.h"
+#include "print.h"
 #include "tape.h"
 #include <ctype.h>
 #include <errno.h>
@@ -279,12 +280,33 @@ int gr_find_nul(const char *s, size_t n, size_t *off, size_t *line, size_t *col)
   return 1;
 }
 
+const char *gr_compressed(const void *buf, size_t n) {
+  static const struct {
+    const char *magic;
+    size_t len;
+    const char *what;
+  } packed[] = {{"\x1f\x8b", 2, "gzip"},
+                {"BZh", 3, "bzip2"},
+                {"\xfd" "7zXZ\0", 6, "xz"},
+                {"\x28\xb5\x2f\xfd", 4, "zstd"},
+                {"PK\x03\x04", 4, "zip"}};
+  for (size_t k = 0; k < sizeof packed / sizeof *packed; k++)
+    if (n >= packed[k].len && !memcmp(buf, packed[k].magic, packed[k].len))
+      return packed[k].what;
+  return NULL;
+}
+
 GrStatus gr_read_text(const char *path, char **out, GrDiag *d) {
   size_t n, off, line, col;
   const char *what = strcmp(path, "-") ? path : "standard input";
   char *s = gr_read_all(path, &n);
   if (!s)
     return gr_diag_set(d, GR_EIO, "cannot read %s: %s", what, strerror(errno));
+  const char *z = gr_compressed(s, n);
+  if (z) {
+    free(s);
+    return gr_diag_set(d, GR_EIO, "%s: compressed data (%s): decompress it first", what, z);
+  }
   if (gr_find_nul(s, n, &off, &line, &col)) {
     free(s);
     return gr_diag_set(d, GR_EUSAGE, "%s, line %zu, column %zu (byte offset %zu): a NUL byte; "
@@ -292,6 +314,83 @@ GrStatus gr_read_text(const char *path, char **out, GrDiag *d) {
   }
   *out = s;
   return GR_OK;
+}
+
+/* Does s (n bytes) hold something other than blanks? */
+static int has_text(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isspace((unsigned char)s[i]))
+      return 1;
+  return 0;
+}
+
+/* The last character of s that is not a blank, or 0. */
+static char last_char(const char *s, size_t n) {
+  while (n && isspace((unsigned char)s[n - 1]))
+    n--;
+  return n ? s[n - 1] : 0;
+}
+
+char **gr_split_lines(const char *text, int *n) {
+  char **v = NULL;
+  int k = 0, depth = 0, cont = 0;
+  GrBuf prefix = {0}, cur = {0};
+  gr_buf_puts(&prefix, "");
+  for (const char *p = text; *p;) {
+    const char *e = strchr(p, '\n');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    const char *hash = memchr(p, '#', len);
+    size_t body = hash ? (size_t)(hash - p) : len; /* without its comment */
+    const char *b = p;
+    while (b < p + body && isspace((unsigned char)*b))
+      b++;
+    size_t blen = body - (size_t)(b - p);
+    p = e ? e + 1 : p + len;
+    if (!has_text(b, blen))
+      continue; /* blank, or only a comment */
+    char last = last_char(b, blen);
+    int starts_op = strchr("+-*/^=<>!&|,)]", *b) != NULL && *b != '!';
+    if (cur.n && !cont && !starts_op && depth == 0) {
+      /* the expression so far is complete: a new one starts */
+      v = gr_xrealloc(v, (size_t)(k + 2) * sizeof *v);
+      GrBuf x = {0};
+      gr_buf_printf(&x, "%s%s", prefix.s, cur.s);
+      v[k++] = x.s;
+      v[k] = NULL;
+      gr_buf_free(&cur);
+      cur = (GrBuf){0};
+    }
+    for (size_t i = 0; i < blen; i++)
+      depth += b[i] == '(' || b[i] == '[' ? 1 : b[i] == ')' || b[i] == ']' ? -1 : 0;
+    size_t keep = blen;
+    while (keep && isspace((unsigned char)b[keep - 1]))
+      keep--;
+    cont = last == '\\' || (last && strchr("+-*/^=<>&|,([", last));
+    if (last == '\\')
+      keep--; /* the backslash goes */
+    gr_buf_printf(&cur, "%s%.*s", cur.n ? "\n" : "", (int)keep, b);
+    if (last == ';' && depth == 0) {
+      /* a statement: it comes before every expression */
+      gr_buf_printf(&prefix, "%s\n", cur.s);
+      gr_buf_free(&cur);
+      cur = (GrBuf){0};
+    }
+  }
+  if (cur.n) {
+    v = gr_xrealloc(v, (size_t)(k + 2) * sizeof *v);
+    GrBuf x = {0};
+    gr_buf_printf(&x, "%s%s", prefix.s, cur.s);
+    v[k++] = x.s;
+    v[k] = NULL;
+  }
+  gr_buf_free(&cur);
+  gr_buf_free(&prefix);
+  if (k < 2) {
+    gr_free_list(v);
+    return NULL;
+  }
+  *n = k;
+  return v;
 }
 
 static int write_error_reported; /* one message per process, however many commands fail */

@@ -37,6 +37,17 @@ void gr_free_list(char **v);
  * only blanks), else GR_OK. gr_binds_parse does this check itself. */
 GrStatus gr_list_check(const char *text, GrDiag *d);
 
+/* The expressions of a text of several lines (an expression read from standard input):
+ * each line is one expression, except that a line continues on the next when it ends
+ * with a backslash (removed), inside an open '(' or '[', or with an operator, and when
+ * the next line starts with an operator or a closing bracket; blank lines and '#'
+ * comments are skipped; statements ending in ';' (definitions) are put before every
+ * expression. A malloc'd NULL-terminated list; NULL when the text holds at most one
+ * expression (then it is parsed as it is). */
+char **gr_split_lines(const char *text, int *n);
+/* The compression format whose magic number starts buf (gzip, bzip2, xz, zstd, zip), or
+ * NULL: compressed input is reported as such, not quoted as bytes. */
+const char *gr_compressed(const void *buf, size_t n);
 /* Like gr_read_all (util.h) for the text of an expression: GR_EIO naming the file and the reason when it
  * cannot be read, GR_EUSAGE naming the line, column and byte offset of a NUL byte (which
  * would otherwise end the text there). *out is malloc'd. */

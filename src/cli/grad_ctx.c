@@ -41,9 +41,42 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
   c->g = gr_graph_new();
   if (o->nexprs == 0)
     return usage_error("%s", "no expression given (try: grad 'x^2+3x+2' --at x=3.6)");
-  c->outs = gr_xcalloc((size_t)o->nexprs, sizeof *c->outs);
-  c->parsed = gr_xcalloc((size_t)o->nexprs, sizeof *c->parsed);
-  c->srcs = gr_xcalloc((size_t)o->nexprs, sizeof *c->srcs);
+  /* the sources: the arguments, and the text of '-' (standard input), whose lines are
+   * separate expressions (several outputs, as if each were an argument) */
+  int nsrc = 0, from_stdin = -1, nlines = 0;
+  char **lines = NULL;
+  char *stdin_text = NULL;
+  for (int i = 0; i < o->nexprs; i++) {
+    if (strcmp(o->exprs[i], "-"))
+      continue;
+    if (from_stdin >= 0) {
+      gr_free_list(lines);
+      free(stdin_text);
+      return usage_error("%s", "'-' (read the expression from stdin) may be given once");
+    }
+    from_stdin = i;
+    GrDiag d;
+    if (gr_read_text("-", &stdin_text, &d) != GR_OK) {
+      gr_diag_render(stderr, "grad", &d, NULL);
+      return d.status;
+    }
+    lines = gr_split_lines(stdin_text, &nlines);
+  }
+  nsrc = o->nexprs + (lines ? nlines - 1 : 0);
+  c->outs = gr_xcalloc((size_t)nsrc, sizeof *c->outs);
+  c->parsed = gr_xcalloc((size_t)nsrc, sizeof *c->parsed);
+  c->srcs = gr_xcalloc((size_t)nsrc + 1, sizeof *c->srcs);
+  for (int i = 0, k = 0; i < o->nexprs; i++)
+    if (i != from_stdin)
+      c->srcs[k++] = gr_xstrdup(o->exprs[i]);
+    else if (!lines)
+      c->srcs[k++] = stdin_text;
+    else {
+      for (int j = 0; j < nlines; j++)
+        c->srcs[k++] = lines[j];
+      free(lines);
+      free(stdin_text);
+    }
   /* names given a value (--at) or a derivative (--wrt) are variables, even e and pi */
   const char **vars = gr_xcalloc((size_t)o->at.n + (size_t)o->nwrt + 1, sizeof *vars);
   int nv = 0;
@@ -53,28 +86,18 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
     if (strcmp(o->wrt[i], "all") && !gr_op_is_function(o->wrt[i]))
       vars[nv++] = o->wrt[i];
   GrParseOpts po = {vars, &c->env, 0};
-  int used_stdin = 0;
-  for (int i = 0; i < o->nexprs; i++) {
-    if (!strcmp(o->exprs[i], "-")) {
-      if (used_stdin) {
-        free(vars);
-        return usage_error("%s", "'-' (read the expression from stdin) may be given once");
-      }
-      used_stdin = 1;
-      GrDiag d;
-      if (gr_read_text("-", &c->srcs[i], &d) != GR_OK) {
-        free(vars);
-        gr_diag_render(stderr, "grad", &d, NULL);
-        return d.status;
-      }
-    } else
-      c->srcs[i] = gr_xstrdup(o->exprs[i]);
+  for (int i = 0; i < nsrc; i++) {
     GrDiag d;
-    po.comments = !strcmp(o->exprs[i], "-"); /* text from stdin may carry '#' comments */
+    /* text from stdin may carry '#' comments */
+    po.comments = from_stdin >= 0 && i >= from_stdin && i < from_stdin + (nsrc - o->nexprs) + 1;
     if (gr_parse(c->g, c->srcs[i], &po, &c->parsed[i], &d) != GR_OK) {
       gr_diag_render(stderr, "grad", &d, c->srcs[i]);
       free(vars);
       c->nout = i;
+      for (int k = i + 1; k < nsrc; k++) {
+        free(c->srcs[k]); /* grad_ctx_free frees the one that failed */
+        c->srcs[k] = NULL;
+      }
       return d.status;
     }
     c->outs[i] = c->parsed[i].out;
@@ -119,8 +142,8 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
 void grad_ctx_free(GradCtx *c) {
   for (int i = 0; i < c->nout; i++)
     free(c->srcs[i]);
-  if (c->srcs && c->o && c->nout < c->o->nexprs)
-    free(c->srcs[c->nout]);
+  if (c->srcs)
+    free(c->srcs[c->nout]); /* the one that failed to parse, or NULL */
   free(c->srcs);
   free(c->outs);
   free(c->parsed);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,10 @@ typedef struct Def {
 typedef struct Repl {
   Def *d;
   int n, cap;
+  char **failed_names; /* definitions that failed and left their name undefined */
+  size_t *failed_lines;
+  int nfailed;
+  size_t lineno; /* of the line being run (its first line when it was continued) */
   char **extra; /* grad options from the command line, for every grad command */
   int nextra;
   int interactive;
@@ -83,6 +88,22 @@ static const char *const flags[] = {"no-grad", "symbolic", "hessian", "check", "
 static const char *const methods[] = {"gd",      "sgd", "adam",  "adamw", "nadam",
                                       "rmsprop", "adagrad", "bfgs", "cg-fr", "cg-pr",
                                       "steepest", "nelder-mead", "lm", NULL};
+
+/* The file name of a script, for error locations (NULL: standard input or a terminal). */
+static const char *script_file;
+static size_t script_line;
+
+/* "grad: error: FILE:LINE: msg" in a script, "grad: error: msg" otherwise. */
+static void rerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void rerr(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("grad: error: ", stderr);
+  if (script_file)
+    fprintf(stderr, "%s:%zu: ", script_file, script_line);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+}
 
 static int in_list(const char *const *l, const char *s) {
   for (; *l; l++)
@@ -304,15 +325,76 @@ static int literal(GrGraph *g, GrNode *out, char **lit, GrDiag *d) {
   return bad;
 }
 
+/* text with each bare name of a defined function (not followed by '(') written as the
+ * function applied to its own parameters: with f(x, y) defined, `g = 2*f` is
+ * `g = 2*f(x, y)`. Names in `except` (parameters of a function being defined) and the
+ * name `self` stay. A new string. */
+static char *expand_functions(const Repl *r, const char *text, const char *except,
+                              const char *self) {
+  GrBuf b = {0};
+  gr_buf_puts(&b, "");
+  for (const char *p = text; *p;) {
+    if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) {
+      const char *st = p;
+      while (isalnum((unsigned char)*p) || *p == '.' || ((*p == '+' || *p == '-') &&
+                                                         (p[-1] == 'e' || p[-1] == 'E')))
+        p++;
+      gr_buf_printf(&b, "%.*s", (int)(p - st), st);
+      continue;
+    }
+    if (is_ident_start((unsigned char)*p)) {
+      const char *st = p;
+      while (is_ident((unsigned char)*p))
+        p++;
+      char *w = xstrndup(st, (size_t)(p - st));
+      const Def *d = find_def((Repl *)r, w);
+      const char *q = p;
+      while (*q == ' ' || *q == '\t')
+        q++;
+      /* followed by an operator or the end: not by '(' (a call) nor by a name or a number
+       * (f frobnicate 3 is a mistake the parser reports) */
+      int ends = !*q || strchr("+-*/^=<>!&|,;)]", *q);
+      if (d && d->kind == DEF_FUNC && ends && (!self || strcmp(w, self)) &&
+          !(except && mentions(except, w, NULL))) {
+        gr_buf_printf(&b, "%s(", w);
+        for (int k = 0; k < d->arity; k++)
+          gr_buf_printf(&b, "%s%s", k ? ", " : "", d->params[k]);
+        gr_buf_puts(&b, ")");
+      } else
+        gr_buf_puts(&b, w);
+      free(w);
+      continue;
+    }
+    gr_buf_printf(&b, "%c", *p++);
+  }
+  return b.s;
+}
+
 /* Check and store a definition: `name = rhs` (a constant when rhs has a value now, else a
  * named expression) or `name(params) = body`. */
+static int define_text(Repl *r, const char *line, const char *name, int is_func);
+
 static int define(Repl *r, const char *line, const char *name, int is_func) {
+  /* a bare function name on the right stands for its call (g = f is g = f(x)) */
+  const char *eq = strchr(line, '=');
+  char *header = xstrndup(line, (size_t)(eq - line));
+  char *rhs = expand_functions(r, eq + 1, is_func ? header : NULL, name);
+  GrBuf b = {0};
+  gr_buf_printf(&b, "%s=%s", header, rhs);
+  int st = define_text(r, b.s, name, is_func);
+  gr_buf_free(&b);
+  free(rhs);
+  free(header);
+  return st;
+}
+
+static int define_text(Repl *r, const char *line, const char *name, int is_func) {
   if (in_list(commands, name)) {
-    fprintf(stderr, "grad: error: '%s' is a command word; choose another name\n", name);
+    rerr("'%s' is a command word; choose another name\n", name);
     return 2;
   }
   if (gr_op_is_function(name) || !strcmp(name, "pi") || !strcmp(name, "e") || !strcmp(name, "inf")) {
-    fprintf(stderr, "grad: error: cannot redefine the built-in %s '%s'\n",
+    rerr("cannot redefine the built-in %s '%s'\n",
             gr_op_is_function(name) ? "function" : "constant", name);
     return 2;
   }
@@ -340,7 +422,7 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
       free(pl);
     }
     if (self) {
-      fprintf(stderr, "grad: error: %s refers to itself; %s\n", name,
+      rerr("%s refers to itself; %s\n", name,
               is_func ? "a function cannot call itself" : "write its expression out");
       return 2;
     }
@@ -373,7 +455,7 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
   if (is_func) {
     const GrBinding *bd = fb;
     if (!bd || bd->arity < 0) {
-      fprintf(stderr, "grad: error: '%s' is not a function definition (parameters are names: "
+      rerr("'%s' is not a function definition (parameters are names: "
                       "f(x, y) = ...)\n", line);
       def_free(&nd);
       st = 2;
@@ -398,7 +480,7 @@ static int define(Repl *r, const char *line, const char *name, int is_func) {
       int e = literal(g, parsed.out, &lit, &d);
       if (e) {
         if (e == 1) {
-          fprintf(stderr, "grad: error: the value of %s is not finite (%s)\n", name, lit);
+          rerr("the value of %s is not finite (%s)\n", name, lit);
           free(lit);
         } else
           report(&d, src);
@@ -585,6 +667,48 @@ static int add_value(Argv *opts, const Tok *t, int i, int nt) {
 
 enum { CMD_GRAD, CMD_CHECK, CMD_TABLE, CMD_PLOT, CMD_MINIMIZE };
 
+/* ans: the value of src at the point `at` (NAME=VALUE,...), when it has one. */
+static void set_ans(Repl *r, const char *src, const char *at) {
+  GrBuf b = {0};
+  gr_buf_puts(&b, "");
+  if (at) {
+    int n;
+    char **v = gr_split_list(at, &n);
+    for (int i = 0; i < n; i++)
+      gr_buf_printf(&b, "%s;\n", v[i]);
+    gr_free_list(v);
+  }
+  gr_buf_puts(&b, src);
+  GrGraph *g = gr_graph_new();
+  GrParsed parsed;
+  GrDiag d;
+  char *lit = NULL;
+  if (gr_parse(g, b.s, NULL, &parsed, &d) == GR_OK) {
+    int free_vars = 0;
+    for (int v = 0; v < g->nvars; v++)
+      free_vars |= gr_depends(g, parsed.out, v);
+    if (!free_vars && literal(g, parsed.out, &lit, &d) == 0) {
+      remove_def(r, "ans");
+      if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->d = gr_xrealloc(r->d, (size_t)r->cap * sizeof *r->d);
+      }
+      Def nd = {0};
+      nd.name = gr_xstrdup("ans");
+      nd.kind = DEF_CONST;
+      nd.value = lit;
+      lit = NULL;
+      GrBuf tx = {0};
+      gr_buf_printf(&tx, "ans = %s", nd.value);
+      nd.text = tx.s;
+      r->d[r->n++] = nd;
+    }
+  }
+  free(lit);
+  gr_graph_free(g);
+  gr_buf_free(&b);
+}
+
 /* Run `grad|check|table|plot|minimize ARGS` (or a bare expression: CMD_GRAD). */
 static int run(Repl *r, int cmd, const char *args) {
   int nt;
@@ -598,7 +722,7 @@ static int run(Repl *r, int cmd, const char *args) {
                       : cmd == CMD_PLOT   ? "plot"
                                           : "grad";
   if (i == 0 || (i == 1 && tok_range(&t[0]) && (cmd == CMD_TABLE || cmd == CMD_PLOT))) {
-    fprintf(stderr, "grad: error: '%s' needs an expression first (try: help %s)\n", cname, cname);
+    rerr("'%s' needs an expression first (try: help %s)\n", cname, cname);
     free(t);
     return 2;
   }
@@ -606,7 +730,7 @@ static int run(Repl *r, int cmd, const char *args) {
   char *expr = xstrndup(t[0].s, (size_t)(t[i - 1].s + t[i - 1].len - t[0].s));
   if (!strcmp(expr, "-")) {
     /* grad reads '-' from standard input: the session's own input */
-    fprintf(stderr, "grad: error: '-' is not an expression here (type the expression)\n");
+    rerr("'-' is not an expression here (type the expression)\n");
     free(expr);
     free(t);
     return 2;
@@ -621,11 +745,15 @@ static int run(Repl *r, int cmd, const char *args) {
     gr_buf_puts(&b, ")");
     free(expr);
     expr = b.s;
+  } else {
+    char *x = expand_functions(r, expr, NULL, NULL);
+    free(expr);
+    expr = x;
   }
   Argv opts = {0};
   char **point = NULL; /* names the command gives values to */
   int npoint = 0, has_point = 0, other = 0;
-  char *ranges = NULL;
+  char *ranges = NULL, *atv = NULL; /* the point, for ans */
   if (cmd == CMD_CHECK)
     arg_add(&opts, "--check");
   if (cmd == CMD_PLOT)
@@ -634,7 +762,7 @@ static int run(Repl *r, int cmd, const char *args) {
     const Tok *k = &t[i];
     char word[64];
     if (k->len >= sizeof word) {
-      fprintf(stderr, "grad: error: unexpected '%.*s'\n", (int)k->len, k->s);
+      rerr("unexpected '%.*s'\n", (int)k->len, k->s);
       goto fail;
     }
     memcpy(word, k->s, k->len);
@@ -659,7 +787,7 @@ static int run(Repl *r, int cmd, const char *args) {
       i++;
       if (!strchr(word, '=') && (i == nt || tok_keyword(&t[i])) &&
           grad_option(word + 2, strlen(word + 2)) == 1) {
-        fprintf(stderr, "grad: error: '%s' needs a value\n", word);
+        rerr("'%s' needs a value\n", word);
         goto fail;
       }
       if (!strchr(word, '=') && i < nt && !tok_keyword(&t[i]) && !is_flag(word + 2))
@@ -673,7 +801,7 @@ static int run(Repl *r, int cmd, const char *args) {
       while (j < nt && !tok_keyword(&t[j]) && !((cmd == CMD_TABLE || cmd == CMD_PLOT) && tok_range(&t[j])))
         j++;
       if (j == i) {
-        fprintf(stderr, "grad: error: '%s' needs NAME=VALUE pairs (e.g. %s x=1, y=2)\n", word, word);
+        rerr("'%s' needs NAME=VALUE pairs (e.g. %s x=1, y=2)\n", word, word);
         goto fail;
       }
       char *v = join(t, i, j);
@@ -684,14 +812,15 @@ static int run(Repl *r, int cmd, const char *args) {
       arg_add(&opts, v);
       add_names(&point, &npoint, v);
       has_point = 1;
-      free(v);
+      free(atv);
+      atv = v;
       i = j;
       continue;
     }
     if (!in_list(point_opts, word))
       other = 1;
     if ((i == nt || tok_keyword(&t[i])) && grad_option(word, strlen(word)) == 1) {
-      fprintf(stderr, "grad: error: '%s' needs a value (as in: %s)\n", word,
+      rerr("'%s' needs a value (as in: %s)\n", word,
               !strcmp(word, "wrt")      ? "wrt x, y"
               : !strcmp(word, "format") ? "format json"
               : !strcmp(word, "digits") ? "digits 6"
@@ -763,6 +892,8 @@ static int run(Repl *r, int cmd, const char *args) {
     if (at.n) {
       arg_add(&opts, cmd == CMD_MINIMIZE ? "--from" : "--at");
       arg_add(&opts, at.s);
+      free(atv);
+      atv = gr_xstrdup(at.s);
     }
     gr_buf_free(&at);
     gr_buf_free(&miss);
@@ -776,10 +907,13 @@ static int run(Repl *r, int cmd, const char *args) {
     arg_add(&a, opts.v[k]);
   arg_add(&a, "--");
   arg_add(&a, src);
-  free(src);
   fflush(stdout);
   int st = cmd == CMD_MINIMIZE ? minimize_main(a.n, a.v) : grad_main(a.n, a.v);
   fflush(stdout);
+  if (st == 0 && cmd == CMD_GRAD && !ranges)
+    set_ans(r, src, atv);
+  free(src);
+  free(atv);
   arg_free(&a);
   arg_free(&opts);
   gr_free_list(point);
@@ -788,6 +922,7 @@ static int run(Repl *r, int cmd, const char *args) {
   free(t);
   return st;
 fail:
+  free(atv);
   arg_free(&opts);
   gr_free_list(point);
   free(ranges);
@@ -811,10 +946,31 @@ static const char *const help_text =
     "  plot f x=-6.5:3.5       a plot over a range\n"
     "  vars                    the definitions and values\n"
     "  clear NAME | clear      forget a definition (or all of them)\n"
-    "  help NAME               a function, definition or command\n"
+    "  help NAME               a function, operator, definition or command\n"
+    "  help TOPIC              functions, operators, input, keys\n"
+    "  ans                     the value of the last expression\n"
     "  quit, exit, Ctrl-D      leave the session\n"
     "A function name f stands for f applied to its own parameters. Any other word W\n"
     "followed by a value becomes the option --W VALUE; --options pass through as written.\n";
+
+static const struct {
+  const char *name, *text;
+} topics[] = {
+    {"functions", "The built-in functions (help NAME: its domain, derivative and kinks):\n"},
+    {"operators", "Operators, loosest first (help OP for each):\n"
+                  "  ||   &&   == != < <= > >=   + -   * / (and juxtaposition: 2x, x y)\n"
+                  "  unary - !   ^ (right-associative)   [a, b] a vector, v[i] an element\n"},
+    {"input", "Input:\n"
+              "  a line ending inside an open ( or [ or with \\ continues on the next line\n"
+              "  (prompt '...>'; a blank line ends it); # starts a comment to the end of\n"
+              "  the line; ; separates statements (x = 2; x^2)\n"
+              "  ans is the value of the last expression, usable in the next one\n"},
+    {"keys", "Keys (on a terminal):\n"
+             "  Tab completes commands, names, functions and method names\n"
+             "  Up/Down recall history (kept across sessions)\n"
+             "  Ctrl-C discards the line being typed, or stops a running command\n"
+             "  Ctrl-D on an empty line leaves the session\n"},
+};
 
 static const struct {
   const char *name, *text;
@@ -833,6 +989,7 @@ static const struct {
     {"clear", "clear [NAME]\n  forget NAME (or every definition)"},
     {"quit", "quit\n  leave the session (also: exit, Ctrl-D)"},
     {"exit", "exit\n  leave the session (also: quit, Ctrl-D)"},
+    {"ans", "ans\n  the value of the last expression or grad command (a number or a vector)"},
 };
 
 static int help(Repl *r, const char *name) {
@@ -840,6 +997,22 @@ static int help(Repl *r, const char *name) {
     fputs(help_text, stdout);
     return 0;
   }
+  for (size_t i = 0; i < sizeof topics / sizeof *topics; i++)
+    if (!strcmp(topics[i].name, name)) {
+      fputs(topics[i].text, stdout);
+      if (!strcmp(name, "functions")) {
+        int col = 0;
+        for (const char *const *f = gr_op_function_names(); *f; f++) {
+          if (col + strlen(*f) + 1 > 78) {
+            putchar('\n');
+            col = 0;
+          }
+          col += printf("%s%s", col ? " " : "  ", *f);
+        }
+        putchar('\n');
+      }
+      return 0;
+    }
   for (size_t i = 0; i < sizeof command_help / sizeof *command_help; i++)
     if (!strcmp(command_help[i].name, name)) {
       printf("%s\n", command_help[i].text);
@@ -856,14 +1029,9 @@ static int help(Repl *r, const char *name) {
     printf("%s\n", d->text);
     return 0;
   }
-  if (gr_op_is_function(name)) {
-    GrBuf b = {0};
-    gr_buf_puts(&b, "");
-    for (int n = 0; n <= 3; n++)
-      if (gr_op_lookup(name, n) >= 0)
-        gr_buf_printf(&b, "%s%d", b.n ? " or " : "", n);
-    printf("%s: built-in function of %s argument%s\n", name, b.s, strcmp(b.s, "1") ? "s" : "");
-    gr_buf_free(&b);
+  char line[512];
+  if (gr_op_help(name, line, sizeof line)) {
+    printf("%s\n", line);
     return 0;
   }
   if (!strcmp(name, "pi") || !strcmp(name, "e")) {
@@ -872,9 +1040,9 @@ static int help(Repl *r, const char *name) {
   }
   const char *s = gr_op_suggest(name);
   if (s)
-    fprintf(stderr, "grad: error: nothing is called '%s' (did you mean '%s'?)\n", name, s);
+    rerr("nothing is called '%s' (did you mean '%s'?)\n", name, s);
   else
-    fprintf(stderr, "grad: error: nothing is called '%s' (try: help, vars)\n", name);
+    rerr("nothing is called '%s' (try: help, vars)\n", name);
   return 2;
 }
 
@@ -909,6 +1077,15 @@ static int vars(Repl *r) {
 
 static int clear(Repl *r, const char *name) {
   if (!*name) {
+    /* say what went: a clear is not undone */
+    if (!r->n)
+      puts("nothing to clear (no definitions)");
+    else {
+      printf("cleared %d definition%s:", r->n, r->n > 1 ? "s" : "");
+      for (int i = 0; i < r->n; i++)
+        printf(" %s", r->d[i].name);
+      putchar('\n');
+    }
     for (int i = 0; i < r->n; i++)
       def_free(&r->d[i]);
     r->n = 0;
@@ -916,17 +1093,18 @@ static int clear(Repl *r, const char *name) {
   }
   const Def *d = find_def(r, name);
   if (!d) {
-    fprintf(stderr, "grad: error: '%s' is not defined\n", name);
+    rerr("'%s' is not defined\n", name);
     return 2;
   }
   /* keep the session consistent: a definition that uses it would silently change */
   for (int i = 0; i < r->n; i++)
     if (&r->d[i] != d && r->d[i].kind != DEF_CONST &&
         mentions(def_body(&r->d[i]), name, r->d[i].params)) {
-      fprintf(stderr, "grad: error: %s uses %s; clear %s first\n", r->d[i].name, name, r->d[i].name);
+      rerr("%s uses %s; clear %s first\n", r->d[i].name, name, r->d[i].name);
       return 2;
     }
   remove_def(r, name);
+  printf("cleared %s\n", name);
   return 0;
 }
 
@@ -949,6 +1127,42 @@ static int near(const char *a, const char *b) {
   return 0;
 }
 
+static void forget_failed(Repl *r, const char *name) {
+  for (int i = 0; i < r->nfailed; i++)
+    if (!strcmp(r->failed_names[i], name)) {
+      free(r->failed_names[i]);
+      r->failed_names[i] = r->failed_names[r->nfailed - 1];
+      r->failed_lines[i] = r->failed_lines[r->nfailed - 1];
+      r->nfailed--;
+      return;
+    }
+}
+
+static void note_failed(Repl *r, const char *name) {
+  forget_failed(r, name);
+  r->failed_names = gr_xrealloc(r->failed_names, (size_t)(r->nfailed + 1) * sizeof *r->failed_names);
+  r->failed_lines = gr_xrealloc(r->failed_lines, (size_t)(r->nfailed + 1) * sizeof *r->failed_lines);
+  r->failed_names[r->nfailed] = gr_xstrdup(name);
+  r->failed_lines[r->nfailed++] = r->lineno;
+}
+
+/* Does text use a name whose definition failed (and that is still undefined)? Then say
+ * so, once, instead of the "no value for variable" that running it would give. Names in
+ * `except` (a function's parameter list) do not count. */
+static int uses_failed(Repl *r, const char *text, const char *except) {
+  for (int i = 0; i < r->nfailed; i++) {
+    const char *nm = r->failed_names[i];
+    if (find_def(r, nm) || !mentions(text, nm, NULL) || (except && mentions(except, nm, NULL)))
+      continue;
+    if (r->interactive)
+      rerr("'%s' is not defined: its definition failed\n", nm);
+    else
+      rerr("'%s' is not defined: its definition on line %zu failed\n", nm, r->failed_lines[i]);
+    return 1;
+  }
+  return 0;
+}
+
 /* One line of the session: a command, a definition or an expression. */
 static int do_line(Repl *r, char *line) {
   char *s = trim(line);
@@ -968,7 +1182,7 @@ static int do_line(Repl *r, char *line) {
     rest++;
   char name[128];
   int is_func;
-  if (in_list(commands, word) && *rest != '=') {
+  if (in_list(commands, word) && (*rest != '=' || rest[1] == '=')) {
     if (!strcmp(word, "quit") || !strcmp(word, "exit")) {
       r->quit = 1;
       return 0;
@@ -1003,6 +1217,8 @@ static int do_line(Repl *r, char *line) {
       gr_free_list(v);
       return st ? 2 : 0;
     }
+    if (uses_failed(r, rest, NULL))
+      return 2;
     int cmd = !strcmp(word, "minimize") ? CMD_MINIMIZE
               : !strcmp(word, "check")  ? CMD_CHECK
               : !strcmp(word, "table")  ? CMD_TABLE
@@ -1010,19 +1226,42 @@ static int do_line(Repl *r, char *line) {
                                         : CMD_GRAD;
     return run(r, cmd, rest);
   }
-  if (is_definition(s, name, sizeof name, &is_func))
-    return define(r, s, name, is_func);
+  if (is_definition(s, name, sizeof name, &is_func)) {
+    /* a definition that fails leaves its name undefined: later lines that use it get one
+     * note naming the line that failed, and definitions that use it fail the same way */
+    const char *eq = strchr(s, '=');
+    char *header = xstrndup(s, (size_t)(eq - s));
+    int st = uses_failed(r, eq + 1, is_func ? header : NULL) ? 2 : define(r, s, name, is_func);
+    free(header);
+    if (st && !find_def(r, name) && !in_list(commands, name) && !gr_op_is_function(name) &&
+        strcmp(name, "pi") && strcmp(name, "e") && strcmp(name, "inf"))
+      note_failed(r, name);
+    else if (!st)
+      forget_failed(r, name);
+    return st;
+  }
+  if (uses_failed(r, s, NULL))
+    return 2;
   const Def *d = find_def(r, s);
-  if (!d && is_ident_start((unsigned char)*s) && !gr_op_is_function(s)) {
-    /* a lone unknown word close to a command is a misspelt command, not a variable */
+  if (is_ident_start((unsigned char)*s)) {
+    /* an unknown word close to a command, alone or followed by a space and an argument
+     * (not an operator), is a misspelt command, not a variable: minimise f, tabel sin(x) */
     const char *p2 = s;
     while (is_ident((unsigned char)*p2))
       p2++;
-    for (const char *const *c = commands; !*p2 && *c; c++)
-      if (near(s, *c)) {
-        fprintf(stderr, "grad: error: unknown command '%s' (did you mean '%s'?)\n", s, *c);
-        return 2;
-      }
+    char *w = xstrndup(s, (size_t)(p2 - s));
+    const char *a = p2;
+    while (*a == ' ' || *a == '\t')
+      a++;
+    int arg = a > p2 && *a && !strchr("+-*/^=<>!&|,;)]", *a);
+    if ((!*p2 || arg) && !find_def(r, w) && !gr_op_is_function(w))
+      for (const char *const *c = commands; *c; c++)
+        if (near(w, *c)) {
+          rerr("unknown command '%s' (did you mean '%s'?)\n", w, *c);
+          free(w);
+          return 2;
+        }
+    free(w);
   }
   if (d && d->kind == DEF_CONST) {
     printf("%s\n", d->text); /* a value: its name and value */
@@ -1033,11 +1272,65 @@ static int do_line(Repl *r, char *line) {
 
 /* ---- line input ---- */
 
+/* Does the input so far continue on the next line: it ends with a backslash (removed
+ * here) or inside an open '(' or '['? A '#' comment is cut off first. */
+static int continues(char *text) {
+  char *hash = strchr(text, '#');
+  if (hash)
+    *hash = 0;
+  size_t n = strlen(text);
+  while (n && isspace((unsigned char)text[n - 1]))
+    text[--n] = 0;
+  if (n && text[n - 1] == '\\') {
+    text[n - 1] = 0;
+    return 1;
+  }
+  int depth = 0;
+  for (const char *p = text; *p; p++)
+    depth += *p == '(' || *p == '[' ? 1 : *p == ')' || *p == ']' ? -1 : 0;
+  return depth > 0;
+}
+
+/* Input read so far of a line that continues (NULL: none). */
+static char *pending;
+static size_t pending_line;
+
+/* Add line to the pending input. Returns the complete input to run (the caller frees
+ * it), or NULL when it continues on the next line. */
+static char *gather(char *line, size_t lineno) {
+  char *hash = strchr(line, '#'); /* a comment to the end of the line */
+  if (hash && hash > line)
+    *hash = 0;
+  if (pending && !*trim(line)) {
+    /* a blank line ends a continued input: it runs, and its error says what is open */
+    char *all = pending;
+    pending = NULL;
+    return all;
+  }
+  GrBuf b = {0};
+  gr_buf_printf(&b, "%s%s%s", pending ? pending : "", pending ? " " : "", line);
+  if (!pending)
+    pending_line = lineno;
+  free(pending);
+  pending = NULL;
+  char *probe = gr_xstrdup(b.s);
+  if (strchr(b.s, '(') || strchr(b.s, '[') || strchr(b.s, '\\')) {
+    if (continues(probe)) {
+      pending = probe;
+      gr_buf_free(&b);
+      return NULL;
+    }
+  }
+  free(probe);
+  return b.s;
+}
+
 static Repl *current; /* for completion and the readline callback */
 
 /* Run one line and account for its status; an interrupted script stops (130). */
 static void process(Repl *r, char *line) {
   gr_interrupted = 0;
+  script_line = r->lineno;
   int st = do_line(r, line);
   fflush(stdout);
   if (gr_interrupted && !r->interactive) {
@@ -1184,17 +1477,31 @@ static int rl_finished;
  * terminal restored by readline; the handler stays installed so that lines typed ahead are
  * kept in order. */
 static void on_line(char *line) {
+  int eof = !line;
   if (line) {
     char *tl = gr_xstrdup(line);
     char *tt = trim(tl);
     if (*tt)
       save_line(tt);
     free(tl);
-    process(current, line);
+    char *all = gather(line, ++current->lineno);
     free(line);
+    rl_set_prompt(all ? "grad> " : "...> "); /* "...>": the line continues */
+    if (all) {
+      current->lineno = pending_line;
+      process(current, all);
+      free(all);
+    }
+  } else if (pending) {
+    /* Ctrl-D inside a continued line: run what was typed (its error says what is open) */
+    char *all = pending;
+    pending = NULL;
+    fputc('\n', rl_outstream);
+    process(current, all);
+    free(all);
   } else
     fputc('\n', rl_outstream); /* Ctrl-D: end the prompt line */
-  if (!line || current->quit) {
+  if (eof || current->quit) {
     rl_finished = 1;
     rl_callback_handler_remove(); /* no new prompt */
   }
@@ -1209,11 +1516,18 @@ static void loop_rl(void) {
   while (!rl_finished) {
     if (gr_interrupted) {
       gr_interrupted = 0;
+      /* as bash does: ^C after the whole line, which stays on the screen */
+      rl_point = rl_end;
+      rl_redisplay();
+      fputs("^C", rl_outstream);
+      fflush(rl_outstream);
       rl_free_line_state();
       rl_callback_sigcleanup();
       rl_cleanup_after_signal();
       rl_callback_handler_remove();
-      fputs("^C\n", rl_outstream);
+      fputs("\n", rl_outstream);
+      free(pending); /* a continued line is discarded too */
+      pending = NULL;
       rl_callback_handler_install("grad> ", on_line);
       continue;
     }
@@ -1236,12 +1550,13 @@ static void loop_rl(void) {
 /* One line without readline and without its newline (NULL at the end). A prompt only on
  * a terminal. *nul is the column (from 1) of a NUL byte in the line (then emptied), or 0. */
 static char *read_line_plain(FILE *in, int prompt, size_t *nul) {
+  const char *ps = pending ? "...> " : "grad> ";
   char *line = NULL;
   size_t cap = 0;
   *nul = 0;
   for (;;) {
     if (prompt) {
-      fputs("grad> ", stdout);
+      fputs(ps, stdout);
       fflush(stdout);
     }
     errno = 0;
@@ -1255,8 +1570,11 @@ static char *read_line_plain(FILE *in, int prompt, size_t *nul) {
       return line;
     }
     if (errno == EINTR && prompt && gr_interrupted) {
-      /* Ctrl-C at the prompt: drop the line, prompt again */
+      /* Ctrl-C at the prompt: drop the line (and a continued one), prompt again */
       gr_interrupted = 0;
+      free(pending);
+      pending = NULL;
+      ps = "grad> ";
       clearerr(in);
       fputc('\n', stdout);
       continue;
@@ -1279,13 +1597,25 @@ int grad_repl(const char *file, char **extra, int nextra) {
   if (file && strcmp(file, "-")) {
     in = fopen(file, "r");
     if (!in) {
-      fprintf(stderr, "grad: error: cannot open '%s': %s\n", file, strerror(errno));
+      rerr("cannot open '%s': %s\n", file, strerror(errno));
       return 3;
     }
   }
   struct stat sb;
+  if (in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode)) {
+    /* a compressed script: say so rather than quote its bytes */
+    unsigned char head[8];
+    size_t got = fread(head, 1, sizeof head, in);
+    const char *z = gr_compressed(head, got);
+    if (z) {
+      rerr("%s: compressed data (%s): decompress it first\n", file, z);
+      fclose(in);
+      return 3;
+    }
+    rewind(in);
+  }
   if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-    fprintf(stderr, "grad: error: cannot read %s%s%s: %s\n", q, what, q, strerror(EISDIR));
+    rerr("cannot read %s%s%s: %s\n", q, what, q, strerror(EISDIR));
     if (in != stdin)
       fclose(in);
     return 3;
@@ -1323,25 +1653,50 @@ int grad_repl(const char *file, char **extra, int nextra) {
 #endif
     for (size_t lineno = 1, nul; !r.quit; lineno++) {
       char *line = read_line_plain(in, r.interactive, &nul);
+      if (!line && pending && !gr_interrupted) {
+        /* the input ends inside a continued line: run it (its error says what is open) */
+        line = pending;
+        pending = NULL;
+        lineno = pending_line;
+        r.lineno = lineno;
+        if (!r.interactive && file && strcmp(file, "-")) {
+          gr_diag_where(file, lineno, line);
+          script_file = file;
+        }
+        process(&r, line);
+        script_file = NULL;
+        gr_diag_where(NULL, 0, NULL);
+        free(line);
+        break;
+      }
       if (!line) {
         if (gr_interrupted && !r.interactive)
           r.status = 130; /* Ctrl-C while a script waited for its input */
         else if (ferror(in)) {
-          fprintf(stderr, "grad: error: reading %s%s%s: %s\n", q, what, q,
+          rerr("reading %s%s%s: %s\n", q, what, q,
                   strerror(errno ? errno : EIO));
           r.status = 3;
         }
         break;
       }
       if (nul) {
-        fprintf(stderr, "grad: error: %s, line %zu, column %zu: a NUL byte; a command is text\n",
+        rerr("%s, line %zu, column %zu: a NUL byte; a command is text\n",
                 what, lineno, nul);
         r.failed = 1;
       } else {
-        if (!r.interactive && file && strcmp(file, "-"))
-          gr_diag_where(file, lineno, line); /* errors name the script's file and line */
-        process(&r, line);
-        gr_diag_where(NULL, 0, NULL);
+        char *all = gather(line, lineno);
+        if (all) {
+          r.lineno = pending_line;
+          if (!r.interactive && file && strcmp(file, "-")) {
+            /* errors name the script's file and line (the first of a continued one) */
+            gr_diag_where(file, r.lineno, all);
+            script_file = file;
+          }
+          process(&r, all);
+          script_file = NULL;
+          gr_diag_where(NULL, 0, NULL);
+          free(all);
+        }
       }
       free(line);
     }
@@ -1360,6 +1715,12 @@ int grad_repl(const char *file, char **extra, int nextra) {
   for (int i = 0; i < r.n; i++)
     def_free(&r.d[i]);
   free(r.d);
+  for (int i = 0; i < r.nfailed; i++)
+    free(r.failed_names[i]);
+  free(r.failed_names);
+  free(r.failed_lines);
+  free(pending);
+  pending = NULL;
   current = NULL;
   if (r.status)
     return r.status;

@@ -48,6 +48,9 @@ int gr_edit_distance(const char *s, size_t n, const char *t);
 const char *gr_op_suggest(const char *name);
 /* NULL-terminated list of the user-visible function names (for help and completion). */
 const char *const *gr_op_function_names(void);
+/* One line of help on the function or operator `name` into out: what it is, its domain,
+ * its derivative rule (from ops.def) and its kink convention. 0 if there is none. */
+int gr_op_help(const char *name, char *out, size_t cap);
 
 /* Scalar helpers used by the formulas in ops.def. */
 double gr_psi(double x);

@@ -680,6 +680,30 @@ START_TEST(test_extreme_corpus) {
 }
 END_TEST
 
+/* help NAME: every function name and every operator of the op table has its line, and
+ * the line carries the table's own derivative rule */
+START_TEST(test_every_op_has_help) {
+  char line[512];
+  for (const char *const *f = gr_op_function_names(); *f; f++)
+    ck_assert_msg(gr_op_help(*f, line, sizeof line), "no help for the function %s", *f);
+  for (int i = 0; i < GR_OP_COUNT; i++) {
+    if (gr_ops[i].kind == GR_K_LEAF || i == GR_OP_LET)
+      continue;
+    ck_assert_msg(gr_op_help(gr_ops[i].name, line, sizeof line), "no help for the op %s",
+                  gr_ops[i].name);
+    ck_assert_msg(strstr(line, "domain: ") != NULL, "help of %s: %s", gr_ops[i].name, line);
+    ck_assert_msg(strstr(line, "d/d") != NULL, "help of %s has no rule: %s", gr_ops[i].name, line);
+  }
+  ck_assert(gr_op_help("sin", line, sizeof line));
+  ck_assert_msg(strstr(line, "d/dx = cos(x)") != NULL, "%s", line);
+  ck_assert(gr_op_help("atan2", line, sizeof line));
+  ck_assert_msg(strstr(line, "d/dy = x/(y^2 + x^2), d/dx = -y/(y^2 + x^2)") != NULL, "%s", line);
+  ck_assert(gr_op_help("abs", line, sizeof line));
+  ck_assert_msg(strstr(line, "abs'(0) = 0") != NULL, "%s", line);
+  ck_assert(!gr_op_help("nosuch", line, sizeof line));
+}
+END_TEST
+
 static Suite *ops_suite(void) {
   Suite *s = suite_create("ops");
   TCase *tc = tcase_create("derivatives");
@@ -687,6 +711,7 @@ static Suite *ops_suite(void) {
   tcase_add_loop_test(tc, test_row, 0, NDOMS);
   tcase_add_test(tc, test_every_row_covered);
   tcase_add_test(tc, test_special_values);
+  tcase_add_test(tc, test_every_op_has_help);
   suite_add_tcase(s, tc);
   tc = tcase_create("kinks");
   tcase_add_loop_test(tc, test_kinks, 0, sizeof kinks / sizeof *kinks);
