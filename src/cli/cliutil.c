@@ -8,6 +8,8 @@
 #include "print.h"
 #include "tape.h"
 #include <ctype.h>
+#include <math.h>
+#include <time.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -613,4 +615,60 @@ const char *gr_option_msg(const char *arg, const struct option *lo, char *buf, s
   else
     snprintf(buf, bn, "unknown option '--%.*s'", (int)len, name);
   return buf;
+}
+
+/* ---- the progress line ---- */
+
+static double mono_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void gr_progress_start(GrProgress *p, const char *prog, const char *what, int enabled) {
+  memset(p, 0, sizeof *p);
+  p->on = enabled && isatty(2);
+  p->prog = prog;
+  p->what = what;
+  p->t0 = p->last = mono_now();
+}
+
+/* seconds as "12 s", "3 min 5 s", "2 h 10 min" */
+static void fmt_eta(char *b, size_t n, double s) {
+  if (!(s < 1e9))
+    snprintf(b, n, "?");
+  else if (s < 60)
+    snprintf(b, n, "%.0f s", s);
+  else if (s < 3600)
+    snprintf(b, n, "%.0f min %02.0f s", floor(s / 60), fmod(s, 60));
+  else
+    snprintf(b, n, "%.0f h %02.0f min", floor(s / 3600), fmod(floor(s / 60), 60));
+}
+
+void gr_progress_show(GrProgress *p, uint64_t done, uint64_t total, const char *extra) {
+  if (!p->on)
+    return;
+  double now = mono_now();
+  if (now - p->t0 < 1.0 || now - p->last < 0.2)
+    return;
+  p->last = now;
+  double el = now - p->t0;
+  char eta[40];
+  if (total && done && done <= total) {
+    fmt_eta(eta, sizeof eta, el * (double)(total - done) / (double)done);
+    fprintf(stderr, "\r%s: %s %llu of %llu (%.0f%%), ETA %s%s%s\033[K", p->prog, p->what,
+            (unsigned long long)done, (unsigned long long)total,
+            floor(100.0 * (double)done / (double)total), eta, extra ? "  " : "",
+            extra ? extra : "");
+  } else {
+    fprintf(stderr, "\r%s: %s %llu (%.3g per second)%s%s\033[K", p->prog, p->what,
+            (unsigned long long)done, (double)done / el, extra ? "  " : "", extra ? extra : "");
+  }
+  p->shown = 1;
+}
+
+void gr_progress_clear(GrProgress *p) {
+  if (p->shown)
+    fputs("\r\033[K", stderr);
+  p->shown = 0;
 }

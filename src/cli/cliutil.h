@@ -5,6 +5,7 @@
  */
 #ifndef GR_CLIUTIL_H
 #define GR_CLIUTIL_H
+#include <stdint.h>
 #include "diag.h"
 #include "graph.h"
 #include "util.h"
@@ -103,5 +104,18 @@ const char *gr_option_msg(const char *arg, const struct option *long_opts, char 
 
 /* Sets gr_interrupted (util.h) on SIGINT. */
 void gr_catch_sigint(void);
+
+/* A progress line on standard error for long runs, only when it is a terminal: after the
+ * first second, at most five times a second, "PROG: WHAT N of TOTAL (P%), ETA T" (a rate
+ * when total is 0), then EXTRA; erased by gr_progress_clear (call it before anything else
+ * is printed on the terminal). */
+typedef struct GrProgress {
+  int on, shown;
+  const char *prog, *what;
+  double t0, last;
+} GrProgress;
+void gr_progress_start(GrProgress *p, const char *prog, const char *what, int enabled);
+void gr_progress_show(GrProgress *p, uint64_t done, uint64_t total, const char *extra);
+void gr_progress_clear(GrProgress *p);
 
 #endif

@@ -406,6 +406,9 @@ static const GrTapeIssue *merge_issues(Issues *I, const GrTapeIssue *p) {
   return p + 1;
 }
 
+/* the table's progress line, shown as chunks are written */
+static GrProgress *table_progress;
+
 /* Run the table on n threads, writing to out (flushed in order). Returns the non-finite
  * row count; *ok is 0 when a thread could not be started (then nothing was written). */
 static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int order_var,
@@ -464,6 +467,8 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
       out->n += w->out.n;
     }
     nonfinite += w->nonfinite;
+    if (table_progress)
+      gr_progress_show(table_progress, (c + 1) * per < rows ? (c + 1) * per : rows, rows, NULL);
     if (out->lo)
       span_merge(out, &w->out, gr_table_ncols(t0));
     for (const GrTapeIssue *p = w->is, *e = w->is + w->nis; p < e;)
@@ -712,6 +717,11 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   gr_catch_sigint();
   const double **cols = gr_xmalloc(ncol * sizeof *cols);
   int nth = table_threads(o, gr_table_rows(t), gr_table_block(t)), threaded = 0;
+  /* a progress line for big tables written to a file or a pipe (never among rows on the
+   * terminal) */
+  GrProgress progress;
+  gr_progress_start(&progress, "grad", "point", gr_table_rows(t) >= 1000000 && !isatty(1));
+  table_progress = &progress;
   if (nth > 1)
     nonfinite = run_threads(&spec, t, order, order >= 1 ? w[0] : -1, nth, &out, inner, (size_t)nw, &iss,
                             &threaded);
@@ -723,9 +733,12 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     for (size_t i = 0; i < ncol; i++)
       cols[i] = gr_table_col(t, i);
     nonfinite += emit_block(&out, cols, ncol, m, gr_table_row(t), inner);
+    gr_progress_show(&progress, gr_table_row(t) + m, gr_table_rows(t), NULL);
     if (gr_interrupted || out.err)
       break;
   }
+  gr_progress_clear(&progress);
+  table_progress = NULL;
   free(cols);
   if (out.json)
     out_str(&out, "]}\n");

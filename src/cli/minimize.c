@@ -449,8 +449,7 @@ typedef struct Run {
   double *trace;   /* JSON: rows of (iter, x..., f, gnorm) */
   size_t ntrace, tcap;
   long last_traced;
-  int progress_tty, progress_shown;
-  struct timespec t0, tlast;
+  GrProgress progress;
   /* --plot: the path, rows of (iteration, x..., f) at iterations 0, stride, 2*stride, ... */
   double *path;
   size_t npath, pcap;
@@ -500,12 +499,6 @@ static void path_add(Run *u, long it, const double *x, double f) {
 
 static void put(FILE *f, const Run *u, double v) { gr_put_num(f, v, u->o->digits, u->o->format == OUT_JSON); }
 
-static double since(const struct timespec *a) {
-  struct timespec b;
-  clock_gettime(CLOCK_MONOTONIC, &b);
-  return (double)(b.tv_sec - a->tv_sec) + 1e-9 * (double)(b.tv_nsec - a->tv_nsec);
-}
-
 /* Text trace column widths: the iteration column fits the iteration limit, a number
  * column the longest number of its --digits (shortest round-trip: up to 24 characters)
  * or its name. */
@@ -517,6 +510,7 @@ static int trace_width(const Run *u, int j) {
 }
 
 static void trace_row(Run *u, long it, const double *x, double f, double gn) {
+  gr_progress_clear(&u->progress);
   if (u->o->format == OUT_JSON) {
     size_t w = (size_t)u->nparam + 3;
     if (u->ntrace == u->tcap) {
@@ -564,13 +558,13 @@ static int on_iter(void *ud, long it, const double *x, double f, double gn) {
     u->last_traced = it;
   }
   /* progress on a terminal only, after the first second, a few times a second */
-  if (u->progress_tty && (it & 63) == 0 && since(&u->t0) > 1.0 && since(&u->tlast) > 0.2) {
-    char fb[40], gb[40];
+  if (u->progress.on && (it & 63) == 0) {
+    char fb[40], gb[40], extra[100];
     gr_fmt(fb, f, 6);
     gr_fmt(gb, gn, 3);
-    fprintf(stderr, "\rminimize: iteration %ld  f = %s  |grad| = %s   ", it, fb, gb);
-    clock_gettime(CLOCK_MONOTONIC, &u->tlast);
-    u->progress_shown = 1;
+    snprintf(extra, sizeof extra, "f = %s  |grad| = %s", fb, gb);
+    gr_progress_show(&u->progress, (uint64_t)(it > 0 ? it : 0),
+                     u->p.steps > 0 ? (uint64_t)u->p.steps : 0, extra);
   }
   return 0;
 }
@@ -1529,9 +1523,7 @@ static int run_opt(Run *u) {
       printf(" %*s", trace_width(u, j), j < u->nparam ? pname(u, j) : j == u->nparam ? "f" : "gnorm");
     putchar('\n');
   }
-  u->progress_tty = isatty(2);
-  clock_gettime(CLOCK_MONOTONIC, &u->t0);
-  u->tlast = u->t0;
+  gr_progress_start(&u->progress, "minimize", "iteration", 1);
   u->last_traced = -1;
   gr_interrupted = 0;
   gr_catch_sigint();
@@ -1574,8 +1566,7 @@ static int run_opt(Run *u) {
   }
   GrOptResult r;
   st = gr_optimize(&u->obj, &u->p, u->x, on_iter, u, &r, &d);
-  if (u->progress_shown)
-    fputs("\r\033[K", stderr);
+  gr_progress_clear(&u->progress);
   if (st != GR_OK) {
     gr_diag_render(stderr, "minimize", &d, NULL);
     return -st;
