@@ -202,23 +202,30 @@ static void fit_block(GrProblem *p, GrTape *t, double *seed, size_t b, int want_
   double acc[GR_LANES] = {0};
   if (rl > 1) {
     size_t k = 0;
-    for (; k + GR_LANES <= nr; k += GR_LANES)
+    for (; k + GR_LANES <= nr; k += GR_LANES) {
       for (size_t l = 0; l < GR_LANES; l++) {
         double rk = r[k + l];
         acc[l] += rk * rk;
         seed[k + l] = 2 * scale * rk;
       }
+    }
+    double tl[GR_LANES] = {0}; /* the tail apart, so that acc can stay in registers */
     for (size_t l = 0; k + l < nr; l++) {
       double rk = r[k + l];
-      acc[l] += rk * rk;
+      tl[l] = rk * rk;
       seed[k + l] = 2 * scale * rk;
     }
+    for (size_t l = 0; l < GR_LANES; l++)
+      acc[l] += tl[l];
   } else {
     /* the residual does not depend on the data: one value for every row */
+    double a1[GR_LANES] = {0};
     for (size_t k = 0; k < nr; k++) {
-      acc[k % GR_LANES] += r[0] * r[0];
+      a1[k % GR_LANES] += r[0] * r[0];
       seed[k] = 2 * scale * r[0];
     }
+    for (size_t l = 0; l < GR_LANES; l++)
+      acc[l] = a1[l];
   }
   double sum = acc[0];
   for (size_t l = 1; l < GR_LANES; l++)

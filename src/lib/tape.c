@@ -339,6 +339,20 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
         Y[k] = A[k * sa];
       break;
     }
+    case GR_OP_DETACH: {
+      /* detach(x) of a variable bound to outside rows (a fit's data column) reads them
+       * where they are, as x does: no copy. Otherwise its own block, a copy of a. */
+      uint32_t x = t->ins[i].a;
+      if (t->ins[x].op == GR_OP_VAR && t->len[x] == t->len[i] && t->vp[x] != t->val + t->off[x]) {
+        t->vp[i] = t->vp[x];
+        break;
+      }
+      t->vp[i] = t->val + t->off[i];
+      ARGS;
+      for (size_t k = 0; k < n; k++)
+        Y[k] = A[k * sa];
+      break;
+    }
     case GR_OP_IF: {
       ARGS;
       const double *C = t->vp[in->c];
