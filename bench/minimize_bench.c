@@ -35,7 +35,7 @@ static double run(const char *expr, GrData *dt, long steps, double *x0) {
       param[np++] = v;
   }
   GrNode *out = ps.out;
-  GrProblemSpec s = {g, dt ? GR_PROB_FIT : GR_PROB_MIN, &out, 1, np, param, value, dt, col, 0, 0};
+  GrProblemSpec s = {g, dt ? GR_PROB_FIT : GR_PROB_MIN, &out, 1, np, param, value, dt, col, 0, 0, 0};
   GrProblem *p;
   GrObjective obj;
   if (gr_problem_new(&s, &p, &obj, &d) != GR_OK) {

@@ -48,7 +48,7 @@ _minimize() {
     --dampening --nesterov --weight-decay --beta1 --beta2 --eps --amsgrad --momentum-decay
     --decoupled-weight-decay --alpha --centered --lr-decay --initial-accumulator --step
     --line-tol --trace --every --format --digits --data --columns --using --loss --via --sigma --plot --plot=
-    --gnuplot --bounds --subject-to --restarts --help --version -m -l -n -t -F -d -h -V"
+    --gnuplot --bounds --subject-to --restarts --threads --help --version -m -l -n -t -F -d -h -V"
   case $prev in
     -m|--method) COMPREPLY=($(compgen -W "gd sgd adam adamw nadam rmsprop adagrad bfgs cg-fr cg-pr
         steepest nelder-mead lm lbfgs slsqp mma ccsaq cobyla bobyqa direct crs2 isres mlsl" -- "$cur")); return ;;
@@ -57,7 +57,7 @@ _minimize() {
     --loss) COMPREPLY=($(compgen -W "mse sse" -- "$cur")); return ;;
     --data) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --from|--fix|--bounds) COMPREPLY=($(compgen -S = -W "$(_grad_expr_names)" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
-    -l|--lr|-n|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--alpha|--lr-decay|--initial-accumulator|--step|--line-tol|--every|-d|--digits|--seed|--columns|--using|--via|--sigma|--subject-to|--restarts) return ;;
+    -l|--lr|-n|--steps|--gtol|--ftol|--xtol|--momentum|--dampening|--weight-decay|--beta1|--beta2|--eps|--momentum-decay|--alpha|--lr-decay|--initial-accumulator|--step|--line-tol|--every|-d|--digits|--seed|--columns|--using|--via|--sigma|--subject-to|--restarts|--threads) return ;;
   esac
   case $cur in
     --plot=*) COMPREPLY=($(compgen -f -P --plot= -- "${cur#--plot=}")); return ;;

@@ -82,6 +82,8 @@ static const char *const usage_text =
     "      --via NAME,...          the fitted parameters (as gnuplot's via); any other\n"
     "                              name must then be a column or --fix'ed\n"
     "      --sigma COLUMN          weight residuals by 1/COLUMN^2 (standard deviations)\n"
+    "      --threads N             evaluate the rows on N threads (default: OMP_NUM_THREADS,\n"
+    "                              else the cores available); the same results for any N\n"
     "Output:\n"
     "  -t, --trace                 one row per iteration: iter, variables, f, gradient norm\n"
     "      --every K               trace every K-th iteration (and the last)\n"
@@ -111,7 +113,7 @@ enum {
   OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_AMSGRAD, OPT_MDECAY, OPT_DECOUPLED, OPT_ALPHA,
   OPT_CENTERED, OPT_LRDECAY, OPT_INITACC, OPT_STEP, OPT_LINETOL, OPT_GTOL, OPT_FTOL,
   OPT_XTOL, OPT_DATA, OPT_COLUMNS, OPT_LOSS, OPT_EVERY, OPT_PLOT, OPT_GNUPLOT,
-  OPT_VIA, OPT_SIGMA, OPT_USING,
+  OPT_VIA, OPT_SIGMA, OPT_USING, OPT_THREADS,
   OPT_BOUNDS, OPT_SUBJECT_TO, OPT_RESTARTS /* same order as MIN_CONS_BOUNDS, ... */
 };
 
@@ -148,6 +150,7 @@ static const struct option long_opts[] = {
     {"loss", required_argument, NULL, OPT_LOSS},
     {"via", required_argument, NULL, OPT_VIA},
     {"sigma", required_argument, NULL, OPT_SIGMA},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"trace", no_argument, NULL, 't'},
     {"every", required_argument, NULL, OPT_EVERY},
     {"format", required_argument, NULL, 'F'},
@@ -182,6 +185,7 @@ typedef struct MinOpts {
   char **via;        /* --via: the fitted parameters */
   const char *sigma; /* --sigma: the column of the residuals' standard deviations */
   int sse;
+  long threads; /* --threads; 0: OMP_NUM_THREADS, else the cores available */
   int trace;
   long every;
   OutFmt format;
@@ -357,6 +361,10 @@ static int parse_opts(int argc, char **argv, MinOpts *o) {
         o->sse = 0;
       else
         return usage_error("unknown --loss '%s' (expected mse or sse)", optarg);
+      break;
+    case OPT_THREADS:
+      if ((st = long_opt("threads", optarg, 1, &o->threads)) == 0 && o->threads > 256)
+        return usage_error("--threads takes a whole number from 1 to 256, not '%s'", optarg);
       break;
     case 't': o->trace = 1; break;
     case OPT_EVERY: st = long_opt("every", optarg, 1, &o->every); break;
@@ -1457,7 +1465,8 @@ static int run(Run *u) {
   if ((st = setup_params(u)))
     return st;
   GrProblemSpec s = {u->g, u->kind, u->outs, u->nout, u->nparam, u->param_var, u->value,
-                     u->have_data ? &u->data : NULL, u->data_col, u->o->sse, 0};
+                     u->have_data ? &u->data : NULL, u->data_col, u->o->sse, 0,
+                     (int)u->o->threads};
   GrDiag d;
   if (gr_problem_new(&s, &u->prob, &u->obj, &d) != GR_OK) {
     gr_diag_render(stderr, "minimize", &d, d.has_span ? src_of(u, u->outs[0]) : NULL);

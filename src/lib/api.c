@@ -553,7 +553,7 @@ static int minimize(grad_expr *e, double *x, const GrOptParams *p,
     pv[v] = v;
   /* every variable is a parameter; the values are overwritten by x before each evaluation */
   vals = gr_xcalloc((size_t)n + 1, sizeof *vals);
-  GrProblemSpec s = {e->g, GR_PROB_MIN, &e->out, 1, n, pv, vals, NULL, NULL, 0, 0};
+  GrProblemSpec s = {e->g, GR_PROB_MIN, &e->out, 1, n, pv, vals, NULL, NULL, 0, 0, 1};
   GrObjective obj;
   GrDiag d;
   GrProblem *pr;

@@ -15,6 +15,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static const struct {
   const char *name;
@@ -118,49 +122,133 @@ GrStatus gr_optimize(const GrObjective *o, const GrOptParams *p, double *x, GrOp
 
 /* ---- objectives from tapes ---- */
 
+int gr_fit_threads(int want) {
+  long n = want;
+  if (n <= 0) {
+#ifdef _OPENMP
+    n = omp_get_max_threads(); /* OMP_NUM_THREADS, else the cores this process may use */
+#else
+    n = 1;
+#endif
+  }
+#ifndef _OPENMP
+  n = 1;
+#endif
+  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
 struct GrProblem {
   GrProblemSpec s;
-  GrTape *t;
+  GrTape *t;         /* tapes[0] */
+  GrTape **tapes;    /* FIT: one per thread, the same program */
+  int nth;           /* FIT: threads */
   size_t B, nb;      /* FIT: block length, number of blocks */
   size_t m;          /* residual count */
-  double *seed;      /* FIT: per-row adjoint seeds */
+  double *seed;      /* FIT: per-row adjoint seeds, B per thread */
+  double **pad;      /* FIT: per graph variable, the short last block padded to B rows */
+  double *part;      /* FIT: per block, its loss and gradient (1 + n doubles) */
   double one;        /* tangent direction value */
-  const double **dir;
+  const double **dir; /* per thread, nvars + 1 */
 };
 
-static void put_values(GrProblem *p, const double *x) {
+static void put_values_tape(GrProblem *p, GrTape *t, const double *x) {
   const GrProblemSpec *s = &p->s;
   for (int v = 0; v < s->g->nvars; v++) {
-    double *slot = gr_tape_var(p->t, v);
+    double *slot = gr_tape_var(t, v);
     if (slot && !(s->data_col && s->data_col[v] >= 0))
       slot[0] = s->value[v];
   }
   for (int j = 0; j < s->nparam; j++) {
-    double *slot = gr_tape_var(p->t, s->param_var[j]);
+    double *slot = gr_tape_var(t, s->param_var[j]);
     if (slot)
       slot[0] = x[j];
   }
 }
 
-/* FIT: copy rows [b*B, ...) of every used column; a short last block repeats its last row
- * (real data, so finite), and those rows get a zero seed. Returns the real row count. */
-static size_t put_block(GrProblem *p, size_t b) {
+static void put_values(GrProblem *p, const double *x) {
+  int nt = p->s.kind == GR_PROB_FIT ? p->nth : 1;
+  for (int w = 0; w < nt; w++)
+    put_values_tape(p, p->tapes[w], x);
+}
+
+/* FIT: bind rows [b*B, ...) of every used column in place; the short last block reads
+ * its padded copy (the last row repeated: real data, so finite), and those rows get a
+ * zero seed. Returns the real row count. */
+static size_t bind_block(GrProblem *p, GrTape *t, size_t b) {
   const GrProblemSpec *s = &p->s;
   size_t r0 = b * p->B, nr = s->data->nrow - r0;
   if (nr > p->B)
     nr = p->B;
   for (int v = 0; v < s->g->nvars; v++) {
     int c = s->data_col[v];
-    double *slot = c >= 0 ? gr_tape_var(p->t, v) : NULL;
-    if (!slot)
-      continue;
-    const double *src = s->data->col[c] + r0;
-    memcpy(slot, src, nr * sizeof *slot);
-    for (size_t k = nr; k < p->B; k++)
-      slot[k] = src[nr - 1];
+    if (c >= 0)
+      gr_tape_bind(t, v, nr == p->B ? s->data->col[c] + r0 : p->pad[v]);
   }
   return nr;
 }
+
+/* FIT: loss and gradient of block b on tape t into part[b*(n+1)...]: the rows' squared
+ * residuals summed in GR_LANES partial sums (row k into sum k % GR_LANES, then the sums
+ * in order), the gradient from one reverse sweep (whose reductions have the same shape). */
+static void fit_block(GrProblem *p, GrTape *t, double *seed, size_t b, int want_g) {
+  const GrProblemSpec *s = &p->s;
+  int n = s->nparam;
+  double scale = s->sse ? 1.0 : 1.0 / (double)s->data->nrow;
+  double *out = p->part + b * (size_t)(n + 1);
+  size_t nr = bind_block(p, t, b);
+  gr_tape_forward(t);
+  const double *r = gr_tape_out(t, 0);
+  size_t rl = gr_tape_out_len(t, 0);
+  double acc[GR_LANES] = {0};
+  if (rl > 1) {
+    size_t k = 0;
+    for (; k + GR_LANES <= nr; k += GR_LANES) {
+      for (size_t l = 0; l < GR_LANES; l++) {
+        double rk = r[k + l];
+        acc[l] += rk * rk;
+        seed[k + l] = 2 * scale * rk;
+      }
+    }
+    double tl[GR_LANES] = {0}; /* the tail apart, so that acc can stay in registers */
+    for (size_t l = 0; k + l < nr; l++) {
+      double rk = r[k + l];
+      tl[l] = rk * rk;
+      seed[k + l] = 2 * scale * rk;
+    }
+    for (size_t l = 0; l < GR_LANES; l++)
+      acc[l] += tl[l];
+  } else {
+    /* the residual does not depend on the data: one value for every row */
+    double a1[GR_LANES] = {0};
+    for (size_t k = 0; k < nr; k++) {
+      a1[k % GR_LANES] += r[0] * r[0];
+      seed[k] = 2 * scale * r[0];
+    }
+    for (size_t l = 0; l < GR_LANES; l++)
+      acc[l] = a1[l];
+  }
+  double sum = acc[0];
+  for (size_t l = 1; l < GR_LANES; l++)
+    sum += acc[l];
+  out[0] = sum;
+  if (!want_g)
+    return;
+  for (size_t k = nr; k < p->B; k++)
+    seed[k] = 0;
+  if (rl == 1) {
+    double s1 = 0;
+    for (size_t k = 0; k < nr; k++)
+      s1 += seed[k];
+    seed[0] = s1;
+  }
+  gr_tape_reverse(t, 0, seed);
+  for (int j = 0; j < n; j++) {
+    const double *a = gr_tape_grad(t, s->param_var[j]);
+    out[1 + j] = a ? a[0] : 0;
+  }
+}
+
+static int fit_threads(const GrProblem *p) { return p->nth; }
 
 static void prob_fg(void *ctx, const double *x, double *f, double *g) {
   GrProblem *p = ctx;
@@ -182,80 +270,95 @@ static void prob_fg(void *ctx, const double *x, double *f, double *g) {
     return;
   }
   double scale = s->sse ? 1.0 : 1.0 / (double)s->data->nrow, sum = 0;
+  int want_g = g != NULL;
+  /* the blocks are shared out among the threads, each with its own tape; every block's
+   * partial results land in its own place and are added in block order afterwards, so the
+   * numbers do not depend on the thread count */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(fit_threads(p)) if (fit_threads(p) > 1)
+#endif
   for (size_t b = 0; b < p->nb; b++) {
-    size_t nr = put_block(p, b);
-    gr_tape_forward(p->t);
-    const double *r = gr_tape_out(p->t, 0);
-    size_t rl = gr_tape_out_len(p->t, 0);
-    for (size_t k = 0; k < nr; k++) {
-      double rk = r[rl > 1 ? k : 0];
-      sum += rk * rk;
-      p->seed[k] = 2 * scale * rk;
-    }
-    if (!g)
-      continue;
-    for (size_t k = nr; k < p->B; k++)
-      p->seed[k] = 0;
-    if (rl == 1) { /* the residual does not depend on the data: one value for every row */
-      double s1 = 0;
-      for (size_t k = 0; k < nr; k++)
-        s1 += p->seed[k];
-      p->seed[0] = s1;
-    }
-    gr_tape_reverse(p->t, 0, p->seed);
-    for (int j = 0; j < n; j++) {
-      const double *a = gr_tape_grad(p->t, s->param_var[j]);
-      g[j] += a ? a[0] : 0;
-    }
+#ifdef _OPENMP
+    int w = omp_get_thread_num();
+#else
+    int w = 0;
+#endif
+    fit_block(p, p->tapes[w], p->seed + (size_t)w * p->B, b, want_g);
+  }
+  for (size_t b = 0; b < p->nb; b++) {
+    const double *pb = p->part + b * (size_t)(n + 1);
+    sum += pb[0];
+    if (g)
+      for (int j = 0; j < n; j++)
+        g[j] += pb[1 + j];
   }
   *f = scale * sum;
+}
+
+/* Residuals (and the Jacobian rows) of block b, or of the system (EQ), on tape t. */
+static void res_block(GrProblem *p, GrTape *t, const double **dir, size_t b, double *r,
+                      double *J) {
+  const GrProblemSpec *s = &p->s;
+  int n = s->nparam, nv = s->g->nvars;
+  size_t nr, r0;
+  if (s->kind == GR_PROB_FIT) {
+    nr = bind_block(p, t, b);
+    r0 = b * p->B;
+  } else {
+    nr = (size_t)s->nout;
+    r0 = 0;
+  }
+  gr_tape_forward(t);
+  /* residual i of this block: output 0 row i (FIT) or output i+1 (EQ) */
+  for (size_t i = 0; i < nr; i++) {
+    if (s->kind == GR_PROB_FIT) {
+      size_t rl = gr_tape_out_len(t, 0);
+      r[r0 + i] = gr_tape_out(t, 0)[rl > 1 ? i : 0];
+    } else
+      r[i] = gr_tape_out(t, i + 1)[0];
+  }
+  if (!J)
+    return;
+  for (int j = 0; j < n; j++) {
+    for (int v = 0; v < nv; v++)
+      dir[v] = NULL;
+    dir[s->param_var[j]] = &p->one;
+    gr_tape_tangent(t, dir);
+    for (size_t i = 0; i < nr; i++) {
+      const double *tg;
+      size_t tl;
+      if (s->kind == GR_PROB_FIT) {
+        tg = gr_tape_out_tangent(t, 0);
+        tl = gr_tape_out_len(t, 0);
+        J[(r0 + i) * (size_t)n + (size_t)j] = tg ? tg[tl > 1 ? i : 0] : 0;
+      } else {
+        tg = gr_tape_out_tangent(t, i + 1);
+        J[i * (size_t)n + (size_t)j] = tg ? tg[0] : 0;
+      }
+    }
+  }
 }
 
 static void prob_res(void *ctx, const double *x, double *r, double *J) {
   GrProblem *p = ctx;
   const GrProblemSpec *s = &p->s;
-  int n = s->nparam;
   put_values(p, x);
-  int nv = s->g->nvars;
-  size_t nb = s->kind == GR_PROB_FIT ? p->nb : 1;
-  for (size_t b = 0; b < nb; b++) {
-    size_t nr, r0;
-    if (s->kind == GR_PROB_FIT) {
-      nr = put_block(p, b);
-      r0 = b * p->B;
-    } else {
-      nr = (size_t)s->nout;
-      r0 = 0;
-    }
-    gr_tape_forward(p->t);
-    /* residual i of this block: output 0 row i (FIT) or output i+1 (EQ) */
-    for (size_t i = 0; i < nr; i++) {
-      if (s->kind == GR_PROB_FIT) {
-        size_t rl = gr_tape_out_len(p->t, 0);
-        r[r0 + i] = gr_tape_out(p->t, 0)[rl > 1 ? i : 0];
-      } else
-        r[i] = gr_tape_out(p->t, i + 1)[0];
-    }
-    if (!J)
-      continue;
-    for (int j = 0; j < n; j++) {
-      for (int v = 0; v < nv; v++)
-        p->dir[v] = NULL;
-      p->dir[s->param_var[j]] = &p->one;
-      gr_tape_tangent(p->t, p->dir);
-      for (size_t i = 0; i < nr; i++) {
-        const double *tg;
-        size_t tl;
-        if (s->kind == GR_PROB_FIT) {
-          tg = gr_tape_out_tangent(p->t, 0);
-          tl = gr_tape_out_len(p->t, 0);
-          J[(r0 + i) * (size_t)n + (size_t)j] = tg ? tg[tl > 1 ? i : 0] : 0;
-        } else {
-          tg = gr_tape_out_tangent(p->t, i + 1);
-          J[i * (size_t)n + (size_t)j] = tg ? tg[0] : 0;
-        }
-      }
-    }
+  size_t dl = (size_t)s->g->nvars + 1;
+  if (s->kind != GR_PROB_FIT) {
+    res_block(p, p->t, p->dir, 0, r, J);
+    return;
+  }
+  /* every block writes its own rows of r and J: any thread count, the same numbers */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(fit_threads(p)) if (fit_threads(p) > 1)
+#endif
+  for (size_t b = 0; b < p->nb; b++) {
+#ifdef _OPENMP
+    int w = omp_get_thread_num();
+#else
+    int w = 0;
+#endif
+    res_block(p, p->tapes[w], p->dir + (size_t)w * dl, b, r, J);
   }
 }
 
@@ -307,7 +410,6 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
         var_len[v] = p->B;
     outs = gr_xmalloc(sizeof *outs);
     outs[nout++] = detach_data(g, s->outs[0], s->data_col);
-    p->seed = gr_xmalloc(p->B * sizeof *p->seed);
     p->m = s->data->nrow;
   } else if (s->kind == GR_PROB_EQ) {
     /* output 0: the sum of squared residuals, then each residual */
@@ -325,7 +427,12 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
     outs = gr_xmalloc(sizeof *outs);
     outs[nout++] = s->outs[0];
   }
-  GrStatus st = gr_tape_compile(g, outs, nout, var_len, &p->t, d);
+  p->nth = s->kind == GR_PROB_FIT ? gr_fit_threads(s->threads) : 1;
+  p->tapes = gr_xcalloc((size_t)p->nth, sizeof *p->tapes);
+  GrStatus st = GR_OK;
+  for (int w = 0; w < p->nth && st == GR_OK; w++)
+    st = gr_tape_compile(g, outs, nout, var_len, &p->tapes[w], d);
+  p->t = p->tapes[0];
   free(var_len);
   free(outs);
   if (st != GR_OK) {
@@ -344,7 +451,23 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
       return st;
     }
   }
-  p->dir = gr_xcalloc((size_t)g->nvars + 1, sizeof *p->dir);
+  p->dir = gr_xcalloc(((size_t)g->nvars + 1) * (size_t)p->nth, sizeof *p->dir);
+  if (s->kind == GR_PROB_FIT) {
+    p->seed = gr_xmalloc(p->B * (size_t)p->nth * sizeof *p->seed);
+    p->part = gr_xmalloc(p->nb * ((size_t)s->nparam + 1) * sizeof *p->part);
+    p->pad = gr_xcalloc((size_t)g->nvars + 1, sizeof *p->pad);
+    size_t r0 = (p->nb - 1) * p->B, nr = s->data->nrow - r0;
+    for (int v = 0; v < g->nvars; v++) {
+      int c = s->data_col[v];
+      if (c < 0 || !gr_tape_var(p->t, v) || nr == p->B)
+        continue;
+      p->pad[v] = gr_xmalloc(p->B * sizeof **p->pad);
+      const double *src = s->data->col[c] + r0;
+      memcpy(p->pad[v], src, nr * sizeof *src);
+      for (size_t k = nr; k < p->B; k++)
+        p->pad[v][k] = src[nr - 1];
+    }
+  }
   memset(obj, 0, sizeof *obj);
   obj->n = s->nparam;
   obj->fg = prob_fg;
@@ -361,7 +484,14 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
 void gr_problem_free(GrProblem *p) {
   if (!p)
     return;
-  gr_tape_free(p->t);
+  for (int w = 0; w < p->nth; w++)
+    gr_tape_free(p->tapes[w]);
+  free(p->tapes);
+  if (p->pad)
+    for (int v = 0; v < p->s.g->nvars; v++)
+      free(p->pad[v]);
+  free(p->pad);
+  free(p->part);
   free(p->seed);
   free(p->dir);
   free(p);

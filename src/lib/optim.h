@@ -116,7 +116,13 @@ typedef struct GrProblemSpec {
   const int *data_col;   /* FIT: per graph variable, its data column or -1 */
   int sse;               /* FIT: sum of squares instead of the mean */
   size_t block;          /* FIT: rows per block (0: 4096) */
+  int threads;           /* FIT: threads for the rows (0: gr_fit_threads(0)) */
 } GrProblemSpec;
+
+/* The threads a fit runs on when asked for `want` (0: OMP_NUM_THREADS, else the cores
+ * this process may use); 1 when built without OpenMP. The blocks of rows and the order
+ * their partial sums are added in do not depend on it: neither do the results. */
+int gr_fit_threads(int want);
 
 typedef struct GrProblem GrProblem;
 /* Compile the tape(s) and fill obj (whose ctx is the problem). GR_EUSAGE with a span of

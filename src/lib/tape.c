@@ -16,6 +16,7 @@
  */
 #include "tape.h"
 #include "print.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ void gr_tape_free(GrTape *t) {
   free(t->len);
   free(t->val);
   free(t->adj);
+  free(t->vp);
+  free(t->touch);
   free(t->tan);
   free(t->tadj);
   free(t->var_slot);
@@ -150,6 +153,23 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   t->out_slot = gr_xmalloc((nout ? nout : 1) * sizeof *t->out_slot);
   for (size_t i = 0; i < nout; i++)
     t->out_slot[i] = slot[outs[i]->id];
+  t->vp = gr_xmalloc((n ? n : 1) * sizeof *t->vp);
+  t->touch = gr_xcalloc(n ? n : 1, 1);
+  for (size_t s = 0; s < n; s++) {
+    t->vp[s] = t->val + t->off[s];
+    /* the adjoints a reverse sweep writes: the seeded outputs and the arguments of the
+     * instructions it runs; every other adjoint stays the 0 of calloc */
+    const GrInstr *in = &t->ins[s];
+    if (in->need && in->nargs > 0) {
+      t->touch[in->a] = 1;
+      if (in->nargs > 1)
+        t->touch[in->b] = 1;
+      if (in->nargs > 2)
+        t->touch[in->c] = 1;
+    }
+  }
+  for (size_t i = 0; i < nout; i++)
+    t->touch[t->out_slot[i]] = 1;
   free(slot);
   *tp = t;
   return GR_OK;
@@ -161,13 +181,28 @@ double *gr_tape_var(GrTape *t, int v) {
   return t->val + t->off[t->var_slot[v]];
 }
 
+void gr_tape_bind(GrTape *t, int v, const double *p) {
+  if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
+    return;
+  size_t s = (size_t)t->var_slot[v];
+  /* the sweeps only read a variable's slot: the cast does not lead to a write */
+  t->vp[s] = p ? (double *)(uintptr_t)p : t->val + t->off[s];
+}
+
+/* Zero the blocks of arr (adjoints or their tangents) whose slot has flag[s] set. */
+static void clear_slots(const GrTape *t, double *arr, const unsigned char *flag, int need) {
+  for (size_t s = 0; s < t->n; s++)
+    if (need ? t->ins[s].need : flag[s])
+      memset(arr + t->off[s], 0, t->len[s] * sizeof *arr);
+}
+
 size_t gr_tape_var_len(const GrTape *t, int v) {
   if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
     return 0;
   return t->len[t->var_slot[v]];
 }
 
-const double *gr_tape_out(const GrTape *t, size_t k) { return t->val + t->off[t->out_slot[k]]; }
+const double *gr_tape_out(const GrTape *t, size_t k) { return t->vp[t->out_slot[k]]; }
 size_t gr_tape_out_len(const GrTape *t, size_t k) { return t->len[t->out_slot[k]]; }
 
 const double *gr_tape_grad(const GrTape *t, int v) {
@@ -196,7 +231,7 @@ const double *gr_tape_node_adj(const GrTape *t, const GrNode *n) {
 
 const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
   long s = gr_tape_slot(t, n);
-  return s < 0 ? NULL : t->val + t->off[s];
+  return s < 0 ? NULL : t->vp[s];
 }
 
 /* The contribution of column P (an expression in a, b, y and the multiplier g) for the
@@ -222,22 +257,42 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
     }                                                                                              \
   } while (0)
 
+/* CONTRIB for a finite multiplier M. */
+#define CONTRIB_FINITE(P, M, V, K)                                                                 \
+  do {                                                                                             \
+    const double g = (M);                                                                          \
+    (void)g;                                                                                       \
+    (V) = (P);                                                                                     \
+    (K) = g != 0;                                                                                  \
+  } while (0)
+
+/* Every element of X[0..n) finite? Exponent bits, OR-ed: a loop that vectorises. */
+static inline int finite_block(const double *X, size_t n) {
+  uint64_t bad = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint64_t u;
+    memcpy(&u, &X[k], sizeof u);
+    bad |= (u & 0x7ff0000000000000u) == 0x7ff0000000000000u;
+  }
+  return !bad;
+}
+
 #define ARGS                                                                                       \
   const GrInstr *in = &t->ins[i];                                                                  \
   size_t n = t->len[i];                                                                            \
   size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;                       \
-  const double *A = t->val + t->off[in->a];                                                        \
-  const double *B = in->nargs > 1 ? t->val + t->off[in->b] : A;                                    \
-  double *Y = t->val + t->off[i];                                                                  \
+  const double *A = t->vp[in->a];                                                        \
+  const double *B = in->nargs > 1 ? t->vp[in->b] : A;                                    \
+  double *Y = t->vp[i];                                                                  \
   (void)sb;                                                                                        \
   (void)B;                                                                                         \
   (void)Y;
 
 static void reduce_forward(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
-  const double *A = t->val + t->off[in->a];
+  const double *A = t->vp[in->a];
   size_t n = t->len[in->a];
-  double *Y = t->val + t->off[i];
+  double *Y = t->vp[i];
   double s;
   switch (in->op) {
   case GR_OP_SUM:
@@ -287,9 +342,23 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
         Y[k] = A[k * sa];
       break;
     }
+    case GR_OP_DETACH: {
+      /* detach(x) of a variable bound to outside rows (a fit's data column) reads them
+       * where they are, as x does: no copy. Otherwise its own block, a copy of a. */
+      uint32_t x = t->ins[i].a;
+      if (t->ins[x].op == GR_OP_VAR && t->len[x] == t->len[i] && t->vp[x] != t->val + t->off[x]) {
+        t->vp[i] = t->vp[x];
+        break;
+      }
+      t->vp[i] = t->val + t->off[i];
+      ARGS;
+      for (size_t k = 0; k < n; k++)
+        Y[k] = A[k * sa];
+      break;
+    }
     case GR_OP_IF: {
       ARGS;
-      const double *C = t->val + t->off[in->c];
+      const double *C = t->vp[in->c];
       size_t sc = t->len[in->c] > 1;
       for (size_t k = 0; k < n; k++)
         Y[k] = A[k * sa] != 0 ? B[k * sb] : C[k * sc];
@@ -349,10 +418,10 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
 /* adjoint of a reduction into its argument block */
 static void reduce_reverse(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
-  const double *A = t->val + t->off[in->a];
+  const double *A = t->vp[in->a];
   double *GA = t->adj + t->off[in->a];
   size_t n = t->len[in->a];
-  double g = t->adj[t->off[i]], y = t->val[t->off[i]];
+  double g = t->adj[t->off[i]], y = t->vp[i][0];
   switch (in->op) {
   case GR_OP_SUM:
     for (size_t k = 0; k < n; k++)
@@ -393,7 +462,7 @@ static void reduce_reverse(GrTape *t, size_t i) {
 
 GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
   t->sweeps++;
-  memset(t->adj, 0, t->nvals * sizeof *t->adj);
+  clear_slots(t, t->adj, t->touch, 0);
   size_t o = t->out_slot[out];
   for (size_t k = 0; k < t->len[o]; k++)
     t->adj[t->off[o] + k] = seed ? seed[k] : 1.0;
@@ -416,7 +485,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     }
     case GR_OP_IF: {
       ARGS;
-      const double *C = t->val + t->off[in->c];
+      const double *C = t->vp[in->c];
       size_t sc = t->len[in->c] > 1;
       const double *G = t->adj + t->off[i];
       double *GB = t->adj + t->off[in->b], *GC = t->adj + t->off[in->c];
@@ -441,33 +510,57 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       break;
     default:
       switch (t->ins[i].op) {
-/* The adjoint of one argument: GX[k] += G[k] * P (or, for a block of one, summed in a local
- * accumulator in k order, then added). One loop per broadcast pattern (SX, SA, SB: 1 for a
- * block, 0 for a block of one), one pass per argument, so that x*x (GA == GB) still adds
- * a's share before b's at every k.
+/* The adjoint of one argument: GX[k] += G[k] * P, or, for a block of one (a parameter of
+ * a fit, a scalar times a vector), the sum over k of G[k] * P in GR_LANES accumulators:
+ * element k goes to accumulator k % GR_LANES, and the accumulators are then added in
+ * order 0, 1, ..., GR_LANES - 1 before the total is added to GX[0]. A fixed shape that
+ * the compiler can keep in vector registers (no serial dependency from row to row), and
+ * the same rounding as a plain left-to-right sum for blocks of up to GR_LANES elements.
+ * One loop per broadcast pattern (SX, SA, SB: 1 for a block, 0 for a block of one), one
+ * pass per argument, so that x*x (GA == GB) still adds a's share before b's at every k.
  * The strong zero is a select: where it drops the contribution the old value is kept
  * (nothing added, not even -0 or NaN); elsewhere the sum is the same rounding as `+=`. */
+#define REV_BODY(K, SA, SB, P, OUT, CB)                                                            \
+  do {                                                                                             \
+    double a = (SA) ? A[K] : a0, b = (SB) ? B[K] : b0, y = Y[K], v;                                \
+    int keep;                                                                                      \
+    (void)a;                                                                                       \
+    (void)b;                                                                                       \
+    (void)y;                                                                                       \
+    CB(P, G[K], v, keep);                                                                          \
+    double x_ = (OUT), sum_ = x_ + v; /* computed always: a select, not a branch */                \
+    (OUT) = keep ? sum_ : x_;                                                                      \
+  } while (0)
+#define REV_LOOP_CB(GX, SX, SA, SB, P, CB)                                                         \
+  do {                                                                                             \
+    double *restrict GXr = GX;                                                                     \
+    const double a0 = A[0], b0 = B[0];                                                             \
+    if (SX) {                                                                                      \
+      for (size_t k = 0; k < n; k++)                                                               \
+        REV_BODY(k, SA, SB, P, GXr[k], CB);                                                        \
+    } else {                                                                                       \
+      double acc[GR_LANES] = {0};                                                                  \
+      size_t k = 0;                                                                                \
+      for (; k + GR_LANES <= n; k += GR_LANES)                                                     \
+        for (size_t l = 0; l < GR_LANES; l++)                                                      \
+          REV_BODY(k + l, SA, SB, P, acc[l], CB);                                                  \
+      for (size_t l = 0; k + l < n; l++)                                                           \
+        REV_BODY(k + l, SA, SB, P, acc[l], CB);                                                    \
+      double tot = acc[0];                                                                         \
+      for (size_t l = 1; l < GR_LANES; l++)                                                        \
+        tot += acc[l];                                                                             \
+      GXr[0] += tot;                                                                               \
+    }                                                                                              \
+  } while (0)
+/* A block of finite adjoints (the usual case, checked once per block) takes a copy of the
+ * loop without CONTRIB's inf/NaN branch, which the compiler can vectorise; the results are
+ * the same (for a finite multiplier CONTRIB is exactly CONTRIB_FINITE). */
 #define REV_LOOP(GX, SX, SA, SB, P)                                                                \
   do {                                                                                             \
-    double *restrict GXr = GX, acc = 0;                                                            \
-    const double a0 = A[0], b0 = B[0];                                                             \
-    for (size_t k = 0; k < n; k++) {                                                               \
-      double a = (SA) ? A[k] : a0, b = (SB) ? B[k] : b0, y = Y[k], v;                             \
-      int keep;                                                                                    \
-      (void)a;                                                                                     \
-      (void)b;                                                                                     \
-      (void)y;                                                                                     \
-      CONTRIB(P, G[k], v, keep);                                                                   \
-      if (SX) {                                                                                    \
-        double x = GXr[k], sum = x + v; /* computed always: a select, not a branch */              \
-        GXr[k] = keep ? sum : x;                                                                   \
-      } else {                                                                                     \
-        double sum = acc + v;                                                                      \
-        acc = keep ? sum : acc;                                                                    \
-      }                                                                                            \
-    }                                                                                              \
-    if (!(SX))                                                                                     \
-      GXr[0] += acc;                                                                               \
+    if (finite_block(G, n))                                                                        \
+      REV_LOOP_CB(GX, SX, SA, SB, P, CONTRIB_FINITE);                                              \
+    else                                                                                           \
+      REV_LOOP_CB(GX, SX, SA, SB, P, CONTRIB);                                                     \
   } while (0)
 #define REV_ARG(GX, SX, P)                                                                         \
   do {                                                                                             \
@@ -538,7 +631,8 @@ static void ensure_tangents(GrTape *t) {
 void gr_tape_tangent(GrTape *t, const double *const *dir) {
   ensure_tangents(t);
   t->sweeps++;
-  memset(t->tan, 0, t->nvals * sizeof *t->tan);
+  /* the tangent sweep writes only the slots that need one (variables included) */
+  clear_slots(t, t->tan, NULL, 1);
   for (int v = 0; v < t->nvars; v++)
     if (dir && dir[v] && t->var_slot[v] >= 0)
       memcpy(t->tan + t->off[t->var_slot[v]], dir[v], t->len[t->var_slot[v]] * sizeof(double));
@@ -574,7 +668,7 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
       break;
     }
     case GR_OP_PROD: {
-      const double *A = t->val + t->off[ii->a], *TA = t->tan + t->off[ii->a];
+      const double *A = t->vp[ii->a], *TA = t->tan + t->off[ii->a];
       double p = 1, dp = 0;
       for (size_t k = 0; k < t->len[ii->a]; k++) {
         dp = dp * A[k] + p * TA[k];
@@ -585,8 +679,8 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
     }
     case GR_OP_VMAX:
     case GR_OP_VMIN: {
-      const double *A = t->val + t->off[ii->a], *TA = t->tan + t->off[ii->a];
-      double y = t->val[t->off[i]], s = 0;
+      const double *A = t->vp[ii->a], *TA = t->tan + t->off[ii->a];
+      double y = t->vp[i][0], s = 0;
       size_t ties = 0;
       for (size_t k = 0; k < t->len[ii->a]; k++)
         if (A[k] == y) {
@@ -642,7 +736,7 @@ const double *gr_tape_out_tangent(const GrTape *t, size_t k) {
 /* d/d(dir) of prod's adjoint: for each k, the tangent of prod_{j != k} a_j. O(n^2). */
 static void prod_reverse_tangent(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
-  const double *A = t->val + t->off[in->a], *TA = t->tan + t->off[in->a];
+  const double *A = t->vp[in->a], *TA = t->tan + t->off[in->a];
   double *TGA = t->tadj + t->off[in->a];
   size_t n = t->len[in->a];
   double g = t->adj[t->off[i]], tg = t->tadj[t->off[i]];
@@ -663,7 +757,7 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   if (!t->tadj)
     t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
   t->sweeps++;
-  memset(t->tadj, 0, t->nvals * sizeof *t->tadj);
+  clear_slots(t, t->tadj, t->touch, 0);
   size_t o = t->out_slot[out];
   for (size_t i = o + 1; i-- > 0;) {
     const GrInstr *ii = &t->ins[i];
@@ -697,9 +791,9 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
     case GR_OP_VMIN: {
       /* linear in the argument (max/min: piecewise), so only the adjoint tangent flows */
       double *TGA = t->tadj + t->off[ii->a];
-      const double *A = t->val + t->off[ii->a];
+      const double *A = t->vp[ii->a];
       size_t n = t->len[ii->a];
-      double tg = t->tadj[t->off[i]], y = t->val[t->off[i]];
+      double tg = t->tadj[t->off[i]], y = t->vp[i][0];
       size_t ties = 0;
       if (ii->op == GR_OP_VMAX || ii->op == GR_OP_VMIN)
         for (size_t k = 0; k < n; k++)
@@ -857,7 +951,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
    * output is not finite */
   int out_bad = 0;
   for (size_t o = 0; o < t->nout && !out_bad; o++)
-    out_bad = !all_finite(t->val + t->off[t->out_slot[o]], t->len[t->out_slot[o]]);
+    out_bad = !all_finite(t->vp[t->out_slot[o]], t->len[t->out_slot[o]]);
   /* a non-finite adjoint that a strong zero stops (sqrt(relu(x)) at -1, norm at the
    * origin) harms no reported derivative: blame one only when a variable's or a named
    * intermediate's adjoint is not finite */
@@ -873,7 +967,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
      * 1/0); ops downstream of it only pass it on and are not blamed */
     if (out_bad && in->op != GR_OP_SUM && in->op != GR_OP_MEAN && in->op != GR_OP_PROD &&
         in->op != GR_OP_VMAX && in->op != GR_OP_VMIN) {
-      const double *Yv = t->val + t->off[i];
+      const double *Yv = t->vp[i];
       uint32_t arg[3] = {in->a, in->b, in->c};
       int bad = 0;
       for (size_t k = 0; k < t->len[i] && !bad && cnt < max; k++) {
@@ -881,7 +975,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
           continue;
         int args_finite = 1;
         for (int j = 0; j < in->nargs; j++)
-          args_finite &= isfinite(t->val[t->off[arg[j]] + (t->len[arg[j]] > 1 ? k : 0)]);
+          args_finite &= isfinite(t->vp[arg[j]][t->len[arg[j]] > 1 ? k : 0]);
         if (args_finite) {
           out[cnt].node = t->node[i];
           out[cnt].kind = 2;
@@ -895,9 +989,9 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
       continue;
     size_t n = t->len[i];
     size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;
-    const double *A = t->val + t->off[in->a];
-    const double *B = in->nargs > 1 ? t->val + t->off[in->b] : A;
-    const double *Y = t->val + t->off[i], *G = t->adj + t->off[i];
+    const double *A = t->vp[in->a];
+    const double *B = in->nargs > 1 ? t->vp[in->b] : A;
+    const double *Y = t->vp[i], *G = t->adj + t->off[i];
     int found = -1;
     double where = 0;
     if (in->op == GR_OP_VMAX || in->op == GR_OP_VMIN) {

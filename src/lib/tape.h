@@ -11,6 +11,9 @@
 #include "diag.h"
 #include "graph.h"
 
+/* How many partial sums a block's reduction into a block of one keeps (see tape.c). */
+#define GR_LANES 8
+
 typedef struct GrInstr {
   uint16_t op;
   uint8_t nargs;
@@ -23,6 +26,8 @@ typedef struct GrTape {
   GrInstr *ins;
   size_t *off, *len;
   double *val, *adj; /* values and adjoints, nvals each */
+  double **vp;       /* per slot: where its values are (val + off, or a bound column) */
+  unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */
   double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
   size_t nvals;
   int nvars;
@@ -42,6 +47,11 @@ void gr_tape_free(GrTape *t); /* NULL-safe */
 /* Where variable v's values go (NULL when no output uses it); write them before forward. */
 double *gr_tape_var(GrTape *t, int v);
 size_t gr_tape_var_len(const GrTape *t, int v);
+/* Read variable v's values from p (gr_tape_var_len(t, v) doubles, which must stay valid
+ * and unchanged during the sweeps) instead of the tape's own block: a fit binds each data
+ * column's rows in place, no copy. The sweeps never write a variable's values. p NULL:
+ * the tape's own block again (what gr_tape_var writes). */
+void gr_tape_bind(GrTape *t, int v, const double *p);
 void gr_tape_forward(GrTape *t);
 /* Values of output k (len gr_tape_out_len). */
 const double *gr_tape_out(const GrTape *t, size_t k);

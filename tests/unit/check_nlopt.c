@@ -43,7 +43,7 @@ static void prob_make(Prob *pb, const char *f, const char *const *cons, int ncon
   for (int v = 0; v < n; v++)
     pb->param[v] = v;
   GrNode *outs[1] = {ps.out};
-  GrProblemSpec s = {pb->g, GR_PROB_MIN, outs, 1, n, pb->param, pb->value, NULL, NULL, 0, 0};
+  GrProblemSpec s = {pb->g, GR_PROB_MIN, outs, 1, n, pb->param, pb->value, NULL, NULL, 0, 0, 0};
   ck_assert_int_eq(gr_problem_new(&s, &pb->p, &pb->obj, &d), GR_OK);
   pb->c = gr_cons_new(pb->g, n, pb->param, pb->value);
   for (int i = 0; i < ncons; i++)

@@ -36,7 +36,7 @@ static void prob_make(Prob *pb, GrProbKind kind, const char *const *exprs, int n
   }
   for (int v = 0; v < pb->g->nvars; v++)
     pb->param[v] = v;
-  GrProblemSpec s = {pb->g, kind, outs, n, pb->g->nvars, pb->param, pb->value, NULL, NULL, 0, 0};
+  GrProblemSpec s = {pb->g, kind, outs, n, pb->g->nvars, pb->param, pb->value, NULL, NULL, 0, 0, 0};
   GrDiag d;
   ck_assert_int_eq(gr_problem_new(&s, &pb->p, &pb->obj, &d), GR_OK);
 }
@@ -297,7 +297,7 @@ static void fit_make(Prob *pb, GrData *dt, size_t block, int sse) {
       pb->param[np++] = v;
   }
   GrNode *out = ps.out;
-  GrProblemSpec s = {pb->g, GR_PROB_FIT, &out, 1, np, pb->param, pb->value, dt, col, sse, block};
+  GrProblemSpec s = {pb->g, GR_PROB_FIT, &out, 1, np, pb->param, pb->value, dt, col, sse, block, 0};
   ck_assert_int_eq(gr_problem_new(&s, &pb->p, &pb->obj, &d), GR_OK);
 }
 
@@ -360,7 +360,7 @@ START_TEST(test_fit_exact_data) {
       pb.param[np++] = v;
   }
   GrNode *out = ps.out;
-  GrProblemSpec s = {pb.g, GR_PROB_FIT, &out, 1, np, pb.param, pb.value, &dt, col, 0, 0};
+  GrProblemSpec s = {pb.g, GR_PROB_FIT, &out, 1, np, pb.param, pb.value, &dt, col, 0, 0, 0};
   ck_assert_int_eq(gr_problem_new(&s, &pb.p, &pb.obj, &d), GR_OK);
   GrOptParams p;
   gr_opt_defaults(&p, GR_M_LM);

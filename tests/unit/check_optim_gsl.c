@@ -49,7 +49,7 @@ static void solve(GrProbKind kind, const char *const *exprs, int n, GrMethod m,
   ck_assert_int_eq(g->nvars, 2);
   int param[2] = {0, 1};
   double value[2] = {0, 0};
-  GrProblemSpec s = {g, kind, outs, n, 2, param, value, NULL, NULL, 0, 0};
+  GrProblemSpec s = {g, kind, outs, n, 2, param, value, NULL, NULL, 0, 0, 0};
   GrProblem *pr;
   GrObjective obj;
   ck_assert_int_eq(gr_problem_new(&s, &pr, &obj, &d), GR_OK);

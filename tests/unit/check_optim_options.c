@@ -48,7 +48,7 @@ static void run(const char *expr, const GrOptParams *p, Run *r, GrOptCallback cb
   int param[2] = {0, 1};
   double value[2] = {0, 0};
   GrNode *outs[1] = {ps.out};
-  GrProblemSpec s = {g, GR_PROB_MIN, outs, 1, 2, param, value, NULL, NULL, 0, 0};
+  GrProblemSpec s = {g, GR_PROB_MIN, outs, 1, 2, param, value, NULL, NULL, 0, 0, 0};
   GrProblem *pr;
   GrObjective obj;
   ck_assert_int_eq(gr_problem_new(&s, &pr, &obj, &d), GR_OK);

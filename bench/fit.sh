@@ -1,0 +1,71 @@
+#!/bin/sh
+# One Adam and one NAdam iteration of the fit y = A x^2 + B x + C over 10^6 and 10^7 rows
+# (mean squared residual, 3 parameters), side by side in one run:
+#   minimize's engine on 1 and 2 threads (bench/fit_bench.c, in process, data preloaded),
+#   the hand-written C loop at -O2 with the same formulas and libm (bench/fit_hand.c),
+#   PyTorch float64 on one thread, tensors preloaded (bench/fit_torch.py).
+# Each contender runs ITERS iterations per round and keeps its fastest; the rounds are
+# interleaved (ROUNDS of them) and the best over the rounds is printed: CPU time (user +
+# sys of all threads) and wall time per iteration, in ms, and ratios. The machine's load
+# is printed before and after: wall times mean something only on an idle machine.
+# Run from the build directory (make bench sets BUILDDIR, CC, GSL_LIBS, NLOPT_LIBS,
+# OPENMP_CFLAGS, PYTHON3). ROWS (default "1000000 10000000") and METHODS (default
+# "adam nadam") narrow the run.
+here=$(cd "$(dirname "$0")" && pwd)
+: "${BUILDDIR:=.}"
+: "${CC:=cc}"
+: "${PYTHON3:=python3}"
+: "${GSL_LIBS:=$(pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)}"
+: "${NLOPT_LIBS:=$(pkg-config --libs nlopt 2>/dev/null)}"
+: "${OPENMP_CFLAGS=-fopenmp}"
+: "${ROWS:=1000000 10000000}"
+: "${METHODS:=adam nadam}"
+: "${ROUNDS:=3}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+$CC -O2 $OPENMP_CFLAGS -I"$here/../src/lib" -I"$BUILDDIR" "$here/fit_bench.c" \
+  "$BUILDDIR/src/libgrad.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/grad" || exit 1
+$CC -O2 "$here/fit_hand.c" -lm -o "$tmp/hand" || exit 1
+torch=yes
+"$PYTHON3" -c 'import torch' 2>/dev/null || torch=no
+echo "load before: $(uptime | sed 's/.*load/load/')"
+for n in $ROWS; do
+  iters=$((20000000 / n)); [ $iters -lt 5 ] && iters=5
+  for m in $METHODS; do
+    : >"$tmp/res"
+    r=1
+    while [ $r -le "$ROUNDS" ]; do
+      "$tmp/grad" "$n" 1 "$m" $iters | sed 's/^/grad1 /' >>"$tmp/res"
+      "$tmp/hand" "$n" "$m" $iters | sed 's/^/hand /' >>"$tmp/res"
+      "$tmp/grad" "$n" 2 "$m" $iters | sed 's/^/grad2 /' >>"$tmp/res"
+      [ $torch = yes ] && "$PYTHON3" "$here/fit_torch.py" "$n" "$m" $iters 1 | sed 's/^/torch /' >>"$tmp/res"
+      r=$((r + 1))
+    done
+    echo "== $m, $n rows, 3 parameters: ms per iteration (best of $ROUNDS x $iters)"
+    awk -v torch=$torch '
+      { k = $1; c = $3; w = $5
+        if (!(k in cpu) || c < cpu[k]) cpu[k] = c
+        if (!(k in wall) || w < wall[k]) wall[k] = w
+        A[k] = $7; B[k] = $9; C[k] = $11 }
+      function rel(a, b) { d = a - b; if (d < 0) d = -d; s = b < 0 ? -b : b; return s ? d / s : d }
+      function row(k, name) {
+        printf "  %-34s cpu %9.3f  wall %9.3f   cpu/C %6.2f  wall/C %6.2f", name, cpu[k], wall[k],
+               cpu[k] / cpu["hand"], wall[k] / wall["hand"]
+        if (k != "hand")
+          printf "   params vs C: %.1e", rel(A[k], A["hand"]) + rel(B[k], B["hand"]) + rel(C[k], C["hand"])
+        printf "\n" }
+      END {
+        row("hand", "hand-written C loop (-O2)")
+        row("grad1", "minimize engine, 1 thread")
+        row("grad2", "minimize engine, 2 threads")
+        print "  grad under mpirun -n 2            not built (this build has no MPI)"
+        if (torch == "yes") row("torch", "PyTorch float64, 1 thread")
+        else print "  PyTorch                            not available (python3 -c \"import torch\" fails)"
+        printf "  2 threads vs 1: wall %.2fx faster\n", wall["grad1"] / wall["grad2"]
+        if (torch == "yes")
+          printf "  vs PyTorch: 1 thread %.1fx, 2 threads %.1fx faster (wall)\n",
+                 wall["torch"] / wall["grad1"], wall["torch"] / wall["grad2"]
+      }' "$tmp/res"
+  done
+done
+echo "load after: $(uptime | sed 's/.*load/load/')"
