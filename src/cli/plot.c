@@ -573,11 +573,12 @@ GrStatus gr_plot_fit(FILE *f, const GrPlotOpts *o, const char *xname, const char
   gr_plot_quote(f, xname);
   fputs("\nset ylabel ", f);
   gr_plot_quote(f, yname);
-  fputs("\nset key top left\n", f);
+  fputc('\n', f);
   if (is_dumb(o))
-    fputs("plot $data using 1:2 with points title 'data', $fit using 1:2 with lines title 'fit'", f);
-  else
-    fputs("set key box opaque\n"
+    fputs("set key top left\n"
+          "plot $data using 1:2 with points title 'data', $fit using 1:2 with lines title 'fit'", f);
+  else /* the key with the parameters beside the plot, where it hides no point */
+    fputs("set key outside right top box\n"
           "plot $data using 1:2 with points pointtype 7 pointsize 0.8 title 'data', \\\n"
           "     $fit using 1:2 with lines linewidth 2 title 'fit'",
           f);
