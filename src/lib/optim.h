@@ -52,7 +52,7 @@ typedef struct GrOptParams {
   long steps;                   /* iteration limit */
   double gtol, ftol, xtol;      /* <= 0: rule off */
   double step, line_tol;        /* GSL: initial step (NaN: default), line-search tolerance */
-  /* bounds, constraints and restarts (optim_nlopt.c, optim_nlopt.h): NULL/0 when none */
+  /* constraints (optim_nlopt.c/.h), restarts (optim_run.c): NULL/0 when none */
   const struct GrConstraints *cons;
   long restarts;
   unsigned long seed;
@@ -86,16 +86,14 @@ typedef struct GrOptResult {
 GrStatus gr_optimize(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
                      void *ud, GrOptResult *r, GrDiag *d);
 
-/* The parts (optim_torch.c, optim_gsl.c); same contract as gr_optimize. */
+/* The families (optim_torch.c, optim_gsl.c, optim_nlopt.c); same contract as gr_optimize,
+ * which (in optim_run.c) picks one and runs --restarts over it. */
 GrStatus gr_opt_torch(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
                       void *ud, GrOptResult *r, GrDiag *d);
 GrStatus gr_opt_gsl(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
                     void *ud, GrOptResult *r, GrDiag *d);
 GrStatus gr_opt_nlopt(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
                       void *ud, GrOptResult *r, GrDiag *d);
-/* p->restarts more runs from random points (optim_nlopt.c): the best is kept. */
-GrStatus gr_opt_restarts(const GrObjective *o, const GrOptParams *p, double *x,
-                         GrOptCallback cb, void *ud, GrOptResult *r, GrDiag *d);
 
 /* Euclidean norm; nonzero if every value is finite. */
 double gr_norm(const double *v, int n);

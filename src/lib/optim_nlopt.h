@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  * Bounds, constraints and global search with NLopt: constraints `lhs <= rhs`, `lhs >= rhs`
  * and `lhs = rhs` compiled to one tape (gradients by the same reverse sweep as the
- * objective), the NLopt driver (gr_opt_nlopt) and restarts from random points
- * (gr_opt_restarts). Library code: no printing. Without NLopt (no HAVE_NLOPT) everything
+ * objective) and the NLopt driver (gr_opt_nlopt); restarts from random points are in
+ * optim_run.c. Library code: no printing. Without NLopt (no HAVE_NLOPT) everything
  * but the NLopt run itself still works, and that run fails with a usage diagnostic.
  */
 #ifndef GR_OPTIM_NLOPT_H
