@@ -8,14 +8,7 @@
 #  - a directory where a file is read (-f, '-', a session on stdin, --data) or written
 #    (--plot=FILE): exit 3, "Is a directory" with the path; a plot file in a folder that
 #    does not exist: exit 3 before any work
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-MINIMIZE=${MINIMIZE:-src/minimize}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/testlib.sh"
 
 # expect STATUS PATTERN CMD...: CMD exits STATUS and its stderr matches the extended
 # regular expression PATTERN (and holds no sanitizer report)
@@ -146,5 +139,4 @@ for prog in "$GRAD x --at x=1" "$MINIMIZE x^2"; do
   done
 done
 
-echo "bad-input: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish bad-input

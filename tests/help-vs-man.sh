@@ -4,22 +4,11 @@
 # \-\-name) and offered by completion; every option in OPTIONS or in completion is in --help
 # and accepted by the program's getopt; the value words completion offers (formats, modes,
 # methods) are the ones the program accepts.
-LC_ALL=C
-export LC_ALL
+. "$(dirname "$0")/testlib.sh"
 : "${srcdir:=.}"
-GRAD=${GRAD:-src/grad}
-MINIMIZE=${MINIMIZE:-src/minimize}
 MAN_DIR=${MAN_DIR:-$srcdir/man}
 COMPLETION=${COMPLETION:-$srcdir/completion/grad.bash}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
 
-bad() {
-  echo "FAIL: $*"
-  fail=$((fail + 1))
-}
 
 # the long options of a file of text (--name, without a trailing '=')
 longs() { grep -o -- '--[a-z][a-z0-9-]*' "$1" | sort -u; }
@@ -122,5 +111,4 @@ check_values minimize "$MINIMIZE" --format
 check_values minimize "$MINIMIZE" --init
 check_values minimize "$MINIMIZE" --loss
 
-echo "help-vs-man: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish help-vs-man

@@ -4,18 +4,7 @@
 # parallel to grad c) with both gradients computed by grad at the reported point, the other
 # methods, and Ctrl-C during a long search. Skipped (77) when minimize was built without
 # NLopt, after checking that it then says so.
-LC_ALL=C
-export LC_ALL
-MINIMIZE=${MINIMIZE:-src/minimize}
-GRAD=${GRAD:-src/grad}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-bad() {
-  echo "FAIL: $*"
-  fail=$((fail + 1))
-}
+. "$(dirname "$0")/testlib.sh"
 
 "$MINIMIZE" 'x^2' --bounds x=1:2 >"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -154,5 +143,4 @@ if command -v timeout >/dev/null 2>&1; then
   else bad "SIGINT: exit $rc"; cat "$tmp/o" "$tmp/e"; fi
 fi
 
-echo "minimize-nlopt: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish minimize-nlopt

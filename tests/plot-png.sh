@@ -3,17 +3,8 @@
 # (800x600). Reads the PNG header itself (signature, IHDR width and height) so that no image
 # tool is needed. Also: a clear error and exit status 3 when gnuplot is missing.
 # Skipped (77) only when gnuplot is not installed.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-MINIMIZE=${MINIMIZE:-src/minimize}
+. "$(dirname "$0")/testlib.sh"
 srcdir_cli=$(cd "${srcdir:-.}/tests/cli" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 
 # no gnuplot: exit status 3 and a message naming gnuplot, whatever is installed
 GNUPLOT="$tmp/no-such-gnuplot" "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/none.png" >"$tmp/out" 2>"$tmp/err"
@@ -221,5 +212,4 @@ GNUPLOT=false "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/f.png" >"$tmp/out" 2>"$tm
 "$GRAD" 'x^2' --range x=0:1 --plot="$tmp/nodir/f.png" >"$tmp/out" 2>"$tmp/err"
 [ $? = 3 ] && grep -q "cannot write '.*nodir/f.png'" "$tmp/err" && ok || bad "plot into a missing folder: $(cat "$tmp/err")"
 
-echo "plot: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish plot

@@ -3,19 +3,12 @@
 # STEPS (P%), ETA ..." on stderr and erases it before its report; a big table written to a
 # pipe shows "point N of TOTAL"; Ctrl-C stops both with the line erased. Without a terminal
 # on stderr nothing of it is written. Skipped (77) without tmux.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-MINIMIZE=${MINIMIZE:-src/minimize}
+. "$(dirname "$0")/testlib.sh"
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77; }
 case $GRAD in /*) ;; *) GRAD=$(pwd)/$GRAD ;; esac
 case $MINIMIZE in /*) ;; *) MINIMIZE=$(pwd)/$MINIMIZE ;; esac
-tmp=$(mktemp -d)
 n=0
 trap 'for s in "$tmp"/sock*; do tmux -S "$s" kill-server >/dev/null 2>&1; done; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
 bad() {
   fail=$((fail + 1))
   echo "FAIL: $*"
@@ -71,5 +64,4 @@ rc=$?
 if [ $rc = 130 ] && grep -q interrupted "$tmp/err" && ! grep -q 'ETA' "$tmp/err"; then ok
 else echo "FAIL: stderr to a file: rc $rc: $(cat "$tmp/err")"; fail=$((fail + 1)); fi
 
-echo "progress: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish progress

@@ -5,15 +5,7 @@
 #  - --order 3 with --wrt y,x,x equals a central difference of --hessian, in any order;
 #  - --symbolic of a vector expression gives the Jacobian the plain mode gives;
 #  - --wrt e makes e a variable (the formula then agrees with reverse mode).
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+. "$(dirname "$0")/testlib.sh"
 
 # close A B TOL: |A - B| <= TOL * max(1, |B|)
 close() {
@@ -138,5 +130,4 @@ if awk '{ o = gsub(/[{]/, "{"); c = gsub(/[}]/, "}"); l = gsub(/\\left/, "&"); r
         { t = $0; gsub(/\\_/, "", t); if (t ~ /_[^{]/) { print "bare _: " $0; bad = 1 } }
         END { exit bad }' "$tmp/latex" >"$tmp/why"; then ok; else bad "LaTeX: $(head -c 300 "$tmp/why")"; fi
 
-echo "symbolic-modes: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish symbolic-modes

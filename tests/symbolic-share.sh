@@ -3,15 +3,7 @@
 # so) instead of a tree that doubles at every level: the logistic map at 30 and 50 levels
 # prints in a few kilobytes, and the printed formula, read back, gives reverse mode's
 # derivative. A small formula still prints as a tree, with no note.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+. "$(dirname "$0")/testlib.sh"
 
 close() {
   awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b
@@ -38,5 +30,4 @@ done
 "$GRAD" 'sin(x)*exp(x)/(1 + x^2)' --symbolic >"$tmp/out" 2>"$tmp/err"
 if [ ! -s "$tmp/err" ] && ! grep -q '^t1 = ' "$tmp/out"; then ok; else bad "a small formula was shared"; fi
 
-echo "symbolic-share: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish symbolic-share

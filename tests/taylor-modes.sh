@@ -4,13 +4,7 @@
 #  - the third derivative equals a central difference of the second;
 #  - --taylor's coefficients times k! are --order's derivatives;
 #  - at order 1000 the derivatives of sin are +-sin, +-cos (awk's libm), no overflow.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-pass=0
-fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+. "$(dirname "$0")/testlib.sh"
 
 # close A B TOL: |A - B| <= TOL * max(1e-300, |B|) (relative), both numbers
 close() {
@@ -64,5 +58,4 @@ else
   bad "sin --order 1000: $(echo "$o" | tail -n 2 | tr '\n' ' '), want $want"
 fi
 
-echo "taylor-modes: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish taylor-modes

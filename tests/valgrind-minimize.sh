@@ -3,14 +3,10 @@
 # of an uninitialised value (nelder-mead once compared GSL's fval before GSL set it), no
 # invalid access, no definite leak.
 : "${srcdir:=.}"
-MINIMIZE=${MINIMIZE:-src/minimize}
+. "$(dirname "$0")/testlib.sh"
 command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind is not installed"; exit 77; }
 # under a sanitizer build valgrind cannot run the program
 if nm "$MINIMIZE" 2>/dev/null | grep -q __asan_init; then echo "SKIP: sanitizer build"; exit 77; fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
 vg() {
   valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
     "$MINIMIZE" "$@" >/dev/null 2>"$tmp/err" </dev/null
@@ -30,5 +26,4 @@ vg 'A+B=9' 'C-D=1' 'A+C=8' 'B-D=2'
 vg 'x^2+1=0'
 vg 'y = A*exp(-k*x) + C' --data "$srcdir/tests/cli/minimize-sigma.tsv" --sigma s --via A,k,C \
   --from A=1,k=0.1 --format json
-echo "valgrind: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish valgrind

@@ -2,19 +2,12 @@
 # A write error on stdout is an error in every mode of both programs: a message on stderr
 # naming it and exit status 3 (also after a warning that would exit 1, and for --help and
 # --version). Output goes to /dev/full (skipped where there is none) or to a closed stdout.
-LC_ALL=C
-export LC_ALL
+. "$(dirname "$0")/testlib.sh"
 : "${srcdir:=.}"
-GRAD=${GRAD:-src/grad}
-MINIMIZE=${MINIMIZE:-src/minimize}
 if [ ! -w /dev/full ]; then
   echo "write-errors: no /dev/full, skipped"
   exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
 
 # full CMD...: CMD >/dev/full exits 3 with one "writing output" message on stderr
 full() {
@@ -73,5 +66,4 @@ rc=$?
 if [ $rc = 2 ] && ! grep -q 'writing output' "$tmp/err"; then pass=$((pass+1)); else
   echo "FAIL: grad --wrt y >&-: exited $rc (expected 2), stderr:"; cat "$tmp/err"; fail=$((fail+1)); fi
 
-echo "write-errors: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish write-errors
