@@ -13,10 +13,11 @@
 #include <stdint.h>
 
 typedef struct GrNode GrNode;
-/* 64 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. Fields
- * that no op uses together share storage: a constant's length with a variable's index, a
- * vector constant's elements with the name of a variable or a named intermediate. The hash
- * lives in the index (GrSlot), not in the node. */
+/* 48 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. Fields
+ * that no op uses together share storage: a constant's length with a variable's index; the
+ * arguments with a constant's value, a vector constant's elements and the name of a variable
+ * or a named intermediate (a LET's one argument is arg[0], its name lies over arg[1]), so that
+ * only arg[0 .. nargs) may be read. The hash lives in the index (GrSlot), not in the node. */
 struct GrNode {
   uint32_t id;
   uint16_t op;   /* GrOp */
@@ -26,12 +27,16 @@ struct GrNode {
     int var;       /* VAR: index in the variable table; < 0: parameter -var-1 */
   };
   uint32_t off, len; /* span in the source of its first occurrence (len 0: none) */
-  double num;        /* CONST: the value (scalar) */
   union {
-    double *vec;      /* CONST: vector value when vlen > 1 */
-    const char *name; /* VAR, LET: the name */
+    GrNode *arg[3]; /* arg[0 .. nargs) */
+    struct {
+      double num; /* CONST: the value (scalar) */
+      union {
+        double *vec;      /* CONST: vector value when vlen > 1 */
+        const char *name; /* VAR, LET: the name */
+      };
+    };
   };
-  GrNode *arg[3];
 };
 
 /* The hash-consing index: open addressing, linear probing; a slot holds a node's hash and

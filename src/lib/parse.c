@@ -765,6 +765,21 @@ static void env_index(GrEnv *e) {
   }
 }
 
+/* After a large parse: the bindings' room to grow and the hash index (8 to 16 bytes a
+ * binding) are freed; gr_env_find scans while there is no index, the next parse or binding
+ * rebuilds it. */
+static void env_compact(GrEnv *e) {
+  free(e->hidx);
+  free(e->hh);
+  e->hidx = NULL;
+  e->hh = NULL;
+  e->hcap = e->hn = 0;
+  if (e->n && e->cap > e->n) {
+    e->b = gr_xrealloc(e->b, (size_t)e->n * sizeof *e->b);
+    e->cap = e->n;
+  }
+}
+
 void gr_env_free(GrEnv *e) {
   if (!e)
     return;
@@ -866,6 +881,8 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
     }
     p.max_nodes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
   }
+  if (p.env->n && !p.env->hidx)
+    env_index(p.env); /* dropped by env_compact */
   p.size0 = g->count + (size_t)p.env->n;
   size_t count0 = g->count;
   p.stack0 = __builtin_frame_address(0);
@@ -998,7 +1015,10 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
   out->out = last;
   /* a large input: its index is not needed until something else is built (the next node
    * interned rebuilds it), and the tape compiled from it can use the memory */
-  if (g->count - count0 >= 65536)
+  if (g->count - count0 >= 65536) {
     gr_graph_drop_index(g);
+    if (o && o->env)
+      env_compact(o->env);
+  }
   return GR_OK;
 }
