@@ -101,18 +101,16 @@ static inline void out_num(Out *o, double v) {
     o->n += (size_t)gr_dtoa(v, o->b + o->n);
 }
 
-/* v as 8 little-endian bytes (IEEE binary64), whatever the machine's byte order */
-static inline void out_bin(Out *o, double v) {
-  out_room(o, 8);
+/* v as 8 little-endian bytes (IEEE binary64) at p, whatever the machine's byte order */
+static inline void put_le(char *p, double v) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   uint64_t u;
   memcpy(&u, &v, 8);
   u = __builtin_bswap64(u);
-  memcpy(o->b + o->n, &u, 8);
+  memcpy(p, &u, 8);
 #else
-  memcpy(o->b + o->n, &v, 8);
+  memcpy(p, &v, 8);
 #endif
-  o->n += 8;
 }
 
 /* The rows of one block (m rows from global row `row`); returns how many have a value that
@@ -134,14 +132,25 @@ static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, siz
       out->hi[k] = hi;
     }
   if (out->binary) {
-    for (size_t i = 0; i < m; i++) {
-      int bad = 0;
-      for (size_t k = 0; k < ncol; k++) {
-        double v = cols[k][i];
-        bad |= !isfinite(v);
-        out_bin(out, v);
+    /* as many whole rows as the buffer holds at a time, through a local pointer (a store
+     * through char * would make the compiler reload and store out->n for every value) */
+    size_t rowb = ncol * 8;
+    for (size_t i = 0; i < m;) {
+      out_room(out, rowb);
+      size_t k = (out->cap - out->n) / rowb;
+      if (k > m - i)
+        k = m - i;
+      char *p = out->b + out->n;
+      for (size_t e = i + k; i < e; i++) {
+        int bad = 0;
+        for (size_t c = 0; c < ncol; c++, p += 8) {
+          double v = cols[c][i];
+          bad |= !isfinite(v);
+          put_le(p, v);
+        }
+        nonfinite += (uint64_t)bad;
       }
-      nonfinite += (uint64_t)bad;
+      out->n += k * rowb;
     }
     return nonfinite;
   }
