@@ -13,19 +13,15 @@
 #include <stdint.h>
 
 typedef struct GrNode GrNode;
-/* 48 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. Fields
- * that no op uses together share storage: a constant's length with a variable's index; the
- * arguments with a constant's value, a vector constant's elements and the name of a variable
- * or a named intermediate (a LET's one argument is arg[0], its name lies over arg[1]), so that
- * only arg[0 .. nargs) may be read. The hash lives in the index (GrSlot), not in the node. */
+/* 40 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. The
+ * fields of the leaves share storage with the arguments: a constant's value, elements and
+ * length, a variable's name and index lie over arg[0 .. 2], and a LET's name over arg[1] (its
+ * one argument is arg[0]), so only arg[0 .. nargs) may be read. The hash lives in the index
+ * (GrSlot), not in the node. */
 struct GrNode {
   uint32_t id;
   uint16_t op;   /* GrOp */
   uint8_t nargs;
-  union {
-    uint32_t vlen; /* CONST: number of elements (1 for a scalar) */
-    int var;       /* VAR: index in the variable table; < 0: parameter -var-1 */
-  };
   uint32_t off, len; /* span in the source of its first occurrence (len 0: none) */
   union {
     GrNode *arg[3]; /* arg[0 .. nargs) */
@@ -34,6 +30,10 @@ struct GrNode {
       union {
         double *vec;      /* CONST: vector value when vlen > 1 */
         const char *name; /* VAR, LET: the name */
+      };
+      union {
+        uint32_t vlen; /* CONST: number of elements (1 for a scalar) */
+        int var;       /* VAR: index in the variable table; < 0: parameter -var-1 */
       };
     };
   };

@@ -276,8 +276,8 @@ START_TEST(test_env_compacted_after_large_parse) {
 END_TEST
 
 /* Fields that share storage in a node: a name (over arg[1]) and a LET's argument, a
- * constant's value and elements (over the arguments); an operation's unused arguments are
- * null whatever gr_node was given. */
+ * constant's value, elements and length and a variable's index (over the arguments); an
+ * operation's unused arguments are null whatever gr_node was given. */
 START_TEST(test_node_shared_fields) {
   GrGraph *g = gr_graph_new();
   GrNode *x = gr_var(g, "x"), *c = gr_const(g, 2.5);
@@ -289,6 +289,9 @@ START_TEST(test_node_shared_fields) {
   ck_assert(c->num == 2.5);
   ck_assert(cv->vec[2] == 3 && cv->vlen == 3);
   ck_assert_str_eq(l->name, "u");
+  ck_assert_int_eq(l->var, 0);
+  ck_assert_int_eq(gr_var(g, "y")->var, 1);
+  ck_assert_int_eq(gr_param(g, 2, "p")->var, -3);
   ck_assert_int_eq(l->arg[0]->op, GR_OP_MUL);
   ck_assert_ptr_eq(l->arg[0]->arg[1], c);
   ck_assert_ptr_ne(gr_let(g, "w", l->arg[0]), l);
