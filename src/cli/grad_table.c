@@ -101,18 +101,16 @@ static inline void out_num(Out *o, double v) {
     o->n += (size_t)gr_dtoa(v, o->b + o->n);
 }
 
-/* v as 8 little-endian bytes (IEEE binary64), whatever the machine's byte order */
-static inline void out_bin(Out *o, double v) {
-  out_room(o, 8);
+/* v as 8 little-endian bytes (IEEE binary64) at p, whatever the machine's byte order */
+static inline void put_le(char *p, double v) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   uint64_t u;
   memcpy(&u, &v, 8);
   u = __builtin_bswap64(u);
-  memcpy(o->b + o->n, &u, 8);
+  memcpy(p, &u, 8);
 #else
-  memcpy(o->b + o->n, &v, 8);
+  memcpy(p, &v, 8);
 #endif
-  o->n += 8;
 }
 
 /* The rows of one block (m rows from global row `row`); returns how many have a value that
@@ -134,14 +132,25 @@ static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, siz
       out->hi[k] = hi;
     }
   if (out->binary) {
-    for (size_t i = 0; i < m; i++) {
-      int bad = 0;
-      for (size_t k = 0; k < ncol; k++) {
-        double v = cols[k][i];
-        bad |= !isfinite(v);
-        out_bin(out, v);
+    /* as many whole rows as the buffer holds at a time, through a local pointer (a store
+     * through char * would make the compiler reload and store out->n for every value) */
+    size_t rowb = ncol * 8;
+    for (size_t i = 0; i < m;) {
+      out_room(out, rowb);
+      size_t k = (out->cap - out->n) / rowb;
+      if (k > m - i)
+        k = m - i;
+      char *p = out->b + out->n;
+      for (size_t e = i + k; i < e; i++) {
+        int bad = 0;
+        for (size_t c = 0; c < ncol; c++, p += 8) {
+          double v = cols[c][i];
+          bad |= !isfinite(v);
+          put_le(p, v);
+        }
+        nonfinite += (uint64_t)bad;
       }
-      nonfinite += (uint64_t)bad;
+      out->n += k * rowb;
     }
     return nonfinite;
   }
@@ -319,20 +328,27 @@ static void collect_issues(Issues *I, const GrTape *t) {
 }
 
 /* --threads: worker w computes the chunks w, w + N, w + 2N, ... (CHUNK_BLOCKS blocks each)
- * on its own table and formats their rows into its own buffer; the main thread takes the
+ * on its own table and formats their rows into its own buffers; the main thread takes the
  * chunks in order, writes them and replays their issues in block order, so the bytes on
- * stdout and stderr are the same for any N. */
+ * stdout and stderr are the same for any N. Each worker has two buffers, used in turn: it
+ * formats its next chunk while the main thread writes the last one, instead of waiting. */
 #define CHUNK_BLOCKS 16
+
+typedef struct Slot {
+  Out out;
+  uint64_t nonfinite;
+  GrTapeIssue *is; /* the issues of each block of the chunk, in order */
+  size_t nis, capis;
+  int ready; /* the chunk is formatted (the main thread has not taken it yet) */
+} Slot;
 
 typedef struct Worker {
   pthread_t th;
   GrTable *t;
-  Out out;
+  Slot s[2]; /* the worker's k-th chunk goes to s[k % 2] */
   size_t nw;
-  uint64_t inner, chunk, nonfinite;
-  GrTapeIssue *is; /* the issues of each block of the chunk, in order */
-  size_t nis, capis;
-  int ready, quit; /* ready: the chunk is formatted; quit: stop */
+  uint64_t inner;
+  int quit; /* stop */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   struct Pool *pool;
@@ -349,19 +365,20 @@ static void *worker_main(void *arg) {
   Worker *w = arg;
   size_t ncol = gr_table_ncols(w->t), B = gr_table_block(w->t);
   const double **cols = gr_xmalloc(ncol * sizeof *cols);
-  for (uint64_t c = (uint64_t)w->id; c < w->pool->nchunks; c += (uint64_t)w->pool->n) {
-    /* wait until the main thread has taken the previous chunk */
+  uint64_t k = 0;
+  for (uint64_t c = (uint64_t)w->id; c < w->pool->nchunks; c += (uint64_t)w->pool->n, k++) {
+    Slot *sl = &w->s[k % 2];
+    /* wait until the main thread has taken this buffer's previous chunk */
     pthread_mutex_lock(&w->mu);
-    while (w->ready && !w->quit)
+    while (sl->ready && !w->quit)
       pthread_cond_wait(&w->cv, &w->mu);
     int quit = w->quit;
     pthread_mutex_unlock(&w->mu);
     if (quit)
       break;
-    w->out.n = 0;
-    w->nis = 0;
-    w->nonfinite = 0;
-    w->chunk = c;
+    sl->out.n = 0;
+    sl->nis = 0;
+    sl->nonfinite = 0;
     gr_table_seek(w->t, c * CHUNK_BLOCKS * B);
     for (int b = 0; b < CHUNK_BLOCKS && !gr_interrupted; b++) {
       size_t m = gr_table_next(w->t);
@@ -370,20 +387,20 @@ static void *worker_main(void *arg) {
       if (w->nw) {
         GrTapeIssue buf[16];
         size_t n = gr_tape_issues(gr_table_tape(w->t), buf, 16);
-        if (w->nis + n + 1 > w->capis) {
-          w->capis = 2 * (w->nis + n + 1);
-          w->is = gr_xrealloc(w->is, w->capis * sizeof *w->is);
+        if (sl->nis + n + 1 > sl->capis) {
+          sl->capis = 2 * (sl->nis + n + 1);
+          sl->is = gr_xrealloc(sl->is, sl->capis * sizeof *sl->is);
         }
-        memcpy(w->is + w->nis, buf, n * sizeof *buf);
-        w->nis += n;
-        w->is[w->nis++] = (GrTapeIssue){0}; /* a null node ends each block's list */
+        memcpy(sl->is + sl->nis, buf, n * sizeof *buf);
+        sl->nis += n;
+        sl->is[sl->nis++] = (GrTapeIssue){0}; /* a null node ends each block's list */
       }
       for (size_t i = 0; i < ncol; i++)
         cols[i] = gr_table_col(w->t, i);
-      w->nonfinite += emit_block(&w->out, cols, ncol, m, gr_table_row(w->t), w->inner);
+      sl->nonfinite += emit_block(&sl->out, cols, ncol, m, gr_table_row(w->t), w->inner);
     }
     pthread_mutex_lock(&w->mu);
-    w->ready = 1;
+    sl->ready = 1;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
   }
@@ -428,10 +445,12 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
   }
   for (int i = 0; i < opened; i++) {
     Worker *w = &pool.w[i];
-    w->out = (Out){NULL, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, out->digits, out->json, out->binary,
-                   NULL, NULL};
-    if (out->lo)
-      span_alloc(&w->out, gr_table_ncols(t0));
+    for (int j = 0; j < 2; j++) {
+      w->s[j].out = (Out){NULL, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, out->digits, out->json,
+                          out->binary, NULL, NULL};
+      if (out->lo)
+        span_alloc(&w->s[j].out, gr_table_ncols(t0));
+    }
     w->nw = nw;
     w->inner = inner;
     w->pool = &pool;
@@ -441,7 +460,11 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
     if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
       pthread_mutex_destroy(&w->mu);
       pthread_cond_destroy(&w->cv);
-      free(w->out.b);
+      for (int j = 0; j < 2; j++) {
+        free(w->s[j].out.b);
+        free(w->s[j].out.lo);
+        free(w->s[j].out.hi);
+      }
       break;
     }
     started++;
@@ -453,29 +476,30 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
   *ok = started == n; /* else: stop the started ones, and the caller runs the table alone */
   for (uint64_t c = 0; *ok && c < pool.nchunks; c++) {
     Worker *w = &pool.w[c % (uint64_t)n];
+    Slot *sl = &w->s[(c / (uint64_t)n) % 2];
     pthread_mutex_lock(&w->mu);
-    while (!w->ready)
+    while (!sl->ready)
       pthread_cond_wait(&w->cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
-    out_room(out, w->out.n);
-    if (w->out.n > out->cap - out->n) { /* bigger than the buffer: straight out */
+    out_room(out, sl->out.n);
+    if (sl->out.n > out->cap - out->n) { /* bigger than the buffer: straight out */
       out_flush(out);
-      if (w->out.n && fwrite(w->out.b, 1, w->out.n, out->f) != w->out.n)
+      if (sl->out.n && fwrite(sl->out.b, 1, sl->out.n, out->f) != sl->out.n)
         out->err = errno ? errno : EIO;
     } else {
-      memcpy(out->b + out->n, w->out.b, w->out.n);
-      out->n += w->out.n;
+      memcpy(out->b + out->n, sl->out.b, sl->out.n);
+      out->n += sl->out.n;
     }
-    nonfinite += w->nonfinite;
+    nonfinite += sl->nonfinite;
     if (table_progress)
       gr_progress_show(table_progress, (c + 1) * per < rows ? (c + 1) * per : rows, rows, NULL);
     if (out->lo)
-      span_merge(out, &w->out, gr_table_ncols(t0));
-    for (const GrTapeIssue *p = w->is, *e = w->is + w->nis; p < e;)
+      span_merge(out, &sl->out, gr_table_ncols(t0));
+    for (const GrTapeIssue *p = sl->is, *e = sl->is + sl->nis; p < e;)
       p = merge_issues(iss, p);
     int stop = gr_interrupted || out->err;
     pthread_mutex_lock(&w->mu);
-    w->ready = 0;
+    sl->ready = 0;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     if (stop)
@@ -493,10 +517,12 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
     pthread_join(w->th, NULL);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
-    free(w->out.b);
-    free(w->out.lo);
-    free(w->out.hi);
-    free(w->is);
+    for (int j = 0; j < 2; j++) {
+      free(w->s[j].out.b);
+      free(w->s[j].out.lo);
+      free(w->s[j].out.hi);
+      free(w->s[j].is);
+    }
     if (i > 0)
       gr_table_free(w->t);
   }

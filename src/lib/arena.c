@@ -65,15 +65,18 @@ void gr_arena_free(GrArena *a) {
   free(a);
 }
 
-void *gr_arena_alloc(GrArena *a, size_t size) {
-  size = (size + 15) & ~(size_t)15;
+/* size bytes at a multiple of align (1 or 16) in the current block, or a new one */
+static void *bump(GrArena *a, size_t size, size_t align) {
   GrArenaBlock *b = a->head;
-  if (!b || b->size - b->used < size) {
+  size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+  if (b && at <= b->size && b->size - at >= size)
+    b->used = at;
+  else {
     size_t bs = 64 * 1024;
     if (a->total > 1024 * 1024)
       bs = 1024 * 1024;
     if (bs < size)
-      bs = size;
+      bs = (size + 15) & ~(size_t)15;
     b = gr_xmalloc(sizeof(GrArenaBlock) + bs);
     b->size = bs;
     b->used = 0;
@@ -83,12 +86,22 @@ void *gr_arena_alloc(GrArena *a, size_t size) {
   }
   void *p = b->data + b->used;
   b->used += size;
-  memset(p, 0, size);
   return p;
 }
 
+void *gr_arena_alloc(GrArena *a, size_t size) {
+  size = (size + 15) & ~(size_t)15;
+  return memset(bump(a, size, 16), 0, size);
+}
+
+void *gr_arena_alloc_align(GrArena *a, size_t size, size_t align) {
+  size = (size + align - 1) & ~(align - 1);
+  return memset(bump(a, size, align), 0, size);
+}
+
+/* strings need no alignment: packed, a name of 7 letters costs 8 bytes, not 16 */
 char *gr_arena_strndup(GrArena *a, const char *s, size_t n) {
-  char *p = gr_arena_alloc(a, n + 1);
+  char *p = bump(a, n + 1, 1);
   memcpy(p, s, n);
   p[n] = 0;
   return p;

@@ -23,6 +23,8 @@ GrArena *gr_arena_new(void);
 void gr_arena_free(GrArena *a); /* NULL-safe */
 /* Zeroed, 16-byte aligned memory that lives as long as the arena. */
 void *gr_arena_alloc(GrArena *a, size_t size);
+/* Zeroed memory aligned to align (a power of two up to 16): small objects packed closer. */
+void *gr_arena_alloc_align(GrArena *a, size_t size, size_t align);
 char *gr_arena_strdup(GrArena *a, const char *s);
 char *gr_arena_strndup(GrArena *a, const char *s, size_t n);
 GrArenaMark gr_arena_mark(GrArena *a);

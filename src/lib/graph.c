@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Large inputs cost about four nodes a term: keep the node at 64 bytes on LP64. */
-_Static_assert(sizeof(void *) != 8 || sizeof(GrNode) == 64, "GrNode grew");
+/* Large inputs cost about four nodes a term: keep the node at 40 bytes on LP64. */
+_Static_assert(sizeof(void *) != 8 || sizeof(GrNode) == 40, "GrNode grew");
 
 void gr_init(void) { gsl_set_error_handler_off(); }
 
@@ -122,6 +122,11 @@ void gr_graph_drop_index(GrGraph *g) {
   free(g->table);
   g->table = NULL;
   g->tcap = 0;
+  /* and the id -> node array's room to grow (up to half of it) */
+  if (g->count && g->ncap > g->count) {
+    g->nodes = gr_xrealloc(g->nodes, g->count * sizeof *g->nodes);
+    g->ncap = g->count;
+  }
 }
 
 /* The index again after gr_graph_drop_index: every node's hash is recomputed. */
@@ -151,7 +156,7 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
     for (k = h & (g->tcap - 1); g->table[k].id1; k = (k + 1) & (g->tcap - 1))
       ;
   }
-  GrNode *n = gr_arena_alloc(g->arena, sizeof *n);
+  GrNode *n = gr_arena_alloc_align(g->arena, sizeof *n, _Alignof(GrNode));
   *n = *proto;
   n->id = (uint32_t)g->count;
   if (proto->op == GR_OP_CONST && proto->vlen > 1)
@@ -277,9 +282,10 @@ GrNode *gr_node(GrGraph *g, int op, GrNode *a, GrNode *b, GrNode *c) {
   GrNode p = {0};
   p.op = (uint16_t)op;
   p.nargs = (uint8_t)gr_ops[op].nargs;
-  p.arg[0] = a;
-  p.arg[1] = b;
-  p.arg[2] = c;
+  /* only arg[0 .. nargs) are set: the rest of the union stays zero */
+  p.arg[0] = p.nargs > 0 ? a : NULL;
+  p.arg[1] = p.nargs > 1 ? b : NULL;
+  p.arg[2] = p.nargs > 2 ? c : NULL;
   int allconst = 1;
   for (int i = 0; i < p.nargs; i++)
     if (!p.arg[i] || !gr_is_const(p.arg[i]))

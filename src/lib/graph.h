@@ -13,25 +13,30 @@
 #include <stdint.h>
 
 typedef struct GrNode GrNode;
-/* 64 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. Fields
- * that no op uses together share storage: a constant's length with a variable's index, a
- * vector constant's elements with the name of a variable or a named intermediate. The hash
- * lives in the index (GrSlot), not in the node. */
+/* 40 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. The
+ * fields of the leaves share storage with the arguments: a constant's value, elements and
+ * length, a variable's name and index lie over arg[0 .. 2], and a LET's name over arg[1] (its
+ * one argument is arg[0]), so only arg[0 .. nargs) may be read. The hash lives in the index
+ * (GrSlot), not in the node. */
 struct GrNode {
   uint32_t id;
   uint16_t op;   /* GrOp */
   uint8_t nargs;
-  union {
-    uint32_t vlen; /* CONST: number of elements (1 for a scalar) */
-    int var;       /* VAR: index in the variable table; < 0: parameter -var-1 */
-  };
   uint32_t off, len; /* span in the source of its first occurrence (len 0: none) */
-  double num;        /* CONST: the value (scalar) */
   union {
-    double *vec;      /* CONST: vector value when vlen > 1 */
-    const char *name; /* VAR, LET: the name */
+    GrNode *arg[3]; /* arg[0 .. nargs) */
+    struct {
+      double num; /* CONST: the value (scalar) */
+      union {
+        double *vec;      /* CONST: vector value when vlen > 1 */
+        const char *name; /* VAR, LET: the name */
+      };
+      union {
+        uint32_t vlen; /* CONST: number of elements (1 for a scalar) */
+        int var;       /* VAR: index in the variable table; < 0: parameter -var-1 */
+      };
+    };
   };
-  GrNode *arg[3];
 };
 
 /* The hash-consing index: open addressing, linear probing; a slot holds a node's hash and

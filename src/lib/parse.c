@@ -8,6 +8,7 @@
 #include "parse.h"
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,11 +333,42 @@ static int is_var_name(P *p, const char *name) {
   return 0;
 }
 
+/* The built-in function names as a hash set, made once per process: a program of many
+ * statements `name = ...` asks for each name whether it is one. */
+enum { FN_SLOTS = 256 };
+static const char *fn_set[FN_SLOTS];
+static pthread_once_t fn_once = PTHREAD_ONCE_INIT;
+
+static unsigned fn_hash(const char *s) {
+  unsigned h = 2166136261u;
+  while (*s)
+    h = (h ^ (unsigned char)*s++) * 16777619u;
+  return h ^ (h >> 15);
+}
+
+static void fn_init(void) {
+  for (const char *const *f = gr_op_function_names(); *f; f++) {
+    unsigned k = fn_hash(*f) & (FN_SLOTS - 1);
+    while (fn_set[k])
+      k = (k + 1) & (FN_SLOTS - 1);
+    fn_set[k] = *f;
+  }
+}
+
+/* gr_op_is_function, without comparing name with every function name */
+static int builtin_function(const char *name) {
+  pthread_once(&fn_once, fn_init);
+  for (unsigned k = fn_hash(name) & (FN_SLOTS - 1); fn_set[k]; k = (k + 1) & (FN_SLOTS - 1))
+    if (!strcmp(fn_set[k], name))
+      return 1;
+  return 0;
+}
+
 static int is_function(P *p, const char *name) {
   const GrBinding *b = gr_env_find(p->env, name);
   if (b)
     return b->arity >= 0;
-  return gr_op_is_function(name);
+  return builtin_function(name);
 }
 
 _Thread_local size_t gr_parse_suggest_count;
@@ -729,10 +761,10 @@ const GrBinding *gr_env_find(const GrEnv *e, const char *name) {
     return NULL;
   unsigned h = env_hash(name);
   for (unsigned k = h & (unsigned)(e->hcap - 1);; k = (k + 1) & (unsigned)(e->hcap - 1)) {
-    int i = e->hidx[k];
+    int i = e->hidx[k].i;
     if (i < 0)
       return NULL;
-    if (e->hh[k] == h && !strcmp(e->b[i].name, name))
+    if (e->hidx[k].h == h && !strcmp(e->b[i].name, name))
       return &e->b[i];
   }
 }
@@ -743,25 +775,37 @@ static void env_index(GrEnv *e) {
     e->hn = 0; /* entries were dropped: rebuild */
   if (!e->hidx || 2 * e->n >= e->hcap) {
     free(e->hidx);
-    free(e->hh);
     e->hcap = 64;
     while (2 * e->n >= e->hcap)
       e->hcap *= 2;
     e->hidx = gr_xmalloc((size_t)e->hcap * sizeof *e->hidx);
-    e->hh = gr_xmalloc((size_t)e->hcap * sizeof *e->hh);
     for (int k = 0; k < e->hcap; k++)
-      e->hidx[k] = -1;
+      e->hidx[k].i = -1;
     e->hn = 0;
   } else if (e->hn == 0) {
     for (int k = 0; k < e->hcap; k++)
-      e->hidx[k] = -1;
+      e->hidx[k].i = -1;
   }
   for (; e->hn < e->n; e->hn++) {
     unsigned h = env_hash(e->b[e->hn].name), k = h & (unsigned)(e->hcap - 1);
-    while (e->hidx[k] >= 0 && (e->hh[k] != h || strcmp(e->b[e->hidx[k]].name, e->b[e->hn].name)))
+    while (e->hidx[k].i >= 0 &&
+           (e->hidx[k].h != h || strcmp(e->b[e->hidx[k].i].name, e->b[e->hn].name)))
       k = (k + 1) & (unsigned)(e->hcap - 1);
-    e->hidx[k] = e->hn;
-    e->hh[k] = h;
+    e->hidx[k].i = e->hn;
+    e->hidx[k].h = h;
+  }
+}
+
+/* After a large parse: the bindings' room to grow and the hash index (16 to 32 bytes a
+ * binding) are freed; gr_env_find scans while there is no index, the next parse or binding
+ * rebuilds it. */
+static void env_compact(GrEnv *e) {
+  free(e->hidx);
+  e->hidx = NULL;
+  e->hcap = e->hn = 0;
+  if (e->n && e->cap > e->n) {
+    e->b = gr_xrealloc(e->b, (size_t)e->n * sizeof *e->b);
+    e->cap = e->n;
   }
 }
 
@@ -770,10 +814,8 @@ void gr_env_free(GrEnv *e) {
     return;
   free(e->b);
   free(e->hidx);
-  free(e->hh);
   e->b = NULL;
   e->hidx = NULL;
-  e->hh = NULL;
   e->n = e->cap = e->hcap = e->hn = 0;
 }
 
@@ -866,6 +908,8 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
     }
     p.max_nodes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
   }
+  if (p.env->n && !p.env->hidx)
+    env_index(p.env); /* dropped by env_compact */
   p.size0 = g->count + (size_t)p.env->n;
   size_t count0 = g->count;
   p.stack0 = __builtin_frame_address(0);
@@ -890,7 +934,7 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
       char name[128];
       memcpy(name, p.name, sizeof name);
       size_t noff = p.toff, nlen = p.tlen;
-      if (gr_op_is_function(name)) {
+      if (builtin_function(name)) {
         /* sin(x) = 0.5 as the last statement is an equation (a definition there would
          * compute nothing); before more statements it would redefine sin: refused */
         P q = p;
@@ -933,11 +977,9 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
         /* name = expr: a definition when more statements follow, else the output named */
         char name[128];
         memcpy(name, p.name, sizeof name);
-        if (gr_op_is_function(name) || !strcmp(name, "pi") || !strcmp(name, "e")) {
-          if (!is_var_name(&p, name) && gr_op_is_function(name)) {
-            fail(&p, p.toff, p.tlen, "cannot redefine the built-in function '%s'", name, NULL);
-            break;
-          }
+        if (builtin_function(name) && !is_var_name(&p, name)) {
+          fail(&p, p.toff, p.tlen, "cannot redefine the built-in function '%s'", name, NULL);
+          break;
         }
         next(&p);
         next(&p);
@@ -998,7 +1040,10 @@ GrStatus gr_parse(GrGraph *g, const char *src, const GrParseOpts *o, GrParsed *o
   out->out = last;
   /* a large input: its index is not needed until something else is built (the next node
    * interned rebuilds it), and the tape compiled from it can use the memory */
-  if (g->count - count0 >= 65536)
+  if (g->count - count0 >= 65536) {
     gr_graph_drop_index(g);
+    if (o && o->env)
+      env_compact(o->env);
+  }
   return GR_OK;
 }

@@ -29,8 +29,10 @@ typedef struct GrEnv {
   int n, cap;
   /* hash index of b[0..hn) by name (the latest binding of each name), so that a program
    * of many statements parses in linear time; entries appended past hn are still found */
-  int *hidx;
-  unsigned *hh; /* the hash of the name in each used slot of hidx */
+  struct GrEnvSlot {
+    int i;      /* index in b, -1: empty */
+    unsigned h; /* the hash of its name */
+  } *hidx;
   int hcap, hn;
 } GrEnv;
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
- * Tabulation through the blocked tape (see table.h). Every graph variable is a block
- * variable, range or fixed, so the reverse sweep keeps each point's partials apart instead
- * of summing them into a length-1 adjoint. The last block is padded by repeating its last
- * point, so no sweep ever sees uninitialised values.
+ * Tabulation through the blocked tape (see table.h). The range variables and the variables
+ * of partial-derivative columns are blocks, so the reverse sweep keeps each point's partials
+ * apart; every other variable is fixed, a block of one, so that the tape makes whatever
+ * depends only on fixed variables and constants a slot of one, evaluated once a block
+ * instead of once a point (hoisted out of the row loop at no cost: the values are the same
+ * bits). The last block is padded by repeating its last point, so no sweep ever sees
+ * uninitialised values.
  */
 #include "table.h"
 #include "taylor.h"
@@ -25,6 +28,7 @@ struct GrTable {
   double *zero;    /* B zeros: partials of outputs that do not use a variable */
   double *ones;    /* B ones: the Taylor direction (order > 0) */
   int order, order_var; /* gr_table_set_order */
+  unsigned char *full;  /* per graph variable: a block of B values (else a block of one) */
 };
 
 double gr_linspace(double lo, double hi, uint64_t n, uint64_t i) {
@@ -76,6 +80,44 @@ static int is_reduction(int op) {
          op == GR_OP_VMIN;
 }
 
+/* The tape, with t->full's variables blocks of B and the others blocks of one holding their
+ * fixed values. */
+static GrStatus compile(GrTable *t, GrDiag *d) {
+  const GrTableSpec *s = &t->s;
+  size_t *vl = gr_xmalloc(((size_t)s->g->nvars + 1) * sizeof *vl);
+  for (int v = 0; v < s->g->nvars; v++)
+    vl[v] = t->full[v] ? t->B : 1;
+  GrTape *tape;
+  GrStatus st = gr_tape_compile(s->g, s->outs, s->nout, vl, &tape, d);
+  free(vl);
+  if (st != GR_OK)
+    return st;
+  gr_tape_free(t->tape);
+  t->tape = tape;
+  /* variables not in a range: the same value at every point */
+  for (int v = 0; v < s->g->nvars; v++) {
+    double *x = gr_tape_var(t->tape, v);
+    int ranged = 0;
+    for (int k = 0; k < s->nranges; k++)
+      ranged |= s->ranges[k].var == v;
+    if (x && !ranged)
+      for (size_t i = 0, n = gr_tape_var_len(t->tape, v); i < n; i++)
+        x[i] = s->fixed ? s->fixed[v] : 0;
+  }
+  return GR_OK;
+}
+
+/* Where each range's values go: its block in the tape, or its own buffer when the outputs
+ * do not use it. */
+static void point_ranges(GrTable *t) {
+  for (int k = 0; k < t->s.nranges; k++) {
+    t->rvar[k] = gr_tape_var(t->tape, t->r[k].var);
+    if (!t->rvar[k])
+      t->rvar[k] = t->buf[k];
+    t->col[k] = t->rvar[k];
+  }
+}
+
 GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d) {
   *tp = NULL;
   if (s->nranges < 1 || s->nranges > 2)
@@ -109,42 +151,32 @@ GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d) {
   }
   if (t->rows < t->B)
     t->B = (size_t)t->rows;
-  size_t *vl = gr_xmalloc(((size_t)s->g->nvars + 1) * sizeof *vl);
-  for (int v = 0; v < s->g->nvars; v++)
-    vl[v] = t->B;
-  GrStatus st = gr_tape_compile(s->g, s->outs, s->nout, vl, &t->tape, d);
-  free(vl);
+  /* blocks: the ranges and the variables of the partial columns */
+  t->full = gr_xcalloc((size_t)s->g->nvars + 1, 1);
+  for (int k = 0; k < s->nranges; k++)
+    t->full[s->ranges[k].var] = 1;
+  for (int j = 0; j < s->nwrt; j++)
+    if (s->wrt[j] >= 0 && s->wrt[j] < s->g->nvars)
+      t->full[s->wrt[j]] = 1;
+  GrStatus st = compile(t, d);
   if (st != GR_OK) {
+    free(t->full);
     free(t);
     return st;
-  }
-  /* variables not in a range: the same value at every point */
-  for (int v = 0; v < s->g->nvars; v++) {
-    double *x = gr_tape_var(t->tape, v);
-    int ranged = 0;
-    for (int k = 0; k < s->nranges; k++)
-      ranged |= s->ranges[k].var == v;
-    if (x && !ranged)
-      for (size_t i = 0; i < t->B; i++)
-        x[i] = s->fixed ? s->fixed[v] : 0;
   }
   t->ncols = (size_t)s->nranges + s->nout + s->nout * (size_t)s->nwrt;
   t->col = gr_xcalloc(t->ncols, sizeof *t->col);
   t->buf = gr_xcalloc(t->ncols, sizeof *t->buf);
   /* own buffers only where the tape's blocks cannot be read directly: a range variable the
-   * outputs do not use, a constant output (a block of one), and the partials of every output
-   * but the last (the next reverse sweep overwrites the adjoints) */
-  for (int k = 0; k < s->nranges; k++) {
-    t->rvar[k] = gr_tape_var(t->tape, t->r[k].var);
-    if (!t->rvar[k])
-      t->rvar[k] = t->buf[k] = gr_xmalloc(t->B * sizeof **t->buf);
-    t->col[k] = t->rvar[k];
-  }
+   * outputs do not use, an output that is a block of one (broadcast), and the partials of
+   * every output but the last (the next reverse sweep overwrites the adjoints) */
+  for (int k = 0; k < s->nranges; k++)
+    t->buf[k] = gr_xmalloc(t->B * sizeof **t->buf);
   for (size_t k = 0; k < s->nout; k++)
-    if (gr_tape_out_len(t->tape, k) == 1)
-      t->buf[(size_t)s->nranges + k] = gr_xmalloc(t->B * sizeof **t->buf);
+    t->buf[(size_t)s->nranges + k] = gr_xmalloc(t->B * sizeof **t->buf);
   for (size_t j = (size_t)s->nranges + s->nout; j + (size_t)s->nwrt < t->ncols; j++)
     t->buf[j] = gr_xmalloc(t->B * sizeof **t->buf);
+  point_ranges(t);
   t->zero = gr_xcalloc(t->B, sizeof *t->zero);
   *tp = t;
   return GR_OK;
@@ -153,6 +185,15 @@ GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d) {
 void gr_table_set_order(GrTable *t, int order, int var) {
   t->order = order;
   t->order_var = var;
+  if (var >= 0 && var < t->s.g->nvars && !t->full[var]) {
+    /* the direction of the Taylor columns: a block, as a partial's variable is. The same
+     * outputs compiled again cannot fail (only the lengths of blocks of one change). */
+    t->full[var] = 1;
+    GrDiag d;
+    if (compile(t, &d) != GR_OK)
+      t->full[var] = 0;
+    point_ranges(t);
+  }
   size_t n0 = t->ncols;
   t->ncols += (size_t)order;
   t->col = gr_xrealloc(t->col, t->ncols * sizeof *t->col);
@@ -200,7 +241,7 @@ size_t gr_table_next(GrTable *t) {
   for (size_t k = 0; k < s->nout; k++) {
     const double *y = gr_tape_out(t->tape, k);
     double *c = t->buf[base + k];
-    if (c) { /* a constant: broadcast */
+    if (gr_tape_out_len(t->tape, k) == 1) { /* the same at every point: broadcast */
       for (size_t i = 0; i < m; i++)
         c[i] = y[0];
       t->col[base + k] = c;
@@ -259,6 +300,7 @@ void gr_table_free(GrTable *t) {
   free(t->col);
   free(t->zero);
   free(t->ones);
+  free(t->full);
   gr_tape_free(t->tape);
   free(t);
 }

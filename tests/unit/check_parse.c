@@ -236,6 +236,74 @@ START_TEST(test_index_dropped_and_rebuilt) {
 }
 END_TEST
 
+/* After a large parse into a caller's environment its hash index is freed and its array
+ * trimmed: the definitions are still found (the latest of a name), by gr_env_find and by the
+ * next parse, which rebuilds the index, and more definitions can follow. */
+START_TEST(test_env_compacted_after_large_parse) {
+  size_t n = 70000;
+  char *s = malloc(n * 40), *w = s;
+  w += sprintf(w, "a0 = x; b = 7");
+  for (size_t i = 1; i < n; i++)
+    w += sprintf(w, "; a%zu = a%zu*a%zu + x", i, i - 1, i - 1);
+  sprintf(w, "; b = 2*b; a%zu", n - 1);
+  GrGraph *g = gr_graph_new();
+  GrEnv env = {0};
+  static const char *const xn[] = {"x", NULL};
+  GrParseOpts o = {xn, &env, 0};
+  GrParsed p;
+  GrDiag d;
+  ck_assert_int_eq(gr_parse(g, s, &o, &p, &d), GR_OK);
+  ck_assert_ptr_null(env.hidx);
+  ck_assert_int_eq(env.cap, env.n);
+  const GrBinding *b = gr_env_find(&env, "b");
+  ck_assert_ptr_nonnull(b);
+  ck_assert_int_eq(b->body->op, GR_OP_LET);
+  ck_assert_int_eq(b->body->arg[0]->op, GR_OP_MUL); /* the latest b: 2*b */
+  GrNode *bbody = b->body; /* (the bindings may move when more are added) */
+  ck_assert_ptr_eq(gr_env_find(&env, "a5")->body, gr_env_find(&env, "a6")->body->arg[0]->arg[0]->arg[0]);
+  ck_assert_ptr_null(gr_env_find(&env, "a70000"));
+  /* the next parse sees every definition and adds more */
+  ck_assert_int_eq(gr_parse(g, "c = a3 + b; c - a3", &o, &p, &d), GR_OK);
+  ck_assert_ptr_nonnull(env.hidx);
+  ck_assert_ptr_eq(p.out->arg[1], gr_env_find(&env, "a3")->body);
+  ck_assert_ptr_nonnull(gr_env_find(&env, "c"));
+  ck_assert_ptr_nonnull(gr_env_find(&env, "a69999"));
+  ck_assert_ptr_eq(gr_env_find(&env, "b")->body, bbody);
+  free(s);
+  gr_env_free(&env);
+  gr_graph_free(g);
+}
+END_TEST
+
+/* Fields that share storage in a node: a name (over arg[1]) and a LET's argument, a
+ * constant's value, elements and length and a variable's index (over the arguments); an
+ * operation's unused arguments are null whatever gr_node was given. */
+START_TEST(test_node_shared_fields) {
+  GrGraph *g = gr_graph_new();
+  GrNode *x = gr_var(g, "x"), *c = gr_const(g, 2.5);
+  double v[3] = {1, 2, 3};
+  GrNode *cv = gr_const_vec(g, v, 3);
+  GrNode *l = gr_let(g, "u", gr_node(g, GR_OP_MUL, x, c, NULL));
+  ck_assert_str_eq(x->name, "x");
+  ck_assert_int_eq(x->var, 0);
+  ck_assert(c->num == 2.5);
+  ck_assert(cv->vec[2] == 3 && cv->vlen == 3);
+  ck_assert_str_eq(l->name, "u");
+  ck_assert_int_eq(l->var, 0);
+  ck_assert_int_eq(gr_var(g, "y")->var, 1);
+  ck_assert_int_eq(gr_param(g, 2, "p")->var, -3);
+  ck_assert_int_eq(l->arg[0]->op, GR_OP_MUL);
+  ck_assert_ptr_eq(l->arg[0]->arg[1], c);
+  ck_assert_ptr_ne(gr_let(g, "w", l->arg[0]), l);
+  ck_assert_ptr_eq(gr_let(g, "u", l->arg[0]), l);
+  GrNode *s = gr_node(g, GR_OP_SIN, x, c, x);
+  ck_assert_ptr_null(s->arg[1]);
+  ck_assert_ptr_null(s->arg[2]);
+  ck_assert_ptr_eq(gr_node(g, GR_OP_SIN, x, NULL, NULL), s);
+  gr_graph_free(g);
+}
+END_TEST
+
 /* The "did you mean" search (edit distances against every function name) runs only for a
  * name before '(' that is neither a variable nor defined, once per parse for a name
  * repeated, and never for an implicit product of a variable: it is no cost per term of a
@@ -865,6 +933,8 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_call_or_product);
   tcase_add_test(tc, test_suggest_only_when_needed);
   tcase_add_test(tc, test_index_dropped_and_rebuilt);
+  tcase_add_test(tc, test_env_compacted_after_large_parse);
+  tcase_add_test(tc, test_node_shared_fields);
   suite_add_tcase(s, tc);
   tc = tcase_create("errors");
   tcase_add_loop_test(tc, test_errors, 0, sizeof errors / sizeof *errors);

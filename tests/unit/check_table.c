@@ -95,6 +95,66 @@ START_TEST(line_values_and_partials) {
 }
 END_TEST
 
+/* A fixed variable that no partial column needs is a block of one, and so is everything
+ * that depends on nothing else (evaluated once a block, not once a point); the columns are
+ * bit for bit those of the same table with that variable a block (a partial column asked
+ * for it), and that column, and the Taylor columns along it, match the closed form. */
+START_TEST(fixed_variables_hoisted) {
+  Expr e;
+  expr(&e, "sin(y)*exp(y)*x + cos(y)^2*x^2 + y");
+  int x = gr_var_index(e.g, "x"), y = gr_var_index(e.g, "y");
+  GrRange r = {x, -2, 3, 1000};
+  double fixed[2];
+  fixed[x] = 0;
+  fixed[y] = 0.7;
+  int w1[] = {x}, w2[] = {x, y};
+  GrTableSpec s1 = {e.g, &e.p.out, 1, &r, 1, fixed, w1, 1, 64};
+  GrTableSpec s2 = {e.g, &e.p.out, 1, &r, 1, fixed, w2, 2, 64};
+  GrTable *t1, *t2, *t3;
+  GrDiag d;
+  ck_assert_int_eq(gr_table_open(&s1, &t1, &d), GR_OK);
+  ck_assert_int_eq(gr_table_open(&s2, &t2, &d), GR_OK);
+  const GrTape *p1 = gr_table_tape(t1), *p2 = gr_table_tape(t2);
+  GrNode *sy = gr_node(e.g, GR_OP_SIN, gr_var(e.g, "y"), NULL, NULL);
+  ck_assert_uint_eq(gr_tape_var_len(p1, y), 1);
+  ck_assert_uint_eq(p1->len[gr_tape_slot(p1, sy)], 1);
+  ck_assert_uint_eq(gr_tape_var_len(p2, y), 64);
+  ck_assert_uint_eq(p2->len[gr_tape_slot(p2, sy)], 64);
+  /* --order along the fixed variable: it becomes a block */
+  GrTableSpec s3 = {e.g, &e.p.out, 1, &r, 1, fixed, NULL, 0, 64};
+  ck_assert_int_eq(gr_table_open(&s3, &t3, &d), GR_OK);
+  ck_assert_uint_eq(gr_tape_var_len(gr_table_tape(t3), y), 1);
+  gr_table_set_order(t3, 2, y);
+  ck_assert_uint_eq(gr_tape_var_len(gr_table_tape(t3), y), 64);
+  double sn = sin(0.7), cs = cos(0.7), ex = exp(0.7);
+  size_t m;
+  uint64_t rows = 0;
+  while ((m = gr_table_next(t1)) > 0) {
+    ck_assert_uint_eq(gr_table_next(t2), m);
+    ck_assert_uint_eq(gr_table_next(t3), m);
+    for (size_t j = 0; j < 3; j++)
+      ck_assert(!memcmp(gr_table_col(t1, j), gr_table_col(t2, j), m * sizeof(double)));
+    ck_assert(!memcmp(gr_table_col(t1, 1), gr_table_col(t3, 1), m * sizeof(double)));
+    const double *cx = gr_table_col(t1, 0), *dy = gr_table_col(t2, 3);
+    const double *d1 = gr_table_col(t3, 2), *d2 = gr_table_col(t3, 3);
+    for (size_t i = 0; i < m; i++) {
+      double xi = cx[i];
+      double fy = (cs * ex + sn * ex) * xi - 2 * cs * sn * xi * xi + 1;
+      double fyy = 2 * cs * ex * xi - 2 * (cs * cs - sn * sn) * xi * xi;
+      ck_assert_double_eq_tol(dy[i], fy, 1e-12 * (1 + fabs(fy)));
+      ck_assert_double_eq_tol(d1[i], fy, 1e-12 * (1 + fabs(fy)));
+      ck_assert_double_eq_tol(d2[i], fyy, 1e-12 * (1 + fabs(fyy)));
+    }
+    rows += m;
+  }
+  ck_assert_uint_eq(rows, 1000);
+  gr_table_free(t1);
+  gr_table_free(t2);
+  gr_table_free(t3);
+  expr_free(&e);
+}
+END_TEST
+
 /* a transcendental function: the reverse sweep against central differences */
 START_TEST(partials_match_finite_differences) {
   Expr e;
@@ -427,6 +487,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, linspace_ends_and_symmetry);
   tcase_add_test(tc, line_values_and_partials);
   tcase_add_test(tc, partials_match_finite_differences);
+  tcase_add_test(tc, fixed_variables_hoisted);
   tcase_add_test(tc, grid_and_fixed_variables);
   tcase_add_test(tc, block_fill_is_linspace);
   tcase_add_test(tc, several_outputs_and_constants);
