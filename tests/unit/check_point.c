@@ -6,6 +6,8 @@
  * random points, and the strong zeros on their own (exact expected numbers: a lost strong
  * zero gives NaN). Expressions with a vector are not compiled (the caller keeps the tape).
  */
+#include "config.h"
+#include "optim.h"
 #include "point.h"
 #include "testutil.h"
 #include "../prop/prop.h"
@@ -310,6 +312,72 @@ START_TEST(test_vectors_not_compiled) {
 }
 END_TEST
 
+/* An objective on the one-point program, as grad_minimize builds it (src/lib/api.c) */
+static void point_fg(void *ctx, const double *x, double *f, double *g) {
+  GrPoint *p = ctx;
+  for (int v = 0; v < p->nvars; v++)
+    if (p->var_slot[v] >= 0)
+      p->val[p->var_slot[v]] = x[v];
+  if (!g) {
+    *f = gr_point_forward(p);
+    return;
+  }
+  *f = gr_point_forward_partials(p);
+  gr_point_reverse(p);
+  for (int v = 0; v < p->nvars; v++)
+    g[v] = gr_point_grad(p, v);
+}
+
+/* the optimizers take the same steps on it as on the tape's objective (gr_problem_new) */
+START_TEST(test_minimize_same_steps) {
+  static const char *const methods[] = {"bfgs", "adam", "gd", "cg-pr", "nelder-mead", "lbfgs"};
+  static const char *const src[] = {"(x - 1)^2 + 10*(y - x^2)^2 + abs(z)*0.1 + z^2",
+                                    "x^3 y^2/ln(z+1) + exp(x z) cos(y z) + sqrt(x^2+y^2)"};
+  for (size_t k = 0; k < sizeof src / sizeof *src; k++)
+    for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+      int meth = gr_method_lookup(methods[m]);
+      if (meth < 0)
+        continue;
+#ifndef HAVE_NLOPT
+      if (gr_method_is_nlopt((GrMethod)meth))
+        continue;
+#endif
+      GrGraph *g = gr_graph_new();
+      GrNode *f = parse(g, src[k]);
+      int n = g->nvars, pv[3] = {0, 1, 2};
+      double vals[3] = {0, 0, 0};
+      GrProblemSpec sp = {g, GR_PROB_MIN, &f, 1, n, pv, vals, NULL, NULL, 0, 0, 1};
+      GrObjective ot, op;
+      GrProblem *pr;
+      GrDiag d;
+      ck_assert_int_eq(gr_problem_new(&sp, &pr, &ot, &d), GR_OK);
+      GrPoint *p = gr_point_compile(g, f);
+      ck_assert_ptr_nonnull(p);
+      op = ot;
+      op.fg = point_fg;
+      op.ctx = p;
+      GrOptParams par;
+      gr_opt_defaults(&par, (GrMethod)meth);
+      par.steps = 200;
+      if (gr_method_is_torch((GrMethod)meth) && isnan(par.lr))
+        par.lr = 1e-3;
+      double xt[3] = {0.3, 0.4, 0.5}, xp[3] = {0.3, 0.4, 0.5};
+      GrOptResult rt, rp;
+      ck_assert_int_eq(gr_optimize(&ot, &par, xt, NULL, NULL, &rt, &d), GR_OK);
+      ck_assert_int_eq(gr_optimize(&op, &par, xp, NULL, NULL, &rp, &d), GR_OK);
+      const char *ctx = methods[m];
+      ck_assert_msg(rt.iter == rp.iter && rt.stop == rp.stop, "%s on %s: %ld/%d vs %ld/%d", ctx,
+                    src[k], rt.iter, (int)rt.stop, rp.iter, (int)rp.stop);
+      SAME("f", rt.f, rp.f);
+      for (int v = 0; v < n; v++)
+        SAME("x", xt[v], xp[v]);
+      gr_point_free(p);
+      gr_problem_free(pr);
+      gr_graph_free(g);
+    }
+}
+END_TEST
+
 static Suite *point_suite(void) {
   Suite *s = suite_create("point");
   TCase *tc = tcase_create("against the tape");
@@ -321,6 +389,7 @@ static Suite *point_suite(void) {
   tc = tcase_create("strong zeros and vectors");
   tcase_add_test(tc, test_strong_zeros);
   tcase_add_test(tc, test_vectors_not_compiled);
+  tcase_add_test(tc, test_minimize_same_steps);
   suite_add_tcase(s, tc);
   return s;
 }
