@@ -4,7 +4,9 @@
 # target <= 100 ns), grad_eval_block (points in blocks; target <= 1.5x hand-written C),
 # hand-written -O2 C, and GNU libmatheval (its evaluator and evaluator_derivative per
 # variable; the row is skipped when libmatheval-dev is not installed). The last column is
-# the largest relative difference from the hand-written numbers.
+# the largest relative difference from the hand-written numbers. Two more rows: grad_hessian
+# (the 5 x 5 matrix at one point) and grad_minimize (ns per Adam step: value, gradient and
+# update), both without a comparison.
 # Environment (make bench sets them): BUILDDIR, CC.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +19,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 lib="$BUILDDIR/src/lib/.libs"
 [ -f "$lib/libgrad.so" ] || { echo "lib.sh: no $lib/libgrad.so (configure with shared libraries)" >&2; exit 1; }
-modes="eval block hand"
+modes="eval block hand hessian minimize"
 mflags=
 if printf '#include <matheval.h>\nint main(void){return 0;}\n' | $CC -x c - -lmatheval -o "$tmp/m" 2>/dev/null; then
   mflags="-DHAVE_MATHEVAL -lmatheval"
@@ -34,6 +36,7 @@ while [ $r -lt "$REPS" ]; do
   for m in $modes; do
     n=$N
     [ $m = matheval ] && n=$((N / 10))
+    [ $m = hessian ] && n=$((N / 10))
     "$tmp/lib_bench" $m $n >"$tmp/out"
     read -r ns diff <"$tmp/out"
     best=$(cat "$tmp/$m")
@@ -50,7 +53,10 @@ for m in $modes; do
     block) what="libgrad grad_eval_block" ;;
     hand) what="hand-written C (-O2)" ;;
     matheval) what="libmatheval (evaluator_derivative)" ;;
+    hessian) what="libgrad grad_hessian (5x5, per point)" ;;
+    minimize) what="libgrad grad_minimize (per Adam step)" ;;
   esac
-  printf '%-40s %10s %8s %12s\n' "$what" "$(cat "$tmp/$m")" \
-    "$(awk -v a="$(cat "$tmp/$m")" -v b="$hand" 'BEGIN { printf "%.2f", a / b }')" "$(cat "$tmp/$m.diff")"
+  ratio=$(awk -v a="$(cat "$tmp/$m")" -v b="$hand" 'BEGIN { printf "%.2f", a / b }')
+  case $m in hessian | minimize) ratio=- ;; esac
+  printf '%-40s %10s %8s %12s\n' "$what" "$(cat "$tmp/$m")" "$ratio" "$(cat "$tmp/$m.diff")"
 done

@@ -6,6 +6,9 @@
  *   hand      the same value and gradient written by hand in C (this file, -O2)
  *   matheval  GNU libmatheval (when built with -DHAVE_MATHEVAL): evaluator_evaluate of the
  *             function and of evaluator_derivative by each variable
+ *   hessian   libgrad's grad_hessian, the 5 x 5 matrix, one call per point
+ *   minimize  libgrad's grad_minimize, Adam (lr 1e-3) for N steps from (1, 2, 3, 0.5, 1.5):
+ *             the time per step (its value and gradient and the update)
  * Usage: lib_bench MODE N   prints "ns_per_point max_relative_difference_from_hand".
  */
 #include <grad.h>
@@ -45,7 +48,7 @@ static void hand(size_t n, const double *const *x, double *f, double *const *g) 
 
 int main(int argc, char **argv) {
   if (argc < 3)
-    return fputs("usage: lib_bench eval|block|hand|matheval N\n", stderr), 2;
+    return fputs("usage: lib_bench eval|block|hand|matheval|hessian|minimize N\n", stderr), 2;
   const char *mode = argv[1];
   size_t n = (size_t)atol(argv[2]);
   static const double at[NV] = {1, 2, 3, 0.5, 1.5};
@@ -74,6 +77,33 @@ int main(int argc, char **argv) {
     md[v] = evaluator_derivative(mf, mn[v]);
   }
 #endif
+  if (!strcmp(mode, "minimize") || !strcmp(mode, "hessian")) {
+    /* no comparison with the hand-written numbers: "-" in the second column */
+    double xi[NV], H[NV * NV], t0 = cpu_now(), sink = 0;
+    if (!strcmp(mode, "minimize")) {
+      memcpy(xi, at, sizeof xi);
+      grad_minimize_options o;
+      grad_minimize_options_init(&o);
+      o.method = "adam";
+      o.lr = 1e-3;
+      o.steps = (long)n;
+      grad_minimize_result r;
+      grad_minimize(e, xi, &o, &r, &err);
+      sink = r.f;
+    } else {
+      for (size_t i = 0; i < n; i++) {
+        for (int v = 0; v < NV; v++)
+          xi[v] = x[v][i % CHUNK];
+        grad_hessian(e, xi, H);
+        sink += H[1];
+      }
+    }
+    printf("%.1f -\n", (cpu_now() - t0) / (double)n * 1e9);
+    if (sink == 42)
+      puts("");
+    grad_expr_free(e);
+    return 0;
+  }
   double t0 = cpu_now(), sink = 0;
   size_t done = 0;
   while (done < n) {

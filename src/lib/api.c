@@ -11,6 +11,7 @@
 #include "deriv.h"
 #include "optim.h"
 #include "parse.h"
+#include "point.h"
 #include "print.h"
 #include "simplify.h"
 #include "tape.h"
@@ -46,7 +47,8 @@ struct grad_expr {
   GrNode *out;
   int nvars;
   int blockable;  /* no reduction over a block: one sweep may carry many points */
-  GrTape *t1;     /* one point per sweep */
+  GrPoint *p1;    /* one point per call (grad_eval, grad_hessian); NULL: a vector, use t1 */
+  GrTape *t1;     /* one point per sweep, where p1 cannot */
   double **x1;    /* per variable: where its value goes on t1 (NULL: unused) */
   const double **g1; /* per variable: its adjoint on t1 (NULL: unused) */
   GrTape *tb;     /* BLOCK points per sweep (grad_eval_block), compiled on first use */
@@ -87,6 +89,8 @@ static void init(void) { gr_init(); }
 #define OOM_END() (gr_oom_jmp = oom_saved_)
 
 static void parts_free(struct grad_expr *e) {
+  gr_point_free(e->p1);
+  e->p1 = NULL;
   gr_tape_free(e->t1);
   gr_tape_free(e->tb);
   gr_tape_free(e->tt);
@@ -155,6 +159,7 @@ static int build(struct grad_expr *e, grad_error *err) {
   gr_tape_reverse(e->t1, 0, NULL);
   for (int v = 0; v < e->nvars; v++)
     e->g1[v] = gr_tape_grad(e->t1, v);
+  e->p1 = gr_point_compile(e->g, e->out);
   return GRAD_OK;
 }
 
@@ -304,7 +309,31 @@ static int finite_all(const double *v, size_t n) {
   return 1;
 }
 
+/* One point on the straight-line program: the tape's numbers, without its block machinery. */
+static int eval_point(grad_expr *e, const double *x, double *value, double *gradient) {
+  GrPoint *p = e->p1;
+  int n = e->nvars;
+  const long *vs = p->var_slot;
+  for (int v = 0; v < n; v++)
+    if (vs[v] >= 0)
+      p->val[vs[v]] = x[v];
+  double f = gradient ? gr_point_forward_partials(p) : gr_point_forward(p);
+  int ok = isfinite(f);
+  if (value)
+    *value = f;
+  if (gradient) {
+    gr_point_reverse(p);
+    for (int v = 0; v < n; v++) {
+      gradient[v] = vs[v] >= 0 ? p->adj[vs[v]] : 0.0;
+      ok &= isfinite(gradient[v]);
+    }
+  }
+  return ok ? GRAD_OK : GRAD_ENUMERIC;
+}
+
 GRAD_API int grad_eval(grad_expr *e, const double *x, double *value, double *gradient) {
+  if (e->p1)
+    return eval_point(e, x, value, gradient);
   GrTape *t = e->t1;
   int n = e->nvars;
   for (int v = 0; v < n; v++)
@@ -421,6 +450,38 @@ GRAD_API int grad_eval_block(grad_expr *e, size_t n, const double *const *x, dou
   return ok ? GRAD_OK : GRAD_ENUMERIC;
 }
 
+/* Forward over reverse at one point on the straight-line program: one forward and one
+ * reverse sweep, then per column j a tangent sweep along e_j and its adjoint sweep. */
+static int hessian_point(grad_expr *e, const double *x, double *h, double *dir) {
+  GrPoint *p = e->p1;
+  int n = e->nvars;
+  for (int v = 0; v < n; v++) {
+    double *xv = gr_point_var(p, v);
+    if (xv)
+      *xv = x[v];
+  }
+  gr_point_forward_partials(p);
+  gr_point_reverse(p);
+  int ok = 1;
+  for (int j = 0; j < n; j++) {
+    if (!gr_point_var(p, j)) { /* f does not depend on x_j */
+      for (int i = 0; i < n; i++)
+        h[(size_t)i * (size_t)n + (size_t)j] = 0.0;
+      continue;
+    }
+    dir[j] = 1;
+    gr_point_tangent(p, dir);
+    gr_point_reverse_tangent(p);
+    dir[j] = 0;
+    for (int i = 0; i < n; i++) {
+      double hij = gr_point_hvp(p, i);
+      h[(size_t)i * (size_t)n + (size_t)j] = hij;
+      ok &= isfinite(hij);
+    }
+  }
+  return ok;
+}
+
 static int hessian(grad_expr *e, const double *x, double *h, const double **dir) {
   int n = e->nvars;
   GrTape *t = e->t1;
@@ -452,6 +513,19 @@ static int hessian(grad_expr *e, const double *x, double *h, const double **dir)
 }
 
 GRAD_API int grad_hessian(grad_expr *e, const double *x, double *h) {
+  if (e->p1) {
+    double *volatile pd = calloc((size_t)e->nvars + 1, sizeof *pd);
+    if (!pd)
+      return GRAD_ENOMEM;
+    OOM_GUARD({ /* the tangent arrays are allocated on first use */
+      free(pd);
+      return GRAD_ENOMEM;
+    });
+    int ok = hessian_point(e, x, h, pd);
+    OOM_END();
+    free(pd);
+    return ok ? GRAD_OK : GRAD_ENUMERIC;
+  }
   const double **volatile dir = calloc((size_t)e->nvars + 1, sizeof *dir);
   if (!dir)
     return GRAD_ENOMEM;
@@ -534,6 +608,24 @@ static int progress(void *ud, long iter, const double *x, double f, double gnorm
   return 0;
 }
 
+/* The objective of grad_minimize on the one-point program: what the problem's own
+ * objective computes through the tape (every variable a parameter, in order), the same
+ * numbers, without the block machinery at every step. */
+static void point_fg(void *ctx, const double *x, double *f, double *g) {
+  GrPoint *p = ctx;
+  for (int v = 0; v < p->nvars; v++)
+    if (p->var_slot[v] >= 0)
+      p->val[p->var_slot[v]] = x[v];
+  if (!g) {
+    *f = gr_point_forward(p);
+    return;
+  }
+  *f = gr_point_forward_partials(p);
+  gr_point_reverse(p);
+  for (int v = 0; v < p->nvars; v++)
+    g[v] = gr_point_grad(p, v);
+}
+
 static int minimize(grad_expr *e, double *x, const GrOptParams *p,
                     const grad_minimize_options *opts, grad_minimize_result *res,
                     grad_error *err) {
@@ -566,6 +658,10 @@ static int minimize(grad_expr *e, double *x, const GrOptParams *p,
     return st;
   }
   prob = pr;
+  if (e->p1 && e->p1->nvars == n) {
+    obj.fg = point_fg;
+    obj.ctx = e->p1;
+  }
   Progress pg = {opts->progress, opts->userdata, 0};
   GrOptResult r;
   memset(&r, 0, sizeof r);
