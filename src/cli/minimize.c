@@ -1106,22 +1106,22 @@ static void report(Run *u, const GrOptResult *r) {
   MinOpts *o = u->o;
   int n = u->nparam;
   size_t m = u->obj.m;
-  double *res = NULL, *J = NULL, rss = 0, *se = NULL, *corr = NULL;
+  double *res = NULL, *J = NULL, rss = 0, nrm = 0, *se = NULL, *corr = NULL;
   int rank = -1;
-  if (m) {
+  if (m && u->kind == GR_PROB_FIT) {
+    /* block by block: no m x n Jacobian, and the rows may be spread over processes */
+    se = gr_xcalloc((size_t)n, sizeof *se);
+    corr = gr_xcalloc((size_t)n * (size_t)n, sizeof *corr);
+    gr_problem_fit_report(u->prob, u->x, &rss, &nrm, &rank, se, corr);
+  } else if (m) {
     res = gr_xcalloc(m, sizeof *res);
     J = gr_xcalloc(m * (size_t)n, sizeof *J);
     u->obj.res(u->obj.ctx, u->x, res, J);
     rank = gr_rank(J, m, n);
-    if (u->kind == GR_PROB_FIT) {
-      se = gr_xcalloc((size_t)n, sizeof *se);
-      corr = gr_xcalloc((size_t)n * (size_t)n, sizeof *corr);
-      gr_fit_stats(J, res, m, n, &rss, se, corr);
-    }
+    nrm = gr_norm(res, (int)m);
   }
   long ndf = (long)m - n;
-  double rms = ndf > 0 ? (isfinite(rss) ? sqrt(rss / (double)ndf)
-                                        : gr_norm(res, (int)m) / sqrt((double)ndf))
+  double rms = ndf > 0 ? (isfinite(rss) ? sqrt(rss / (double)ndf) : nrm / sqrt((double)ndf))
                        : NAN;
   const char *method = gr_method_name(u->p.method);
   const char *rule;

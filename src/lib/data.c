@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
- * The data file reader: one pass over the text, line by line. Nothing is skipped silently:
- * a short row, a long row or a field that is not a number stops the read with its place.
+ * The data file reader: line by line, from a string or from a file read in fixed chunks
+ * (never the whole text at once; a file's lines are counted first so that the columns are
+ * allocated once). A byte range of a file can be read on its own, for a fit split over
+ * processes. Nothing is skipped silently: a short row, a long row or a field that is not
+ * a number stops the read with its place.
  */
 #include "data.h"
 #include "arena.h"
@@ -8,6 +11,11 @@
 #include "num.h"
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,173 +140,507 @@ static int pick(Field *f, int *n, const int *us, int nus) {
   return 0;
 }
 
-static GrStatus parse_using(const char *text, const char *file, char *const *names,
-                            const int *us, int nus, GrData *o, GrDiag *d);
+/* The reader's state: lines go in one at a time (feed_line), from a string or from a file
+ * read in fixed chunks, so no reader holds more text than one chunk. */
+typedef struct Parser {
+  const char *file;
+  char *const *names;
+  const int *us;
+  int nus;
+  GrData *o;
+  GrDiag *d;
+  size_t cap;    /* rows the columns have room for */
+  size_t hint;   /* rows at most (counted lines), 0: unknown, the columns double */
+  int seen_row;  /* a row (or a header replaced by --columns) was seen */
+  int head_only; /* stop at the first data row and note its offset */
+  int started;   /* head_only: that row was found */
+  uint64_t lineno;
+  uint64_t start; /* head_only: the offset of the first data row */
+  char *cand;     /* the last comment line that could be a header ("# x y") */
+} Parser;
+
+/* Every number the reader converts goes through here: a plain decimal with at most 19
+ * significant digits, whose digits as an integer are at most 2^53 and whose power of ten
+ * is at most 22 either way, is an exact integer times or over an exact power of ten, so one
+ * IEEE multiplication or division rounds it correctly; anything else goes to strtod. */
+static int fast_num(const char *s, size_t len, double *v) {
+  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  size_t i = 0;
+  int neg = 0;
+  if (i < len && (s[i] == '+' || s[i] == '-'))
+    neg = s[i++] == '-';
+  uint64_t m = 0;
+  int nd = 0, digits = 0, frac = 0;
+  long e = 0;
+  for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+    if (m || s[i] != '0') {
+      if (++nd > 19)
+        return -1;
+      m = m * 10 + (uint64_t)(s[i] - '0');
+    }
+  if (i < len && s[i] == '.')
+    for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++, frac++)
+      if (m || s[i] != '0') {
+        if (++nd > 19)
+          return -1;
+        m = m * 10 + (uint64_t)(s[i] - '0');
+      }
+  if (!digits)
+    return -1;
+  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    int eneg = 0;
+    i++;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+      eneg = s[i++] == '-';
+    if (i >= len || s[i] < '0' || s[i] > '9')
+      return -1;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+      if (e < 100000)
+        e = e * 10 + (s[i] - '0');
+    e = eneg ? -e : e;
+  }
+  if (i != len)
+    return -1;
+  e -= frac;
+  if (m > ((uint64_t)1 << 53) || (m && (e < -22 || e > 22)))
+    return -1;
+  double x = (double)m;
+  if (e < 0)
+    x /= p10[-e];
+  else
+    x *= p10[e];
+  *v = neg ? -x : x;
+  return 0;
+}
+
+static int field_value(const Field *f, double *v) {
+  if (fast_num(f->s, f->len, v) == 0)
+    return 0;
+  return field_num(f, v);
+}
+
+/* Room for one more row: the counted rows at once, or by doubling when not counted. */
+static int room(Parser *ps) {
+  GrData *o = ps->o;
+  if (o->nrow < ps->cap)
+    return 0;
+  if (ps->hint && ps->cap)
+    return -1;
+  ps->cap = ps->hint ? ps->hint : ps->cap ? ps->cap * 2 : 1024;
+  for (int k = 0; k < o->ncol; k++)
+    o->col[k] = gr_xrealloc(o->col[k], ps->cap * sizeof **o->col);
+  return 0;
+}
+
+/* One line (without its newline) starting at byte `off` of the input. */
+static GrStatus feed_line(Parser *ps, const char *line, size_t len, uint64_t off) {
+  Field f[MAXF];
+  GrData *o = ps->o;
+  GrDiag *d = ps->d;
+  const char *file = ps->file;
+  const int *us = ps->us;
+  int nus = ps->nus;
+  uint64_t lineno = ++ps->lineno;
+  const char *nul = memchr(line, 0, len);
+  if (nul)
+    return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: a NUL byte (the file is binary, not text "
+                                  "columns)", file, lineno, (size_t)(nul - line) + 1);
+  if (len && line[len - 1] == '\r')
+    len--;
+  size_t i = 0;
+  while (i < len && isspace((unsigned char)line[i]))
+    i++;
+  if (i == len)
+    return GR_OK;
+  if (line[i] == '#') {
+    if (!o->names) {
+      int n = split(line + i + 1, len - i - 1, f, MAXF);
+      int ok = n > 0 && n <= MAXF && !pick(f, &n, us, nus);
+      for (int k = 0; ok && k < n; k++)
+        ok = is_name(f[k].s, f[k].len);
+      if (ok) {
+        free(ps->cand);
+        ps->cand = gr_xmalloc(len - i);
+        memcpy(ps->cand, line + i + 1, len - i - 1);
+        ps->cand[len - i - 1] = 0;
+      }
+    }
+    return GR_OK;
+  }
+  /* a '#' later in the line starts a trailing comment */
+  const char *hash = memchr(line, '#', len);
+  if (hash)
+    len = (size_t)(hash - line);
+  int n = split(line, len, f, MAXF);
+  double v0;
+  if (us && n <= MAXF) {
+    int miss = pick(f, &n, us, nus);
+    if (miss)
+      return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: row has %d field%s, --using needs "
+                                    "column %d", file, lineno, len + 1, n, n == 1 ? "" : "s",
+                         miss);
+  }
+  int first = !ps->seen_row;
+  ps->seen_row = 1;
+  if (ps->names && first && n <= MAXF && field_value(&f[0], &v0) != 0) {
+    /* --columns renames the columns: a header line in the file (no field of it a number;
+     * its names need not be valid names, as in "time (s)") is replaced */
+    int all = 1;
+    for (int k = 0; k < n; k++)
+      all = all && field_value(&f[k], &v0) != 0;
+    if (all)
+      return GR_OK;
+  }
+  if (!o->names) {
+    if (n > MAXF)
+      return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":1: too many columns (at most %d)", file,
+                         lineno, MAXF);
+    if (field_value(&f[0], &v0) != 0) {
+      /* the header line */
+      for (int k = 0; k < n; k++)
+        if (!is_name(f[k].s, f[k].len))
+          return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: header field '%.*s' is not a "
+                                        "column name (rename the columns with --columns)",
+                             file, lineno, f[k].col, (int)f[k].len, f[k].s);
+      for (int k = 0; k < n; k++)
+        for (int j = 0; j < k; j++)
+          if (f[j].len == f[k].len && !memcmp(f[j].s, f[k].s, f[k].len))
+            return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: column name '%.*s' appears "
+                                          "twice", file, lineno, f[k].col, (int)f[k].len,
+                               f[k].s);
+      set_names(o, f, n);
+      return GR_OK;
+    }
+    Field cf[MAXF];
+    int cn = ps->cand ? split(ps->cand, strlen(ps->cand), cf, MAXF) : 0;
+    if (cn)
+      pick(cf, &cn, us, nus);
+    if (cn != n)
+      return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":1: no header line naming the columns (add "
+                                    "one such as 'x y', or give --columns)", file, lineno);
+    set_names(o, cf, cn);
+  }
+  if (ps->head_only) {
+    ps->started = 1;
+    ps->start = off;
+    ps->lineno--;
+    return GR_OK;
+  }
+  if (n != o->ncol) {
+    size_t col = n > o->ncol ? f[o->ncol < MAXF ? o->ncol : MAXF - 1].col : len + 1;
+    return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: row has %d field%s, expected %d (%s)",
+                       file, lineno, col, n, n == 1 ? "" : "s", o->ncol,
+                       n > o->ncol ? "extra field" : "missing field");
+  }
+  if (room(ps)) /* more rows than lines were counted */
+    return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ": the file changed while being read", file,
+                       lineno);
+  for (int k = 0; k < n; k++) {
+    double v;
+    if (field_value(&f[k], &v) != 0) {
+      if (f[k].len == 0)
+        return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: empty field (column %s)", file,
+                           lineno, f[k].col, o->names[k]);
+      return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: '%.*s' is not a number (column %s)",
+                         file, lineno, f[k].col, (int)(f[k].len > 40 ? 40 : f[k].len), f[k].s,
+                         o->names[k]);
+    }
+    if (!isfinite(v))
+      return gr_diag_set(d, GR_EIO, "%s:%" PRIu64 ":%zu: '%.*s' is not a finite number "
+                                    "(column %s)", file, lineno, f[k].col, (int)f[k].len,
+                         f[k].s, o->names[k]);
+    o->col[k][o->nrow] = v;
+  }
+  o->nrow++;
+  return GR_OK;
+}
+
+static void parser_init(Parser *ps, const char *file, char *const *names, const int *us,
+                        int nus, GrData *o, GrDiag *d) {
+  memset(ps, 0, sizeof *ps);
+  memset(o, 0, sizeof *o);
+  ps->file = file;
+  ps->names = names;
+  ps->us = us;
+  ps->nus = nus;
+  ps->o = o;
+  ps->d = d;
+}
+
+static GrStatus set_given_names(Parser *ps) {
+  char *const *names = ps->names;
+  if (!names)
+    return GR_OK;
+  int n = 0;
+  while (names[n])
+    n++;
+  Field nf[MAXF];
+  if (n > MAXF)
+    return gr_diag_set(ps->d, GR_EUSAGE, "too many column names (at most %d)", MAXF);
+  for (int i = 0; i < n; i++) {
+    if (!is_name(names[i], strlen(names[i])))
+      return gr_diag_set(ps->d, GR_EUSAGE, "'%s' is not a valid column name", names[i]);
+    nf[i] = (Field){names[i], strlen(names[i]), 0};
+  }
+  set_names(ps->o, nf, n);
+  return GR_OK;
+}
+
+/* The end of a read: trim the columns to their rows; on error free everything. */
+static GrStatus parser_end(Parser *ps, GrStatus st, int need_rows) {
+  GrData *o = ps->o;
+  if (st == GR_OK && need_rows && o->nrow == 0)
+    st = gr_diag_set(ps->d, GR_EIO, "%s: no data rows", ps->file);
+  free(ps->cand);
+  ps->cand = NULL;
+  if (st != GR_OK) {
+    gr_data_free(o);
+    return st;
+  }
+  if (o->nrow < ps->cap)
+    for (int k = 0; k < o->ncol; k++)
+      o->col[k] = o->nrow ? gr_xrealloc(o->col[k], o->nrow * sizeof **o->col)
+                          : (free(o->col[k]), NULL);
+  return GR_OK;
+}
 
 GrStatus gr_data_parse(const char *text, const char *file, char *const *names, GrData *o,
                        GrDiag *d) {
-  return parse_using(text, file, names, NULL, 0, o, d);
-}
-
-static GrStatus parse_using(const char *text, const char *file, char *const *names,
-                            const int *us, int nus, GrData *o, GrDiag *d) {
-  memset(o, 0, sizeof *o);
-  Field f[MAXF];
-  size_t cap = 0, lineno = 0;
-  int seen_row = 0;
-  /* the last comment line that could be a header ("# x y") and its line number */
-  char *cand = NULL;
-  size_t cand_line = 0;
-  if (names) {
-    int n = 0;
-    while (names[n])
-      n++;
-    Field nf[MAXF];
-    if (n > MAXF)
-      return gr_diag_set(d, GR_EUSAGE, "too many column names (at most %d)", MAXF);
-    for (int i = 0; i < n; i++) {
-      if (!is_name(names[i], strlen(names[i])))
-        return gr_diag_set(d, GR_EUSAGE, "'%s' is not a valid column name", names[i]);
-      nf[i] = (Field){names[i], strlen(names[i]), 0};
-    }
-    set_names(o, nf, n);
-  }
-  GrStatus st = GR_OK;
+  Parser ps;
+  parser_init(&ps, file, names, NULL, 0, o, d);
+  GrStatus st = set_given_names(&ps);
   const char *p = text;
-  while (*p) {
+  while (st == GR_OK && *p) {
     const char *nl = strchr(p, '\n');
     size_t len = nl ? (size_t)(nl - p) : strlen(p);
-    const char *line = p;
+    st = feed_line(&ps, p, len, (uint64_t)(p - text));
     p = nl ? nl + 1 : p + len;
-    lineno++;
-    if (len && line[len - 1] == '\r')
-      len--;
-    size_t i = 0;
-    while (i < len && isspace((unsigned char)line[i]))
-      i++;
-    if (i == len)
-      continue;
-    if (line[i] == '#') {
-      if (!o->names) {
-        int n = split(line + i + 1, len - i - 1, f, MAXF);
-        int ok = n > 0 && n <= MAXF && !pick(f, &n, us, nus);
-        for (int k = 0; ok && k < n; k++)
-          ok = is_name(f[k].s, f[k].len);
-        if (ok) {
-          free(cand);
-          cand = gr_xmalloc(len - i);
-          memcpy(cand, line + i + 1, len - i - 1);
-          cand[len - i - 1] = 0;
-          cand_line = lineno;
-        }
-      }
-      continue;
-    }
-    /* a '#' later in the line starts a trailing comment */
-    const char *hash = memchr(line, '#', len);
-    if (hash)
-      len = (size_t)(hash - line);
-    int n = split(line, len, f, MAXF);
-    double v0;
-    if (us && n <= MAXF) {
-      int miss = pick(f, &n, us, nus);
-      if (miss) {
-        st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: row has %d field%s, --using needs column %d",
-                         file, lineno, len + 1, n, n == 1 ? "" : "s", miss);
-        break;
-      }
-    }
-    int first = !seen_row;
-    seen_row = 1;
-    if (names && first && n <= MAXF && field_num(&f[0], &v0) != 0) {
-      /* --columns renames the columns: a header line in the file (no field of it a number;
-       * its names need not be valid names, as in "time (s)") is replaced */
-      int all = 1;
-      for (int k = 0; k < n; k++)
-        all = all && field_num(&f[k], &v0) != 0;
-      if (all)
-        continue;
-    }
-    if (!o->names) {
-      if (n > MAXF) {
-        st = gr_diag_set(d, GR_EIO, "%s:%zu:1: too many columns (at most %d)", file, lineno, MAXF);
-        break;
-      }
-      if (field_num(&f[0], &v0) != 0) {
-        /* the header line */
-        for (int k = 0; k < n; k++)
-          if (!is_name(f[k].s, f[k].len)) {
-            st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: header field '%.*s' is not a column name "
-                             "(rename the columns with --columns)",
-                             file, lineno, f[k].col, (int)f[k].len, f[k].s);
-            goto done;
-          }
-        for (int k = 0; k < n; k++)
-          for (int j = 0; j < k; j++)
-            if (f[j].len == f[k].len && !memcmp(f[j].s, f[k].s, f[k].len)) {
-              st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: column name '%.*s' appears twice", file,
-                               lineno, f[k].col, (int)f[k].len, f[k].s);
-              goto done;
-            }
-        set_names(o, f, n);
-        continue;
-      }
-      Field cf[MAXF];
-      int cn = cand ? split(cand, strlen(cand), cf, MAXF) : 0;
-      if (cn)
-        pick(cf, &cn, us, nus);
-      if (cn != n) {
-        st = gr_diag_set(d, GR_EIO,
-                         "%s:%zu:1: no header line naming the columns (add one such as "
-                         "'x y', or give --columns)",
-                         file, lineno);
-        break;
-      }
-      (void)cand_line;
-      set_names(o, cf, cn);
-    }
-    if (n != o->ncol) {
-      size_t col = n > o->ncol ? f[o->ncol < MAXF ? o->ncol : MAXF - 1].col : len + 1;
-      st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: row has %d field%s, expected %d (%s)", file,
-                       lineno, col, n, n == 1 ? "" : "s", o->ncol,
-                       n > o->ncol ? "extra field" : "missing field");
-      break;
-    }
-    if (o->nrow == cap) {
-      cap = cap ? cap * 2 : 1024;
-      for (int k = 0; k < o->ncol; k++)
-        o->col[k] = gr_xrealloc(o->col[k], cap * sizeof **o->col);
-    }
-    for (int k = 0; k < n; k++) {
-      double v;
-      if (field_num(&f[k], &v) != 0) {
-        if (f[k].len == 0)
-          st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: empty field (column %s)", file, lineno,
-                           f[k].col, o->names[k]);
-        else
-          st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: '%.*s' is not a number (column %s)", file,
-                           lineno, f[k].col, (int)(f[k].len > 40 ? 40 : f[k].len), f[k].s,
-                           o->names[k]);
-        goto done;
-      }
-      if (!isfinite(v)) {
-        st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: '%.*s' is not a finite number (column %s)",
-                         file, lineno, f[k].col, (int)f[k].len, f[k].s, o->names[k]);
-        goto done;
-      }
-      o->col[k][o->nrow] = v;
-    }
-    o->nrow++;
   }
-  if (st == GR_OK && o->nrow == 0)
-    st = gr_diag_set(d, GR_EIO, "%s: no data rows", file);
-done:
-  free(cand);
-  if (st != GR_OK)
-    gr_data_free(o);
+  return parser_end(&ps, st, 1);
+}
+
+/* ---- files, read in fixed chunks ---- */
+
+#define CHUNK ((size_t)1 << 20)
+
+static GrStatus open_data(const char *path, const char *file, int *fd, uint64_t *size,
+                          int *regular, GrDiag *d) {
+  *fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+  if (*fd < 0)
+    return gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(errno));
+  struct stat sb;
+  if (fstat(*fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    if (*fd != STDIN_FILENO)
+      close(*fd);
+    return gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(EISDIR));
+  }
+  *regular = S_ISREG(sb.st_mode) && *fd != STDIN_FILENO;
+  *size = *regular ? (uint64_t)sb.st_size : UINT64_MAX;
+  return GR_OK;
+}
+
+static void close_data(int fd) {
+  if (fd != STDIN_FILENO)
+    close(fd);
+}
+
+/* Bytes at `pos` (pread on a file, read on a pipe); -1 with errno on error. */
+static ssize_t get(int fd, int regular, char *buf, size_t n, uint64_t pos) {
+  for (;;) {
+    ssize_t r = regular ? pread(fd, buf, n, (off_t)pos) : read(fd, buf, n);
+    if (r >= 0 || errno != EINTR)
+      return r;
+  }
+}
+
+/* compressed files by their magic numbers: say so rather than quote their bytes */
+static GrStatus check_magic(const char *buf, size_t n, const char *file, GrDiag *d) {
+  static const struct {
+    const char *magic;
+    size_t len;
+    const char *what, *tool;
+  } packed[] = {{"\x1f\x8b", 2, "gzip", "gunzip -k"},
+                {"BZh", 3, "bzip2", "bunzip2 -k"},
+                {"\xfd" "7zXZ\0", 6, "xz", "unxz -k"},
+                {"\x28\xb5\x2f\xfd", 4, "zstd", "unzstd"},
+                {"PK\x03\x04", 4, "zip", "unzip"}};
+  for (size_t k = 0; k < sizeof packed / sizeof *packed; k++)
+    if (n >= packed[k].len && !memcmp(buf, packed[k].magic, packed[k].len))
+      return gr_diag_set(d, GR_EIO, "%s: compressed data (%s): decompress it first (%s %s)",
+                         file, packed[k].what, packed[k].tool, file);
+  return GR_OK;
+}
+
+/* Feed the lines that start in [begin, end) (a line that starts there is read to its end,
+ * past `end` if need be); nl_before: the newlines before `begin`, for the line numbers. */
+static GrStatus read_lines(Parser *ps, int fd, int regular, uint64_t begin, uint64_t end,
+                           uint64_t nl_before) {
+  GrDiag *d = ps->d;
+  size_t cap = CHUNK, have = 0, at = 0;
+  int eof = 0, skip = 0, any = 0;
+  uint64_t pos = begin; /* the file offset of buf[0] */
+  ps->lineno = nl_before;
+  if (begin > 0) {
+    /* a line that began before `begin` belongs to the range before */
+    char c;
+    ssize_t r = get(fd, regular, &c, 1, begin - 1);
+    if (r < 0)
+      return gr_diag_set(d, GR_EIO, "cannot read %s: %s", ps->file, strerror(errno));
+    skip = r == 1 && c != '\n';
+  }
+  char *buf = gr_xmalloc(cap);
+  GrStatus st = GR_OK;
+  while (st == GR_OK && !ps->started) {
+    char *nl = memchr(buf + at, '\n', have - at);
+    if (!nl && !eof) {
+      memmove(buf, buf + at, have - at);
+      pos += at;
+      have -= at;
+      at = 0;
+      if (have == cap)
+        buf = gr_xrealloc(buf, cap *= 2); /* a line longer than a chunk */
+      ssize_t r = get(fd, regular, buf + have, cap - have, pos + have);
+      if (r < 0) {
+        st = gr_diag_set(d, GR_EIO, "cannot read %s: %s", ps->file, strerror(errno));
+        break;
+      }
+      if (pos == 0 && have == 0 && r > 0 && (st = check_magic(buf, (size_t)r, ps->file, d)))
+        break;
+      eof = r == 0;
+      have += (size_t)r;
+      any |= r > 0;
+      continue;
+    }
+    size_t len = nl ? (size_t)(nl - (buf + at)) : have - at;
+    if (!nl && len == 0)
+      break;
+    if (pos + at >= end)
+      break;
+    if (skip) {
+      skip = 0;
+      ps->lineno++;
+    } else
+      st = feed_line(ps, buf + at, len, pos + at);
+    at += len + (nl != NULL);
+  }
+  free(buf);
+  if (st == GR_OK && !any && begin == 0 && !ps->o->nrow)
+    st = gr_diag_set(d, GR_EIO, "%s: no data rows (the file is empty)", ps->file);
   return st;
 }
 
+static GrStatus count_lines(int fd, uint64_t begin, uint64_t end, uint64_t *nl,
+                            const char *file, GrDiag *d) {
+  char *buf = gr_xmalloc(CHUNK);
+  uint64_t n = 0;
+  GrStatus st = GR_OK;
+  for (uint64_t pos = begin; pos < end;) {
+    size_t want = end - pos < CHUNK ? (size_t)(end - pos) : CHUNK;
+    ssize_t r = get(fd, 1, buf, want, pos);
+    if (r < 0) {
+      st = gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(errno));
+      break;
+    }
+    if (r == 0)
+      break;
+    size_t c = 0;
+    for (ssize_t i = 0; i < r; i++)
+      c += buf[i] == '\n';
+    n += c;
+    pos += (uint64_t)r;
+  }
+  free(buf);
+  *nl = n;
+  return st;
+}
+
+GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag *d) {
+  return gr_data_read_using(path, names, NULL, 0, out, d);
+}
+
+GrStatus gr_data_read_using(const char *path, char *const *names, const int *us, int nus,
+                            GrData *out, GrDiag *d) {
+  const char *file = strcmp(path, "-") ? path : "<stdin>";
+  Parser ps;
+  parser_init(&ps, file, names, us, nus, out, d);
+  int fd, regular;
+  uint64_t size;
+  GrStatus st = open_data(path, file, &fd, &size, &regular, d);
+  if (st)
+    return st;
+  if ((st = set_given_names(&ps)) == GR_OK && regular) {
+    /* a file: count its lines first, so the columns are allocated once, not doubled */
+    uint64_t nl;
+    st = count_lines(fd, 0, size, &nl, file, d);
+    ps.hint = (size_t)nl + 1;
+  }
+  if (st == GR_OK)
+    st = read_lines(&ps, fd, regular, 0, UINT64_MAX, 0);
+  close_data(fd);
+  return parser_end(&ps, st, 1);
+}
+
+GrStatus gr_data_head(const char *path, char *const *names, const int *us, int nus,
+                      GrData *out, uint64_t *start, uint64_t *size, GrDiag *d) {
+  const char *file = strcmp(path, "-") ? path : "<stdin>";
+  Parser ps;
+  parser_init(&ps, file, names, us, nus, out, d);
+  int fd, regular;
+  GrStatus st = open_data(path, file, &fd, size, &regular, d);
+  if (st)
+    return st;
+  if (!regular) {
+    close_data(fd);
+    return gr_diag_set(d, GR_EIO, "%s is not a regular file: it cannot be read in parts",
+                       file);
+  }
+  ps.head_only = 1;
+  if ((st = set_given_names(&ps)) == GR_OK)
+    st = read_lines(&ps, fd, regular, 0, UINT64_MAX, 0);
+  close_data(fd);
+  if (st == GR_OK && !ps.started)
+    st = gr_diag_set(d, GR_EIO, "%s: no data rows", file);
+  *start = ps.start;
+  return parser_end(&ps, st, 0);
+}
+
+GrStatus gr_data_count_lines(const char *path, uint64_t begin, uint64_t end, uint64_t *nl,
+                             GrDiag *d) {
+  const char *file = strcmp(path, "-") ? path : "<stdin>";
+  int fd, regular;
+  uint64_t size;
+  *nl = 0;
+  GrStatus st = open_data(path, file, &fd, &size, &regular, d);
+  if (st)
+    return st;
+  st = count_lines(fd, begin, end, nl, file, d);
+  close_data(fd);
+  return st;
+}
+
+GrStatus gr_data_read_range(const char *path, const GrData *head, const int *us, int nus,
+                            uint64_t begin, uint64_t end, uint64_t nl_before, uint64_t nl_in,
+                            GrData *out, GrDiag *d) {
+  const char *file = strcmp(path, "-") ? path : "<stdin>";
+  Parser ps;
+  parser_init(&ps, file, NULL, us, nus, out, d);
+  int fd, regular;
+  uint64_t size;
+  GrStatus st = open_data(path, file, &fd, &size, &regular, d);
+  if (st)
+    return st;
+  Field nf[MAXF];
+  for (int k = 0; k < head->ncol && k < MAXF; k++)
+    nf[k] = (Field){head->names[k], strlen(head->names[k]), 0};
+  set_names(out, nf, head->ncol);
+  ps.seen_row = 1;
+  ps.hint = (size_t)nl_in + 1;
+  st = read_lines(&ps, fd, regular, begin, end, nl_before);
+  close_data(fd);
+  return parser_end(&ps, st, 0);
+}
 
 int *gr_data_parse_using(const char *text, int *n, GrDiag *d) {
   int *v = gr_xcalloc(strlen(text) / 2 + 2, sizeof *v);
@@ -327,55 +669,3 @@ int *gr_data_parse_using(const char *text, int *n, GrDiag *d) {
   }
 }
 
-GrStatus gr_data_read(const char *path, char *const *names, GrData *out, GrDiag *d) {
-  return gr_data_read_using(path, names, NULL, 0, out, d);
-}
-
-GrStatus gr_data_read_using(const char *path, char *const *names, const int *us, int nus,
-                            GrData *out, GrDiag *d) {
-  memset(out, 0, sizeof *out);
-  size_t n = 0;
-  char *text = gr_read_all(path, &n);
-  const char *file = strcmp(path, "-") ? path : "<stdin>";
-  if (!text)
-    return gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(errno));
-  /* compressed files by their magic numbers: say so rather than quote their bytes */
-  static const struct {
-    const char *magic;
-    size_t len;
-    const char *what, *tool;
-  } packed[] = {{"\x1f\x8b", 2, "gzip", "gunzip -k"},
-                {"BZh", 3, "bzip2", "bunzip2 -k"},
-                {"\xfd" "7zXZ\0", 6, "xz", "unxz -k"},
-                {"\x28\xb5\x2f\xfd", 4, "zstd", "unzstd"},
-                {"PK\x03\x04", 4, "zip", "unzip"}};
-  for (size_t k = 0; k < sizeof packed / sizeof *packed; k++)
-    if (n >= packed[k].len && !memcmp(text, packed[k].magic, packed[k].len)) {
-      GrStatus st = gr_diag_set(d, GR_EIO, "%s: compressed data (%s): decompress it first "
-                                           "(%s %s)", file, packed[k].what, packed[k].tool,
-                                file);
-      free(text);
-      return st;
-    }
-  const char *nul = memchr(text, 0, n);
-  if (nul) {
-    size_t line = 1;
-    const char *bol = text;
-    for (const char *q = text; q < nul; q++)
-      if (*q == '\n') {
-        line++;
-        bol = q + 1;
-      }
-    GrStatus st = gr_diag_set(d, GR_EIO, "%s:%zu:%zu: a NUL byte (the file is binary, not text "
-                                         "columns)", file, line, (size_t)(nul - bol) + 1);
-    free(text);
-    return st;
-  }
-  if (n == 0) {
-    free(text);
-    return gr_diag_set(d, GR_EIO, "%s: no data rows (the file is empty)", file);
-  }
-  GrStatus st = parse_using(text, file, names, us, nus, out, d);
-  free(text);
-  return st;
-}

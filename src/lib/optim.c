@@ -22,6 +22,11 @@
 
 /* ---- objectives from tapes ---- */
 
+size_t gr_fit_block(size_t want, size_t rows) {
+  size_t B = want ? want : 4096;
+  return B > rows && rows > 0 ? rows : B;
+}
+
 int gr_fit_threads(int want) {
   long n = want;
   if (n <= 0) {
@@ -39,14 +44,18 @@ int gr_fit_threads(int want) {
 
 struct GrProblem {
   GrProblemSpec s;
+  GrFitShard sh;     /* FIT: the rows here among all (rows_total 0: all are here) */
   GrTape *t;         /* tapes[0] */
   GrTape **tapes;    /* FIT: one per thread, the same program */
   int nth;           /* FIT: threads */
-  size_t B, nb;      /* FIT: block length, number of blocks */
+  size_t B, nb;      /* FIT: block length, number of blocks here */
+  size_t b0, nball;  /* FIT: the global number of the first block here; blocks in all */
+  int res_local;     /* FIT: res_block writes block b at rows 0.. of r and J */
   size_t m;          /* residual count */
   double *seed;      /* FIT: per-row adjoint seeds, B per thread */
   double **pad;      /* FIT: per graph variable, the short last block padded to B rows */
-  double *part;      /* FIT: per block, its loss and gradient (1 + n doubles) */
+  double *part;      /* FIT: per block here, its loss and gradient (1 + n doubles) */
+  double *part_all;  /* FIT: the same for all blocks (part points into it at block b0) */
   double one;        /* tangent direction value */
   const double **dir; /* per thread, nvars + 1 */
 };
@@ -93,7 +102,7 @@ static size_t bind_block(GrProblem *p, GrTape *t, size_t b) {
 static void fit_block(GrProblem *p, GrTape *t, double *seed, size_t b, int want_g) {
   const GrProblemSpec *s = &p->s;
   int n = s->nparam;
-  double scale = s->sse ? 1.0 : 1.0 / (double)s->data->nrow;
+  double scale = s->sse ? 1.0 : 1.0 / (double)p->m;
   double *out = p->part + b * (size_t)(n + 1);
   size_t nr = bind_block(p, t, b);
   gr_tape_forward(t);
@@ -169,7 +178,7 @@ static void prob_fg(void *ctx, const double *x, double *f, double *g) {
     }
     return;
   }
-  double scale = s->sse ? 1.0 : 1.0 / (double)s->data->nrow, sum = 0;
+  double scale = s->sse ? 1.0 : 1.0 / (double)p->m, sum = 0;
   int want_g = g != NULL;
   /* the blocks are shared out among the threads, each with its own tape; every block's
    * partial results land in its own place and are added in block order afterwards, so the
@@ -185,8 +194,10 @@ static void prob_fg(void *ctx, const double *x, double *f, double *g) {
 #endif
     fit_block(p, p->tapes[w], p->seed + (size_t)w * p->B, b, want_g);
   }
-  for (size_t b = 0; b < p->nb; b++) {
-    const double *pb = p->part + b * (size_t)(n + 1);
+  if (p->sh.gather)
+    p->sh.gather(p->sh.ctx, p->part_all, (size_t)n + 1);
+  for (size_t b = 0; b < p->nball; b++) {
+    const double *pb = p->part_all + b * (size_t)(n + 1);
     sum += pb[0];
     if (g)
       for (int j = 0; j < n; j++)
@@ -203,7 +214,7 @@ static void res_block(GrProblem *p, GrTape *t, const double **dir, size_t b, dou
   size_t nr, r0;
   if (s->kind == GR_PROB_FIT) {
     nr = bind_block(p, t, b);
-    r0 = b * p->B;
+    r0 = p->res_local ? 0 : b * p->B;
   } else {
     nr = (size_t)s->nout;
     r0 = 0;
@@ -291,8 +302,15 @@ static GrNode *detach_data(GrGraph *g, GrNode *root, const int *data_col) {
 }
 
 GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj, GrDiag *d) {
+  return gr_problem_new_shard(s, NULL, pp, obj, d);
+}
+
+GrStatus gr_problem_new_shard(const GrProblemSpec *s, const GrFitShard *sh, GrProblem **pp,
+                              GrObjective *obj, GrDiag *d) {
   GrProblem *p = gr_xcalloc(1, sizeof *p);
   p->s = *s;
+  if (sh)
+    p->sh = *sh;
   p->one = 1;
   GrGraph *g = s->g;
   size_t *var_len = gr_xcalloc((size_t)g->nvars + 1, sizeof *var_len);
@@ -301,16 +319,17 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
   for (int v = 0; v < g->nvars; v++)
     var_len[v] = 1;
   if (s->kind == GR_PROB_FIT) {
-    p->B = s->block ? s->block : 4096;
-    if (p->B > s->data->nrow)
-      p->B = s->data->nrow;
+    size_t total = p->sh.rows_total ? p->sh.rows_total : s->data->nrow;
+    p->B = gr_fit_block(s->block, total);
     p->nb = (s->data->nrow + p->B - 1) / p->B;
+    p->b0 = p->sh.rows_total ? p->sh.row0 / p->B : 0;
+    p->nball = (total + p->B - 1) / p->B;
     for (int v = 0; v < g->nvars; v++)
       if (s->data_col[v] >= 0)
         var_len[v] = p->B;
     outs = gr_xmalloc(sizeof *outs);
     outs[nout++] = detach_data(g, s->outs[0], s->data_col);
-    p->m = s->data->nrow;
+    p->m = total;
   } else if (s->kind == GR_PROB_EQ) {
     /* output 0: the sum of squared residuals, then each residual */
     outs = gr_xmalloc(((size_t)s->nout + 1) * sizeof *outs);
@@ -354,12 +373,13 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
   p->dir = gr_xcalloc(((size_t)g->nvars + 1) * (size_t)p->nth, sizeof *p->dir);
   if (s->kind == GR_PROB_FIT) {
     p->seed = gr_xmalloc(p->B * (size_t)p->nth * sizeof *p->seed);
-    p->part = gr_xmalloc(p->nb * ((size_t)s->nparam + 1) * sizeof *p->part);
+    p->part_all = gr_xcalloc(p->nball * ((size_t)s->nparam + 1), sizeof *p->part_all);
+    p->part = p->part_all + p->b0 * ((size_t)s->nparam + 1);
     p->pad = gr_xcalloc((size_t)g->nvars + 1, sizeof *p->pad);
-    size_t r0 = (p->nb - 1) * p->B, nr = s->data->nrow - r0;
+    size_t r0 = p->nb ? (p->nb - 1) * p->B : 0, nr = s->data->nrow - r0;
     for (int v = 0; v < g->nvars; v++) {
       int c = s->data_col[v];
-      if (c < 0 || !gr_tape_var(p->t, v) || nr == p->B)
+      if (c < 0 || !gr_tape_var(p->t, v) || nr == p->B || nr == 0)
         continue;
       p->pad[v] = gr_xmalloc(p->B * sizeof **p->pad);
       const double *src = s->data->col[c] + r0;
@@ -391,13 +411,14 @@ void gr_problem_free(GrProblem *p) {
     for (int v = 0; v < p->s.g->nvars; v++)
       free(p->pad[v]);
   free(p->pad);
-  free(p->part);
+  free(p->part_all);
   free(p->seed);
   free(p->dir);
   free(p);
 }
 
-int gr_rank(const double *J, size_t m, int n) {
+/* The rank of the m x n matrix J with the tolerance of a matrix of `tm` rows. */
+static int rank_tol(const double *J, size_t m, int n, size_t tm) {
   if (n == 0)
     return 0;
   size_t rows = m < (size_t)n ? (size_t)n : m; /* SV_decomp needs rows >= cols: pad with 0 */
@@ -408,9 +429,11 @@ int gr_rank(const double *J, size_t m, int n) {
     for (int j = 0; j < n; j++)
       gsl_matrix_set(A, i, (size_t)j, J[i * (size_t)n + (size_t)j]);
   int rank = 0;
+  if (tm < rows)
+    tm = rows;
   if (gsl_linalg_SV_decomp(A, V, S, w) == 0) {
     double smax = gsl_vector_max(S);
-    double tol = (double)rows * 2.220446049250313e-16 * smax;
+    double tol = (double)tm * 2.220446049250313e-16 * smax;
     for (int j = 0; j < n; j++)
       rank += gsl_vector_get(S, (size_t)j) > tol && smax > 0;
   }
@@ -421,20 +444,12 @@ int gr_rank(const double *J, size_t m, int n) {
   return rank;
 }
 
-void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss, double *se,
-                  double *corr) {
-  /* rss may overflow to inf with residuals near 1e155; the errors go by its root, which
-   * does not (dnrm2 scales as it sums) */
-  double s = 0, nrm;
-  for (size_t i = 0; i < m; i++)
-    s += r[i] * r[i];
-  if (isfinite(s))
-    nrm = sqrt(s);
-  else {
-    gsl_vector_const_view rv = gsl_vector_const_view_array(r, m);
-    nrm = gsl_blas_dnrm2(&rv.vector);
-  }
-  *rss = s;
+int gr_rank(const double *J, size_t m, int n) { return rank_tol(J, m, n, m); }
+
+/* Standard errors and correlations from J (jm x n: the Jacobian, or an R factor of it) of
+ * a fit of m residuals with sum of squares s and its root nrm. */
+static void stats_core(const double *J, size_t jm, size_t m, int n, double s, double nrm,
+                       double *se, double *corr) {
   size_t N = (size_t)n;
   for (size_t i = 0; i < N * N; i++)
     corr[i] = NAN;
@@ -442,7 +457,7 @@ void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss
     se[j] = NAN;
   if (m < N || n == 0)
     return;
-  gsl_matrix_const_view Jv = gsl_matrix_const_view_array(J, m, N);
+  gsl_matrix_const_view Jv = gsl_matrix_const_view_array(J, jm, N);
   gsl_matrix *C = gsl_matrix_alloc(N, N);
   /* QR with column pivoting inside: a rank-deficient J gives zero rows/columns for the
    * dependent parameters instead of an error */
@@ -460,4 +475,101 @@ void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss
       }
   }
   gsl_matrix_free(C);
+}
+
+void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss, double *se,
+                  double *corr) {
+  /* rss may overflow to inf with residuals near 1e155; the errors go by its root, which
+   * does not (dnrm2 scales as it sums) */
+  double s = 0, nrm;
+  for (size_t i = 0; i < m; i++)
+    s += r[i] * r[i];
+  if (isfinite(s))
+    nrm = sqrt(s);
+  else {
+    gsl_vector_const_view rv = gsl_vector_const_view_array(r, m);
+    nrm = gsl_blas_dnrm2(&rv.vector);
+  }
+  *rss = s;
+  stats_core(J, m, m, n, s, nrm, se, corr);
+}
+
+/* R (n x n, upper triangular, row-major) of the QR factorization of the rows x n matrix A
+ * (overwritten); rows >= n. */
+static void r_factor(double *A, size_t rows, size_t n, double *R, gsl_vector *tau) {
+  gsl_matrix_view Av = gsl_matrix_view_array(A, rows, n);
+  gsl_linalg_QR_decomp(&Av.matrix, tau);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++)
+      R[i * n + j] = j >= i ? A[i * n + j] : 0;
+}
+
+void gr_problem_fit_report(GrProblem *p, const double *x, double *rss, double *nrm, int *rank,
+                           double *se, double *corr) {
+  const GrProblemSpec *s = &p->s;
+  size_t n = (size_t)s->nparam, w = n * n + 2; /* per block: R, sum of squares, scaled norm */
+  size_t rows = p->B > n ? p->B : n, dl = (size_t)s->g->nvars + 1;
+  double *all = gr_xcalloc(p->nball * w, sizeof *all), *mine = all + p->b0 * w;
+  put_values(p, x);
+  p->res_local = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(fit_threads(p)) if (fit_threads(p) > 1)
+#endif
+  {
+#ifdef _OPENMP
+    int th = omp_get_thread_num();
+#else
+    int th = 0;
+#endif
+    double *r = gr_xmalloc(rows * sizeof *r), *J = gr_xmalloc(rows * n * sizeof *J);
+    gsl_vector *tau = gsl_vector_alloc(n ? n : 1);
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (size_t b = 0; b < p->nb; b++) {
+      memset(r, 0, rows * sizeof *r);
+      memset(J, 0, rows * n * sizeof *J);
+      res_block(p, p->tapes[th], p->dir + (size_t)th * dl, b, r, J);
+      double *out = mine + b * w, ss = 0;
+      for (size_t i = 0; i < rows; i++)
+        ss += r[i] * r[i];
+      gsl_vector_const_view rv = gsl_vector_const_view_array(r, rows);
+      out[n * n] = ss;
+      out[n * n + 1] = gsl_blas_dnrm2(&rv.vector);
+      if (n)
+        r_factor(J, rows, n, out, tau);
+    }
+    gsl_vector_free(tau);
+    free(r);
+    free(J);
+  }
+  p->res_local = 0;
+  if (p->sh.gather)
+    p->sh.gather(p->sh.ctx, all, w);
+  /* the blocks' R factors stacked two at a time, in block order: R of the whole J */
+  double *R = gr_xcalloc(n * n + 1, sizeof *R), *S = gr_xcalloc(2 * n * n + 1, sizeof *S);
+  gsl_vector *tau = gsl_vector_alloc(n ? n : 1);
+  double ss = 0, nr = 0;
+  for (size_t b = 0; b < p->nball; b++) {
+    const double *blk = all + b * w;
+    ss += blk[n * n];
+    nr = hypot(nr, blk[n * n + 1]);
+    if (!n)
+      continue;
+    if (b == 0) {
+      memcpy(R, blk, n * n * sizeof *R);
+      continue;
+    }
+    memcpy(S, R, n * n * sizeof *S);
+    memcpy(S + n * n, blk, n * n * sizeof *S);
+    r_factor(S, 2 * n, n, R, tau);
+  }
+  gsl_vector_free(tau);
+  *rss = ss;
+  *nrm = isfinite(ss) ? sqrt(ss) : nr;
+  *rank = rank_tol(R, n, (int)n, p->m);
+  stats_core(R, n, p->m, (int)n, ss, *nrm, se, corr);
+  free(R);
+  free(S);
+  free(all);
 }

@@ -117,6 +117,21 @@ typedef struct GrProblemSpec {
   int threads;           /* FIT: threads for the rows (0: gr_fit_threads(0)) */
 } GrProblemSpec;
 
+/* A fit over several processes: data holds rows [row0, row0 + data->nrow) of rows_total,
+ * row0 a multiple of gr_fit_block(block, rows_total), and every process but the last holds
+ * whole blocks. The per-block partial sums are laid out for all blocks of all processes,
+ * this process filling blocks [row0 / B, ...); gather(ctx, part, width) must fill in the
+ * other processes' blocks (width doubles per block), after which every process adds them in
+ * block order: the same numbers on every process and for any number of processes. */
+typedef struct GrFitShard {
+  size_t row0, rows_total;
+  void (*gather)(void *ctx, double *part, size_t width);
+  void *ctx;
+} GrFitShard;
+
+/* The rows per block of a fit of `rows` rows asked for `want` (0: 4096). */
+size_t gr_fit_block(size_t want, size_t rows);
+
 /* The threads a fit runs on when asked for `want` (0: OMP_NUM_THREADS, else the cores
  * this process may use); 1 when built without OpenMP. The blocks of rows and the order
  * their partial sums are added in do not depend on it: neither do the results. */
@@ -126,8 +141,18 @@ typedef struct GrProblem GrProblem;
 /* Compile the tape(s) and fill obj (whose ctx is the problem). GR_EUSAGE with a span of
  * the offending node (e.g. a vector-valued objective). */
 GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj, GrDiag *d);
+/* The same for a FIT holding only some of the rows (sh NULL: all of them). */
+GrStatus gr_problem_new_shard(const GrProblemSpec *s, const GrFitShard *sh, GrProblem **pp,
+                              GrObjective *obj, GrDiag *d);
 void gr_problem_free(GrProblem *p); /* NULL-safe */
 
+/* A fit's report without its m x n Jacobian: the residuals and Jacobian are made one block
+ * at a time (on the fit's threads), each block's J reduced to its n x n R factor, the R
+ * factors of all blocks (of all processes, through the spec's gather) combined by QR in
+ * block order, then rank and statistics as gr_rank and gr_fit_stats give them for the
+ * whole J. rss: the sum of squared residuals; nrm: its root, computed without overflow. */
+void gr_problem_fit_report(GrProblem *p, const double *x, double *rss, double *nrm, int *rank,
+                           double *se, double *corr);
 /* Numerical rank of the m x n matrix J (row-major), from its singular values. */
 int gr_rank(const double *J, size_t m, int n);
 /* Fit statistics from the Jacobian at the solution: covariance (J^T J)^-1 scaled by
