@@ -58,7 +58,7 @@ for n in $ROWS; do
         row("hand", "hand-written C loop (-O2)")
         row("grad1", "minimize engine, 1 thread")
         row("grad2", "minimize engine, 2 threads")
-        print "  grad under mpirun -n 2            not built (this build has no MPI)"
+        print "  grad under mpirun -n 2            not measured by this script"
         if (torch == "yes") row("torch", "PyTorch float64, 1 thread")
         else print "  PyTorch                            not available (python3 -c \"import torch\" fails)"
         printf "  2 threads vs 1: wall %.2fx faster\n", wall["grad1"] / wall["grad2"]

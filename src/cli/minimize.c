@@ -7,6 +7,7 @@
 #include "cliutil.h"
 #include "config.h"
 #include "data.h"
+#include "minimize_mpi.h"
 #include "eqfamily.h"
 #include "minimize_nlopt.h"
 #include "num.h"
@@ -84,6 +85,8 @@ static const char *const usage_text =
     "      --sigma COLUMN          weight residuals by 1/COLUMN^2 (standard deviations)\n"
     "      --threads N             evaluate the rows on N threads (default: OMP_NUM_THREADS,\n"
     "                              else the cores available); the same results for any N\n"
+    "                              (mpirun -n K minimize ... --data FILE: the rows split\n"
+    "                              over K processes, again the same results)\n"
     "Output:\n"
     "  -t, --trace                 one row per iteration: iter, variables, f, gradient norm\n"
     "      --every K               trace every K-th iteration (and the last)\n"
@@ -443,8 +446,10 @@ typedef struct Run {
   GrNode **outs; /* MIN: {f}; EQ: residuals; FIT: {model - observed} */
   int nsrc, nout;
   GrProbKind kind;
-  GrData data;
+  GrData data;     /* under mpirun: this process's rows (shard.row0 on) */
   int have_data;
+  GrFitShard shard; /* under mpirun: where the rows here are among all */
+  size_t rows;     /* the data rows in all */
   int *data_col;   /* per graph variable */
   int *param_var;  /* per parameter: graph variable */
   int nparam;
@@ -557,6 +562,10 @@ static void trace_row(Run *u, long it, const double *x, double f, double gn) {
 
 static int on_iter(void *ud, long it, const double *x, double f, double gn) {
   Run *u = ud;
+  if (min_mpi_on() && min_mpi_interrupted()) {
+    gr_interrupted = 1; /* on every rank at once */
+    return 1;
+  }
   if (it == 0)
     u->g0 = gn;
   if (u->o->plot || u->o->gnuplot)
@@ -662,7 +671,7 @@ static int check_fit_names(Run *u) {
       if (!(u->data.col[c][i] > 0)) {
         fprintf(stderr, "minimize: error: %s: data row %zu: the --sigma column %s is %g; "
                         "standard deviations must be positive\n",
-                file, i + 1, o->sigma, u->data.col[c][i]);
+                file, u->shard.row0 + i + 1, o->sigma, u->data.col[c][i]);
         return 3;
       }
   }
@@ -790,12 +799,19 @@ static int load(Run *u) {
   u->g = gr_graph_new();
   if (o->data) {
     GrDiag d;
-    if (gr_data_read_using(o->data, o->columns, o->use_cols, o->nuse_cols, &u->data, &d) !=
-        GR_OK) {
-      gr_diag_render(stderr, "minimize", &d, NULL);
-      return d.status;
+    int mine = 1;
+    GrStatus ds = min_mpi_on() ? min_mpi_read(o->data, o->columns, o->use_cols, o->nuse_cols,
+                                              0, &u->data, &u->shard, &mine, &d)
+                               : gr_data_read_using(o->data, o->columns, o->use_cols,
+                                                    o->nuse_cols, &u->data, &d);
+    if (ds != GR_OK) {
+      /* under mpirun the rank that read the bad row says so */
+      if (mine)
+        gr_diag_render(min_mpi_err(), "minimize", &d, NULL);
+      return (int)ds;
     }
     u->have_data = 1;
+    u->rows = u->shard.rows_total ? u->shard.rows_total : u->data.nrow;
     if (o->nexprs != 1)
       return usage_error("%s", "--data fits one model expression (e.g. 'y = A*x + B')");
   } else if (o->columns || o->via || o->sigma || o->use_cols)
@@ -930,10 +946,10 @@ static int load(Run *u) {
                     "variables\n");
     return 2;
   }
-  if (u->kind == GR_PROB_FIT && u->data.nrow < (size_t)u->nparam) {
+  if (u->kind == GR_PROB_FIT && u->rows < (size_t)u->nparam) {
     fprintf(stderr, "minimize: error: %s has %zu data row%s for %d parameters (need at least "
                     "as many rows as parameters)\n",
-            o->data, u->data.nrow, u->data.nrow == 1 ? "" : "s", u->nparam);
+            o->data, u->rows, u->rows == 1 ? "" : "s", u->nparam);
     return 3;
   }
   /* the start */
@@ -1105,7 +1121,7 @@ static void fmt_param(char *v, char *e, double x, double se, int digits, int tex
 static void report(Run *u, const GrOptResult *r) {
   MinOpts *o = u->o;
   int n = u->nparam;
-  size_t m = u->obj.m;
+  size_t m = u->kind == GR_PROB_FIT ? u->rows : u->obj.m;
   double *res = NULL, *J = NULL, rss = 0, nrm = 0, *se = NULL, *corr = NULL;
   int rank = -1;
   if (m && u->kind == GR_PROB_FIT) {
@@ -1216,7 +1232,7 @@ static void report(Run *u, const GrOptResult *r) {
     printf("%sfitted parameters:", c);
     for (int j = 0; j < n; j++)
       printf("%s %s", j ? "," : "", pname(u, j));
-    printf(" (%zu rows of %s", u->data.nrow, strcmp(o->data, "-") ? o->data : "<stdin>");
+    printf(" (%zu rows of %s", u->rows, strcmp(o->data, "-") ? o->data : "<stdin>");
     if (o->sigma)
       printf(", residuals weighted by 1/%s^2", o->sigma);
     printf(")\n");
@@ -1458,20 +1474,40 @@ static int plot_run(Run *u, const GrOptResult *r) {
 
 static int run_opt(Run *u);
 
-static int run(Run *u) {
+/* Everything before the run: parse, read, set up, compile. Under mpirun every rank does
+ * it (each with its rows) and they agree on the outcome: a message that is one rank's alone
+ * (a bad --sigma value in its rows) is shown by that rank. */
+static int prepare(Run *u) {
   int st = load(u);
+  if (!st)
+    st = setup_params(u);
+  if (!st && min_mpi_size() > 1 && (u->o->plot || u->o->gnuplot) && u->have_data) {
+    fprintf(stderr, "minimize: error: --plot and --gnuplot show all the data rows, which "
+                    "are split over the %d processes of mpirun: run the fit without mpirun "
+                    "to plot it\n", min_mpi_size());
+    st = 2;
+  }
+  if (!st) {
+    GrProblemSpec s = {u->g, u->kind, u->outs, u->nout, u->nparam, u->param_var, u->value,
+                       u->have_data ? &u->data : NULL, u->data_col, u->o->sse, 0,
+                       (int)u->o->threads};
+    GrDiag d;
+    if (gr_problem_new_shard(&s, min_mpi_on() ? &u->shard : NULL, &u->prob, &u->obj, &d) !=
+        GR_OK) {
+      gr_diag_render(stderr, "minimize", &d, d.has_span ? src_of(u, u->outs[0]) : NULL);
+      st = d.status;
+    }
+  }
+  int mine;
+  st = min_mpi_agree(st, &mine);
+  min_mpi_release(mine);
+  return st;
+}
+
+static int run(Run *u) {
+  int st = prepare(u);
   if (st)
     return st;
-  if ((st = setup_params(u)))
-    return st;
-  GrProblemSpec s = {u->g, u->kind, u->outs, u->nout, u->nparam, u->param_var, u->value,
-                     u->have_data ? &u->data : NULL, u->data_col, u->o->sse, 0,
-                     (int)u->o->threads};
-  GrDiag d;
-  if (gr_problem_new(&s, &u->prob, &u->obj, &d) != GR_OK) {
-    gr_diag_render(stderr, "minimize", &d, d.has_span ? src_of(u, u->outs[0]) : NULL);
-    return d.status;
-  }
   if (u->p.method == GR_M_LM && !u->obj.res)
     return usage_error("%s", "--method lm needs equations (lhs = rhs, or several expressions) "
                              "or --data; to minimize one expression use bfgs");
@@ -1536,6 +1572,7 @@ static int run_opt(Run *u) {
   u->last_traced = -1;
   gr_interrupted = 0;
   gr_catch_sigint();
+  min_mpi_catch_signals(); /* under mpirun: every rank stops at the same iteration */
   if (u->kind == GR_PROB_EQ && u->obj.m) {
     double *r0 = gr_xcalloc(u->obj.m, sizeof *r0);
     size_t m = u->obj.m;
@@ -1650,6 +1687,7 @@ static int run_opt(Run *u) {
 
 int minimize_main(int argc, char **argv) {
   gr_init();
+  min_mpi_init(); /* only when started by mpirun */
   int nargc;
   const char *missing;
   /* options may follow the expressions; "-x^2" as an expression must follow "--" */
@@ -1664,7 +1702,10 @@ int minimize_main(int argc, char **argv) {
   memset(&o, 0, sizeof o);
   find_slips(argc, argv, &o);
   st = parse_opts(nargc, nargv, &o);
-  if (st == 0) {
+  if (st == 0 && !o.data)
+    min_mpi_solo(); /* under mpirun only a data fit is shared out: rank 0 runs the rest */
+  if (st == 0 && min_mpi_rank() > 0 && !o.data) {
+  } else if (st == 0) {
     Run u;
     memset(&u, 0, sizeof u);
     u.o = &o;
@@ -1681,5 +1722,6 @@ int minimize_main(int argc, char **argv) {
   gr_free_list(o.via);
   free(o.slips);
   free(nargv);
+  min_mpi_finish();
   return st;
 }

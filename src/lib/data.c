@@ -207,7 +207,9 @@ static int fast_num(const char *s, size_t len, double *v) {
   if (m > ((uint64_t)1 << 53) || (m && (e < -22 || e > 22)))
     return -1;
   double x = (double)m;
-  if (e < 0)
+  if (m == 0)
+    x = 0; /* any exponent: no table lookup */
+  else if (e < 0)
     x /= p10[-e];
   else
     x *= p10[e];

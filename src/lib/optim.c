@@ -56,6 +56,7 @@ struct GrProblem {
   double **pad;      /* FIT: per graph variable, the short last block padded to B rows */
   double *part;      /* FIT: per block here, its loss and gradient (1 + n doubles) */
   double *part_all;  /* FIT: the same for all blocks (part points into it at block b0) */
+  double *lm_R, *lm_x; /* FIT, LM on many blocks: the last point and its R factor */
   double one;        /* tangent direction value */
   const double **dir; /* per thread, nvars + 1 */
 };
@@ -301,6 +302,9 @@ static GrNode *detach_data(GrGraph *g, GrNode *root, const int *data_col) {
   return r;
 }
 
+static void prob_res_r(void *ctx, const double *x, double *r, double *J);
+static void prob_res_one(void *ctx, const double *x, double *r, double *J);
+
 GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj, GrDiag *d) {
   return gr_problem_new_shard(s, NULL, pp, obj, d);
 }
@@ -395,6 +399,11 @@ GrStatus gr_problem_new_shard(const GrProblemSpec *s, const GrFitShard *sh, GrPr
   if (s->kind != GR_PROB_MIN) {
     obj->m = p->m;
     obj->res = prob_res;
+    if (s->kind == GR_PROB_FIT && p->nball > 1) {
+      obj->m = (size_t)s->nparam + 1; /* LM works on the R factor of [J r] */
+      obj->res = prob_res_r;
+    } else if (s->kind == GR_PROB_FIT && p->sh.gather)
+      obj->res = prob_res_one;
     obj->scale = (s->kind == GR_PROB_FIT && !s->sse) ? 1.0 / (double)p->m : 1.0;
   }
   *pp = p;
@@ -412,6 +421,8 @@ void gr_problem_free(GrProblem *p) {
       free(p->pad[v]);
   free(p->pad);
   free(p->part_all);
+  free(p->lm_R);
+  free(p->lm_x);
   free(p->seed);
   free(p->dir);
   free(p);
@@ -494,22 +505,25 @@ void gr_fit_stats(const double *J, const double *r, size_t m, int n, double *rss
   stats_core(J, m, m, n, s, nrm, se, corr);
 }
 
-/* R (n x n, upper triangular, row-major) of the QR factorization of the rows x n matrix A
- * (overwritten); rows >= n. */
-static void r_factor(double *A, size_t rows, size_t n, double *R, gsl_vector *tau) {
-  gsl_matrix_view Av = gsl_matrix_view_array(A, rows, n);
+/* R (k x k, upper triangular, row-major) of the QR factorization of the rows x k matrix A
+ * (overwritten); rows >= k. */
+static void r_factor(double *A, size_t rows, size_t k, double *R, gsl_vector *tau) {
+  gsl_matrix_view Av = gsl_matrix_view_array(A, rows, k);
   gsl_linalg_QR_decomp(&Av.matrix, tau);
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < n; j++)
-      R[i * n + j] = j >= i ? A[i * n + j] : 0;
+  for (size_t i = 0; i < k; i++)
+    for (size_t j = 0; j < k; j++)
+      R[i * k + j] = j >= i ? A[i * k + j] : 0;
 }
 
-void gr_problem_fit_report(GrProblem *p, const double *x, double *rss, double *nrm, int *rank,
-                           double *se, double *corr) {
+/* Per block of rows, the R factor (k x k) of its Jacobian (aug 0: k = n; then its sum of
+ * squared residuals and their norm follow) or of the Jacobian with the residuals as a last
+ * column (aug 1: k = n + 1), into all[block * w ...] for the blocks here (on the fit's
+ * threads), then the other processes' blocks through the shard's gather. */
+static void block_r(GrProblem *p, const double *x, int aug, double *all, size_t w) {
   const GrProblemSpec *s = &p->s;
-  size_t n = (size_t)s->nparam, w = n * n + 2; /* per block: R, sum of squares, scaled norm */
-  size_t rows = p->B > n ? p->B : n, dl = (size_t)s->g->nvars + 1;
-  double *all = gr_xcalloc(p->nball * w, sizeof *all), *mine = all + p->b0 * w;
+  size_t n = (size_t)s->nparam, k = n + (size_t)aug;
+  size_t rows = p->B > k ? p->B : k, dl = (size_t)s->g->nvars + 1;
+  double *mine = all + p->b0 * w;
   put_values(p, x);
   p->res_local = 1;
 #ifdef _OPENMP
@@ -522,7 +536,8 @@ void gr_problem_fit_report(GrProblem *p, const double *x, double *rss, double *n
     int th = 0;
 #endif
     double *r = gr_xmalloc(rows * sizeof *r), *J = gr_xmalloc(rows * n * sizeof *J);
-    gsl_vector *tau = gsl_vector_alloc(n ? n : 1);
+    double *A = aug ? gr_xmalloc(rows * k * sizeof *A) : J;
+    gsl_vector *tau = gsl_vector_alloc(k ? k : 1);
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
@@ -530,46 +545,114 @@ void gr_problem_fit_report(GrProblem *p, const double *x, double *rss, double *n
       memset(r, 0, rows * sizeof *r);
       memset(J, 0, rows * n * sizeof *J);
       res_block(p, p->tapes[th], p->dir + (size_t)th * dl, b, r, J);
-      double *out = mine + b * w, ss = 0;
-      for (size_t i = 0; i < rows; i++)
-        ss += r[i] * r[i];
-      gsl_vector_const_view rv = gsl_vector_const_view_array(r, rows);
-      out[n * n] = ss;
-      out[n * n + 1] = gsl_blas_dnrm2(&rv.vector);
-      if (n)
-        r_factor(J, rows, n, out, tau);
+      double *out = mine + b * w;
+      if (aug)
+        for (size_t i = 0; i < rows; i++) {
+          memcpy(A + i * k, J + i * n, n * sizeof *A);
+          A[i * k + n] = r[i];
+        }
+      else {
+        double ss = 0;
+        for (size_t i = 0; i < rows; i++)
+          ss += r[i] * r[i];
+        gsl_vector_const_view rv = gsl_vector_const_view_array(r, rows);
+        out[n * n] = ss;
+        out[n * n + 1] = gsl_blas_dnrm2(&rv.vector);
+      }
+      if (k)
+        r_factor(A, rows, k, out, tau);
     }
     gsl_vector_free(tau);
+    if (aug)
+      free(A);
     free(r);
     free(J);
   }
   p->res_local = 0;
   if (p->sh.gather)
     p->sh.gather(p->sh.ctx, all, w);
-  /* the blocks' R factors stacked two at a time, in block order: R of the whole J */
-  double *R = gr_xcalloc(n * n + 1, sizeof *R), *S = gr_xcalloc(2 * n * n + 1, sizeof *S);
-  gsl_vector *tau = gsl_vector_alloc(n ? n : 1);
-  double ss = 0, nr = 0;
-  for (size_t b = 0; b < p->nball; b++) {
-    const double *blk = all + b * w;
-    ss += blk[n * n];
-    nr = hypot(nr, blk[n * n + 1]);
-    if (!n)
-      continue;
+}
+
+/* The blocks' R factors (k x k, w doubles apart) stacked two at a time and factored again,
+ * in block order: the R factor of the whole matrix, into R. */
+static void combine_r(const double *all, size_t nb, size_t w, size_t k, double *R) {
+  double *S = gr_xcalloc(2 * k * k + 1, sizeof *S);
+  gsl_vector *tau = gsl_vector_alloc(k ? k : 1);
+  memset(R, 0, k * k * sizeof *R);
+  for (size_t b = 0; b < nb && k; b++) {
     if (b == 0) {
-      memcpy(R, blk, n * n * sizeof *R);
+      memcpy(R, all, k * k * sizeof *R);
       continue;
     }
-    memcpy(S, R, n * n * sizeof *S);
-    memcpy(S + n * n, blk, n * n * sizeof *S);
-    r_factor(S, 2 * n, n, R, tau);
+    memcpy(S, R, k * k * sizeof *S);
+    memcpy(S + k * k, all + b * w, k * k * sizeof *S);
+    r_factor(S, 2 * k, k, R, tau);
   }
   gsl_vector_free(tau);
+  free(S);
+}
+
+void gr_problem_fit_report(GrProblem *p, const double *x, double *rss, double *nrm, int *rank,
+                           double *se, double *corr) {
+  size_t n = (size_t)p->s.nparam, w = n * n + 2; /* per block: R, sum of squares, norm */
+  double *all = gr_xcalloc(p->nball * w, sizeof *all);
+  double *R = gr_xcalloc(n * n + 1, sizeof *R);
+  block_r(p, x, 0, all, w);
+  combine_r(all, p->nball, w, n, R);
+  double ss = 0, nr = 0;
+  for (size_t b = 0; b < p->nball; b++) {
+    ss += all[b * w + n * n];
+    nr = hypot(nr, all[b * w + n * n + 1]);
+  }
   *rss = ss;
   *nrm = isfinite(ss) ? sqrt(ss) : nr;
   *rank = rank_tol(R, n, (int)n, p->m);
   stats_core(R, n, p->m, (int)n, ss, *nrm, se, corr);
   free(R);
-  free(S);
+  free(all);
+}
+
+/* LM on a fit of more than one block (or on rows spread over processes): in place of the m
+ * residuals r and the m x n Jacobian J, the n + 1 values c = (Q^T r, |r - Q Q^T r|) and the
+ * (n + 1) x n matrix (R; 0), from the R factor of [J r] (block_r, combine_r). They have the
+ * same J^T J, J^T r and sum of squares, so a Gauss-Newton or LM step from them is the step
+ * from J and r; no m x n Jacobian is ever held. The last point's factor is kept: GSL asks
+ * for the residuals and then the Jacobian at the same point. */
+static void prob_res_r(void *ctx, const double *x, double *r, double *J) {
+  GrProblem *p = ctx;
+  size_t n = (size_t)p->s.nparam, k = n + 1, w = k * k;
+  if (!p->lm_R || memcmp(p->lm_x, x, n * sizeof *x)) {
+    if (!p->lm_R) {
+      p->lm_R = gr_xmalloc(w * sizeof *p->lm_R);
+      p->lm_x = gr_xmalloc((n ? n : 1) * sizeof *p->lm_x);
+    }
+    double *all = gr_xcalloc(p->nball * w, sizeof *all);
+    block_r(p, x, 1, all, w);
+    combine_r(all, p->nball, w, k, p->lm_R);
+    free(all);
+    memcpy(p->lm_x, x, n * sizeof *x);
+  }
+  for (size_t i = 0; i < k; i++) {
+    r[i] = p->lm_R[i * k + n];
+    if (J)
+      for (size_t j = 0; j < n; j++)
+        J[i * n + j] = p->lm_R[i * k + j];
+  }
+}
+
+/* A fit of one block whose rows are on another process: that process computes the
+ * residuals (and the Jacobian) and every process gets them (the gather). */
+static void prob_res_one(void *ctx, const double *x, double *r, double *J) {
+  GrProblem *p = ctx;
+  size_t m = p->m, n = (size_t)p->s.nparam, w = m + (J ? m * n : 0);
+  double *all = gr_xcalloc(w + 1, sizeof *all);
+  if (p->nb) {
+    put_values(p, x);
+    res_block(p, p->t, p->dir, 0, all, J ? all + m : NULL);
+  }
+  p->sh.gather(p->sh.ctx, all, w);
+  memcpy(r, all, m * sizeof *r);
+  if (J)
+    memcpy(J, all + m, m * n * sizeof *J);
   free(all);
 }

@@ -16,7 +16,9 @@ typedef struct GrObjective {
   int n; /* parameters */
   /* f at x and, when g != NULL, its gradient */
   void (*fg)(void *ctx, const double *x, double *f, double *g);
-  size_t m; /* residuals; 0 when the objective is not a sum of squares */
+  size_t m; /* residuals; 0 when the objective is not a sum of squares. A fit of more rows
+             * than one block gives n + 1 values with the same sum of squares and the same
+             * J^T J and J^T r as its rows' residuals (see gr_problem_new) */
   /* residuals r[m] and, when J != NULL, the Jacobian J[m*n] (row-major) */
   void (*res)(void *ctx, const double *x, double *r, double *J);
   double scale; /* f = scale * sum(r^2) */

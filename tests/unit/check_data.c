@@ -5,7 +5,9 @@
 #include "data.h"
 #include <check.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 START_TEST(test_header_whitespace_comments) {
   GrData d;
@@ -100,6 +102,138 @@ START_TEST(test_bad_rows) {
 }
 END_TEST
 
+
+/* A file read as consecutive byte ranges (as processes under mpirun read it) gives exactly
+ * the rows of reading it whole, for every split point, and an error names the same
+ * file:line:column whichever range holds the bad row. */
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static const char *const range_texts[] = {
+    "# data\nx,y\r\n0,1.5\n# c1\n1,2.25\n\n2,4.125 # t\n   \n3,7.0625\r\n# c2\n4,11.5\n5,17.25",
+    "# x y\n1 2\n3 4\n\n# comment at the end\n5 6\n",
+    "a b\n1 2\n3 4\n5 6\n7 8\n9 10\n11 12\n"};
+
+START_TEST(test_ranges) {
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, range_texts[_i]);
+  GrData whole, head;
+  GrDiag d;
+  ck_assert_int_eq(gr_data_read(path, NULL, &whole, &d), GR_OK);
+  uint64_t start, size;
+  ck_assert_int_eq(gr_data_head(path, NULL, NULL, 0, &head, &start, &size, &d), GR_OK);
+  ck_assert_int_eq(head.ncol, whole.ncol);
+  for (uint64_t a = start; a <= size; a++)
+    for (uint64_t b = a; b <= size; b++) {
+      /* three ranges [start, a), [a, b), [b, size) */
+      uint64_t cut[4] = {start, a, b, size}, nl = 0;
+      size_t k = 0;
+      ck_assert_int_eq(gr_data_count_lines(path, 0, start, &nl, &d), GR_OK);
+      for (int r = 0; r < 3; r++) {
+        uint64_t in;
+        GrData part;
+        ck_assert_int_eq(gr_data_count_lines(path, cut[r], cut[r + 1], &in, &d), GR_OK);
+        ck_assert_int_eq(gr_data_read_range(path, &head, NULL, 0, cut[r], cut[r + 1], nl, in,
+                                            &part, &d), GR_OK);
+        for (size_t i = 0; i < part.nrow; i++, k++)
+          for (int c = 0; c < whole.ncol; c++)
+            ck_assert(k < whole.nrow && part.col[c][i] == whole.col[c][k]);
+        nl += in;
+        gr_data_free(&part);
+      }
+      ck_assert_uint_eq(k, whole.nrow);
+    }
+  gr_data_free(&head);
+  gr_data_free(&whole);
+  unlink(path);
+}
+END_TEST
+
+START_TEST(test_range_errors) {
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, "x y\n1 2\n# c\n3 4\n\n5 oops\n7 8\n");
+  GrData whole, head;
+  GrDiag d;
+  ck_assert_int_eq(gr_data_read(path, NULL, &whole, &d), GR_EIO);
+  char want[sizeof d.msg];
+  snprintf(want, sizeof want, "%s", d.msg);
+  ck_assert_ptr_nonnull(strstr(want, ":6:3: 'oops' is not a number"));
+  uint64_t start, size;
+  ck_assert_int_eq(gr_data_head(path, NULL, NULL, 0, &head, &start, &size, &d), GR_OK);
+  for (uint64_t a = start; a <= size; a++) {
+    uint64_t cut[3] = {start, a, size}, nl = 0;
+    int errs = 0;
+    ck_assert_int_eq(gr_data_count_lines(path, 0, start, &nl, &d), GR_OK);
+    for (int r = 0; r < 2; r++) {
+      uint64_t in;
+      GrData part;
+      ck_assert_int_eq(gr_data_count_lines(path, cut[r], cut[r + 1], &in, &d), GR_OK);
+      if (gr_data_read_range(path, &head, NULL, 0, cut[r], cut[r + 1], nl, in, &part, &d) !=
+          GR_OK) {
+        ck_assert_str_eq(d.msg, want);
+        errs++;
+      } else
+        gr_data_free(&part);
+      nl += in;
+    }
+    ck_assert_int_eq(errs, 1);
+  }
+  gr_data_free(&head);
+  unlink(path);
+}
+END_TEST
+
+/* Every number is the correctly rounded double: random decimal strings (the reader's fast
+ * path and the ones it leaves to strtod) against strtod. */
+START_TEST(test_numbers_exact) {
+  enum { N = 20000 };
+  char *text = malloc((size_t)N * 40 + 8), *p = text;
+  static char nums[N][40];
+  unsigned long s = 12345;
+  p += sprintf(p, "v\n");
+  for (int i = 0; i < N; i++) {
+    char *q = nums[i];
+    s = s * 6364136223846793005UL + 1442695040888963407UL;
+    unsigned long r = s >> 11;
+    if (r & 1)
+      *q++ = '-';
+    int nd = 1 + (int)((r >> 1) % 22), dot = (int)((r >> 6) % (unsigned long)(nd + 1));
+    for (int k = 0; k < nd; k++) {
+      if (k == dot && k > 0)
+        *q++ = '.';
+      s = s * 6364136223846793005UL + 1442695040888963407UL;
+      *q++ = (char)('0' + (s >> 33) % 10);
+    }
+    if ((r >> 12) & 1)
+      q += sprintf(q, "e%d", (int)((r >> 13) % 70) - 35);
+    *q = 0;
+    p += sprintf(p, "%s\n", nums[i]);
+  }
+  GrData d;
+  GrDiag g;
+  GrStatus st = gr_data_parse(text, "f", NULL, &d, &g);
+  ck_assert_msg(st == GR_OK, "%s", g.msg);
+  ck_assert_uint_eq(d.nrow, N);
+  for (int i = 0; i < N; i++) {
+    double want = strtod(nums[i], NULL);
+    ck_assert_msg(memcmp(&d.col[0][i], &want, sizeof want) == 0, "%s: %.17g, strtod %.17g",
+                  nums[i], d.col[0][i], want);
+  }
+  gr_data_free(&d);
+  free(text);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("data");
   TCase *t = tcase_create("core");
@@ -108,6 +242,9 @@ int main(void) {
   tcase_add_test(t, test_columns_option);
   tcase_add_test(t, test_quoted_fields);
   tcase_add_loop_test(t, test_bad_rows, 0, (int)(sizeof bad / sizeof *bad));
+  tcase_add_loop_test(t, test_ranges, 0, (int)(sizeof range_texts / sizeof *range_texts));
+  tcase_add_test(t, test_range_errors);
+  tcase_add_test(t, test_numbers_exact);
   suite_add_tcase(s, t);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
