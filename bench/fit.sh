@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 $CC -O2 $OPENMP_CFLAGS -I"$here/../src/lib" -I"$BUILDDIR" "$here/fit_bench.c" \
-  "$BUILDDIR/src/libgrad.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/grad" || exit 1
+  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/grad" || exit 1
 $CC -O2 "$here/fit_hand.c" -lm -o "$tmp/hand" || exit 1
 torch=yes
 "$PYTHON3" -c 'import torch' 2>/dev/null || torch=no
