@@ -7,6 +7,7 @@
  */
 #include "optim.h"
 #include "arena.h"
+#include "point.h"
 #include "tape.h"
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
@@ -59,7 +60,29 @@ struct GrProblem {
   double *lm_R, *lm_x; /* FIT, LM on many blocks: the last point and its R factor */
   double one;        /* tangent direction value */
   const double **dir; /* per thread, nvars + 1 */
+  GrNode *out0;      /* MIN: the objective */
+  GrPoint *pt;       /* MIN: the objective as a one-point program (NULL: on the tape) */
+  int pt_tried;
 };
+
+/* MIN: the one-point program of the objective, compiled at the first evaluation, with the
+ * fixed variables' values in place; NULL when it has a vector (the tape serves it then). Its
+ * numbers are the tape's, bit for bit (point.h), without the block machinery at every step. */
+static GrPoint *problem_point(GrProblem *p) {
+  const GrProblemSpec *s = &p->s;
+  if (s->kind != GR_PROB_MIN)
+    return NULL;
+  if (!p->pt_tried) {
+    p->pt_tried = 1;
+    p->pt = gr_point_compile(s->g, p->out0);
+    for (int v = 0; p->pt && v < s->g->nvars; v++) {
+      double *slot = gr_point_var(p->pt, v);
+      if (slot)
+        *slot = s->value[v];
+    }
+  }
+  return p->pt;
+}
 
 static void put_values_tape(GrProblem *p, GrTape *t, const double *x) {
   const GrProblemSpec *s = &p->s;
@@ -164,6 +187,23 @@ static void prob_fg(void *ctx, const double *x, double *f, double *g) {
   GrProblem *p = ctx;
   const GrProblemSpec *s = &p->s;
   int n = s->nparam;
+  GrPoint *pt = problem_point(p);
+  if (pt) {
+    for (int j = 0; j < n; j++) {
+      double *slot = gr_point_var(pt, s->param_var[j]);
+      if (slot)
+        *slot = x[j];
+    }
+    if (!g) {
+      *f = gr_point_forward(pt);
+      return;
+    }
+    *f = gr_point_forward_partials(pt);
+    gr_point_reverse(pt);
+    for (int j = 0; j < n; j++)
+      g[j] = gr_point_grad(pt, s->param_var[j]);
+    return;
+  }
   put_values(p, x);
   if (g)
     memset(g, 0, (size_t)n * sizeof *g);
@@ -348,7 +388,7 @@ GrStatus gr_problem_new_shard(const GrProblemSpec *s, const GrFitShard *sh, GrPr
     p->m = (size_t)s->nout;
   } else {
     outs = gr_xmalloc(sizeof *outs);
-    outs[nout++] = s->outs[0];
+    outs[nout++] = p->out0 = s->outs[0];
   }
   p->nth = s->kind == GR_PROB_FIT ? gr_fit_threads(s->threads) : 1;
   p->tapes = gr_xcalloc((size_t)p->nth, sizeof *p->tapes);
@@ -425,6 +465,7 @@ void gr_problem_free(GrProblem *p) {
   free(p->lm_x);
   free(p->seed);
   free(p->dir);
+  gr_point_free(p->pt);
   free(p);
 }
 
