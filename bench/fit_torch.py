@@ -14,9 +14,11 @@ i = torch.arange(n, dtype=torch.float64)
 x = -2 + 4.0 * i / n
 y = 2 * x * x - 3 * x + 1 + 0.05 * torch.sin(7.0 * i)
 p = torch.zeros(3, dtype=torch.float64, requires_grad=True)
-# foreach=True: PyTorch 1.13's default single-tensor NAdam puts mu_product*mu_t*mu_t+1 in
-# the last denominator (fixed in 2.0); its foreach path has the published formula, the one
-# grad and the C loop follow
+# foreach=True and float64 by default: PyTorch 1.13's default single-tensor NAdam puts
+# mu_product*mu_t*mu_t+1 in the last denominator (fixed in 2.0), and its foreach path has
+# the published formula (the one grad and the C loop follow) but keeps its momentum
+# schedule in the default dtype
+torch.set_default_dtype(torch.float64)
 opt = (torch.optim.NAdam([p], lr=2e-3, foreach=True) if method == "nadam"
        else torch.optim.Adam([p], lr=1e-3))
 best_cpu = best_wall = math.inf
