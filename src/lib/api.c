@@ -608,24 +608,6 @@ static int progress(void *ud, long iter, const double *x, double f, double gnorm
   return 0;
 }
 
-/* The objective of grad_minimize on the one-point program: what the problem's own
- * objective computes through the tape (every variable a parameter, in order), the same
- * numbers, without the block machinery at every step. */
-static void point_fg(void *ctx, const double *x, double *f, double *g) {
-  GrPoint *p = ctx;
-  for (int v = 0; v < p->nvars; v++)
-    if (p->var_slot[v] >= 0)
-      p->val[p->var_slot[v]] = x[v];
-  if (!g) {
-    *f = gr_point_forward(p);
-    return;
-  }
-  *f = gr_point_forward_partials(p);
-  gr_point_reverse(p);
-  for (int v = 0; v < p->nvars; v++)
-    g[v] = gr_point_grad(p, v);
-}
-
 static int minimize(grad_expr *e, double *x, const GrOptParams *p,
                     const grad_minimize_options *opts, grad_minimize_result *res,
                     grad_error *err) {
@@ -657,11 +639,7 @@ static int minimize(grad_expr *e, double *x, const GrOptParams *p,
     set_err(err, st, &d, NULL);
     return st;
   }
-  prob = pr;
-  if (e->p1 && e->p1->nvars == n) {
-    obj.fg = point_fg;
-    obj.ctx = e->p1;
-  }
+  prob = pr; /* its objective evaluates on the one-point program (optim.c) */
   Progress pg = {opts->progress, opts->userdata, 0};
   GrOptResult r;
   memset(&r, 0, sizeof r);
