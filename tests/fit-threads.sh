@@ -4,13 +4,7 @@
 # N is, and the blocks' sums are added in block order). 10001 rows: three blocks, the last
 # one short. PyTorch-style, GSL and LM methods, text and json, OMP_NUM_THREADS as the
 # default. The loss at the start is also checked against awk's own sum.
-LC_ALL=C
-export LC_ALL
-MINIMIZE=${MINIMIZE:-src/minimize}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/testlib.sh"
 awk 'BEGIN { print "x y"; for (i = 0; i < 10001; i++) { x = -2 + 4 * i / 10001
   printf "%.17g %.17g\n", x, 2 * x * x - 3 * x + 1 + 0.05 * sin(7 * i) } }' >"$tmp/d.tsv"
 M='y = A*x^2 + B*x + C'
@@ -30,7 +24,7 @@ same() { # minimize arguments; --threads 1 against 2, 3 and OMP_NUM_THREADS=2
     fi
     rn=$?
     if [ $rn = $r1 ] && cmp -s "$tmp/o1" "$tmp/on" && cmp -s "$tmp/e1" "$tmp/en"; then
-      pass=$((pass+1))
+      ok
     else
       echo "FAIL: $* --threads $n differs from --threads 1 (exit $rn vs $r1)"
       diff "$tmp/o1" "$tmp/on" | head -5
@@ -51,10 +45,8 @@ same --method rmsprop --steps 30 --trace --loss sse --via A,B,C
 f0=$(awk -F'\t' '$1 == "0" { print $5 }' "$tmp/t")
 if awk -v f="$f0" 'NR > 1 { s += $2 * $2; n++ } END { d = f - s / n; if (d < 0) d = -d
      exit !(f != "" && d <= 1e-13 * s / n) }' "$tmp/d.tsv"; then
-  pass=$((pass+1))
+  ok
 else
-  echo "FAIL: the loss at the start is '$f0', not awk's mean of y^2"
-  fail=$((fail+1))
+  bad "the loss at the start is '$f0', not awk's mean of y^2"
 fi
-echo "fit-threads: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish fit-threads

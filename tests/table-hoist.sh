@@ -5,13 +5,7 @@
 # variable is instead a range of one point (y=c:c:1, a block like x, nothing hoisted), whose
 # rows are the same after their first column; and the warnings (kinks, non-finite values)
 # and exit status must be the same too.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/testlib.sh"
 # same F YVAL RANGE [options...]: F over RANGE at y=YVAL, against y=YVAL:YVAL:1 as the outer range
 same() {
   f=$1 yv=$2 rg=$3
@@ -29,7 +23,7 @@ same() {
   grep -v '^#' "$tmp/h" >"$tmp/h2"
   grep -v '^#' "$tmp/g" | cut -f2- >"$tmp/g2"
   if [ $rh = $rg_ ] && cmp -s "$tmp/h2" "$tmp/g2" && cmp -s "$tmp/eh" "$tmp/eg"; then
-    pass=$((pass+1))
+    ok
   else
     echo "FAIL: $f at y=$yv $*: differs from y as a one-point range (exit $rh vs $rg_)"
     diff "$tmp/h2" "$tmp/g2" | head -5 | cut -c1-200
@@ -54,5 +48,4 @@ same 'max(y, 0)*x' 0 x=-1:1:1001 --wrt x
 same 'log(y)*x' 0 x=-1:1:1001 --wrt x
 same 'x/(y - 0.5)' 0.5 x=0:1:101 --wrt x
 same 'sqrt(y)*x' 0 x=0:1:101 --wrt x
-echo "table-hoist: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish table-hoist

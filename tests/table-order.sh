@@ -2,13 +2,7 @@
 # grad --range ... --order N tabulates f and its derivatives 1..N; each row must agree with
 # grad --order N --at at the same point (two code paths: the blocked table tape versus the
 # point evaluation), and with derivatives known in closed form.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/testlib.sh"
 
 # agree EXPR N: the table over [0.25, 2] (8 points, all exact binary fractions) against
 # --order N --at x=X for every row, each derivative to 1e-12 relative
@@ -27,7 +21,7 @@ agree() {
       bad=1
     fi
   done
-  if [ $bad = 0 ]; then pass=$((pass+1)); else fail=$((fail+1)); fi
+  if [ $bad = 0 ]; then ok; else fail=$((fail+1)); fi
 }
 
 agree 'x^6' 6
@@ -39,11 +33,10 @@ agree 'atan(x) + sqrt(x)' 2
 "$GRAD" 'exp(2x)' --range x=-1:1 --points 9 --order 4 | awk '!/^#/ {
     for (k = 1; k <= 4; k++) { w = 2^k * $2; d = $(2 + k) - w; if (d < 0) d = -d
       if (d > 1e-12 * (w < 0 ? -w : w)) bad = 1 } }
-  END { exit bad }' && pass=$((pass+1)) || { echo "FAIL: exp(2x) derivatives"; fail=$((fail+1)); }
+  END { exit bad }' && ok || { bad "exp(2x) derivatives"; }
 "$GRAD" 'sin(x)' --range x=-3:3 --points 13 --order 5 | awk '!/^#/ {
     for (k = 1; k <= 5; k++) { w = sin($1 + k * 3.141592653589793 / 2); d = $(2 + k) - w
       if (d < 0) d = -d; if (d > 1e-12) bad = 1 } }
-  END { exit bad }' && pass=$((pass+1)) || { echo "FAIL: sin derivatives"; fail=$((fail+1)); }
+  END { exit bad }' && ok || { bad "sin derivatives"; }
 
-echo "table-order: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish table-order

@@ -4,13 +4,7 @@
 # last chunk is short), lines and grids, text, json and binary, several outputs, --order,
 # kinks (abs, max) and non-finite values (the warnings name the first point, whichever
 # thread met it), and a table smaller than one chunk.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/testlib.sh"
 same() { # the grad arguments; compares --threads 1 with 2, 3 and 7
   "$GRAD" "$@" --threads 1 >"$tmp/o1" 2>"$tmp/e1"
   r1=$?
@@ -23,7 +17,7 @@ same() { # the grad arguments; compares --threads 1 with 2, 3 and 7
     "$GRAD" "$@" --threads $n >"$tmp/on" 2>"$tmp/en"
     rn=$?
     if [ $rn = $r1 ] && cmp -s "$tmp/o1" "$tmp/on" && cmp -s "$tmp/e1" "$tmp/en"; then
-      pass=$((pass+1))
+      ok
     else
       echo "FAIL: $* --threads $n differs from --threads 1 (exit $rn vs $r1)"
       diff "$tmp/e1" "$tmp/en" | head -5
@@ -42,7 +36,6 @@ same 'x^2' --range x=0:1:1000
 # trouble only in the last chunks (x > 0.9999) and in the middle (abs at x = 0.75): the
 # warnings are there and the same
 same 'sqrt(0.9999 - x)' 'abs(x - 0.75)' --range x=0:1:100001
-grep -q "sqrt(0.9999 - x) is nan" "$tmp/e1" && grep -q "kink" "$tmp/e1" && pass=$((pass+1)) ||
+grep -q "sqrt(0.9999 - x) is nan" "$tmp/e1" && grep -q "kink" "$tmp/e1" && ok ||
   { echo "FAIL: late warnings: $(cat "$tmp/e1")"; fail=$((fail+1)); }
-echo "threads: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish threads
