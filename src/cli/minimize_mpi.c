@@ -228,30 +228,53 @@ GrStatus min_mpi_read(const char *path, char *const *names, const int *us, int n
   }
   size_t mine0 = o[rank], mine1 = o[rank + 1], new0 = t[rank], new1 = t[rank + 1];
   if (moves) {
+    /* Only the rows that change hands travel (a block's worth at each boundary, at most);
+     * the rows a process keeps stay in its columns, which are moved and resized in place,
+     * so that no process ever holds a second copy of its share. Rows come in rank order,
+     * which is row order: those from the processes before this one go before the kept
+     * rows, those from the processes after it after them. */
     int *sc = gr_xcalloc((size_t)size, sizeof *sc), *sd = gr_xcalloc((size_t)size, sizeof *sd);
     int *rc = gr_xcalloc((size_t)size, sizeof *rc), *rd = gr_xcalloc((size_t)size, sizeof *rd);
     int big = 0;
+    size_t nrecv = 0, low = 0;
     for (int j = 0; j < size; j++) {
+      if (j == rank)
+        continue;
       size_t s = overlap(mine0, mine1, t[j], t[j + 1]), r = overlap(o[j], o[j + 1], new0, new1);
       big |= mine1 - mine0 > INT_MAX || new1 - new0 > INT_MAX;
       sc[j] = (int)s;
       sd[j] = s ? (int)((t[j] > mine0 ? t[j] : mine0) - mine0) : 0;
       rc[j] = (int)r;
-      rd[j] = r ? (int)((o[j] > new0 ? o[j] : new0) - new0) : 0;
+      rd[j] = (int)nrecv;
+      nrecv += r;
+      if (j < rank)
+        low += r;
     }
+    size_t keep0 = mine0 > new0 ? mine0 : new0, keep1 = mine1 < new1 ? mine1 : new1;
+    size_t kept = keep1 > keep0 ? keep1 - keep0 : 0, from = kept ? keep0 - mine0 : 0;
+    size_t oldn = mine1 - mine0, newn = new1 - new0;
     if (min_mpi_any(big)) {
       st = gr_diag_set(d, GR_EUSAGE, "%s: more than %d rows for one process: run more "
                                      "processes", path, INT_MAX);
       *mine = rank == 0;
       gr_data_free(out);
-    } else
+    } else {
+      double *recv = gr_xmalloc((nrecv ? nrecv : 1) * sizeof *recv);
       for (int c = 0; c < out->ncol; c++) {
-        double *col = gr_xmalloc((new1 - new0 ? new1 - new0 : 1) * sizeof *col);
-        MPI_Alltoallv(out->col[c], sc, sd, MPI_DOUBLE, col, rc, rd, MPI_DOUBLE,
-                      MPI_COMM_WORLD);
-        free(out->col[c]);
+        double *col = out->col[c];
+        MPI_Alltoallv(col, sc, sd, MPI_DOUBLE, recv, rc, rd, MPI_DOUBLE, MPI_COMM_WORLD);
+        if (newn > oldn)
+          col = gr_xrealloc(col, newn * sizeof *col);
+        if (kept && from != low)
+          memmove(col + low, col + from, kept * sizeof *col);
+        memcpy(col, recv, low * sizeof *col);
+        memcpy(col + low + kept, recv + low, (nrecv - low) * sizeof *col);
+        if (newn < oldn)
+          col = gr_xrealloc(col, (newn ? newn : 1) * sizeof *col);
         out->col[c] = col;
       }
+      free(recv);
+    }
     out->nrow = new1 - new0;
     free(sc);
     free(sd);
