@@ -327,7 +327,8 @@ static void reverse_flags(GrPInstr *in) {
  * so that they skip the generic rows' tests: + - and unary minus store no partial (their
  * reverse rule needs none), a * b stores both partials whatever is needed, and a^2, a^3
  * with a constant exponent are a * a and a * a * a with the partials 2 * a and 3 * (a * a),
- * which is what gr_pow and gr_pow_da compute for those exponents, to the bit.
+ * which is what gr_pow and gr_pow_da compute for those exponents, to the bit. Each shape
+ * has a case per choice of the arguments that come from the register (PT_OP_PREV below).
  *
  * gr_point_reverse runs frev, one entry per rev[] instruction, by the shape of its partials:
  *   RK_ADD   adj[ta] += g; adj[tb] += g        (let, +, the reductions of one element)
@@ -337,6 +338,7 @@ static void reverse_flags(GrPInstr *in) {
  *   RK_CHK1, RK_CHK2  the same for CHECK partials, kept where product and partial are
  *            normal numbers
  *   RK_GEN   the generic rule (reverse_exact)
+ * each with a case per place its adjoint comes from (RK_PREV_A, RK_PREV_B: the register).
  * No entry tests its adjoint first. A zero or non-finite adjoint only matters where the
  * product is off: 0 * inf or inf * 0 is NaN, and the checked shapes fail their range test
  * on 0 and inf. Those products (NaN, or not normal) send the instruction to reverse_exact
@@ -345,8 +347,8 @@ static void reverse_flags(GrPInstr *in) {
  * g, inf included, and g = 0 adds +0 or -0, which leaves an adjoint as it was (an adjoint
  * is never -0). Arguments that take no adjoint point to the scratch slot n, so that every
  * entry of a shape runs the same code. */
-enum { PT_OP_ADD = GR_OP_COUNT, PT_OP_SUB, PT_OP_NEG, PT_OP_MUL, PT_OP_SQ, PT_OP_CUBE };
-enum { RK_ADD, RK_SUB, RK_MUL1, RK_MUL2, RK_CHK1, RK_CHK2, RK_GEN, RK_SHAPE = 15 };
+enum { PT_OP_ADD = GR_OP_COUNT, PT_OP_SUB, PT_OP_NEG, PT_OP_MUL, PT_OP_SQ, PT_OP_CUBE, PT_OP_PREV };
+enum { RK_ADD, RK_SUB, RK_MUL1, RK_MUL2, RK_CHK1, RK_CHK2, RK_GEN };
 enum { RK_PREV_A = 16, RK_PREV_B = 32 };
 enum { PT_PREV_A = 1, PT_PREV_B = 2 };
 
@@ -387,6 +389,8 @@ static void fast_programs(GrPoint *p) {
       in.nargs |= PT_PREV_A;
     if (i > 0 && in.b == p->fwd[i - 1].y)
       in.nargs |= PT_PREV_B;
+    if (in.op >= GR_OP_COUNT) /* a shape: the flags select its case */
+      in.op = (uint16_t)(in.op + PT_OP_PREV * in.nargs);
     p->ffwd[i] = in;
   }
   free(computed);
@@ -453,49 +457,77 @@ static void fast_programs(GrPoint *p) {
   }
 }
 
+/* The instructions of one shape, for each of its arguments that the previous instruction
+ * computed: a case each (op + PT_OP_PREV times the PT_PREV bits), so that the choice costs
+ * no test of its own */
+#define FW_CASES(K, ...)                                                                           \
+  case K: {                                                                                        \
+    const double a = v[in->a], b = v[in->b];                                                       \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * PT_PREV_A: {                                                               \
+    const double a = last, b = v[in->b];                                                           \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * PT_PREV_B: {                                                               \
+    const double a = v[in->a], b = last;                                                           \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * (PT_PREV_A | PT_PREV_B): {                                                 \
+    const double a = last, b = last;                                                               \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;
+/* the other instructions: the same choice by the flags in nargs */
+#define FW_ARGS                                                                                    \
+  const double a = (in->nargs & PT_PREV_A) ? last : v[in->a];                                      \
+  const double b = (in->nargs & PT_PREV_B) ? last : v[in->b];                                      \
+  (void)b
+
 double gr_point_forward_partials(GrPoint *p) {
   double *v = p->val, *pa = p->pa, *pb = p->pb;
   double last = 0; /* the previous instruction's value */
   for (const GrPInstr *in = p->ffwd, *end = in + p->nfwd; in < end; in++) {
     /* an argument that the previous instruction has just computed comes from a register:
      * a load right after the store that it depends on waits */
-    const double a = (in->nargs & PT_PREV_A) ? last : v[in->a];
-    const double b = (in->nargs & PT_PREV_B) ? last : v[in->b];
     const uint32_t yi = in->y;
     double r;
-    (void)b;
     switch (in->op) {
-    /* the shapes of fast_programs: the values are ops.def's */
-    case PT_OP_ADD:
-      r = a + b;
-      break;
-    case PT_OP_SUB:
-      r = a - b;
-      break;
-    case PT_OP_NEG:
-      r = -a;
-      break;
-    case PT_OP_MUL:
-      r = a * b;
-      pa[yi] = b;
-      pb[yi] = a;
-      break;
-    case PT_OP_SQ: /* gr_pow(a, 2), gr_pow_da(a, 2) = 2 * gr_pow(a, 1) */
-      r = a * a;
-      pa[yi] = 2 * a;
-      break;
-    case PT_OP_CUBE: /* gr_pow(a, 3), gr_pow_da(a, 3) = 3 * gr_pow(a, 2) */
-      r = a * a * a;
-      pa[yi] = 3 * (a * a);
-      break;
-    case GR_OP_LET:
+      /* the shapes of fast_programs: the values are ops.def's */
+      FW_CASES(PT_OP_ADD, r = a + b;)
+      FW_CASES(PT_OP_SUB, r = a - b;)
+      FW_CASES(PT_OP_NEG, r = -a;)
+      FW_CASES(PT_OP_MUL, {
+        r = a * b;
+        pa[yi] = b;
+        pb[yi] = a;
+      })
+      /* gr_pow(a, 2), gr_pow_da(a, 2) = 2 * gr_pow(a, 1) */
+      FW_CASES(PT_OP_SQ, {
+        r = a * a;
+        pa[yi] = 2 * a;
+      })
+      /* gr_pow(a, 3), gr_pow_da(a, 3) = 3 * gr_pow(a, 2) */
+      FW_CASES(PT_OP_CUBE, {
+        r = a * a * a;
+        pa[yi] = 3 * (a * a);
+      })
+    case GR_OP_LET: {
+      FW_ARGS;
       r = a;
       pa[yi] = 1;
       break;
-    case GR_OP_IF:
+    }
+    case GR_OP_IF: {
+      FW_ARGS;
       r = a != 0 ? b : v[in->c];
       break;
+    }
     case GR_OP_SUM: {
+      FW_ARGS;
       double s = 0;
       s += a;
       r = s;
@@ -503,6 +535,7 @@ double gr_point_forward_partials(GrPoint *p) {
       break;
     }
     case GR_OP_MEAN: { /* g / 1.0 is g * 1 */
+      FW_ARGS;
       double s = 0;
       s += a;
       r = s / 1.0;
@@ -510,6 +543,7 @@ double gr_point_forward_partials(GrPoint *p) {
       break;
     }
     case GR_OP_PROD: {
+      FW_ARGS;
       double s = 1;
       s *= a;
       r = s;
@@ -517,13 +551,16 @@ double gr_point_forward_partials(GrPoint *p) {
       break;
     }
     case GR_OP_VMAX:
-    case GR_OP_VMIN: /* a NaN is no tie: it gets nothing (g * 0 adds nothing) */
+    case GR_OP_VMIN: { /* a NaN is no tie: it gets nothing (g * 0 adds nothing) */
+      FW_ARGS;
       r = a;
       pa[yi] = a == a ? 1 : 0;
       break;
+    }
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   PT_IF_MATH(                                                                                      \
       kind, case GR_OP_##id : {                                                                    \
+        FW_ARGS;                                                                                   \
         const double y = (V);                                                                      \
         const uint8_t f = in->need;                                                                \
         r = y;                                                                                     \
@@ -548,6 +585,8 @@ double gr_point_forward_partials(GrPoint *p) {
   }
   return v[p->out];
 }
+#undef FW_CASES
+#undef FW_ARGS
 
 /* What a GR_K_MATH instruction with a finite nonzero adjoint gm sends its argument k (0:
  * a, 1: b): its column at g = gm, as CONTRIB forms it for a finite multiplier. For the
@@ -668,6 +707,22 @@ static __attribute__((noinline)) void reverse_exact(const GrPInstr *in, const do
   }
 }
 
+/* The entries of one shape, for each place its adjoint g comes from: a case each, so that
+ * the choice costs no test of its own */
+#define RK_CASES(K, ...)                                                                           \
+  case K: {                                                                                        \
+    const double g = adj[r->y];                                                                    \
+    __VA_ARGS__                                                                                    \
+  }                                                                                                \
+  case K | RK_PREV_A: {                                                                            \
+    const double g = la;                                                                           \
+    __VA_ARGS__                                                                                    \
+  }                                                                                                \
+  case K | RK_PREV_B: {                                                                            \
+    const double g = lb;                                                                           \
+    __VA_ARGS__                                                                                    \
+  }
+
 void gr_point_reverse(GrPoint *p) {
   const double *pa = p->pa;
   double *adj = p->adj;
@@ -678,49 +733,53 @@ void gr_point_reverse(GrPoint *p) {
   double la = 0, lb = 0; /* the adjoints that the previous entry left in slots ta and tb */
   for (size_t i = 0, nr = p->nrev; i < nr; i++) {
     const GrPRev *r = &fr[i];
-    const uint32_t k = r->kind;
-    const double g = (k & RK_PREV_A) ? la : (k & RK_PREV_B) ? lb : adj[r->y];
     double ra, rb, qa, qb;
-    switch (k & RK_SHAPE) {
-    case RK_ADD:
-      adj[r->ta] = la = adj[r->ta] + g;
-      adj[r->tb] = lb = adj[r->tb] + g;
-      continue;
-    case RK_SUB:
-      adj[r->ta] = la = adj[r->ta] + g;
-      adj[r->tb] = lb = adj[r->tb] + -g;
-      continue;
-    case RK_MUL1:
-      ra = g * pa[r->qa];
-      if (ra != ra)
-        break;
-      adj[r->ta] = la = adj[r->ta] + ra;
-      continue;
-    case RK_MUL2:
-      ra = g * pa[r->qa];
-      rb = g * pa[r->qb];
-      if (ra != ra || rb != rb)
-        break;
-      adj[r->ta] = la = adj[r->ta] + ra;
-      adj[r->tb] = lb = adj[r->tb] + rb;
-      continue;
-    case RK_CHK1:
-      qa = pa[r->qa];
-      ra = g * qa;
-      if (!(gr_fine(ra) && gr_fine(qa)))
-        break;
-      adj[r->ta] = la = adj[r->ta] + ra;
-      continue;
-    case RK_CHK2:
-      qa = pa[r->qa];
-      qb = pa[r->qb];
-      ra = g * qa;
-      rb = g * qb;
-      if (!(gr_fine(ra) && gr_fine(qa) && gr_fine(rb) && gr_fine(qb)))
-        break;
-      adj[r->ta] = la = adj[r->ta] + ra;
-      adj[r->tb] = lb = adj[r->tb] + rb;
-      continue;
+    switch (r->kind) {
+      RK_CASES(RK_ADD, {
+        adj[r->ta] = la = adj[r->ta] + g;
+        adj[r->tb] = lb = adj[r->tb] + g;
+        continue;
+      })
+      RK_CASES(RK_SUB, {
+        adj[r->ta] = la = adj[r->ta] + g;
+        adj[r->tb] = lb = adj[r->tb] + -g;
+        continue;
+      })
+      RK_CASES(RK_MUL1, {
+        ra = g * pa[r->qa];
+        if (ra != ra)
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        continue;
+      })
+      RK_CASES(RK_MUL2, {
+        ra = g * pa[r->qa];
+        rb = g * pa[r->qb];
+        if (ra != ra || rb != rb)
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        adj[r->tb] = lb = adj[r->tb] + rb;
+        continue;
+      })
+      RK_CASES(RK_CHK1, {
+        qa = pa[r->qa];
+        ra = g * qa;
+        if (!(gr_fine(ra) && gr_fine(qa)))
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        continue;
+      })
+      RK_CASES(RK_CHK2, {
+        qa = pa[r->qa];
+        qb = pa[r->qb];
+        ra = g * qa;
+        rb = g * qb;
+        if (!(gr_fine(ra) && gr_fine(qa) && gr_fine(rb) && gr_fine(qb)))
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        adj[r->tb] = lb = adj[r->tb] + rb;
+        continue;
+      })
     default:
       break;
     }
@@ -729,6 +788,7 @@ void gr_point_reverse(GrPoint *p) {
     lb = adj[r->tb];
   }
 }
+#undef RK_CASES
 
 void gr_point_tangent(GrPoint *p, const double *dir) {
   if (!p->tan)
