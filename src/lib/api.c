@@ -318,17 +318,20 @@ static int eval_point(grad_expr *e, const double *x, double *value, double *grad
     if (vs[v] >= 0)
       p->val[vs[v]] = x[v];
   double f = gradient ? gr_point_forward_partials(p) : gr_point_forward(p);
-  int ok = isfinite(f);
   if (value)
     *value = f;
+  /* z stays a zero while every number is finite: x * 0 is NaN for inf and NaN */
+  double z = f * 0;
   if (gradient) {
     gr_point_reverse(p);
+    const double *adj = p->adj;
     for (int v = 0; v < n; v++) {
-      gradient[v] = vs[v] >= 0 ? p->adj[vs[v]] : 0.0;
-      ok &= isfinite(gradient[v]);
+      const double d = vs[v] >= 0 ? adj[vs[v]] : 0.0;
+      gradient[v] = d;
+      z += d * 0;
     }
   }
-  return ok ? GRAD_OK : GRAD_ENUMERIC;
+  return z == 0 ? GRAD_OK : GRAD_ENUMERIC;
 }
 
 GRAD_API int grad_eval(grad_expr *e, const double *x, double *value, double *gradient) {

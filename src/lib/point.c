@@ -11,12 +11,15 @@
 #include <string.h>
 
 static void reverse_flags(GrPInstr *in);
+static void fast_programs(GrPoint *p);
 
 void gr_point_free(GrPoint *p) {
   if (!p)
     return;
   free(p->fwd);
   free(p->rev);
+  free(p->ffwd);
+  free(p->frev);
   free(p->val);
   free(p->adj);
   free(p->pa);
@@ -63,7 +66,7 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
   p->nneed = nn;
   p->out = slot[out->id];
   p->val = gr_xcalloc(n, sizeof *p->val);
-  p->adj = gr_xcalloc(n, sizeof *p->adj);
+  p->adj = gr_xcalloc(n + 1, sizeof *p->adj);
   p->pa = gr_xcalloc(2 * n, sizeof *p->pa); /* pa, then pb */
   p->pb = p->pa + n;
   p->fwd = gr_xcalloc(nops ? nops : 1, sizeof *p->fwd);
@@ -104,6 +107,7 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
   for (size_t i = nops, r = 0; i-- > 0;)
     if (p->fwd[i].y < nn)
       p->rev[r++] = p->fwd[i];
+  fast_programs(p);
   free(slot);
   free(need);
   free(m);
@@ -190,13 +194,18 @@ double gr_point_forward(GrPoint *p) {
  * The reverse sweep is where a one-point interpreter loses its time: a dispatch per
  * instruction and the rules' branches on a chain of adjoints. So the forward sweep that
  * precedes a reverse one also stores each instruction's local partials P (the PA and PB
- * columns at g = 1), off that chain, and the reverse sweep is one loop without a switch:
- * adj[a] += g * P. That is the column's own arithmetic wherever the column is a product
- * g * X (PURE: X at g = 1 is X exactly, and g * X is the same rounding). The range-safe
- * columns (gr_gdiv ...) first form g times a plain partial and keep it when it and the
- * partial are in the normal range; the plain partial is stored (CHECK) and the same test
- * made, and where it fails the column itself is evaluated. The other columns are
- * evaluated as written (SLOW), as is everything when the adjoint is inf or NaN. */
+ * columns at g = 1), off that chain, and the reverse sweep forms adj[a] += g * P. That is
+ * the column's own arithmetic wherever the column is a product g * X (PURE: X at g = 1 is
+ * X exactly, and g * X is the same rounding). The range-safe columns (gr_gdiv ...) first
+ * form g times a plain partial and keep it when it and the partial are in the normal
+ * range; the plain partial is stored (CHECK) and the same test made, and where it fails
+ * the column itself is evaluated. The other columns are evaluated as written (SLOW), as
+ * is everything when the adjoint is inf or NaN (reverse_exact).
+ *
+ * Both sweeps are chains of loads that wait for the store just before them: an
+ * instruction reads the value (forward) or the adjoint (reverse) that the one before it
+ * has just written. Where it does, the number is taken from a register instead (the
+ * PT_PREV and RK_PREV flags), which takes the store-to-load latency off the chain. */
 
 enum { PT_PURE, PT_CHECK, PT_SLOW };
 
@@ -312,52 +321,249 @@ static void reverse_flags(GrPInstr *in) {
   }
 }
 
-double gr_point_forward_partials(GrPoint *p) {
-  double *v = p->val, *pa = p->pa, *pb = p->pb;
-  for (const GrPInstr *in = p->fwd, *end = in + p->nfwd; in < end; in++) {
-    const double a = v[in->a], b = v[in->b];
-    const uint32_t yi = in->y;
-    (void)b;
+/* ---- the programs of the fast sweeps ----
+ *
+ * gr_point_forward_partials runs ffwd: fwd with the frequent shapes as ops of their own,
+ * so that they skip the generic rows' tests: + - and unary minus store no partial (their
+ * reverse rule needs none), a * b stores both partials whatever is needed, and a^2, a^3
+ * with a constant exponent are a * a and a * a * a with the partials 2 * a and 3 * (a * a),
+ * which is what gr_pow and gr_pow_da compute for those exponents, to the bit. Each shape
+ * has a case per choice of the arguments that come from the register (PT_OP_PREV below).
+ *
+ * gr_point_reverse runs frev, one entry per rev[] instruction, by the shape of its partials:
+ *   RK_ADD   adj[ta] += g; adj[tb] += g        (let, +, the reductions of one element)
+ *   RK_SUB   adj[ta] += g; adj[tb] += -g       (-, and unary minus with ta the scratch slot)
+ *   RK_MUL1  adj[ta] += g * pa[qa]             (one PURE partial)
+ *   RK_MUL2  the same for ta and tb            (two PURE partials)
+ *   RK_CHK1, RK_CHK2  the same for CHECK partials, kept where product and partial are
+ *            normal numbers
+ *   RK_GEN   the generic rule (reverse_exact)
+ * each with a case per place its adjoint comes from (RK_PREV_A, RK_PREV_B: the register).
+ * No entry tests its adjoint first. A zero or non-finite adjoint only matters where the
+ * product is off: 0 * inf or inf * 0 is NaN, and the checked shapes fail their range test
+ * on 0 and inf. Those products (NaN, or not normal) send the instruction to reverse_exact
+ * before anything is added, which applies the tape's rule from the start. A product that
+ * is not NaN is the tape's contribution: g * q is what a PURE column gives for any nonzero
+ * g, inf included, and g = 0 adds +0 or -0, which leaves an adjoint as it was (an adjoint
+ * is never -0). Arguments that take no adjoint point to the scratch slot n, so that every
+ * entry of a shape runs the same code. */
+enum { PT_OP_ADD = GR_OP_COUNT, PT_OP_SUB, PT_OP_NEG, PT_OP_MUL, PT_OP_SQ, PT_OP_CUBE, PT_OP_PREV };
+enum { RK_ADD, RK_SUB, RK_MUL1, RK_MUL2, RK_CHK1, RK_CHK2, RK_GEN };
+enum { RK_PREV_A = 16, RK_PREV_B = 32 };
+enum { PT_PREV_A = 1, PT_PREV_B = 2 };
+
+static void fast_programs(GrPoint *p) {
+  const uint32_t n = (uint32_t)p->n;
+  /* the constant slots: no variable's and no instruction's */
+  unsigned char *computed = gr_xcalloc(p->n ? p->n : 1, 1);
+  for (int v = 0; v < p->nvars; v++)
+    if (p->var_slot[v] >= 0)
+      computed[p->var_slot[v]] = 1;
+  for (size_t i = 0; i < p->nfwd; i++)
+    computed[p->fwd[i].y] = 1;
+  p->ffwd = gr_xcalloc(p->nfwd ? p->nfwd : 1, sizeof *p->ffwd);
+  for (size_t i = 0; i < p->nfwd; i++) {
+    GrPInstr in = p->fwd[i];
+    switch (in.op) {
+    case GR_OP_ADD:
+      in.op = PT_OP_ADD;
+      break;
+    case GR_OP_SUB:
+      in.op = PT_OP_SUB;
+      break;
+    case GR_OP_NEG:
+      in.op = PT_OP_NEG;
+      break;
+    case GR_OP_MUL:
+      in.op = PT_OP_MUL;
+      break;
+    case GR_OP_POW:
+      if (!computed[in.b] && !(in.need & 2) && (p->val[in.b] == 2 || p->val[in.b] == 3))
+        in.op = p->val[in.b] == 2 ? PT_OP_SQ : PT_OP_CUBE;
+      break;
+    default:
+      break;
+    }
+    in.nargs = 0; /* here: which arguments are the previous instruction's value */
+    if (i > 0 && in.a == p->fwd[i - 1].y)
+      in.nargs |= PT_PREV_A;
+    if (i > 0 && in.b == p->fwd[i - 1].y)
+      in.nargs |= PT_PREV_B;
+    if (in.op >= GR_OP_COUNT) /* a shape: the flags select its case */
+      in.op = (uint16_t)(in.op + PT_OP_PREV * in.nargs);
+    p->ffwd[i] = in;
+  }
+  free(computed);
+  p->frev = gr_xcalloc(p->nrev ? p->nrev : 1, sizeof *p->frev);
+  for (size_t i = 0; i < p->nrev; i++) {
+    const GrPInstr *in = &p->rev[i];
+    GrPRev *r = &p->frev[i];
+    const int na = in->need & 1, nb = in->nargs > 1 && (in->need & 2);
+    r->y = in->y;
+    r->ta = na ? in->a : n;
+    r->tb = nb ? in->b : n;
+    r->qa = in->y;
+    r->qb = n + in->y;
     switch (in->op) {
     case GR_OP_LET:
-      v[yi] = a;
-      pa[yi] = 1;
+    case GR_OP_SUM:
+    case GR_OP_MEAN: /* g / 1.0 is g */
+    case GR_OP_PROD: /* the empty product of the other factors: g * 1 */
+    case GR_OP_ADD:
+      r->kind = RK_ADD;
+      continue;
+    case GR_OP_SUB:
+      r->kind = RK_SUB;
+      continue;
+    case GR_OP_NEG:
+      r->kind = RK_SUB;
+      r->tb = r->ta;
+      r->ta = n;
       continue;
     case GR_OP_IF:
-      v[yi] = a != 0 ? b : v[in->c];
+      r->kind = RK_GEN;
       continue;
+    default:
+      break;
+    }
+    /* the kinds of the partials that are sent: PT_PURE, PT_CHECK, PT_SLOW; -1 none */
+    int ka = na ? ((in->need & PT_SLOW_A) ? PT_SLOW : (in->need & PT_CHECK_A) ? PT_CHECK : PT_PURE)
+                : -1;
+    int kb = nb ? ((in->need & PT_SLOW_B) ? PT_SLOW : (in->need & PT_CHECK_B) ? PT_CHECK : PT_PURE)
+                : -1;
+    if (ka < 0) { /* only b: it goes first */
+      r->ta = r->tb;
+      r->qa = r->qb;
+      r->tb = n;
+      ka = kb;
+      kb = -1;
+    }
+    if (ka == PT_SLOW || kb == PT_SLOW || (kb >= 0 && ka != kb))
+      r->kind = RK_GEN;
+    else if (ka == PT_PURE)
+      r->kind = kb < 0 ? RK_MUL1 : RK_MUL2;
+    else
+      r->kind = kb < 0 ? RK_CHK1 : RK_CHK2;
+  }
+  /* an adjoint that the previous entry has just formed is taken from a register, not
+   * read back from the slot: a load right after the store that it depends on waits */
+  for (size_t i = 1; i < p->nrev; i++) {
+    GrPRev *r = &p->frev[i];
+    const GrPRev *q = &p->frev[i - 1];
+    if (r->y == q->tb) /* tb when ta == tb too: its sum is the later */
+      r->kind |= RK_PREV_B;
+    else if (r->y == q->ta)
+      r->kind |= RK_PREV_A;
+  }
+}
+
+/* The instructions of one shape, for each of its arguments that the previous instruction
+ * computed: a case each (op + PT_OP_PREV times the PT_PREV bits), so that the choice costs
+ * no test of its own */
+#define FW_CASES(K, ...)                                                                           \
+  case K: {                                                                                        \
+    const double a = v[in->a], b = v[in->b];                                                       \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * PT_PREV_A: {                                                               \
+    const double a = last, b = v[in->b];                                                           \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * PT_PREV_B: {                                                               \
+    const double a = v[in->a], b = last;                                                           \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * (PT_PREV_A | PT_PREV_B): {                                                 \
+    const double a = last, b = last;                                                               \
+    (void)b;                                                                                       \
+    __VA_ARGS__                                                                                    \
+  } break;
+/* the other instructions: the same choice by the flags in nargs */
+#define FW_ARGS                                                                                    \
+  const double a = (in->nargs & PT_PREV_A) ? last : v[in->a];                                      \
+  const double b = (in->nargs & PT_PREV_B) ? last : v[in->b];                                      \
+  (void)b
+
+double gr_point_forward_partials(GrPoint *p) {
+  double *v = p->val, *pa = p->pa, *pb = p->pb;
+  double last = 0; /* the previous instruction's value */
+  for (const GrPInstr *in = p->ffwd, *end = in + p->nfwd; in < end; in++) {
+    /* an argument that the previous instruction has just computed comes from a register:
+     * a load right after the store that it depends on waits */
+    const uint32_t yi = in->y;
+    double r;
+    switch (in->op) {
+      /* the shapes of fast_programs: the values are ops.def's */
+      FW_CASES(PT_OP_ADD, r = a + b;)
+      FW_CASES(PT_OP_SUB, r = a - b;)
+      FW_CASES(PT_OP_NEG, r = -a;)
+      FW_CASES(PT_OP_MUL, {
+        r = a * b;
+        pa[yi] = b;
+        pb[yi] = a;
+      })
+      /* gr_pow(a, 2), gr_pow_da(a, 2) = 2 * gr_pow(a, 1) */
+      FW_CASES(PT_OP_SQ, {
+        r = a * a;
+        pa[yi] = 2 * a;
+      })
+      /* gr_pow(a, 3), gr_pow_da(a, 3) = 3 * gr_pow(a, 2) */
+      FW_CASES(PT_OP_CUBE, {
+        r = a * a * a;
+        pa[yi] = 3 * (a * a);
+      })
+    case GR_OP_LET: {
+      FW_ARGS;
+      r = a;
+      pa[yi] = 1;
+      break;
+    }
+    case GR_OP_IF: {
+      FW_ARGS;
+      r = a != 0 ? b : v[in->c];
+      break;
+    }
     case GR_OP_SUM: {
+      FW_ARGS;
       double s = 0;
       s += a;
-      v[yi] = s;
+      r = s;
       pa[yi] = 1;
-      continue;
+      break;
     }
     case GR_OP_MEAN: { /* g / 1.0 is g * 1 */
+      FW_ARGS;
       double s = 0;
       s += a;
-      v[yi] = s / 1.0;
+      r = s / 1.0;
       pa[yi] = 1;
-      continue;
+      break;
     }
     case GR_OP_PROD: {
+      FW_ARGS;
       double s = 1;
       s *= a;
-      v[yi] = s;
+      r = s;
       pa[yi] = 1;
-      continue;
+      break;
     }
     case GR_OP_VMAX:
-    case GR_OP_VMIN: /* a NaN is no tie: it gets nothing (g * 0 adds nothing) */
-      v[yi] = a;
+    case GR_OP_VMIN: { /* a NaN is no tie: it gets nothing (g * 0 adds nothing) */
+      FW_ARGS;
+      r = a;
       pa[yi] = a == a ? 1 : 0;
-      continue;
+      break;
+    }
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   PT_IF_MATH(                                                                                      \
       kind, case GR_OP_##id : {                                                                    \
+        FW_ARGS;                                                                                   \
         const double y = (V);                                                                      \
         const uint8_t f = in->need;                                                                \
-        v[yi] = y;                                                                                 \
+        r = y;                                                                                     \
         if ((f & (1 | PT_SLOW_A)) == 1) {                                                          \
           const double g = 1;                                                                      \
           (void)g;                                                                                 \
@@ -368,15 +574,19 @@ double gr_point_forward_partials(GrPoint *p) {
           (void)g;                                                                                 \
           pb[yi] = check_plain(GR_OP_##id, 1) ? plain(GR_OP_##id, 1, a, b, y) : (PB);              \
         }                                                                                          \
-      } continue;)
+      } break;)
 #include "ops.def"
 #undef OP
     default:
-      continue;
+      r = 0; /* not reached: leaves are not instructions */
+      break;
     }
+    v[yi] = last = r;
   }
   return v[p->out];
 }
+#undef FW_CASES
+#undef FW_ARGS
 
 /* What a GR_K_MATH instruction with a finite nonzero adjoint gm sends its argument k (0:
  * a, 1: b): its column at g = gm, as CONTRIB forms it for a finite multiplier. For the
@@ -451,54 +661,134 @@ static __attribute__((noinline)) void reverse_nonfinite(const GrPInstr *in, cons
     return;
   }
 }
-void gr_point_reverse(GrPoint *p) {
-  const double *v = p->val, *pa = p->pa, *pb = p->pb;
-  double *adj = p->adj;
-  memset(adj, 0, p->nneed * sizeof *adj);
-  adj[p->out] = 1.0;
-  for (const GrPInstr *in = p->rev, *end = in + p->nrev; in < end; in++) {
-    const double g = adj[in->y];
-    /* A zero adjoint sends nothing. (The tape's let() adds it all the same, but an
-     * adjoint is never -0: sums start from +0 or the seed 1, and x + y is -0 only when
-     * both are -0; so adding a zero changes nothing.) */
-    if (g == 0)
-      continue;
-    if (g - g != 0) {
-      reverse_nonfinite(in, v, adj, g);
-      continue;
-    }
-    /* a finite multiplier: the stored partial times g, or the column itself */
-    const uint8_t f = in->need;
-    if (in->op == GR_OP_IF) {
-      reverse_if(in, v, adj, g);
-      continue;
-    }
-    if (f & 1) {
-      double r;
-      if (f & PT_SLOW_A)
+/* The tape's rule for one instruction of rev, from its adjoint on. */
+static __attribute__((noinline)) void reverse_exact(const GrPInstr *in, const double *v,
+                                                    const double *pa, const double *pb,
+                                                    double *adj) {
+  const double g = adj[in->y];
+  /* A zero adjoint sends nothing. (The tape's let() adds it all the same, but an adjoint
+   * is never -0: sums start from +0 or the seed 1, and x + y is -0 only when both are -0;
+   * so adding a zero changes nothing.) */
+  if (g == 0)
+    return;
+  if (g - g != 0) {
+    reverse_nonfinite(in, v, adj, g);
+    return;
+  }
+  /* a finite multiplier: the stored partial times g, or the column itself */
+  const uint8_t f = in->need;
+  if (in->op == GR_OP_IF) {
+    reverse_if(in, v, adj, g);
+    return;
+  }
+  if (f & 1) {
+    double r;
+    if (f & PT_SLOW_A)
+      r = reverse_column(in, v, g, 0);
+    else {
+      const double q = pa[in->y];
+      r = g * q;
+      if ((f & PT_CHECK_A) && !(gr_fine(r) && gr_fine(q)))
         r = reverse_column(in, v, g, 0);
-      else {
-        const double q = pa[in->y];
-        r = g * q;
-        if ((f & PT_CHECK_A) && !(gr_fine(r) && gr_fine(q)))
-          r = reverse_column(in, v, g, 0);
-      }
-      adj[in->a] += r;
     }
-    if (f & 2) {
-      double r;
-      if (f & PT_SLOW_B)
+    adj[in->a] += r;
+  }
+  if (f & 2) {
+    double r;
+    if (f & PT_SLOW_B)
+      r = reverse_column(in, v, g, 1);
+    else {
+      const double q = pb[in->y];
+      r = g * q;
+      if ((f & PT_CHECK_B) && !(gr_fine(r) && gr_fine(q)))
         r = reverse_column(in, v, g, 1);
-      else {
-        const double q = pb[in->y];
-        r = g * q;
-        if ((f & PT_CHECK_B) && !(gr_fine(r) && gr_fine(q)))
-          r = reverse_column(in, v, g, 1);
-      }
-      adj[in->b] += r;
     }
+    adj[in->b] += r;
   }
 }
+
+/* The entries of one shape, for each place its adjoint g comes from: a case each, so that
+ * the choice costs no test of its own */
+#define RK_CASES(K, ...)                                                                           \
+  case K: {                                                                                        \
+    const double g = adj[r->y];                                                                    \
+    __VA_ARGS__                                                                                    \
+  }                                                                                                \
+  case K | RK_PREV_A: {                                                                            \
+    const double g = la;                                                                           \
+    __VA_ARGS__                                                                                    \
+  }                                                                                                \
+  case K | RK_PREV_B: {                                                                            \
+    const double g = lb;                                                                           \
+    __VA_ARGS__                                                                                    \
+  }
+
+void gr_point_reverse(GrPoint *p) {
+  const double *pa = p->pa;
+  double *adj = p->adj;
+  memset(adj, 0, p->nneed * sizeof *adj);
+  adj[p->n] = 0; /* the scratch slot: kept a plain number */
+  adj[p->out] = 1.0;
+  const GrPRev *fr = p->frev;
+  double la = 0, lb = 0; /* the adjoints that the previous entry left in slots ta and tb */
+  for (size_t i = 0, nr = p->nrev; i < nr; i++) {
+    const GrPRev *r = &fr[i];
+    double ra, rb, qa, qb;
+    switch (r->kind) {
+      RK_CASES(RK_ADD, {
+        adj[r->ta] = la = adj[r->ta] + g;
+        adj[r->tb] = lb = adj[r->tb] + g;
+        continue;
+      })
+      RK_CASES(RK_SUB, {
+        adj[r->ta] = la = adj[r->ta] + g;
+        adj[r->tb] = lb = adj[r->tb] + -g;
+        continue;
+      })
+      RK_CASES(RK_MUL1, {
+        ra = g * pa[r->qa];
+        if (ra != ra)
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        continue;
+      })
+      RK_CASES(RK_MUL2, {
+        ra = g * pa[r->qa];
+        rb = g * pa[r->qb];
+        if (ra != ra || rb != rb)
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        adj[r->tb] = lb = adj[r->tb] + rb;
+        continue;
+      })
+      RK_CASES(RK_CHK1, {
+        qa = pa[r->qa];
+        ra = g * qa;
+        if (!(gr_fine(ra) && gr_fine(qa)))
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        continue;
+      })
+      RK_CASES(RK_CHK2, {
+        qa = pa[r->qa];
+        qb = pa[r->qb];
+        ra = g * qa;
+        rb = g * qb;
+        if (!(gr_fine(ra) && gr_fine(qa) && gr_fine(rb) && gr_fine(qb)))
+          break;
+        adj[r->ta] = la = adj[r->ta] + ra;
+        adj[r->tb] = lb = adj[r->tb] + rb;
+        continue;
+      })
+    default:
+      break;
+    }
+    reverse_exact(&p->rev[i], p->val, pa, p->pb, adj);
+    la = adj[r->ta];
+    lb = adj[r->tb];
+  }
+}
+#undef RK_CASES
 
 void gr_point_tangent(GrPoint *p, const double *dir) {
   if (!p->tan)

@@ -31,6 +31,13 @@ typedef struct GrPInstr {
   uint32_t y, a, b, c; /* result and arguments: indices into val, adj, tan, tadj */
 } GrPInstr;
 
+/* One instruction of the fast reverse sweep (point.c), one per rev[] entry and in its
+ * order: the adjoint of slot y goes to slots ta and tb (slot n, a scratch slot, for an
+ * argument that takes none) through the stored partials pa[qa] and pa[qb] (pb is pa + n). */
+typedef struct GrPRev {
+  uint32_t kind, y, ta, tb, qa, qb;
+} GrPRev;
+
 typedef struct GrPoint {
   size_t n;          /* slots; [0, nneed) are the ones that depend on a variable */
   size_t nneed;
@@ -38,7 +45,10 @@ typedef struct GrPoint {
   size_t nfwd;
   GrPInstr *rev;     /* the operations that need an adjoint, in reverse order */
   size_t nrev;
-  double *val, *adj; /* n each */
+  GrPInstr *ffwd;    /* fwd for gr_point_forward_partials: frequent shapes as their own ops,
+                      * nargs holding which arguments the previous instruction computed */
+  GrPRev *frev;      /* rev for gr_point_reverse, by the shape of its partials */
+  double *val, *adj; /* n each (adj: n + 1, the last a scratch slot) */
   double *pa, *pb;   /* per slot: its local partials at g = 1 (gr_point_forward_partials) */
   double *tan, *tadj; /* tangents and their adjoints: NULL until a Hessian asks */
   uint32_t out;

@@ -146,6 +146,18 @@ static void test_errors(void) {
   CHECK(f && err.code == GRAD_OK);
   double x[2] = {0, 1}, v, g[2];
   CHECK(grad_eval(f, x, &v, g) == GRAD_ENUMERIC && isinf(v));
+  /* the status covers the gradient too: a finite value with an infinite or NaN partial is
+   * numeric trouble; without the gradient it is not */
+  grad_expr *h = grad_compile("sqrt(x) + y", &err);
+  CHECK(h);
+  CHECK(grad_eval(h, x, &v, g) == GRAD_ENUMERIC && v == 1 && isinf(g[0]) && g[1] == 1);
+  CHECK(grad_eval(h, x, &v, NULL) == GRAD_OK && v == 1);
+  x[1] = NAN;
+  CHECK(grad_eval(h, x, &v, NULL) == GRAD_ENUMERIC && isnan(v));
+  x[0] = 4;
+  x[1] = 1;
+  CHECK(grad_eval(h, x, &v, g) == GRAD_OK && v == 3 && g[0] == 0.25 && g[1] == 1);
+  grad_expr_free(h);
   CHECK(grad_derivative(f, "z", &err) == NULL && err.code == GRAD_EUSAGE);
   CHECK(grad_set_constant(f, "z", 1, &err) == GRAD_EUSAGE);
   grad_expr_free(f);

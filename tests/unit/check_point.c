@@ -174,6 +174,17 @@ START_TEST(test_special_rows) {
       "atan2(y, x) + hypot(x, y) + x^y + y^x",
       "3",
       "x",
+      /* the shapes of the fast sweeps (fast_programs in point.c): +, -, unary minus, *,
+       * a^2 and a^3 with a constant exponent, one argument twice, a value or an adjoint
+       * straight from the instruction before, and the exact rule where a product is 0 * inf,
+       * inf * 0 or out of the normal range */
+      "x^2 + y^3 - (x*y)^2",
+      "-(x^3) * -(y^2) / (x - y) - -z",
+      "t = x*x; t*t + y*y*y - z^2^3",
+      "sqrt(x)^2 + sqrt(y)^3 + sqrt(x^2) + log(z)^2",
+      "(x + y)^3 * 0 + log(x)^2 * 0 + exp(y)^2",
+      "x^2.0 + y^-1 + z^0.5 + x^3.5 + (-x)^2",
+      "exp(x)*exp(y) - x*y*z + sin(x*y) / cos(z) - z",
   };
   for (size_t k = 0; k < sizeof src / sizeof *src; k++) {
     GrGraph *g = gr_graph_new();
