@@ -13,6 +13,7 @@
 #include "ops.h"
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #if defined(HAVE_SLEEF) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -179,6 +180,22 @@ __attribute__((target("avx512f"))) static void pow8(double *y, const double *a, 
  * subnormal, inf or NaN either */
 static inline int normal(double y) { return fabs(y) >= 2 * DBL_MIN && fabs(y) < DBL_MAX / 2; }
 static inline int isfin(double x) { return x - x == 0; }
+/* some y[k] or x[k] not normal()? One pass without branches, which vectorises: the lanes
+ * to patch are rare, and most chunks have none. */
+#if GR_VM_SLEEF
+__attribute__((target("avx2"))) /* only called where the kernels run: AVX2 at least */
+#endif
+static int any_special(const double *y, const double *x, size_t n) {
+  uint64_t bad = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint64_t u, v;
+    memcpy(&u, &y[k], sizeof u);
+    memcpy(&v, &x[k], sizeof v);
+    /* normal(): biased exponent 2 .. 2045 */
+    bad |= (((u >> 52) & 0x7ff) - 2 > 2043) | (((v >> 52) & 0x7ff) - 2 > 2043);
+  }
+  return bad != 0;
+}
 
 void gr_vec1(GrVecFn f, double *y, const double *a, size_t n) {
   int w = best();
@@ -197,9 +214,10 @@ void gr_vec1(GrVecFn f, double *y, const double *a, size_t n) {
         x = keep;
       }
       (w == 8 ? kern8 : kern4)[f](y + k0, x, m);
-      for (size_t k = 0; k < m; k++)
-        if (!normal(y[k0 + k]) || !normal(x[k]))
-          y[k0 + k] = gr_vecfn_scalar(f, x[k]);
+      if (any_special(y + k0, x, m))
+        for (size_t k = 0; k < m; k++)
+          if (!normal(y[k0 + k]) || !normal(x[k]))
+            y[k0 + k] = gr_vecfn_scalar(f, x[k]);
     }
     return;
   }
@@ -243,7 +261,10 @@ void gr_vec_pow(double *y, const double *a, size_t sa, const double *b, size_t s
       }
       (w == 8 ? pow8 : pow4)(y + k0, ta, tb, m);
       /* a base <= 0 (signs, zeros and poles) by libm too */
-      for (size_t k = 0; k < m; k++)
+      int bad = any_special(y + k0, ta, m);
+      for (size_t k = 0; k < m && !bad; k++)
+        bad |= !isfin(tb[k]) | !(ta[k] > 0) | pow_fast(tb[k]);
+      for (size_t k = 0; k < m && bad; k++)
         if (!normal(y[k0 + k]) || !normal(ta[k]) || !isfin(tb[k]) || !(ta[k] > 0) ||
             pow_fast(tb[k]))
           y[k0 + k] = gr_pow(ta[k], tb[k]);
