@@ -175,17 +175,16 @@ __attribute__((target("avx512f"))) static void pow8(double *y, const double *a, 
 }
 #endif
 
+static inline int isfin(double x) { return x - x == 0; }
+#if GR_VM_SLEEF
 /* a normal number, not within a factor 2 of the underflow or overflow threshold (where
  * the vector and scalar functions could round to different sides of it): not 0,
  * subnormal, inf or NaN either */
 static inline int normal(double y) { return fabs(y) >= 2 * DBL_MIN && fabs(y) < DBL_MAX / 2; }
-static inline int isfin(double x) { return x - x == 0; }
-/* some y[k] or x[k] not normal()? One pass without branches, which vectorises: the lanes
- * to patch are rare, and most chunks have none. */
-#if GR_VM_SLEEF
-__attribute__((target("avx2"))) /* only called where the kernels run: AVX2 at least */
-#endif
-static int any_special(const double *y, const double *x, size_t n) {
+/* some y[k] or x[k] not normal()? One pass without branches, which vectorises (AVX2: it
+ * runs only where the kernels do): the lanes to patch are rare, most chunks have none. */
+__attribute__((target("avx2"))) static int any_special(const double *y, const double *x,
+                                                       size_t n) {
   uint64_t bad = 0;
   for (size_t k = 0; k < n; k++) {
     uint64_t u, v;
@@ -196,6 +195,7 @@ static int any_special(const double *y, const double *x, size_t n) {
   }
   return bad != 0;
 }
+#endif
 
 void gr_vec1(GrVecFn f, double *y, const double *a, size_t n) {
   int w = best();

@@ -49,8 +49,8 @@ static int64_t key(double x) {
 static uint64_t ulps(double a, double b) {
   if (isnan(a) || isnan(b))
     return isnan(a) && isnan(b) ? 0 : UINT64_MAX;
-  int64_t d = key(a) - key(b);
-  return d < 0 ? (uint64_t)-d : (uint64_t)d;
+  int64_t ka = key(a), kb = key(b); /* (the difference in unsigned: no overflow) */
+  return ka > kb ? (uint64_t)ka - (uint64_t)kb : (uint64_t)kb - (uint64_t)ka;
 }
 static int normal(double y) { return fabs(y) >= DBL_MIN && fabs(y) <= DBL_MAX; }
 /* bit-identical, any NaN matching any NaN */
