@@ -3,7 +3,8 @@
 # over the grid x=-6.5:3.5:NX by u=-1:1:NU (NX*NU points, 10^7 by default) at y = 0.5,
 # z = 1.5, v = 0.25: f alone (--no-grad) and f with its five partials (--wrt x,y,z,u,v),
 # every row written to /dev/null, by
-#   grad       --format tsv, --format binary (--threads 1), binary with --threads 2
+#   grad       --format tsv, --format binary (--threads 1; with vector math, and with
+#              --exact: scalar libm), binary with --threads 2
 #   C          bench/table5_hand.c: printf("%.17g"), fwrite of doubles (-O3), and fwrite
 #              with -O3 -ffast-math, which vectorises exp through glibc's libmvec
 #   PyTorch    bench/table5_torch.py, float64, one thread, rows written as doubles
@@ -68,6 +69,8 @@ for what in f all; do
   line "grad --format tsv" "$(best "$GRAD" "$F" --range "$R" --at "$AT" $opts --format tsv --threads 1)"
   # shellcheck disable=SC2086
   line "grad --format binary" "$(best "$GRAD" "$F" --range "$R" --at "$AT" $opts --format binary --threads 1)"
+  # shellcheck disable=SC2086
+  line "grad --format binary --exact" "$(best "$GRAD" "$F" --range "$R" --at "$AT" $opts --format binary --threads 1 --exact)"
   # shellcheck disable=SC2086
   g2=$(best "$GRAD" "$F" --range "$R" --at "$AT" $opts --format binary --threads 2)
   line "grad --format binary --threads 2" "$g2"

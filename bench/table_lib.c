@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
   int x = gr_var_index(g, "x");
   GrRange r = {x, atof(argv[3]), atof(argv[4]), (uint64_t)atoll(argv[2])};
   int w[] = {x};
-  GrTableSpec s = {g, &p.out, 1, &r, 1, NULL, w, 1, 512};
+  GrTableSpec s = {g, &p.out, 1, &r, 1, NULL, w, 1, 512, 0};
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   GrTable *t;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Tables, traces and large inputs in one run, with one summary table: the figures beside the
 # targets of the work on tables and traces at memory speed. It runs
-#   table5.sh     grad tsv / binary / binary on 2 threads / hand-written C (printf %.17g,
+#   table5.sh     grad tsv / binary / binary --exact / binary on 2 threads / hand-written C (printf %.17g,
 #                 fwrite, fwrite with libmvec) / PyTorch, for f and for f and its 5 partials
 #                 over NX*NU points (10^7)
 #   dtoa.sh       the shortest printer and --digits' against printf("%.17g") and Dragonbox
@@ -82,6 +82,7 @@ END {
     v = T[s, "vec", "cpu"]
     row("grad --format tsv", fig(T[s, "grad --format tsv", "cpu"], "s"), rat(T[s, "grad --format tsv", "cpu"], v), "")
     row("grad --format binary (1 thread)", fig(T[s, "grad --format binary", "cpu"], "s"), rat(T[s, "grad --format binary", "cpu"], v), k ? "<= 2.5x (vector math)" : "")
+    row("grad --format binary --exact (scalar libm)", fig(T[s, "grad --format binary --exact", "cpu"], "s"), rat(T[s, "grad --format binary --exact", "cpu"], v), "")
     row("grad --format binary --threads 2 (CPU)", fig(T[s, "grad --format binary --threads 2", "cpu"], "s"), rat(T[s, "grad --format binary --threads 2", "cpu"], v), "")
     row("  wall speedup of 2 threads over 1", fig(T[s, "grad --format binary --threads 2", "wall"], "s wall"), rat(T[s, "grad --format binary", "wall"], T[s, "grad --format binary --threads 2", "wall"]), k ? ">= 1.7x (two idle cores)" : "")
     row("C printf(\"%.17g\")", fig(T[s, "C printf %.17g", "cpu"], "s"), rat(T[s, "C printf %.17g", "cpu"], v), "")

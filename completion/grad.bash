@@ -20,7 +20,7 @@ _grad() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   local opts="--at --wrt --format --digits --no-grad --symbolic --cse --order --taylor --hessian
-    --check --eps --atol --rtol --vjp --jvp --mode --stats --graph --dot --range --points --threads
+    --check --eps --atol --rtol --vjp --jvp --mode --stats --graph --dot --range --points --threads --exact
     --plot --plot= --gnuplot --help --version -a -w -F -d -f -s -h -V"
   case $prev in
     -F|--format) COMPREPLY=($(compgen -W "text tsv json latex c binary" -- "$cur")); return ;;

@@ -59,6 +59,10 @@ static const char *const usage_text =
     "                              --plot=FILE, else for a window (gnuplot's own terminal)\n"
     "      --threads N             compute a table on N threads (default: the cores\n"
     "                              available); the output is the same for any N\n"
+    "      --exact                 tables by scalar libm, the numbers of --at bit for\n"
+    "                              bit; by default exp, log, sin, cos, pow, atan, expm1\n"
+    "                              and log1p go through vector math, each result within\n"
+    "                              1 ulp of libm's (--at, minimize: always libm)\n"
     "\n"
     "A vector-valued EXPR or several EXPRs give the Jacobian, one row per output\n"
     "element (f[0], f[1], ...; f1, f2, ... for several EXPRs).\n"
@@ -107,7 +111,8 @@ enum {
   OPT_POINTS,
   OPT_PLOT,
   OPT_GNUPLOT,
-  OPT_THREADS
+  OPT_THREADS,
+  OPT_EXACT
 };
 
 static const struct option long_opts[] = {
@@ -127,6 +132,7 @@ static const struct option long_opts[] = {
     {"plot", optional_argument, NULL, OPT_PLOT},
     {"gnuplot", no_argument, NULL, OPT_GNUPLOT},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"exact", no_argument, NULL, OPT_EXACT},
     {"symbolic", no_argument, NULL, 's'},
     {"cse", no_argument, NULL, OPT_CSE},
     {"order", required_argument, NULL, OPT_ORDER},
@@ -301,6 +307,9 @@ static int parse_opts(int argc, char **argv, GradOpts *o) {
     case OPT_THREADS:
       if (parse_int(optarg, 1, 256, &o->threads))
         return usage_error("--threads takes a whole number from 1 to 256, not '%s'", optarg);
+      break;
+    case OPT_EXACT:
+      o->exact = 1;
       break;
     case 'h':
       fputs(usage_text, stdout);

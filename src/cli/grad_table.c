@@ -618,7 +618,8 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
     }
     nw = 0;
   }
-  GrTableSpec spec = {g, outs, nouts, r, nr, fixed, w, nw, 0};
+  /* vector math unless --exact (the 1-ulp rule: man grad, --exact) */
+  GrTableSpec spec = {g, outs, nouts, r, nr, fixed, w, nw, 0, !o->exact};
   GrTable *t;
   if (gr_table_open(&spec, &t, &d) != GR_OK) {
     /* find the expression the span belongs to */

@@ -32,6 +32,7 @@ typedef struct GradOpts {
   char *plot_file;
   int gnuplot;
   int threads;       /* --threads (0: the cores available) */
+  int exact;         /* --exact: tables with scalar libm only */
   char *file;        /* -f FILE: a session script */
   char **exprs;      /* the EXPR arguments */
   int nexprs;

@@ -1392,7 +1392,7 @@ static int plot_run(Run *u, const GrOptResult *r) {
       fixed[u->param_var[j]] = u->x[j];
     enum { M = 301 };
     GrRange rg = {in, lo, hi, lo < hi ? M : 1};
-    GrTableSpec ts = {u->g, &u->parsed[0].rhs, 1, &rg, 1, fixed, NULL, 0, 0};
+    GrTableSpec ts = {u->g, &u->parsed[0].rhs, 1, &rg, 1, fixed, NULL, 0, 0, 0};
     GrTable *t;
     double *cx = gr_xmalloc(M * sizeof *cx), *cy = gr_xmalloc(M * sizeof *cy);
     size_t m = 0, k;

@@ -475,7 +475,7 @@ GrStatus gr_plot_path(FILE *f, const GrPlotOpts *o, const GrGraph *g, GrNode *ou
     hi[k] = c + half;
   }
   GrRange r[2] = {{xvar, lo[0], hi[0], FINE}, {yvar, lo[1], hi[1], FINE}};
-  GrTableSpec s = {g, &out, 1, r, 2, fixed, NULL, 0, 0};
+  GrTableSpec s = {g, &out, 1, r, 2, fixed, NULL, 0, 0, 0};
   GrTable *t;
   if (gr_table_open(&s, &t, d) != GR_OK)
     return d->status;

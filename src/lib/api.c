@@ -15,6 +15,7 @@
 #include "print.h"
 #include "simplify.h"
 #include "tape.h"
+#include "vecmath.h"
 #include "config.h"
 #include <math.h>
 #include <pthread.h>
@@ -54,6 +55,7 @@ struct grad_expr {
   GrTape *tb;     /* BLOCK points per sweep (grad_eval_block), compiled on first use */
   GrTape *tt;     /* the tail of a block evaluation: tt_len points */
   size_t tt_len;
+  int vecmath;    /* grad_set_vecmath: vector math on tb and tt */
 };
 
 /* the engine's errors: a column from the span, the status as the code */
@@ -293,6 +295,7 @@ GRAD_API int grad_set_constant(grad_expr *e, const char *name, double value, gra
     return st;
   }
   /* swap: the old constants' names now belong to n->consts */
+  n->vecmath = e->vecmath;
   parts_free(e);
   free(e->src);
   free(e->consts);
@@ -395,8 +398,21 @@ static GrTape *block_tape(grad_expr *e, size_t m) {
   GrDiag d;
   if (gr_tape_compile(e->g, &e->out, 1, len, &t, &d) != GR_OK)
     t = NULL;
+  else
+    gr_tape_set_vecmath(t, e->vecmath);
   free(len);
   return t;
+}
+
+GRAD_API int grad_set_vecmath(grad_expr *e, int on) {
+  if (!e)
+    return 0;
+  e->vecmath = on != 0;
+  if (e->tb)
+    gr_tape_set_vecmath(e->tb, e->vecmath);
+  if (e->tt)
+    gr_tape_set_vecmath(e->tt, e->vecmath);
+  return e->vecmath && gr_vecmath_isa() != NULL;
 }
 
 /* the tapes for n points: blocks of BLOCK and the tail; 0 when out of memory */

@@ -64,6 +64,12 @@ int grad_eval(grad_expr *e, const double *x, double *value, double *gradient);
  * Returns GRAD_OK or GRAD_ENUMERIC (some result not finite). */
 int grad_eval_block(grad_expr *e, size_t n, const double *const *x, double *values,
                     double *const *gradients);
+/* Vector math in grad_eval_block (off by default): exp, log, sin, cos, atan, expm1, log1p
+ * and a^b several points at a time, each result within 1 ulp of scalar libm's (0, inf,
+ * NaN, subnormals exactly libm's). grad_eval and grad_hessian always use scalar libm.
+ * Returns 1 when vector math is now in use, 0 when off or not available (a build without
+ * SLEEF, a processor without AVX2). */
+int grad_set_vecmath(grad_expr *e, int on);
 
 /* The Hessian at x: h[i*nvars + j] = d2f/dxi dxj (row-major, nvars x nvars), by one
  * forward-over-reverse sweep per variable. Returns GRAD_OK or GRAD_ENUMERIC. */

@@ -8,6 +8,7 @@
  * uninitialised values.
  */
 #include "table.h"
+#include "vecmath.h"
 #include "taylor.h"
 #include "arena.h"
 #include "ops.h"
@@ -94,6 +95,7 @@ static GrStatus compile(GrTable *t, GrDiag *d) {
     return st;
   gr_tape_free(t->tape);
   t->tape = tape;
+  gr_tape_set_vecmath(tape, s->vecmath);
   /* variables not in a range: the same value at every point */
   for (int v = 0; v < s->g->nvars; v++) {
     double *x = gr_tape_var(t->tape, v);

@@ -34,6 +34,9 @@ typedef struct GrTableSpec {
   const int *wrt;        /* partial-derivative columns: for each output, d/d wrt[j] */
   int nwrt;
   size_t block;          /* points per sweep (0: 512) */
+  int vecmath;           /* vector math in the sweeps (vecmath.h: each exp, log, sin, cos,
+                          * pow ... within 1 ulp of libm's); 0: scalar libm, bit for bit
+                          * the numbers of a single point */
 } GrTableSpec;
 
 typedef struct GrTable GrTable;

@@ -16,6 +16,7 @@
  */
 #include "tape.h"
 #include "print.h"
+#include "vecmath.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,11 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
       reduce_forward(t, i);
       break;
     default:
+      if (t->vecmath) { /* exp, log, sin, ... over a block by vector kernels (vecmath.c) */
+        ARGS;
+        if (n > 1 && gr_vecmath_forward(in->op, Y, A, sa, B, sb, n))
+          break;
+      }
       switch (t->ins[i].op) {
 /* one loop per broadcast pattern, the argument index a constant in each (k: a block,
  * 0: a block of one), so the compiler can vectorise; Y never overlaps A or B (another slot) */
@@ -509,6 +515,12 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
         reduce_reverse(t, i);
       break;
     default:
+      /* sin's cos(a), cos's -sin(a), expm1's exp(a) over a block by vector kernels */
+      if (t->vecmath && ii->nargs == 1 && t->len[i] > 1 && t->len[ii->a] == t->len[i] &&
+          t->ins[ii->a].need &&
+          gr_vecmath_reverse(ii->op, t->adj + t->off[ii->a], t->adj + t->off[i], t->vp[ii->a],
+                             t->len[i]))
+        break;
       switch (t->ins[i].op) {
 /* The adjoint of one argument: GX[k] += G[k] * P, or, for a block of one (a parameter of
  * a fit, a scalar times a vector), the sum over k of G[k] * P in GR_LANES accumulators:

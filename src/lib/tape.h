@@ -36,6 +36,7 @@ typedef struct GrTape {
   size_t *out_slot;
   GrNode **node;  /* slot -> node */
   size_t sweeps;  /* reverse + forward sweeps run so far (for --stats) */
+  int vecmath;    /* vector math kernels in the block sweeps (vecmath.h; off by default) */
 } GrTape;
 
 /* Compile the nodes reachable from outs. var_len gives each graph variable's block length

@@ -306,8 +306,58 @@ static void test_oom(void) {
 #endif
 }
 
+/* distance in ulps between two doubles of the same sign */
+static double ulps(double a, double b) {
+  if (a == b)
+    return 0;
+  return fabs(a - b) / (nextafter(fabs(b), INFINITY) - fabs(b));
+}
+
+/* grad_set_vecmath: off by default (blocks are the points' bits, block_vs_points), on within
+ * 1 ulp of the points for a one-function expression, off again the points' bits */
+static void test_vecmath(void) {
+  static const char *const src[] = {"exp(x)", "sin(x)", "cos(x)", "log(x)", "x^2.5"};
+  enum { N = 2000 };
+  static double x[N], val[N], gx[N];
+  for (size_t i = 0; i < N; i++)
+    x[i] = 0.25 + 4.0 * (double)i / N;
+  for (size_t s = 0; s < sizeof src / sizeof *src; s++) {
+    grad_error err;
+    grad_expr *f = grad_compile(src[s], &err);
+    CHECK(f != NULL);
+    if (!f)
+      return;
+    const double *xs[1] = {x};
+    double *gs[1] = {gx};
+    for (int pass = 0; pass < 3; pass++) {
+      int on = pass == 1;
+      int used = grad_set_vecmath(f, on);
+      CHECK(on || !used);
+      CHECK(grad_eval_block(f, N, xs, val, gs) == GRAD_OK);
+      double worst = 0;
+      size_t differ = 0;
+      for (size_t i = 0; i < N; i++) {
+        double v, g;
+        grad_eval(f, &x[i], &v, &g);
+        double u = ulps(val[i], v), ug = ulps(gx[i], g);
+        worst = u > worst ? u : worst;
+        worst = ug > worst ? ug : worst;
+        differ += u != 0 || ug != 0;
+      }
+      if (!on && differ)
+        fprintf(stderr, "%s: vector math off, yet %zu points differ from grad_eval\n", src[s], differ);
+      CHECK(on || differ == 0);
+      if (worst > 1)
+        fprintf(stderr, "%s: vector math %d: %g ulp from grad_eval\n", src[s], used, worst);
+      CHECK(worst <= 1);
+    }
+    grad_expr_free(f);
+  }
+}
+
 int main(void) {
   test_gradient();
+  test_vecmath();
   block_vs_points(F5, 1000);
   block_vs_points("x^2*y + exp(x*y) - relu(x-y) + max(x, y)", 300);
   block_vs_points("x^2", 3);

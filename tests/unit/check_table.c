@@ -70,7 +70,7 @@ START_TEST(line_values_and_partials) {
   int x = gr_var_index(e.g, "x");
   GrRange r = {x, -6.5, 3.5, 1000};
   int w[] = {x};
-  GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, w, 1, 64};
+  GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, w, 1, 64, 0};
   GrTable *t;
   GrDiag d;
   ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
@@ -108,8 +108,8 @@ START_TEST(fixed_variables_hoisted) {
   fixed[x] = 0;
   fixed[y] = 0.7;
   int w1[] = {x}, w2[] = {x, y};
-  GrTableSpec s1 = {e.g, &e.p.out, 1, &r, 1, fixed, w1, 1, 64};
-  GrTableSpec s2 = {e.g, &e.p.out, 1, &r, 1, fixed, w2, 2, 64};
+  GrTableSpec s1 = {e.g, &e.p.out, 1, &r, 1, fixed, w1, 1, 64, 0};
+  GrTableSpec s2 = {e.g, &e.p.out, 1, &r, 1, fixed, w2, 2, 64, 0};
   GrTable *t1, *t2, *t3;
   GrDiag d;
   ck_assert_int_eq(gr_table_open(&s1, &t1, &d), GR_OK);
@@ -121,7 +121,7 @@ START_TEST(fixed_variables_hoisted) {
   ck_assert_uint_eq(gr_tape_var_len(p2, y), 64);
   ck_assert_uint_eq(p2->len[gr_tape_slot(p2, sy)], 64);
   /* --order along the fixed variable: it becomes a block */
-  GrTableSpec s3 = {e.g, &e.p.out, 1, &r, 1, fixed, NULL, 0, 64};
+  GrTableSpec s3 = {e.g, &e.p.out, 1, &r, 1, fixed, NULL, 0, 64, 0};
   ck_assert_int_eq(gr_table_open(&s3, &t3, &d), GR_OK);
   ck_assert_uint_eq(gr_tape_var_len(gr_table_tape(t3), y), 1);
   gr_table_set_order(t3, 2, y);
@@ -162,7 +162,7 @@ START_TEST(partials_match_finite_differences) {
   int x = gr_var_index(e.g, "x");
   GrRange r = {x, -3, 3, 301};
   int w[] = {x};
-  GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, w, 1, 0};
+  GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, w, 1, 0, 0};
   GrTable *t;
   GrDiag d;
   ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
@@ -198,7 +198,7 @@ START_TEST(block_fill_is_linspace) {
         double fixed[2] = {0, 0};
         fixed[y] = 0.25;
         int w[] = {x, y};
-        GrTableSpec s = {e.g, outs, 2, r, grid ? 2 : 1, fixed, w, 2, bs[b]};
+        GrTableSpec s = {e.g, outs, 2, r, grid ? 2 : 1, fixed, w, 2, bs[b], 0};
         GrTable *t;
         GrDiag d;
         ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
@@ -237,7 +237,7 @@ START_TEST(grid_and_fixed_variables) {
   double *fixed = calloc((size_t)e.g->nvars, sizeof *fixed);
   fixed[a] = 1.5;
   int w[] = {x, y, a};
-  GrTableSpec s = {e.g, &e.p.out, 1, r, 2, fixed, w, 3, 8};
+  GrTableSpec s = {e.g, &e.p.out, 1, r, 2, fixed, w, 3, 8, 0};
   GrTable *t;
   GrDiag d;
   ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
@@ -270,7 +270,7 @@ START_TEST(several_outputs_and_constants) {
   int x = gr_var_index(e1.g, "x");
   GrRange r = {x, 0, 2, 5};
   int w[] = {x};
-  GrTableSpec s = {e1.g, outs, 2, &r, 1, NULL, w, 1, 0};
+  GrTableSpec s = {e1.g, outs, 2, &r, 1, NULL, w, 1, 0, 0};
   GrTable *t;
   GrDiag d;
   ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
@@ -297,7 +297,7 @@ START_TEST(reductions_are_refused) {
     Expr e;
     expr(&e, bad[k]);
     GrRange r = {gr_var_index(e.g, "x"), 0, 1, 10};
-    GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, NULL, 0, 0};
+    GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, NULL, NULL, 0, 0, 0};
     GrTable *t;
     GrDiag d;
     ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_EUSAGE);
