@@ -341,7 +341,7 @@ static const char *const hard[] = {
     "0x10", "0x1.8p1", "-0X1P-3", "1e0000000000000000000000001", "0.0000000000000000000000001"};
 
 START_TEST(test_numbers_hard) {
-  enum { NR = 60000 };
+  enum { NR = 30000 };
   size_t nh = sizeof hard / sizeof *hard, n = nh + NR;
   char(*nums)[48] = malloc(n * sizeof *nums);
   uint64_t s = 42;
@@ -429,7 +429,7 @@ END_TEST
  * whole range, against strtod: every decided value equal, and few left undecided. */
 START_TEST(test_decimal_to_double) {
   uint64_t s = 7;
-  long undecided = 0, n = 300000;
+  long undecided = 0, n = 150000;
   for (long i = 0; i < n; i++) {
     uint64_t r = rng(&s), w = rng(&s);
     int nd = 1 + (int)(r % 19);
@@ -459,6 +459,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("data");
   TCase *t = tcase_create("core");
+  tcase_set_timeout(t, 60); /* the number tests under sanitizers on a busy machine */
   tcase_add_test(t, test_header_whitespace_comments);
   tcase_add_test(t, test_commas_and_gnuplot_header);
   tcase_add_test(t, test_columns_option);
