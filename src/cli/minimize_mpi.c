@@ -149,6 +149,10 @@ void min_mpi_catch_signals(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* Open MPI's mpirun passes SIGUSR1 on to every process without ending the job, so the
+   * processes' own status 130 becomes mpirun's (on SIGINT or SIGTERM it returns 1 whatever
+   * the processes return) */
+  sigaction(SIGUSR1, &sa, NULL);
 }
 
 int min_mpi_interrupted(void) { return min_mpi_any(pending); }

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "util.h"
 #include "num.h"
+#include "dtoa.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -159,14 +160,30 @@ typedef struct Parser {
   char *cand;     /* the last comment line that could be a header ("# x y") */
 } Parser;
 
-/* Every number the reader converts goes through here: a plain decimal with at most 19
- * significant digits, whose digits as an integer are at most 2^53 and whose power of ten
- * is at most 22 either way, is an exact integer times or over an exact power of ten, so one
- * IEEE multiplication or division rounds it correctly; anything else goes to strtod. */
+static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The correctly rounded value of (neg ? -1 : 1) m 10^e (m at most 19 digits): zero for any
+ * exponent; an integer of at most 2^53 times or over a power of ten of at most 10^22 is
+ * exact before one IEEE operation rounds it (Clinger); else Eisel and Lemire's method;
+ * -1 when neither decides (the caller then uses strtod). */
+static inline int decimal(uint64_t m, long e, int neg, double *v) {
+  double x;
+  if (m == 0)
+    x = 0;
+  else if (m <= ((uint64_t)1 << 53) && e >= -22 && e <= 22)
+    x = e < 0 ? (double)m / p10[-e] : (double)m * p10[e];
+  else if (e < -400 || e > 400 || gr_decimal_to_double(m, (int)e, 0, &x))
+    return -1;
+  *v = neg ? -x : x;
+  return 0;
+}
+
+/* Every number the reader converts goes through here: a plain decimal ([+-]digits[.digits]
+ * [e[+-]digits]) with at most 19 significant digits goes to decimal(); anything else (more
+ * digits, hex, inf, nan) or what decimal() leaves undecided goes to strtod. */
 static int fast_num(const char *s, size_t len, double *v) {
-  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   size_t i = 0;
   int neg = 0;
   if (i < len && (s[i] == '+' || s[i] == '-'))
@@ -203,18 +220,7 @@ static int fast_num(const char *s, size_t len, double *v) {
   }
   if (i != len)
     return -1;
-  e -= frac;
-  if (m > ((uint64_t)1 << 53) || (m && (e < -22 || e > 22)))
-    return -1;
-  double x = (double)m;
-  if (m == 0)
-    x = 0; /* any exponent: no table lookup */
-  else if (e < 0)
-    x /= p10[-e];
-  else
-    x *= p10[e];
-  *v = neg ? -x : x;
-  return 0;
+  return decimal(m, e - frac, neg, v);
 }
 
 static int field_value(const Field *f, double *v) {
@@ -359,6 +365,84 @@ static GrStatus feed_line(Parser *ps, const char *line, size_t len, uint64_t off
   return GR_OK;
 }
 
+/* The common row, read straight from the buffer: fields of plain decimals (as fast_num
+ * takes them) separated by blanks (spaces, tabs) or by commas with optional blanks, ending in
+ * "\n" or "\r\n", as many as the columns. Returns the bytes used (the newline included) after
+ * storing the row, or 0 to leave the line to feed_line (anything else: a comment, quotes, a
+ * number for strtod, a bad or short row, no newline before `end`), which then reads it from
+ * the start, so the messages and values are feed_line's. */
+static size_t fast_row(Parser *ps, const char *p, const char *end) {
+  GrData *o = ps->o;
+  const char *s = p;
+  int comma = -1; /* the separator: -1 not yet seen, 0 blanks, 1 commas */
+  for (int k = 0; k < o->ncol; k++) {
+    while (s < end && (*s == ' ' || *s == '\t'))
+      s++;
+    if (k > 0) {
+      int c = s < end && *s == ',';
+      if (c != comma && comma >= 0)
+        return 0;
+      comma = c;
+      if (c)
+        for (s++; s < end && (*s == ' ' || *s == '\t');)
+          s++;
+    }
+    if (s >= end)
+      return 0;
+    int neg = 0;
+    if (*s == '-' || *s == '+')
+      neg = *s++ == '-';
+    const char *d0 = s;
+    while (s < end && *s == '0')
+      s++;
+    uint64_t m = 0;
+    const char *m0 = s;
+    while (s < end && (unsigned)(*s - '0') < 10)
+      m = m * 10 + (uint64_t)(*s++ - '0');
+    int nd = (int)(s - m0), digits = (int)(s - d0);
+    long e = 0;
+    if (s < end && *s == '.') {
+      const char *f0 = ++s;
+      if (!m)
+        while (s < end && *s == '0')
+          s++;
+      const char *f1 = s;
+      while (s < end && (unsigned)(*s - '0') < 10)
+        m = m * 10 + (uint64_t)(*s++ - '0');
+      nd += (int)(s - f1);
+      digits += (int)(s - f0);
+      e = -(long)(s - f0);
+    }
+    if (!digits || nd > 19 || s >= end)
+      return 0;
+    if (*s == 'e' || *s == 'E') {
+      int eneg = 0;
+      long x = 0;
+      if (++s < end && (*s == '+' || *s == '-'))
+        eneg = *s++ == '-';
+      if (s >= end || (unsigned)(*s - '0') >= 10)
+        return 0;
+      for (; s < end && (unsigned)(*s - '0') < 10; s++)
+        if (x < 100000)
+          x = x * 10 + (*s - '0');
+      e += eneg ? -x : x;
+      if (s >= end)
+        return 0;
+    }
+    if (*s != ' ' && *s != '\t' && *s != ',' && *s != '\r' && *s != '\n')
+      return 0;
+    if (decimal(m, e, neg, &o->col[k][o->nrow]))
+      return 0;
+  }
+  while (s < end && (*s == ' ' || *s == '\t'))
+    s++;
+  if (s < end && *s == '\r')
+    s++;
+  if (s >= end || *s != '\n')
+    return 0;
+  return (size_t)(s + 1 - p);
+}
+
 static void parser_init(Parser *ps, const char *file, char *const *names, const int *us,
                         int nus, GrData *o, GrDiag *d) {
   memset(ps, 0, sizeof *ps);
@@ -477,8 +561,8 @@ static GrStatus check_magic(const char *buf, size_t n, const char *file, GrDiag 
 
 /* Feed the lines that start in [begin, end) (a line that starts there is read to its end,
  * past `end` if need be); nl_before: the newlines before `begin`, for the line numbers. */
-static GrStatus read_lines(Parser *ps, int fd, int regular, uint64_t begin, uint64_t end,
-                           uint64_t nl_before) {
+static GrStatus read_lines(Parser *ps, int fd, int regular, uint64_t size, uint64_t begin,
+                           uint64_t end, uint64_t nl_before) {
   GrDiag *d = ps->d;
   size_t cap = CHUNK, have = 0, at = 0;
   int eof = 0, skip = 0, any = 0;
@@ -492,9 +576,24 @@ static GrStatus read_lines(Parser *ps, int fd, int regular, uint64_t begin, uint
       return gr_diag_set(d, GR_EIO, "cannot read %s: %s", ps->file, strerror(errno));
     skip = r == 1 && c != '\n';
   }
+  if (regular && size >= begin && size - begin < cap)
+    cap = size - begin < 255 ? 256 : (size_t)(size - begin) + 1; /* a small file */
   char *buf = gr_xmalloc(cap);
   GrStatus st = GR_OK;
+  /* rows of the common kind go through fast_row once the names are known (not with
+   * --using, nor while a header could still be replaced) */
+  int fast = !ps->us && !ps->head_only;
   while (st == GR_OK && !ps->started) {
+    if (fast && ps->o->names && ps->seen_row && !skip) {
+      /* the lines that start before `end` */
+      size_t lim = end <= pos ? 0 : end - pos < have ? (size_t)(end - pos) : have;
+      size_t used;
+      while (at < lim && ps->o->nrow < ps->cap && (used = fast_row(ps, buf + at, buf + have))) {
+        at += used;
+        ps->o->nrow++;
+        ps->lineno++;
+      }
+    }
     char *nl = memchr(buf + at, '\n', have - at);
     if (!nl && !eof) {
       memmove(buf, buf + at, have - at);
@@ -533,13 +632,31 @@ static GrStatus read_lines(Parser *ps, int fd, int regular, uint64_t begin, uint
   return st;
 }
 
+/* The newline bytes of buf[0..n), eight at a time: a byte of x = word ^ "\n\n..." is zero
+ * exactly when its high bit is clear in both x and (x & 0x7f..) + 0x7f.. */
+static size_t count_nl(const char *buf, size_t n) {
+  const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, nl = 0x0a0a0a0a0a0a0a0aull;
+  size_t c = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, buf + i, 8);
+    uint64_t x = w ^ nl;
+    uint64_t z = ~(((x & lo7) + lo7) | x | lo7); /* 0x80 in each zero byte */
+    c += (size_t)(((z >> 7) * 0x0101010101010101ull) >> 56);
+  }
+  for (; i < n; i++)
+    c += buf[i] == '\n';
+  return c;
+}
+
 static GrStatus count_lines(int fd, uint64_t begin, uint64_t end, uint64_t *nl,
                             const char *file, GrDiag *d) {
-  char *buf = gr_xmalloc(CHUNK);
+  size_t cap = end - begin < CHUNK ? (size_t)(end - begin) + 1 : CHUNK;
+  char *buf = gr_xmalloc(cap);
   uint64_t n = 0;
   GrStatus st = GR_OK;
   for (uint64_t pos = begin; pos < end;) {
-    size_t want = end - pos < CHUNK ? (size_t)(end - pos) : CHUNK;
+    size_t want = end - pos < cap ? (size_t)(end - pos) : cap;
     ssize_t r = get(fd, 1, buf, want, pos);
     if (r < 0) {
       st = gr_diag_set(d, GR_EIO, "cannot read %s: %s", file, strerror(errno));
@@ -547,10 +664,7 @@ static GrStatus count_lines(int fd, uint64_t begin, uint64_t end, uint64_t *nl,
     }
     if (r == 0)
       break;
-    size_t c = 0;
-    for (ssize_t i = 0; i < r; i++)
-      c += buf[i] == '\n';
-    n += c;
+    n += count_nl(buf, (size_t)r);
     pos += (uint64_t)r;
   }
   free(buf);
@@ -579,7 +693,7 @@ GrStatus gr_data_read_using(const char *path, char *const *names, const int *us,
     ps.hint = (size_t)nl + 1;
   }
   if (st == GR_OK)
-    st = read_lines(&ps, fd, regular, 0, UINT64_MAX, 0);
+    st = read_lines(&ps, fd, regular, size, 0, UINT64_MAX, 0);
   close_data(fd);
   return parser_end(&ps, st, 1);
 }
@@ -600,7 +714,7 @@ GrStatus gr_data_head(const char *path, char *const *names, const int *us, int n
   }
   ps.head_only = 1;
   if ((st = set_given_names(&ps)) == GR_OK)
-    st = read_lines(&ps, fd, regular, 0, UINT64_MAX, 0);
+    st = read_lines(&ps, fd, regular, *size, 0, UINT64_MAX, 0);
   close_data(fd);
   if (st == GR_OK && !ps.started)
     st = gr_diag_set(d, GR_EIO, "%s: no data rows", file);
@@ -639,7 +753,7 @@ GrStatus gr_data_read_range(const char *path, const GrData *head, const int *us,
   set_names(out, nf, head->ncol);
   ps.seen_row = 1;
   ps.hint = (size_t)nl_in + 1;
-  st = read_lines(&ps, fd, regular, begin, end, nl_before);
+  st = read_lines(&ps, fd, regular, size, begin, end, nl_before);
   close_data(fd);
   return parser_end(&ps, st, 0);
 }

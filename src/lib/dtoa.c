@@ -983,3 +983,53 @@ int gr_dtoa_prec(double v, int prec, char *out) {
   }
   return format_g(out, neg, d, n, x, prec, 0);
 }
+
+/* ---- decimal -> double ---- */
+
+/* w 10^q (w > 0, at most 19 digits) as the correctly rounded double, by Eisel and Lemire's
+ * method ("Number parsing at a gigabyte per second", 2021): w normalised times the 128-bit
+ * truncation of 10^q (pow10_g less one unit: the table overestimates by exactly one unit,
+ * also where 10^q 2^(127-fl) is an integer), whose error is small enough that the result's
+ * rounding is decided unless the product lies next to a halfway point or a carry is in
+ * doubt; those cases, subnormal and overflowing results and q outside the table return -1
+ * for the caller to use strtod. */
+int gr_decimal_to_double(uint64_t w, int q, int neg, double *out) {
+  if (w == 0 || q < POW10_MIN || q > 308)
+    return -1;
+  const uint64_t *g = pow10_g[q - POW10_MIN];
+  uint64_t hi = g[0], lo = g[1];
+  if (lo-- == 0) /* the truncation: g - 1 */
+    hi--;
+  int lz = __builtin_clzll(w);
+  w <<= lz;
+  u128 p = (u128)w * hi;
+  uint64_t upper = (uint64_t)(p >> 64), lower = (uint64_t)p;
+  if ((upper & 0x1FF) == 0x1FF && lower + w < lower) {
+    /* the discarded low word could carry into the bits that decide: add it */
+    u128 p2 = (u128)w * lo;
+    uint64_t mid = lower + (uint64_t)(p2 >> 64);
+    if (mid < lower)
+      upper++;
+    if (mid + 1 == 0 && (upper & 0x1FF) == 0x1FF && (uint64_t)p2 + w < (uint64_t)p2)
+      return -1;
+    lower = mid;
+  }
+  uint64_t upperbit = upper >> 63;
+  uint64_t mant = upper >> (upperbit + 9);
+  lz += (int)(1 ^ upperbit);
+  if (lower == 0 && (upper & 0x1FF) == 0 && (mant & 3) == 1)
+    return -1; /* maybe exactly halfway */
+  mant += mant & 1;
+  mant >>= 1;
+  if (mant >= (1ull << 53)) {
+    mant = 1ull << 52;
+    lz--;
+  }
+  mant &= ~(1ull << 52);
+  int64_t be = (int64_t)floor_log2_pow10(q) + 1024 + 63 - lz;
+  if (be < 1 || be > 2046)
+    return -1;
+  uint64_t bits = mant | (uint64_t)be << 52 | (uint64_t)(neg != 0) << 63;
+  memcpy(out, &bits, sizeof *out);
+  return 0;
+}

@@ -7,6 +7,7 @@
  */
 #ifndef GR_DTOA_H
 #define GR_DTOA_H
+#include <stdint.h>
 
 /* Write v into buf (at least 32 bytes, not NUL-terminated) and return the length. */
 int gr_dtoa(double v, char *buf);
@@ -14,5 +15,10 @@ int gr_dtoa_prec(double v, int prec, char *buf);
 /* How many gr_dtoa_prec calls let the C library decide a rounding (v 10^-e within 2^-64 of a
  * half without being one: never seen in random testing); for tests. */
 extern unsigned long gr_dtoa_fallbacks;
+
+/* Decimal -> double: w 10^q (w at most 19 digits) correctly rounded (as strtod), negated
+ * when neg, into *out; -1 when the fast method cannot decide (rare: results next to a
+ * halfway point, subnormal or overflowing results), then the caller uses strtod. */
+int gr_decimal_to_double(uint64_t w, int q, int neg, double *out);
 
 #endif

@@ -3,6 +3,11 @@
  * every kind of bad row (nothing is skipped silently).
  */
 #include "data.h"
+#include "dtoa.h"
+#include <errno.h>
+#include <math.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <check.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -219,24 +224,242 @@ START_TEST(test_numbers_exact) {
     *q = 0;
     p += sprintf(p, "%s\n", nums[i]);
   }
-  GrData d;
-  GrDiag g;
-  GrStatus st = gr_data_parse(text, "f", NULL, &d, &g);
-  ck_assert_msg(st == GR_OK, "%s", g.msg);
-  ck_assert_uint_eq(d.nrow, N);
-  for (int i = 0; i < N; i++) {
-    double want = strtod(nums[i], NULL);
-    ck_assert_msg(memcmp(&d.col[0][i], &want, sizeof want) == 0, "%s: %.17g, strtod %.17g",
-                  nums[i], d.col[0][i], want);
+  /* from a string (fast_num) and from a file (its rows go through the row reader) */
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, text);
+  for (int via = 0; via < 2; via++) {
+    GrData d;
+    GrDiag g;
+    GrStatus st = via ? gr_data_read(path, NULL, &d, &g) : gr_data_parse(text, "f", NULL, &d, &g);
+    ck_assert_msg(st == GR_OK, "%s", g.msg);
+    ck_assert_uint_eq(d.nrow, N);
+    for (int i = 0; i < N; i++) {
+      double want = strtod(nums[i], NULL);
+      ck_assert_msg(memcmp(&d.col[0][i], &want, sizeof want) == 0, "%s: %.17g, strtod %.17g",
+                    nums[i], d.col[0][i], want);
+    }
+    gr_data_free(&d);
   }
-  gr_data_free(&d);
+  unlink(path);
   free(text);
+}
+END_TEST
+
+/* Rows of every odd shape read from a file (where plain rows take a faster road) exactly as
+ * from a string: the same values, or the same message naming the same place. */
+static const char *const shapes[] = {
+    "x y\n1 2\n3 4\n5,6\n7 8\n",
+    "x,y\n1,2\n3 , 4\n5,  6  \n7\t,\t8\r\n9,10\n11,12,\n",
+    "x y\n1 2\n3 4\n5 6 7\n",
+    "x y\n1 2\n3 4\n5\n",
+    "x y\n1 2\n3 4\n5 6,7\n",
+    "x y\n1 2\n3 4\n 5 6 # c\n\"7\" 8\n9\r10\n11 12\r \n13 1e-400\n14 -0\n",
+    "x y\n1 2\n3 4\n5 1e999\n",
+    "x y\n1 2\n3 4\n5 inf\n",
+    "x y\n1 2\n3 4\n5 nan\n",
+    "x y\n1 2\n3 4\n5 0x1p3\n",
+    "x y\n1 2\n3 4\n5 6e\n",
+    "x y\n1 2\n3 4\n5 .\n",
+    "x y\n1 2\n3 4\n5 -\n",
+    "x y\n1 2\n3 4\n5 6a\n",
+    "x,y\n1,2\n3,4\n5,,6\n",
+    "x,y\n1,2\n3,4\n,6\n",
+    "x y\n1 2\n3 4\n5 6\0\n",
+    "x y\n1 2\n3 4\n5 6",
+    "x y\n1 2\n3 4\n5 6\n\n\n7 8",
+    "x y\n1 2\n3 4\n\v5 6\f\n",
+    "x y\n1 2\n3 4\n12345678901234567890123 1.5\n",
+    "x y z\n1 2 3\n4 5 6\n7 8,9\n",
+    "x y z\n1,2,3\n4,5,6\n7,8 9\n",
+};
+
+START_TEST(test_file_like_string) {
+  const char *text = shapes[_i];
+  size_t len = strlen(text) + (_i == 16 ? 2 : 0); /* the one with a NUL byte */
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  ck_assert(write(fd, text, len) == (ssize_t)len);
+  close(fd);
+  GrData a, b;
+  GrDiag da, db;
+  char *copy = malloc(len + 1);
+  memcpy(copy, text, len);
+  copy[len] = 0;
+  GrStatus sa = gr_data_parse(copy, path, NULL, &a, &da);
+  GrStatus sb = gr_data_read(path, NULL, &b, &db);
+  if (_i != 16) { /* a string ends at its NUL: only the file sees the byte */
+    ck_assert_int_eq(sa, sb);
+    if (sa != GR_OK)
+      ck_assert_str_eq(da.msg, db.msg);
+  } else
+    ck_assert_int_eq(sb, GR_EIO);
+  if (sa == GR_OK && sb == GR_OK) {
+    ck_assert_uint_eq(a.nrow, b.nrow);
+    for (size_t i = 0; i < a.nrow; i++)
+      for (int c = 0; c < a.ncol; c++)
+        ck_assert(memcmp(&a.col[c][i], &b.col[c][i], sizeof(double)) == 0);
+  }
+  if (sa == GR_OK)
+    gr_data_free(&a);
+  if (sb == GR_OK)
+    gr_data_free(&b);
+  free(copy);
+  unlink(path);
+}
+END_TEST
+
+static uint64_t rng(uint64_t *s) {
+  *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+  uint64_t x = *s;
+  x ^= x >> 29;
+  x *= 0xbf58476d1ce4e5b9ull;
+  return x ^ (x >> 32);
+}
+
+/* Numbers as data files hold them, each read from a string and from a file (in three
+ * columns, blanks and commas) bit-identical to strtod: hard cases (19 and 20 digit
+ * mantissas, halfway cases, subnormals, -0, huge exponents, leading zeros, '+' signs, hex)
+ * and random ones of every shape: integers, fixed decimals, %.17g of random doubles (which
+ * must also read back to those doubles), long mantissas with any exponent. */
+static const char *const hard[] = {
+    "0", "-0", "+0", "-0.0", "0e999999", "-0e-999999", "000", "0.000", "00012.3400",
+    "+1.5", "-000.000123", "1e23", "8.98846567431158e307", "9007199254740993",
+    "9007199254740992", "9007199254740994", "9007199254740995", "18014398509481985",
+    "9007199254740993.0", "9007199254740993e-5", "1.00000000000000011102230246251565404",
+    "1.0000000000000001110223024625156540", "1.000000000000000111", "1.0000000000000001111",
+    "9999999999999999999", "99999999999999999999", "12345678901234567890",
+    "1234567890123456789e-300", "18446744073709551615", "18446744073709551616",
+    "2.2250738585072011e-308", "2.2250738585072012e-308", "2.2250738585072014e-308",
+    "4.9406564584124654e-324", "2.4703282292062327e-324", "2.4703282292062328e-324",
+    "5e-324", "1e-320", "1e-400", "-1e-400", "1.7976931348623157e308",
+    "1.7976931348623158e308", "1e308", "0.1", "0.3", "3.14159265358979323846",
+    "7.2057594037927933e16", "123456789012345678e-350", "1e-5", "1E+5", "1.e5", ".5e-1",
+    "0x10", "0x1.8p1", "-0X1P-3", "1e0000000000000000000000001", "0.0000000000000000000000001"};
+
+START_TEST(test_numbers_hard) {
+  enum { NR = 30000 };
+  size_t nh = sizeof hard / sizeof *hard, n = nh + NR;
+  char(*nums)[48] = malloc(n * sizeof *nums);
+  uint64_t s = 42;
+  for (size_t i = 0; i < n; i++) {
+    char *q = nums[i];
+    if (i < nh) {
+      snprintf(q, 48, "%s", hard[i]);
+      continue;
+    }
+    uint64_t r = rng(&s);
+    switch (r % 5) {
+    case 0: /* integers */
+      snprintf(q, 48, "%lld", (long long)(rng(&s) >> (r >> 8) % 64) * ((r >> 16) & 1 ? -1 : 1));
+      break;
+    case 1: /* fixed decimals */
+      snprintf(q, 48, "%.*f", (int)((r >> 8) % 12), (double)(rng(&s) % 2000000) / 1000.0 - 1000);
+      break;
+    case 2: { /* %.17g of a random finite double */
+      double v;
+      do {
+        uint64_t b = rng(&s);
+        memcpy(&v, &b, sizeof v);
+      } while (!isfinite(v));
+      snprintf(q, 48, "%.17g", v);
+      double back = strtod(q, NULL);
+      ck_assert(memcmp(&back, &v, sizeof v) == 0);
+      break;
+    }
+    case 3: /* %.6e and %.9g */
+      snprintf(q, 48, (r >> 8) & 1 ? "%.6e" : "%.9g", (double)rng(&s) / 1e12 *
+               pow(10, (double)((int)((r >> 9) % 80) - 40)));
+      break;
+    default: { /* 15 to 20 digit mantissas, any exponent, leading zeros and signs */
+      int nd = 15 + (int)((r >> 8) % 6), k = 0;
+      const char *sign = (r >> 12) % 3 == 0 ? "-" : (r >> 12) % 3 == 1 ? "+" : "";
+      k += snprintf(q, 48, "%s%s", sign, (r >> 14) & 1 ? "00" : "");
+      for (int j = 0; j < nd; j++) {
+        if (j == 1 && (r >> 15) & 1)
+          q[k++] = '.';
+        q[k++] = (char)('0' + (j == 0 ? 1 + rng(&s) % 9 : rng(&s) % 10));
+      }
+      snprintf(q + k, (size_t)(48 - k), "e%d", (int)(rng(&s) % 660) - 345);
+      break;
+    }
+    }
+    errno = 0;
+    double v = strtod(q, NULL);
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1))
+      snprintf(q, 48, "1"); /* overflow: an error in a data file, tested elsewhere */
+  }
+  size_t cap = n * 3 * 52 + 16, len = 0;
+  char *text = malloc(cap);
+  len += (size_t)snprintf(text, cap, "a b c\n");
+  for (size_t i = 0; i < n; i++) /* each number in each column, blanks or commas */
+    len += (size_t)snprintf(text + len, cap - len, i % 2 ? "%s %s\t%s\n" : "%s, %s ,%s\r\n",
+                            nums[i], nums[(i + 1) % n], nums[(i + 2) % n]);
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, text);
+  for (int via = 0; via < 2; via++) {
+    GrData d;
+    GrDiag g;
+    GrStatus st = via ? gr_data_read(path, NULL, &d, &g) : gr_data_parse(text, "f", NULL, &d, &g);
+    ck_assert_msg(st == GR_OK, "%s", g.msg);
+    ck_assert_uint_eq(d.nrow, n);
+    for (size_t i = 0; i < n; i++)
+      for (int c = 0; c < 3; c++) {
+        const char *t = nums[(i + (size_t)c) % n];
+        double want = strtod(t, NULL);
+        ck_assert_msg(memcmp(&d.col[c][i], &want, sizeof want) == 0,
+                      "%s (%s): %.17g, strtod %.17g", t, via ? "file" : "string", d.col[c][i],
+                      want);
+      }
+    gr_data_free(&d);
+  }
+  unlink(path);
+  free(text);
+  free(nums);
+}
+END_TEST
+
+/* The Eisel-Lemire conversion itself, w 10^q for random w of 1 to 19 digits and q over the
+ * whole range, against strtod: every decided value equal, and few left undecided. */
+START_TEST(test_decimal_to_double) {
+  uint64_t s = 7;
+  long undecided = 0, n = 150000;
+  for (long i = 0; i < n; i++) {
+    uint64_t r = rng(&s), w = rng(&s);
+    int nd = 1 + (int)(r % 19);
+    uint64_t lim = 1;
+    for (int k = 0; k < nd; k++)
+      lim *= 10;
+    w %= lim;
+    if ((r >> 8) % 4 == 0) /* near powers of two and halfway points */
+      w = ((uint64_t)1 << (r >> 10) % 63) + (r >> 20) % 3 - 1;
+    int q = (int)((r >> 32) % 700) - 360;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s%" PRIu64 "e%d", (r >> 40) & 1 ? "-" : "", w, q);
+    double want = strtod(buf, NULL), got;
+    if (gr_decimal_to_double(w, q, (r >> 40) & 1, &got) != 0) {
+      undecided++;
+      continue;
+    }
+    ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "%s: %.17g, strtod %.17g", buf, got,
+                  want);
+  }
+  /* undecided: w = 0, out-of-range q, subnormal or overflowing results (about a third of
+   * this q range) and the rare halfway cases */
+  ck_assert_msg(undecided < n / 2, "%ld of %ld undecided", undecided, n);
 }
 END_TEST
 
 int main(void) {
   Suite *s = suite_create("data");
   TCase *t = tcase_create("core");
+  tcase_set_timeout(t, 60); /* the number tests under sanitizers on a busy machine */
   tcase_add_test(t, test_header_whitespace_comments);
   tcase_add_test(t, test_commas_and_gnuplot_header);
   tcase_add_test(t, test_columns_option);
@@ -245,6 +468,9 @@ int main(void) {
   tcase_add_loop_test(t, test_ranges, 0, (int)(sizeof range_texts / sizeof *range_texts));
   tcase_add_test(t, test_range_errors);
   tcase_add_test(t, test_numbers_exact);
+  tcase_add_test(t, test_numbers_hard);
+  tcase_add_loop_test(t, test_file_like_string, 0, (int)(sizeof shapes / sizeof *shapes));
+  tcase_add_test(t, test_decimal_to_double);
   suite_add_tcase(s, t);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
