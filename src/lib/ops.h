@@ -130,6 +130,45 @@ static inline double gr_pow_ga(double g, double a, double b, double y) {
     return r;
   return gr_xyz_w(g, b, y, a);
 }
+/* The fast paths of the helpers above, for block loops: the same plain product, with
+ * *bad OR-ed with 1 where the helper would not return it (the exact helper must then be
+ * run on that element). Bitwise & and | rather than && and ||, so that a loop of them has
+ * no branch and vectorises; a block whose flag stays 0 is bit for bit the helper's. */
+static inline long gr_nfine(double r, double p) {
+  return !((fabs(r) >= 0x1p-1022) & (fabs(r) <= 0x1.fffffffffffffp1023) & (fabs(p) >= 0x1p-1022) &
+           (fabs(p) <= 0x1.fffffffffffffp1023));
+}
+static inline long gr_fin0b(double x) { return (x != 0) & (x - x == 0); }
+static inline double gr_gdiv_f(double g, double p, double q, long *bad) {
+  double pq = p / q, r = g * pq;
+  *bad |= gr_nfine(r, pq) & gr_fin0b(g) & gr_fin0b(p) & gr_fin0b(q);
+  return r;
+}
+static inline double gr_gmul_f(double g, double p, double q, long *bad) {
+  double pq = p * q, r = g * pq;
+  *bad |= gr_nfine(r, pq) & gr_fin0b(g) & gr_fin0b(p) & gr_fin0b(q);
+  return r;
+}
+static inline double gr_pow_ga_f(double g, double a, double b, double y, long *bad) {
+  double p = gr_pow_da(a, b), r = g * p;
+  *bad |= gr_nfine(r, p) & gr_fin0b(g) & gr_fin0b(a) & gr_fin0b(b) & gr_fin0b(y);
+  return r;
+}
+static inline double gr_atan_ga_f(double g, double a, long *bad) {
+  double p = 1 / (1 + a * a), r = g * p;
+  *bad |= gr_nfine(r, p) & gr_fin0b(g) & gr_fin0b(a);
+  return r;
+}
+static inline double gr_asinh_ga_f(double g, double a, long *bad) {
+  double p = 1 / sqrt(a * a + 1), r = g * p;
+  *bad |= gr_nfine(r, p) & gr_fin0b(g) & gr_fin0b(a) & (fabs(a) >= 0x1p511);
+  return r;
+}
+static inline double gr_acosh_ga_f(double g, double a, long *bad) {
+  double p = 1 / sqrt(a * a - 1), r = g * p;
+  *bad |= gr_nfine(r, p) & gr_fin0b(g) & gr_fin0b(a) & (a >= 0x1p511);
+  return r;
+}
 /* g * a^b log a */
 static inline double gr_pow_gb(double g, double a, double b, double y) {
   if (a == 0 && b >= 0)

@@ -466,21 +466,42 @@ static void reduce_reverse(GrTape *t, size_t i) {
   }
 }
 
+/* The reverse sweep does not clear the adjoints beforehand: bit ADJ_WRITTEN of touch[s]
+ * says that slot s's adjoint has been written in this sweep. The first op to send a whole
+ * block to a slot stores 0 + its contribution (or 0 where the strong zero drops it: what
+ * `+=` onto the cleared block gave, -0 included), without reading the old block; any other
+ * first writer (a partial one: if(), a reduction, a sum into a block of one) and any op
+ * that reads its own adjoint clears the slot first; at the end every touched slot nobody
+ * wrote is cleared, and the bits are reset. */
+enum { ADJ_WRITTEN = 2 };
+static inline int adj_fresh(GrTape *t, size_t s) {
+  if (t->touch[s] & ADJ_WRITTEN)
+    return 0;
+  t->touch[s] |= ADJ_WRITTEN;
+  return 1;
+}
+static inline void adj_ready(GrTape *t, size_t s) {
+  if (adj_fresh(t, s))
+    memset(t->adj + t->off[s], 0, t->len[s] * sizeof *t->adj);
+}
+
 GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
   t->sweeps++;
-  clear_slots(t, t->adj, t->touch, 0);
   size_t o = t->out_slot[out];
   for (size_t k = 0; k < t->len[o]; k++)
     t->adj[t->off[o] + k] = seed ? seed[k] : 1.0;
+  t->touch[o] |= ADJ_WRITTEN;
   for (size_t i = o + 1; i-- > 0;) {
     const GrInstr *ii = &t->ins[i];
     if (!ii->need || ii->nargs == 0)
       continue;
+    adj_ready(t, i);
     switch (ii->op) {
     case GR_OP_LET: {
       ARGS;
       const double *G = t->adj + t->off[i];
       double *GA = t->adj + t->off[in->a];
+      adj_ready(t, in->a);
       if (sa) /* the contiguous case apart, so that it vectorises */
         for (size_t k = 0; k < n; k++)
           GA[k] += G[k];
@@ -495,6 +516,8 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       size_t sc = t->len[in->c] > 1;
       const double *G = t->adj + t->off[i];
       double *GB = t->adj + t->off[in->b], *GC = t->adj + t->off[in->c];
+      adj_ready(t, in->b);
+      adj_ready(t, in->c);
       for (size_t k = 0; k < n; k++) {
         if (G[k] == 0)
           continue;
@@ -511,8 +534,10 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     case GR_OP_PROD:
     case GR_OP_VMAX:
     case GR_OP_VMIN:
-      if (t->adj[t->off[i]] != 0)
+      if (t->adj[t->off[i]] != 0) {
+        adj_ready(t, t->ins[i].a);
         reduce_reverse(t, i);
+      }
       break;
     default:
       /* sin's cos(a), cos's -sin(a), expm1's exp(a) over a block by vector kernels */
@@ -532,32 +557,33 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
  * pass per argument, so that x*x (GA == GB) still adds a's share before b's at every k.
  * The strong zero is a select: where it drops the contribution the old value is kept
  * (nothing added, not even -0 or NaN); elsewhere the sum is the same rounding as `+=`. */
-#define REV_BODY(K, SA, SB, P, OUT, CB)                                                            \
+#define REV_BODY(K, SA, SB, P, OUT, CB, FR)                                                        \
   do {                                                                                             \
     double a = (SA) ? A[K] : a0, b = (SB) ? B[K] : b0, y = Y[K], v;                                \
     int keep;                                                                                      \
+    RS_EXACT;                                                                                      \
     (void)a;                                                                                       \
     (void)b;                                                                                       \
     (void)y;                                                                                       \
     CB(P, G[K], v, keep);                                                                          \
-    double x_ = (OUT), sum_ = x_ + v; /* computed always: a select, not a branch */                \
+    double x_ = (FR) ? 0.0 : (OUT), sum_ = x_ + v; /* always: a select, not a branch */         \
     (OUT) = keep ? sum_ : x_;                                                                      \
   } while (0)
-#define REV_LOOP_CB(GX, SX, SA, SB, P, CB)                                                         \
+#define REV_LOOP_CB(GX, SX, FR, SA, SB, P, CB, B0)                                                 \
   do {                                                                                             \
     double *restrict GXr = GX;                                                                     \
-    const double a0 = A[0], b0 = B[0];                                                             \
+    const double a0 = A[0], b0 = (B0);                                                             \
     if (SX) {                                                                                      \
       for (size_t k = 0; k < n; k++)                                                               \
-        REV_BODY(k, SA, SB, P, GXr[k], CB);                                                        \
+        REV_BODY(k, SA, SB, P, GXr[k], CB, FR);                                                    \
     } else {                                                                                       \
       double acc[GR_LANES] = {0};                                                                  \
       size_t k = 0;                                                                                \
       for (; k + GR_LANES <= n; k += GR_LANES)                                                     \
         for (size_t l = 0; l < GR_LANES; l++)                                                      \
-          REV_BODY(k + l, SA, SB, P, acc[l], CB);                                                  \
+          REV_BODY(k + l, SA, SB, P, acc[l], CB, 0);                                               \
       for (size_t l = 0; k + l < n; l++)                                                           \
-        REV_BODY(k + l, SA, SB, P, acc[l], CB);                                                    \
+        REV_BODY(k + l, SA, SB, P, acc[l], CB, 0);                                                 \
       double tot = acc[0];                                                                         \
       for (size_t l = 1; l < GR_LANES; l++)                                                        \
         tot += acc[l];                                                                             \
@@ -567,22 +593,122 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
 /* A block of finite adjoints (the usual case, checked once per block) takes a copy of the
  * loop without CONTRIB's inf/NaN branch, which the compiler can vectorise; the results are
  * the same (for a finite multiplier CONTRIB is exactly CONTRIB_FINITE). */
-#define REV_LOOP(GX, SX, SA, SB, P)                                                                \
+/* The range-safe helpers of ops.h (gr_gdiv, gr_pow_ga, ...) test every product and may
+ * recompute it: a branch per element that keeps a loop from vectorising. Where a column
+ * calls one, a block of finite adjoints goes by chunks of RS_CHUNK elements: a loop that
+ * vectorises forms the plain products (the helpers' fast paths, which OR together a flag
+ * of the elements whose helper would not return its plain product), then, only where the
+ * flag is set, the chunk again with the exact helpers, then the same strong-zero select and
+ * sums as REV_LOOP_CB, element by element in the same order: the same bits. RS_EXACT and
+ * RS_FAST declare, in a scope, which of the two the helper names below mean. */
+#define RS_CHUNK 256
+#define RS_EXACT                                                                                   \
+  const int rs_fast_ = 0;                                                                          \
+  long rs_bad_ = 0;                                                                                \
+  (void)rs_fast_;                                                                                  \
+  (void)rs_bad_
+#define RS_FAST                                                                                    \
+  const int rs_fast_ = 1;                                                                          \
+  (void)rs_fast_
+#define RS_HELPED(P) (strstr(#P, "rs_fast_") != NULL)
+#define REV_LOOP_FAST(GX, SX, FR, SA, SB, P, B0)                                                   \
   do {                                                                                             \
-    if (finite_block(G, n))                                                                        \
-      REV_LOOP_CB(GX, SX, SA, SB, P, CONTRIB_FINITE);                                              \
-    else                                                                                           \
-      REV_LOOP_CB(GX, SX, SA, SB, P, CONTRIB);                                                     \
+    double *restrict GXr = GX;                                                                     \
+    const double a0 = A[0], b0 = (B0);                                                             \
+    double acc[GR_LANES] = {0};                                                                    \
+    for (size_t k0 = 0; k0 < n; k0 += RS_CHUNK) {                                                  \
+      size_t m = n - k0 < RS_CHUNK ? n - k0 : RS_CHUNK;                                            \
+      const double *Gc = G + k0, *Yc = Y + k0, *Ac = (SA) ? A + k0 : A, *Bc = (SB) ? B + k0 : B;   \
+      double V[RS_CHUNK];                                                                          \
+      long rs_any = 0;                                                                             \
+      {                                                                                            \
+        RS_FAST;                                                                                   \
+        long rs_bad_ = 0;                                                                          \
+        for (size_t j = 0; j < m; j++) {                                                           \
+          const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];         \
+          (void)a;                                                                                 \
+          (void)b;                                                                                 \
+          (void)y;                                                                                 \
+          (void)g;                                                                                 \
+          V[j] = (P);                                                                              \
+        }                                                                                          \
+        rs_any = rs_bad_;                                                                          \
+      }                                                                                            \
+      if (rs_any) {                                                                                \
+        RS_EXACT;                                                                                  \
+        for (size_t j = 0; j < m; j++) {                                                           \
+          const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];         \
+          (void)a;                                                                                 \
+          (void)b;                                                                                 \
+          (void)y;                                                                                 \
+          (void)g;                                                                                 \
+          V[j] = (P);                                                                              \
+        }                                                                                          \
+      }                                                                                            \
+      if ((SX) && (FR)) {                                                                          \
+        double *restrict GXc = GXr + k0;                                                           \
+        for (size_t j = 0; j < m; j++)                                                             \
+          GXc[j] = Gc[j] != 0 ? 0.0 + V[j] : 0.0;                                                  \
+      } else if (SX) {                                                                             \
+        double *restrict GXc = GXr + k0;                                                           \
+        for (size_t j = 0; j < m; j++) {                                                           \
+          double x_ = GXc[j], sum_ = x_ + V[j];                                                    \
+          GXc[j] = Gc[j] != 0 ? sum_ : x_;                                                         \
+        }                                                                                          \
+      } else {                                                                                     \
+        size_t j = 0;                                                                              \
+        for (; j + GR_LANES <= m; j += GR_LANES)                                                   \
+          for (size_t l = 0; l < GR_LANES; l++) {                                                  \
+            double x_ = acc[l], sum_ = x_ + V[j + l];                                              \
+            acc[l] = Gc[j + l] != 0 ? sum_ : x_;                                                   \
+          }                                                                                        \
+        for (size_t l = 0; j + l < m; l++) {                                                       \
+          double x_ = acc[l], sum_ = x_ + V[j + l];                                                \
+          acc[l] = Gc[j + l] != 0 ? sum_ : x_;                                                     \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    if (!(SX)) {                                                                                   \
+      double tot = acc[0];                                                                         \
+      for (size_t l = 1; l < GR_LANES; l++)                                                        \
+        tot += acc[l];                                                                             \
+      GXr[0] += tot;                                                                               \
+    }                                                                                              \
   } while (0)
-#define REV_ARG(GX, SX, P)                                                                         \
+#define REV_LOOP(GX, SX, FR, SA, SB, P, B0)                                                        \
+  do {                                                                                             \
+    if (!finite_block(G, n))                                                                       \
+      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB, B0);                                             \
+    else if (RS_HELPED(P))                                                                         \
+      REV_LOOP_FAST(GX, SX, FR, SA, SB, P, B0);                                                    \
+    else                                                                                           \
+      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB_FINITE, B0);                                      \
+  } while (0)
+/* POW by a constant 2 or 3 (x^2, the square of a residual): the exponent as a literal, so
+ * that gr_pow_ga's tests of it fold away and the loop is 2*a or 3*(a*a) times g */
+#define REV_ARG(GX, SX, FR, P, ID)                                                                 \
   do {                                                                                             \
     if (sa && sb)                                                                                  \
-      REV_LOOP(GX, SX, 1, 1, P);                                                                   \
+      REV_LOOP(GX, SX, FR, 1, 1, P, B[0]);                                                         \
+    else if (sa && GR_OP_##ID == GR_OP_POW && B[0] == 2)                                           \
+      REV_LOOP(GX, SX, FR, 1, 0, P, 2.0);                                                          \
+    else if (sa && GR_OP_##ID == GR_OP_POW && B[0] == 3)                                           \
+      REV_LOOP(GX, SX, FR, 1, 0, P, 3.0);                                                          \
     else if (sa)                                                                                   \
-      REV_LOOP(GX, SX, 1, 0, P);                                                                   \
+      REV_LOOP(GX, SX, FR, 1, 0, P, B[0]);                                                         \
     else                                                                                           \
-      REV_LOOP(GX, SX, 0, 1, P);                                                                   \
+      REV_LOOP(GX, SX, FR, 0, 1, P, B[0]);                                                         \
   } while (0)
+/* the helper names in the columns below: the fast path in a scope of RS_FAST, else the
+ * helper itself (a function-like macro does not expand its own name again) */
+#define gr_gdiv(...) (rs_fast_ ? gr_gdiv_f(__VA_ARGS__, &rs_bad_) : gr_gdiv(__VA_ARGS__))
+#define gr_gmul(...) (rs_fast_ ? gr_gmul_f(__VA_ARGS__, &rs_bad_) : gr_gmul(__VA_ARGS__))
+#define gr_pow_ga(...) (rs_fast_ ? gr_pow_ga_f(__VA_ARGS__, &rs_bad_) : gr_pow_ga(__VA_ARGS__))
+#define gr_atan_ga(...) (rs_fast_ ? gr_atan_ga_f(__VA_ARGS__, &rs_bad_) : gr_atan_ga(__VA_ARGS__))
+#define gr_asinh_ga(...)                                                                           \
+  (rs_fast_ ? gr_asinh_ga_f(__VA_ARGS__, &rs_bad_) : gr_asinh_ga(__VA_ARGS__))
+#define gr_acosh_ga(...)                                                                           \
+  (rs_fast_ ? gr_acosh_ga_f(__VA_ARGS__, &rs_bad_) : gr_acosh_ga(__VA_ARGS__))
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
@@ -594,42 +720,62 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       if (n == 1) {                                                                                \
         double a = A[0], b = B[0], y = Y[0], v;                                                    \
         int keep;                                                                                  \
+        RS_EXACT;                                                                                  \
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         (void)y;                                                                                   \
         if (G[0] != 0 && na) {                                                                     \
           CONTRIB(PA, G[0], v, keep);                                                              \
+          adj_ready(t, in->a);                                                                     \
           if (keep)                                                                                \
             GA[0] += v;                                                                            \
         }                                                                                          \
         if (G[0] != 0 && nb) {                                                                     \
           CONTRIB(PB, G[0], v, keep);                                                              \
+          adj_ready(t, in->b);                                                                     \
           if (keep)                                                                                \
             GB[0] += v;                                                                            \
         }                                                                                          \
         break;                                                                                     \
       }                                                                                            \
       if (na) {                                                                                    \
-        if (sa)                                                                                    \
-          REV_ARG(GA, 1, PA);                                                                      \
-        else                                                                                       \
-          REV_ARG(GA, 0, PA);                                                                      \
+        if (sa) {                                                                                  \
+          const int fr_ = adj_fresh(t, in->a);                                                     \
+          REV_ARG(GA, 1, fr_, PA, id);                                                             \
+        } else {                                                                                   \
+          adj_ready(t, in->a);                                                                     \
+          REV_ARG(GA, 0, 0, PA, id);                                                               \
+        }                                                                                          \
       }                                                                                            \
       if (NA > 1 && nb) {                                                                          \
-        if (sb)                                                                                    \
-          REV_ARG(GB, 1, PB);                                                                      \
-        else                                                                                       \
-          REV_ARG(GB, 0, PB);                                                                      \
+        if (sb) {                                                                                  \
+          const int fr_ = adj_fresh(t, in->b);                                                     \
+          REV_ARG(GB, 1, fr_, PB, id);                                                             \
+        } else {                                                                                   \
+          adj_ready(t, in->b);                                                                     \
+          REV_ARG(GB, 0, 0, PB, id);                                                               \
+        }                                                                                          \
       }                                                                                            \
     }                                                                                              \
     break;
 #include "ops.def"
 #undef OP
+#undef gr_gdiv
+#undef gr_gmul
+#undef gr_pow_ga
+#undef gr_atan_ga
+#undef gr_asinh_ga
+#undef gr_acosh_ga
       default:
         break;
       }
       break;
     }
+  }
+  for (size_t s = 0; s < t->n; s++) {
+    if (t->touch[s] == 1)
+      memset(t->adj + t->off[s], 0, t->len[s] * sizeof *t->adj);
+    t->touch[s] &= 1;
   }
 }
 

@@ -14,6 +14,7 @@
  * the functions lie.
  */
 #include "testutil.h"
+#include <stdint.h>
 #include <stdio.h>
 
 enum { NP = 9 };
@@ -425,6 +426,108 @@ START_TEST(test_op_blocks) {
 }
 END_TEST
 
+/* Long blocks (several chunks of the reverse sweep, a ragged tail) whose points and seeds
+ * reach the ends of the double range in some chunks only: where a range-safe helper of
+ * ops.h (gr_gdiv, gr_pow_ga, ...) recomputes a product, the block must still give, bit for
+ * bit, each point's adjoint alone (a block of one: the sum over the points in GR_LANES
+ * accumulators, element k in accumulator k % GR_LANES, then added in order). */
+enum { NL = 700 };
+static uint64_t bits_of(double x) {
+  uint64_t u;
+  memcpy(&u, &x, sizeof u);
+  return u;
+}
+static int same_bits(double u, double v) { return bits_of(u) == bits_of(v) || (isnan(u) && isnan(v)); }
+
+static double long_pt(size_t k, int shift) {
+  static const double calm[] = {0.7, -1.3, 2.5, 0.3, 1.75, -0.45, 3.5, 0.9};
+  static const double wild[] = {1e-300, 1e300, 5e-324, 0x1p511, -0x1p600, 1e154, -1e-160, 0,
+                                -0.0,   3e-308, 1e200, 0x1p-1000, 0.5,  -2,      1e-20, 2e307};
+  size_t j = k + (size_t)shift;
+  if ((k >= 256 && k < 512) || k == 690)
+    return wild[(j * 7) % (sizeof wild / sizeof *wild)];
+  return calm[j % (sizeof calm / sizeof *calm)];
+}
+static double long_seed(size_t k) {
+  static const double calm[] = {1, -0.5, 2, 0, 0.25};
+  static const double wild[] = {1e-300, 1e300, 5e-324, 1, 0, 3e-200, 1e250, -2, 1e-310};
+  if ((k >= 256 && k < 512) || k == 695)
+    return wild[(k * 5) % (sizeof wild / sizeof *wild)];
+  return calm[k % (sizeof calm / sizeof *calm)];
+}
+
+static void check_long(int op, int xblock, int yblock, double x1, double y1) {
+  int bin = gr_ops[op].nargs == 2;
+  size_t lx = xblock ? NL : 1, ly = bin ? (yblock ? NL : 1) : 0;
+  double *x = malloc(NL * sizeof *x), *y = malloc(NL * sizeof *y), *seed = malloc(NL * sizeof *seed);
+  for (size_t k = 0; k < NL; k++) {
+    x[k] = xblock ? long_pt(k, 0) : x1;
+    y[k] = yblock ? long_pt(k, 3) : y1;
+    seed[k] = long_seed(k);
+  }
+  Case c, one;
+  case_open(&c, op, lx, ly);
+  case_open(&one, op, 1, bin ? 1 : 0);
+  case_set(&c, x, lx, y, ly);
+  /* a sweep before leaves adjoints everywhere: the next must not build on them */
+  gr_tape_reverse(c.t, 0, NULL);
+  gr_tape_reverse(c.t, 0, seed);
+  char s[64];
+  op_text(op, s, sizeof s);
+  double acc[2][GR_LANES] = {{0}};
+  for (size_t k = 0; k < NL; k++) {
+    case_set(&one, &x[k], 1, &y[k], 1);
+    gr_tape_reverse(one.t, 0, &seed[k]);
+    for (int w = 0; w < 1 + bin; w++) {
+      int blk = w == 0 ? xblock : yblock;
+      const double *gb = gr_tape_grad(c.t, w == 0 ? c.vx : c.vy);
+      const double *g1 = gr_tape_grad(one.t, w == 0 ? one.vx : one.vy);
+      double e = g1 ? g1[0] : 0;
+      if (blk)
+        ck_assert_msg(same_bits(gb ? gb[k] : 0, e),
+                      "%s, x %s, y %s: d/d%c [%zu] at (%g, %g), seed %g: %.17g, alone %.17g", s,
+                      xblock ? "block" : "one", yblock ? "block" : "one", "xy"[w], k, x[k], y[k],
+                      seed[k], gb ? gb[k] : 0, e);
+      else
+        acc[w][k % GR_LANES] += e;
+    }
+  }
+  for (int w = 0; w < 1 + bin; w++) {
+    if (w == 0 ? xblock : yblock)
+      continue;
+    double tot = acc[w][0];
+    for (int l = 1; l < GR_LANES; l++)
+      tot += acc[w][l];
+    tot = 0 + tot;
+    const double *gb = gr_tape_grad(c.t, w == 0 ? c.vx : c.vy);
+    ck_assert_msg(same_bits(gb ? gb[0] : 0, tot), "%s, x %s (%g), y %s (%g): d/d%c %.17g, sum %.17g",
+                  s, xblock ? "block" : "one", x1, yblock ? "block" : "one", y1, "xy"[w],
+                  gb ? gb[0] : 0, tot);
+  }
+  case_close(&one);
+  case_close(&c);
+  free(x);
+  free(y);
+  free(seed);
+}
+
+START_TEST(test_long_blocks) {
+  int op = _i;
+  if (gr_ops[op].kind != GR_K_MATH)
+    return;
+  static const double ones[] = {2, 3, 0.75, -1, 1e-300, 1e300, 0x1p511};
+  if (gr_ops[op].nargs == 1) {
+    check_long(op, 1, 0, 0, 0);
+    return;
+  }
+  check_long(op, 1, 1, 0, 0);
+  for (size_t j = 0; j < sizeof ones / sizeof *ones; j++) {
+    check_long(op, 1, 0, 0, ones[j]); /* x^2, x^3: the exponent a block of one */
+    check_long(op, 0, 1, ones[j], 0);
+  }
+}
+END_TEST
+
 int main(void) {
   gr_init(); /* GSL reports domain errors as NaN, not abort() */
   Suite *s = suite_create("sweeps");
@@ -432,6 +535,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_loop_test(tc, test_op_points, 0, GR_OP_COUNT);
   tcase_add_loop_test(tc, test_op_blocks, 0, GR_OP_COUNT);
+  tcase_add_loop_test(tc, test_long_blocks, 0, GR_OP_COUNT);
   suite_add_tcase(s, tc);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);
