@@ -540,12 +540,16 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       }
       break;
     default:
-      /* sin's cos(a), cos's -sin(a), expm1's exp(a) over a block by vector kernels */
+      /* sin's cos(a), cos's -sin(a), expm1's exp(a) over a block by vector kernels; they
+       * add into the argument's adjoint, so it is made ready first (cleared if nothing has
+       * written it in this sweep), as before any other `+=` */
       if (t->vecmath && ii->nargs == 1 && t->len[i] > 1 && t->len[ii->a] == t->len[i] &&
-          t->ins[ii->a].need &&
-          gr_vecmath_reverse(ii->op, t->adj + t->off[ii->a], t->adj + t->off[i], t->vp[ii->a],
-                             t->len[i]))
-        break;
+          t->ins[ii->a].need && gr_vecmath_reverse_op(ii->op)) {
+        adj_ready(t, ii->a);
+        if (gr_vecmath_reverse(ii->op, t->adj + t->off[ii->a], t->adj + t->off[i],
+                               t->vp[ii->a], t->len[i]))
+          break;
+      }
       switch (t->ins[i].op) {
 /* The adjoint of one argument: GX[k] += G[k] * P, or, for a block of one (a parameter of
  * a fit, a scalar times a vector), the sum over k of G[k] * P in GR_LANES accumulators:

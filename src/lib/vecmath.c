@@ -325,6 +325,10 @@ int gr_vecmath_forward(unsigned op, double *y, const double *a, size_t sa, const
   return 1;
 }
 
+int gr_vecmath_reverse_op(unsigned op) {
+  return op == GR_OP_SIN || op == GR_OP_COS || op == GR_OP_EXPM1;
+}
+
 int gr_vecmath_reverse(unsigned op, double *ga, const double *g, const double *a, size_t n) {
   GrVecFn f;
   double sgn = 1;

@@ -60,5 +60,7 @@ void gr_tape_set_vecmath(GrTape *t, int on);
 int gr_vecmath_forward(unsigned op, double *y, const double *a, size_t sa, const double *b,
                        size_t sb, size_t n);
 int gr_vecmath_reverse(unsigned op, double *ga, const double *g, const double *a, size_t n);
+/* Is op one of gr_vecmath_reverse's (sin, cos, expm1)? */
+int gr_vecmath_reverse_op(unsigned op);
 
 #endif
