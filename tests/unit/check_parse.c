@@ -268,7 +268,7 @@ START_TEST(test_deferred_index_finds_every_node) {
   unsigned seed = 12345;
   for (int round = 0; round < 2; round++) {
     g = gr_graph_new();
-    enum { N = 20000 };
+    enum { N = 6000 };
     GrNode **pool = malloc(N * sizeof *pool);
     int n = 0;
     pool[n++] = gr_var(g, "x");
@@ -285,7 +285,7 @@ START_TEST(test_deferred_index_finds_every_node) {
       i = i < 0 ? 0 : i;
       j = j < 0 ? 0 : j;
       GrNode *y = gr_node(g, op, pool[i], pool[j], NULL);
-      if (round && n % 1000 == 0)
+      if (round && n % 500 == 0)
         gr_graph_drop_index(g); /* the rebuilt index must hold the unindexed nodes too */
       ck_assert_ptr_eq(gr_node(g, op, pool[i], pool[j], NULL), y);
       pool[n++] = y;
