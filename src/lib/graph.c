@@ -20,6 +20,7 @@ static void reserve(GrGraph *g, size_t more);
 GrGraph *gr_graph_new(void) {
   GrGraph *g = gr_xcalloc(1, sizeof *g);
   g->arena = gr_arena_new();
+  g->int_in_table = -1;
   reserve(g, 0);
   return g;
 }
@@ -29,6 +30,7 @@ void gr_graph_free(GrGraph *g) {
     return;
   gr_arena_free(g->arena);
   free(g->table);
+  free(g->ints);
   free(g->nodes);
   free(g->vars);
   free(g->vidx);
@@ -181,11 +183,39 @@ void gr_graph_drop_index(GrGraph *g) {
   g->tcap = 0;
   g->tsize = 0;
   g->indexed = 0;
+  /* the index is rebuilt with every node, whole-number constants too */
+  free(g->ints);
+  g->ints = NULL;
+  g->nints = 0;
+  g->int_in_table = INFINITY;
   /* and the id -> node array's room to grow (up to half of it) */
   if (g->count && g->ncap > g->count) {
     g->nodes = gr_xrealloc(g->nodes, g->count * sizeof *g->nodes);
     g->ncap = g->count;
   }
+}
+
+/* A new node: a copy of proto, with the next id. */
+static GrNode *add_node(GrGraph *g, const GrNode *proto) {
+  if (g->count >= UINT32_MAX - 1)
+    gr_oom("more than 2^32 expression nodes");
+  GrNode *n = gr_arena_alloc_align(g->arena, sizeof *n, _Alignof(GrNode));
+  *n = *proto;
+  n->id = (uint32_t)g->count;
+  n->used = 0;
+  for (int i = 0; i < n->nargs; i++)
+    n->arg[i]->used = 1;
+  if (proto->op == GR_OP_CONST && proto->vlen > 1)
+    n->vec = memcpy(gr_arena_alloc(g->arena, proto->vlen * sizeof(double)), proto->vec,
+                    proto->vlen * sizeof(double));
+  else if ((proto->op == GR_OP_VAR || proto->op == GR_OP_LET) && proto->name)
+    n->name = gr_arena_strdup(g->arena, proto->name);
+  if (g->count == g->ncap) {
+    g->ncap = g->ncap ? 2 * g->ncap : 1024;
+    g->nodes = gr_xrealloc(g->nodes, g->ncap * sizeof *g->nodes);
+  }
+  g->nodes[g->count++] = n;
+  return n;
 }
 
 /* Intern a candidate node built on the stack. */
@@ -206,24 +236,7 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
       if (g->table[k].hash == h && node_eq(g->nodes[g->table[k].id1 - 1], proto))
         return g->nodes[g->table[k].id1 - 1];
   }
-  if (g->count >= UINT32_MAX - 1)
-    gr_oom("more than 2^32 expression nodes");
-  GrNode *n = gr_arena_alloc_align(g->arena, sizeof *n, _Alignof(GrNode));
-  *n = *proto;
-  n->id = (uint32_t)g->count;
-  n->used = 0;
-  for (int i = 0; i < n->nargs; i++)
-    n->arg[i]->used = 1;
-  if (proto->op == GR_OP_CONST && proto->vlen > 1)
-    n->vec = memcpy(gr_arena_alloc(g->arena, proto->vlen * sizeof(double)), proto->vec,
-                    proto->vlen * sizeof(double));
-  else if ((proto->op == GR_OP_VAR || proto->op == GR_OP_LET) && proto->name)
-    n->name = gr_arena_strdup(g->arena, proto->name);
-  if (g->count == g->ncap) {
-    g->ncap = g->ncap ? 2 * g->ncap : 1024;
-    g->nodes = gr_xrealloc(g->nodes, g->ncap * sizeof *g->nodes);
-  }
-  g->nodes[g->count++] = n;
+  GrNode *n = add_node(g, proto);
   if (!fresh) { /* a leaf, or the index is complete: index n now */
     reserve(g, 1);
     slot_put(g->table, g->tcap, h, n->id + 1);
@@ -241,7 +254,28 @@ GrNode *gr_const(GrGraph *g, double v) {
   p.op = GR_OP_CONST;
   p.num = v;
   p.vlen = 1;
-  return intern(g, &p);
+  if (signbit(v) || !(v < 2147483648.0) || v != floor(v))
+    return intern(g, &p);
+  /* a small whole number: by value in g->ints (see GrGraph), without a probe of the index */
+  size_t k = (size_t)v;
+  if (k < g->nints && g->ints[k])
+    return g->nodes[g->ints[k] - 1];
+  if (k >= g->nints && k < 2 * g->count + 1024) {
+    size_t cap = g->nints ? 2 * g->nints : 1024;
+    while (cap <= k)
+      cap *= 2;
+    g->ints = gr_xrealloc(g->ints, cap * sizeof *g->ints);
+    memset(g->ints + g->nints, 0, (cap - g->nints) * sizeof *g->ints);
+    g->nints = cap;
+  }
+  if (k >= g->nints) {
+    if (v > g->int_in_table)
+      g->int_in_table = v;
+    return intern(g, &p);
+  }
+  GrNode *n = v <= g->int_in_table ? intern(g, &p) : add_node(g, &p);
+  g->ints[k] = n->id + 1;
+  return n;
 }
 
 GrNode *gr_const_vec(GrGraph *g, const double *v, uint32_t n) {

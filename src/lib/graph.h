@@ -56,6 +56,13 @@ typedef struct GrGraph {
   GrArena *arena;
   GrSlot *table; /* NULL after gr_graph_drop_index until the next node is interned */
   size_t tcap, tsize, indexed; /* slots; nodes in the index; see above */
+  /* Whole-number constants 0 <= k < nints, the most common ones, are found by value:
+   * ints[k] is the id + 1 of the constant k (0: none yet). Those made while k was out of
+   * that range (it grows with the graph) are in the index, and are looked up there when
+   * ints has no entry and k <= int_in_table (the largest such k; -1: none). */
+  uint32_t *ints;
+  size_t nints;
+  double int_in_table;
   GrNode **nodes; /* by id */
   size_t count, ncap;
   const char **vars; /* variable names, by index */

@@ -305,6 +305,42 @@ START_TEST(test_deferred_index_finds_every_node) {
 }
 END_TEST
 
+/* Whole-number constants are found by value (GrGraph's ints), the others through the index:
+ * one node per value either way, also for a number first made while out of the by-value
+ * range, and after the index is dropped. */
+START_TEST(test_whole_number_constants_unique) {
+  GrGraph *g = gr_graph_new();
+  GrNode *big = gr_const(g, 5000), *huge = gr_const(g, 1e12), *half = gr_const(g, 2.5);
+  GrNode *zero = gr_const(g, 0.0), *mzero = gr_const(g, -0.0);
+  ck_assert_ptr_ne(zero, mzero);
+  GrNode *c[3000];
+  GrNode *acc = gr_var(g, "x");
+  for (int i = 0; i < 3000; i++) {
+    c[i] = gr_const(g, i);
+    acc = gr_node(g, GR_OP_ADD, acc, c[i], NULL);
+  }
+  size_t count = g->count;
+  ck_assert_ptr_eq(gr_const(g, 5000), big); /* now in the by-value range */
+  ck_assert_ptr_eq(gr_const(g, 1e12), huge);
+  ck_assert_ptr_eq(gr_const(g, 2.5), half);
+  ck_assert_ptr_eq(gr_const(g, 0.0), zero);
+  ck_assert_ptr_eq(gr_const(g, -0.0), mzero);
+  for (int i = 0; i < 3000; i++)
+    ck_assert_ptr_eq(gr_const(g, i), c[i]);
+  ck_assert_uint_eq(g->count, count);
+  GrNode *n4999 = gr_const(g, 4999);
+  ck_assert_ptr_eq(gr_const(g, 4999.0), n4999);
+  gr_graph_drop_index(g);
+  ck_assert_ptr_eq(gr_const(g, 17), c[17]);
+  ck_assert_ptr_eq(gr_const(g, 5000), big);
+  ck_assert_ptr_eq(gr_const(g, 4999), n4999);
+  GrNode *n6000 = gr_const(g, 6000);
+  ck_assert_ptr_eq(gr_const(g, 6000), n6000);
+  ck_assert_uint_eq(g->count, count + 2);
+  gr_graph_free(g);
+}
+END_TEST
+
 /* After a large parse into a caller's environment its hash index is freed and its array
  * trimmed: the definitions are still found (the latest of a name), by gr_env_find and by the
  * next parse, which rebuilds the index, and more definitions can follow. */
@@ -1003,6 +1039,7 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_suggest_only_when_needed);
   tcase_add_test(tc, test_index_dropped_and_rebuilt);
   tcase_add_test(tc, test_deferred_index_finds_every_node);
+  tcase_add_test(tc, test_whole_number_constants_unique);
   tcase_add_test(tc, test_env_compacted_after_large_parse);
   tcase_add_test(tc, test_node_shared_fields);
   suite_add_tcase(s, tc);
