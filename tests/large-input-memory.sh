@@ -3,9 +3,11 @@
 # tape, value, gradient and its forward-mode check), less that of a one-term run, divided by
 # the number of terms, for a 10^5-term sum (four nodes a term) and a 10^5-step chain of
 # named intermediates. Memory is deterministic enough to bound (time is not: bench/parse.sh
-# measures it). The bounds hold with a margin of about 7% over 537 and 518 bytes a term
-# (40-byte nodes); they were 730 and 650 with 80-byte nodes and a hash index kept after
-# parsing, 640 and 580 with 64-byte nodes and the definitions' hash index kept after parsing.
+# measures it). The bounds hold with a margin of about 7% over 510 and 468 bytes a term
+# (32-bit tape offsets and lengths; operation nodes indexed only when a lookup needs them);
+# they were 730 and 650 with 80-byte nodes and a hash index kept after parsing, 640 and 580
+# with 64-byte nodes and the definitions' hash index kept after parsing, 575 and 555 with
+# 40-byte nodes.
 LC_ALL=C
 export LC_ALL
 GRAD=${GRAD:-src/grad}
@@ -41,6 +43,6 @@ check() { # name file bound
     fail=1
   fi
 }
-check sum "$tmp/sum" 575
-check let "$tmp/let" 555
+check sum "$tmp/sum" 545
+check let "$tmp/let" 500
 exit $fail

@@ -333,6 +333,18 @@ static char last_char(const char *s, size_t n) {
   return n ? s[n - 1] : 0;
 }
 
+/* Append the n bytes at s to b: plain copies, as the lines of a large input can be
+ * megabytes long (a printf would scan them twice more). */
+static void buf_put(GrBuf *b, const char *s, size_t n) {
+  if (b->n + n + 1 > b->cap) {
+    b->cap = (b->n + n + 1) * 2;
+    b->s = gr_xrealloc(b->s, b->cap);
+  }
+  memcpy(b->s + b->n, s, n);
+  b->n += n;
+  b->s[b->n] = 0;
+}
+
 char **gr_split_lines(const char *text, int *n) {
   char **v = NULL;
   int k = 0, depth = 0, cont = 0;
@@ -356,7 +368,8 @@ char **gr_split_lines(const char *text, int *n) {
       /* the expression so far is complete: a new one starts */
       v = gr_xrealloc(v, (size_t)(k + 2) * sizeof *v);
       GrBuf x = {0};
-      gr_buf_printf(&x, "%s%s", prefix.s, cur.s);
+      buf_put(&x, prefix.s, prefix.n);
+      buf_put(&x, cur.s, cur.n);
       v[k++] = x.s;
       v[k] = NULL;
       gr_buf_free(&cur);
@@ -370,10 +383,13 @@ char **gr_split_lines(const char *text, int *n) {
     cont = last == '\\' || (last && strchr("+-*/^=<>&|,([", last));
     if (last == '\\')
       keep--; /* the backslash goes */
-    gr_buf_printf(&cur, "%s%.*s", cur.n ? "\n" : "", (int)keep, b);
+    if (cur.n)
+      buf_put(&cur, "\n", 1);
+    buf_put(&cur, b, keep);
     if (last == ';' && depth == 0) {
       /* a statement: it comes before every expression */
-      gr_buf_printf(&prefix, "%s\n", cur.s);
+      buf_put(&prefix, cur.s, cur.n);
+      buf_put(&prefix, "\n", 1);
       gr_buf_free(&cur);
       cur = (GrBuf){0};
     }
@@ -381,7 +397,8 @@ char **gr_split_lines(const char *text, int *n) {
   if (cur.n) {
     v = gr_xrealloc(v, (size_t)(k + 2) * sizeof *v);
     GrBuf x = {0};
-    gr_buf_printf(&x, "%s%s", prefix.s, cur.s);
+    buf_put(&x, prefix.s, prefix.n);
+    buf_put(&x, cur.s, cur.n);
     v[k++] = x.s;
     v[k] = NULL;
   }

@@ -15,11 +15,13 @@ _Static_assert(sizeof(void *) != 8 || sizeof(GrNode) == 40, "GrNode grew");
 
 void gr_init(void) { gsl_set_error_handler_off(); }
 
+static void reserve(GrGraph *g, size_t more);
+
 GrGraph *gr_graph_new(void) {
   GrGraph *g = gr_xcalloc(1, sizeof *g);
   g->arena = gr_arena_new();
-  g->tcap = 1024;
-  g->table = gr_xcalloc(g->tcap, sizeof *g->table);
+  g->int_in_table = -1;
+  reserve(g, 0);
   return g;
 }
 
@@ -28,6 +30,7 @@ void gr_graph_free(GrGraph *g) {
     return;
   gr_arena_free(g->arena);
   free(g->table);
+  free(g->ints);
   free(g->nodes);
   free(g->vars);
   free(g->vidx);
@@ -107,21 +110,84 @@ static void slot_put(GrSlot *t, size_t cap, uint32_t h, uint32_t id1) {
   t[k].id1 = id1;
 }
 
-static void grow_table(GrGraph *g) {
-  size_t cap = g->tcap * 2;
+/* Put n entries (hashes h, ids + 1 id1) in the table: each batch's first slots are
+ * prefetched before any is probed, so that their cache misses overlap. */
+static void slot_put_batch(GrSlot *t, size_t cap, const uint32_t *h, const uint32_t *id1,
+                           size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (i % 16 == 0)
+      for (size_t j = i; j < n && j < i + 16; j++)
+        __builtin_prefetch(&t[h[j] & (cap - 1)], 1);
+    slot_put(t, cap, h[i], id1[i]);
+  }
+}
+
+enum { BATCH = 256 };
+
+/* A table of cap slots holding the entries of the old one (or none). */
+static void resize_table(GrGraph *g, size_t cap) {
   GrSlot *t = gr_xcalloc(cap, sizeof *t);
+  uint32_t h[BATCH], id1[BATCH];
+  size_t n = 0;
   for (size_t i = 0; i < g->tcap; i++)
-    if (g->table[i].id1)
-      slot_put(t, cap, g->table[i].hash, g->table[i].id1);
+    if (g->table[i].id1) {
+      h[n] = g->table[i].hash;
+      id1[n++] = g->table[i].id1;
+      if (n == BATCH) {
+        slot_put_batch(t, cap, h, id1, n);
+        n = 0;
+      }
+    }
+  slot_put_batch(t, cap, h, id1, n);
   free(g->table);
   g->table = t;
   g->tcap = cap;
+}
+
+/* Room for `more` entries at load factor at most 1/2. */
+static void reserve(GrGraph *g, size_t more) {
+  size_t cap = g->tcap ? g->tcap : 1024;
+  while (2 * (g->tsize + more) > cap)
+    cap *= 2;
+  if (cap != g->tcap || !g->table)
+    resize_table(g, cap);
+}
+
+/* Index the nodes with ids in [from, g->count) that `leaves_too` or that have arguments. */
+static void index_range(GrGraph *g, size_t from, int leaves_too) {
+  size_t more = 0;
+  for (size_t i = from; i < g->count; i++)
+    more += leaves_too || g->nodes[i]->nargs > 0;
+  reserve(g, more);
+  uint32_t h[BATCH], id1[BATCH];
+  size_t n = 0;
+  for (size_t i = from; i < g->count; i++) {
+    const GrNode *x = g->nodes[i];
+    if (!leaves_too && x->nargs == 0)
+      continue;
+    h[n] = node_hash(x);
+    id1[n++] = (uint32_t)i + 1;
+    if (n == BATCH) {
+      slot_put_batch(g->table, g->tcap, h, id1, n);
+      n = 0;
+    }
+  }
+  slot_put_batch(g->table, g->tcap, h, id1, n);
+  g->tsize += more;
+  g->indexed = g->count;
 }
 
 void gr_graph_drop_index(GrGraph *g) {
   free(g->table);
   g->table = NULL;
   g->tcap = 0;
+  g->tsize = 0;
+  g->indexed = 0;
+  /* the index is rebuilt with every node, whole-number constants too */
+  free(g->ints);
+  g->ints = NULL;
+  g->nints = 0;
+  g->int_in_table = INFINITY;
   /* and the id -> node array's room to grow (up to half of it) */
   if (g->count && g->ncap > g->count) {
     g->nodes = gr_xrealloc(g->nodes, g->count * sizeof *g->nodes);
@@ -129,36 +195,16 @@ void gr_graph_drop_index(GrGraph *g) {
   }
 }
 
-/* The index again after gr_graph_drop_index: every node's hash is recomputed. */
-static void rebuild_index(GrGraph *g) {
-  size_t cap = 1024;
-  while (cap < 2 * (g->count + 1))
-    cap *= 2;
-  g->table = gr_xcalloc(cap, sizeof *g->table);
-  g->tcap = cap;
-  for (size_t i = 0; i < g->count; i++)
-    slot_put(g->table, cap, node_hash(g->nodes[i]), (uint32_t)i + 1);
-}
-
-/* Intern a candidate node built on the stack. */
-static GrNode *intern(GrGraph *g, const GrNode *proto) {
-  if (!g->table)
-    rebuild_index(g);
-  uint32_t h = node_hash(proto);
-  size_t k = h & (g->tcap - 1);
-  for (; g->table[k].id1; k = (k + 1) & (g->tcap - 1))
-    if (g->table[k].hash == h && node_eq(g->nodes[g->table[k].id1 - 1], proto))
-      return g->nodes[g->table[k].id1 - 1];
+/* A new node: a copy of proto, with the next id. */
+static GrNode *add_node(GrGraph *g, const GrNode *proto) {
   if (g->count >= UINT32_MAX - 1)
     gr_oom("more than 2^32 expression nodes");
-  if (2 * (g->count + 1) > g->tcap) {
-    grow_table(g);
-    for (k = h & (g->tcap - 1); g->table[k].id1; k = (k + 1) & (g->tcap - 1))
-      ;
-  }
   GrNode *n = gr_arena_alloc_align(g->arena, sizeof *n, _Alignof(GrNode));
   *n = *proto;
   n->id = (uint32_t)g->count;
+  n->used = 0;
+  for (int i = 0; i < n->nargs; i++)
+    n->arg[i]->used = 1;
   if (proto->op == GR_OP_CONST && proto->vlen > 1)
     n->vec = memcpy(gr_arena_alloc(g->arena, proto->vlen * sizeof(double)), proto->vec,
                     proto->vlen * sizeof(double));
@@ -169,8 +215,35 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
     g->nodes = gr_xrealloc(g->nodes, g->ncap * sizeof *g->nodes);
   }
   g->nodes[g->count++] = n;
-  g->table[k].hash = h;
-  g->table[k].id1 = n->id + 1;
+  return n;
+}
+
+/* Intern a candidate node built on the stack. */
+static GrNode *intern(GrGraph *g, const GrNode *proto) {
+  if (!g->table) /* after gr_graph_drop_index: every node's hash again */
+    index_range(g, 0, 1);
+  /* a twin of proto would be a user of each of its arguments: none can exist while one
+   * of them has no user (see GrGraph) */
+  int fresh = 0;
+  for (int i = 0; i < proto->nargs; i++)
+    fresh |= !proto->arg[i]->used;
+  uint32_t h = 0;
+  if (!fresh) {
+    if (proto->nargs && g->indexed < g->count)
+      index_range(g, g->indexed, 0);
+    h = node_hash(proto);
+    for (size_t k = h & (g->tcap - 1); g->table[k].id1; k = (k + 1) & (g->tcap - 1))
+      if (g->table[k].hash == h && node_eq(g->nodes[g->table[k].id1 - 1], proto))
+        return g->nodes[g->table[k].id1 - 1];
+  }
+  GrNode *n = add_node(g, proto);
+  if (!fresh) { /* a leaf, or the index is complete: index n now */
+    reserve(g, 1);
+    slot_put(g->table, g->tcap, h, n->id + 1);
+    g->tsize++;
+    if (g->indexed == n->id)
+      g->indexed = g->count;
+  }
   return n;
 }
 
@@ -181,7 +254,28 @@ GrNode *gr_const(GrGraph *g, double v) {
   p.op = GR_OP_CONST;
   p.num = v;
   p.vlen = 1;
-  return intern(g, &p);
+  if (signbit(v) || !(v < 2147483648.0) || v != floor(v))
+    return intern(g, &p);
+  /* a small whole number: by value in g->ints (see GrGraph), without a probe of the index */
+  size_t k = (size_t)v;
+  if (k < g->nints && g->ints[k])
+    return g->nodes[g->ints[k] - 1];
+  if (k >= g->nints && k < 2 * g->count + 1024) {
+    size_t cap = g->nints ? 2 * g->nints : 1024;
+    while (cap <= k)
+      cap *= 2;
+    g->ints = gr_xrealloc(g->ints, cap * sizeof *g->ints);
+    memset(g->ints + g->nints, 0, (cap - g->nints) * sizeof *g->ints);
+    g->nints = cap;
+  }
+  if (k >= g->nints) {
+    if (v > g->int_in_table)
+      g->int_in_table = v;
+    return intern(g, &p);
+  }
+  GrNode *n = v <= g->int_in_table ? intern(g, &p) : add_node(g, &p);
+  g->ints[k] = n->id + 1;
+  return n;
 }
 
 GrNode *gr_const_vec(GrGraph *g, const double *v, uint32_t n) {

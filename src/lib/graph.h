@@ -22,6 +22,7 @@ struct GrNode {
   uint32_t id;
   uint16_t op;   /* GrOp */
   uint8_t nargs;
+  uint8_t used; /* some node has this one as an argument (set by the graph, see GrGraph) */
   uint32_t off, len; /* span in the source of its first occurrence (len 0: none) */
   union {
     GrNode *arg[3]; /* arg[0 .. nargs) */
@@ -45,10 +46,23 @@ typedef struct GrSlot {
   uint32_t hash, id1;
 } GrSlot;
 
+/* The index holds every leaf, but an operation node only from when a lookup could find it:
+ * a node none of whose arguments is `used` yet (the common case while parsing: x^7 right
+ * after the constant 7, then its quotient, then the sum) cannot have a twin, so it is made
+ * without a probe and indexed later, in a batch, when a lookup first needs it (or never,
+ * when the index is dropped first). Operation nodes with ids in [indexed, count) are the
+ * ones not yet in the index. */
 typedef struct GrGraph {
   GrArena *arena;
   GrSlot *table; /* NULL after gr_graph_drop_index until the next node is interned */
-  size_t tcap;
+  size_t tcap, tsize, indexed; /* slots; nodes in the index; see above */
+  /* Whole-number constants 0 <= k < nints, the most common ones, are found by value:
+   * ints[k] is the id + 1 of the constant k (0: none yet). Those made while k was out of
+   * that range (it grows with the graph) are in the index, and are looked up there when
+   * ints has no entry and k <= int_in_table (the largest such k; -1: none). */
+  uint32_t *ints;
+  size_t nints;
+  double int_in_table;
   GrNode **nodes; /* by id */
   size_t count, ncap;
   const char **vars; /* variable names, by index */

@@ -129,8 +129,10 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
       for (int k = 0; k < nd->nargs; k++)
         if (t->ins[*ap[k]].need)
           in->need = 1;
-    t->len[s] = L;
-    t->off[s] = total;
+    if (L >= UINT32_MAX || total >= UINT32_MAX - L)
+      gr_oom("a tape of more than 2^32 values");
+    t->len[s] = (GrTapeIdx)L;
+    t->off[s] = (GrTapeIdx)total;
     total += L;
     s++;
   }

@@ -21,10 +21,15 @@ typedef struct GrInstr {
   uint32_t a, b, c;
 } GrInstr;
 
+/* A large input costs a few slots a term: per-slot arrays are kept narrow. Offsets and
+ * lengths are 32-bit (gr_tape_compile refuses a tape of 2^32 values or more, which would
+ * need 64 GB for its values and adjoints alone); they read as before (t->off[s] + k). */
+typedef uint32_t GrTapeIdx;
+
 typedef struct GrTape {
   size_t n; /* slots */
   GrInstr *ins;
-  size_t *off, *len;
+  GrTapeIdx *off, *len;
   double *val, *adj; /* values and adjoints, nvals each */
   double **vp;       /* per slot: where its values are (val + off, or a bound column) */
   unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */

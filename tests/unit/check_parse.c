@@ -236,6 +236,111 @@ START_TEST(test_index_dropped_and_rebuilt) {
 }
 END_TEST
 
+/* A node built from an argument nothing uses yet is made without a lookup and indexed only
+ * when a later lookup needs it: hash-consing must still find it then, through any depth of
+ * such nodes, and never make a twin. Random DAGs over a few leaves, every node built twice
+ * (the second time all its arguments are in use), then no two nodes may be equal. */
+static int by_key(const void *pa, const void *pb) {
+  const GrNode *a = *(GrNode *const *)pa, *b = *(GrNode *const *)pb;
+  if (a->op != b->op)
+    return a->op < b->op ? -1 : 1;
+  for (int k = 0; k < a->nargs; k++)
+    if (a->arg[k] != b->arg[k])
+      return a->arg[k]->id < b->arg[k]->id ? -1 : 1;
+  return 0;
+}
+
+START_TEST(test_deferred_index_finds_every_node) {
+  GrGraph *g = gr_graph_new();
+  GrNode *x = gr_var(g, "x"), *one = gr_const(g, 1);
+  GrNode *a = gr_node(g, GR_OP_ADD, x, one, NULL); /* x had no user: a is not indexed yet */
+  GrNode *m = gr_node(g, GR_OP_MUL, a, a, NULL), *s = gr_node(g, GR_OP_SIN, m, NULL, NULL);
+  ck_assert_uint_le(g->indexed, a->id);
+  size_t count = g->count;
+  GrNode *a2 = gr_node(g, GR_OP_ADD, x, one, NULL);
+  ck_assert_ptr_eq(a2, a);
+  ck_assert_ptr_eq(gr_node(g, GR_OP_MUL, a2, a2, NULL), m);
+  ck_assert_ptr_eq(gr_node(g, GR_OP_SIN, m, NULL, NULL), s);
+  ck_assert_uint_eq(g->count, count);
+  gr_graph_free(g);
+
+  static const int ops[] = {GR_OP_ADD, GR_OP_SUB, GR_OP_MUL, GR_OP_SIN};
+  unsigned seed = 12345;
+  for (int round = 0; round < 2; round++) {
+    g = gr_graph_new();
+    enum { N = 6000 };
+    GrNode **pool = malloc(N * sizeof *pool);
+    int n = 0;
+    pool[n++] = gr_var(g, "x");
+    pool[n++] = gr_var(g, "y");
+    pool[n++] = gr_const(g, 2);
+    while (n < N) {
+      seed = seed * 1103515245u + 12345u;
+      int op = ops[(seed >> 16) % 4];
+      /* arguments mostly recent (often unused), sometimes old */
+      seed = seed * 1103515245u + 12345u;
+      int i = (seed >> 16) % 3 ? n - 1 - (int)((seed >> 20) % 3) : (int)((seed >> 16) % (unsigned)n);
+      seed = seed * 1103515245u + 12345u;
+      int j = (seed >> 16) % 2 ? n - 1 - (int)((seed >> 20) % 4) : (int)((seed >> 16) % (unsigned)n);
+      i = i < 0 ? 0 : i;
+      j = j < 0 ? 0 : j;
+      GrNode *y = gr_node(g, op, pool[i], pool[j], NULL);
+      if (round && n % 500 == 0)
+        gr_graph_drop_index(g); /* the rebuilt index must hold the unindexed nodes too */
+      ck_assert_ptr_eq(gr_node(g, op, pool[i], pool[j], NULL), y);
+      pool[n++] = y;
+    }
+    GrNode **v = malloc(g->count * sizeof *v);
+    size_t k = 0;
+    for (size_t id = 0; id < g->count; id++)
+      if (g->nodes[id]->nargs > 0)
+        v[k++] = g->nodes[id];
+    qsort(v, k, sizeof *v, by_key);
+    for (size_t q = 1; q < k; q++)
+      ck_assert_int_ne(by_key(&v[q - 1], &v[q]), 0);
+    free(v);
+    free(pool);
+    gr_graph_free(g);
+  }
+}
+END_TEST
+
+/* Whole-number constants are found by value (GrGraph's ints), the others through the index:
+ * one node per value either way, also for a number first made while out of the by-value
+ * range, and after the index is dropped. */
+START_TEST(test_whole_number_constants_unique) {
+  GrGraph *g = gr_graph_new();
+  GrNode *big = gr_const(g, 5000), *huge = gr_const(g, 1e12), *half = gr_const(g, 2.5);
+  GrNode *zero = gr_const(g, 0.0), *mzero = gr_const(g, -0.0);
+  ck_assert_ptr_ne(zero, mzero);
+  GrNode *c[3000];
+  GrNode *acc = gr_var(g, "x");
+  for (int i = 0; i < 3000; i++) {
+    c[i] = gr_const(g, i);
+    acc = gr_node(g, GR_OP_ADD, acc, c[i], NULL);
+  }
+  size_t count = g->count;
+  ck_assert_ptr_eq(gr_const(g, 5000), big); /* now in the by-value range */
+  ck_assert_ptr_eq(gr_const(g, 1e12), huge);
+  ck_assert_ptr_eq(gr_const(g, 2.5), half);
+  ck_assert_ptr_eq(gr_const(g, 0.0), zero);
+  ck_assert_ptr_eq(gr_const(g, -0.0), mzero);
+  for (int i = 0; i < 3000; i++)
+    ck_assert_ptr_eq(gr_const(g, i), c[i]);
+  ck_assert_uint_eq(g->count, count);
+  GrNode *n4999 = gr_const(g, 4999);
+  ck_assert_ptr_eq(gr_const(g, 4999.0), n4999);
+  gr_graph_drop_index(g);
+  ck_assert_ptr_eq(gr_const(g, 17), c[17]);
+  ck_assert_ptr_eq(gr_const(g, 5000), big);
+  ck_assert_ptr_eq(gr_const(g, 4999), n4999);
+  GrNode *n6000 = gr_const(g, 6000);
+  ck_assert_ptr_eq(gr_const(g, 6000), n6000);
+  ck_assert_uint_eq(g->count, count + 2);
+  gr_graph_free(g);
+}
+END_TEST
+
 /* After a large parse into a caller's environment its hash index is freed and its array
  * trimmed: the definitions are still found (the latest of a name), by gr_env_find and by the
  * next parse, which rebuilds the index, and more definitions can follow. */
@@ -933,6 +1038,8 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_call_or_product);
   tcase_add_test(tc, test_suggest_only_when_needed);
   tcase_add_test(tc, test_index_dropped_and_rebuilt);
+  tcase_add_test(tc, test_deferred_index_finds_every_node);
+  tcase_add_test(tc, test_whole_number_constants_unique);
   tcase_add_test(tc, test_env_compacted_after_large_parse);
   tcase_add_test(tc, test_node_shared_fields);
   suite_add_tcase(s, tc);

@@ -787,10 +787,47 @@ START_TEST(test_print_shared_dag) {
 }
 END_TEST
 
+/* Offsets and lengths are 32-bit: a tape whose values would pass 2^32 doubles is refused as
+ * out of memory (exit status 4) before anything of that size is allocated, not wrapped
+ * round. Blocks of 3e9 elements for x and for x*x: 6e9 values. */
+START_TEST(test_tape_too_many_values) {
+  GrGraph *g = gr_graph_new();
+  GrNode *x = gr_var(g, "x"), *y = gr_node(g, GR_OP_MUL, x, x, NULL);
+  size_t var_len[1] = {3000000000u};
+  GrTape *t;
+  GrDiag d;
+  gr_tape_compile(g, &y, 1, var_len, &t, &d);
+  ck_abort_msg("compiled a tape of 6e9 values");
+}
+END_TEST
+
+/* A long block's length and offsets come through the 32-bit arrays whole. */
+START_TEST(test_tape_block_lengths) {
+  GrGraph *g = gr_graph_new();
+  GrNode *x = gr_var(g, "x"), *y = gr_node(g, GR_OP_MUL, x, gr_const(g, 3), NULL);
+  size_t var_len[1] = {100000};
+  GrTape *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_tape_compile(g, &y, 1, var_len, &t, &d), GR_OK);
+  ck_assert_uint_eq(gr_tape_out_len(t, 0), 100000);
+  ck_assert_uint_eq(gr_tape_var_len(t, x->var), 100000);
+  ck_assert_uint_eq(t->nvals, 200001);
+  double *xv = gr_tape_var(t, x->var);
+  for (size_t i = 0; i < 100000; i++)
+    xv[i] = (double)i;
+  gr_tape_forward(t);
+  ck_assert(gr_tape_out(t, 0)[99999] == 299997.0);
+  gr_tape_free(t);
+  gr_graph_free(g);
+}
+END_TEST
+
 static Suite *tape_suite(void) {
   Suite *s = suite_create("tape");
   TCase *tc = tcase_create("reference");
   tcase_add_test(tc, test_quadratic);
+  tcase_add_exit_test(tc, test_tape_too_many_values, 4);
+  tcase_add_test(tc, test_tape_block_lengths);
   tcase_add_test(tc, test_five_variables);
   tcase_add_test(tc, test_constant_powers);
   tcase_add_test(tc, test_named_intermediates);
