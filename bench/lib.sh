@@ -1,7 +1,8 @@
 #!/bin/sh
 # libgrad's speed on the five-variable function of examples/2-partials.sh, value and
 # gradient, CPU ns per point (best of REPS runs, interleaved): grad_eval (one call per point;
-# target <= 100 ns), grad_eval_block (points in blocks; target <= 1.5x hand-written C),
+# target <= 100 ns), grad_eval_block (points in blocks; target <= 1.5x hand-written C; also
+# with grad_set_vecmath's vector math, within 1 ulp of libm),
 # hand-written -O2 C, and GNU libmatheval (its evaluator and evaluator_derivative per
 # variable; the row is skipped when libmatheval-dev is not installed). The last column is
 # the largest relative difference from the hand-written numbers. Two more rows: grad_hessian
@@ -19,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 lib="$BUILDDIR/src/lib/.libs"
 [ -f "$lib/libgrad.so" ] || { echo "lib.sh: no $lib/libgrad.so (configure with shared libraries)" >&2; exit 1; }
-modes="eval block hand hessian minimize"
+modes="eval block blockvec hand hessian minimize"
 mflags=
 if printf '#include <matheval.h>\nint main(void){return 0;}\n' | $CC -x c - -lmatheval -o "$tmp/m" 2>/dev/null; then
   mflags="-DHAVE_MATHEVAL -lmatheval"
@@ -51,6 +52,7 @@ for m in $modes; do
   case $m in
     eval) what="libgrad grad_eval (1 point per call)" ;;
     block) what="libgrad grad_eval_block" ;;
+    blockvec) what="  the same, grad_set_vecmath on" ;;
     hand) what="hand-written C (-O2)" ;;
     matheval) what="libmatheval (evaluator_derivative)" ;;
     hessian) what="libgrad grad_hessian (5x5, per point)" ;;

@@ -3,6 +3,8 @@
  * examples/2-partials.sh, CPU time per point (CLOCK_PROCESS_CPUTIME_ID), by
  *   eval      libgrad's grad_eval, one call per point
  *   block     libgrad's grad_eval_block over arrays of points
+ *   blockvec  the same after grad_set_vecmath(e, 1): vector math (SLEEF), each result within
+ *             1 ulp of libm's (scalar libm where the build or the processor has none)
  *   hand      the same value and gradient written by hand in C (this file, -O2)
  *   matheval  GNU libmatheval (when built with -DHAVE_MATHEVAL): evaluator_evaluate of the
  *             function and of evaluator_derivative by each variable
@@ -104,6 +106,8 @@ int main(int argc, char **argv) {
     grad_expr_free(e);
     return 0;
   }
+  if (!strcmp(mode, "blockvec"))
+    grad_set_vecmath(e, 1);
   double t0 = cpu_now(), sink = 0;
   size_t done = 0;
   while (done < n) {
@@ -117,7 +121,7 @@ int main(int argc, char **argv) {
         for (int v = 0; v < NV; v++)
           g[v][i] = gi[v];
       }
-    } else if (!strcmp(mode, "block")) {
+    } else if (!strcmp(mode, "block") || !strcmp(mode, "blockvec")) {
       grad_eval_block(e, m, (const double *const *)x, f, g);
     } else if (!strcmp(mode, "hand")) {
       hand(m, (const double *const *)x, f, g);
