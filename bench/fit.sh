@@ -16,6 +16,7 @@
 # "adam nadam") narrow the run.
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BUILDDIR:=.}"
+: "${SLEEF_LIBS=$(grep -qs '^#define HAVE_SLEEF 1' "$BUILDDIR/config.h" && echo -lsleef)}"
 : "${CC:=cc}"
 : "${PYTHON3:=python3}"
 : "${GSL_LIBS:=$(pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)}"
@@ -27,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 $CC -O2 $OPENMP_CFLAGS -I"$here/../src/lib" -I"$BUILDDIR" "$here/fit_bench.c" \
-  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/grad" || exit 1
+  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS $SLEEF_LIBS -lm -o "$tmp/grad" || exit 1
 $CC -O2 "$here/fit_hand.c" -lm -o "$tmp/hand" || exit 1
 mpi=no
 if grep -q '^#define HAVE_MPI 1' "$BUILDDIR/config.h" 2>/dev/null && command -v mpirun >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 GRAD=${GRAD:-$top/src/grad}
 BUILDDIR=${BUILDDIR:-$top}
+: "${SLEEF_LIBS=$(grep -qs '^#define HAVE_SLEEF 1' "$BUILDDIR/config.h" && echo -lsleef)}"
 PYTHON3=${PYTHON3:-python3}
 CC=${CC:-cc}
 GSL_LIBS=${GSL_LIBS:-"-lgsl -lgslcblas -lm"}
@@ -51,7 +52,7 @@ fi
 
 # the C benchmark, built against this build's library
 "$CC" -O2 -I"$top/src/lib" -I"$top/src/cli" -I"$BUILDDIR/src" -o "$tmp/grad_bench" "$here/grad_bench.c" \
-  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm
+  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS $SLEEF_LIBS -lm
 n=2000000
 g_ns=$("$tmp/grad_bench" $n)
 g_ns_blk=$("$tmp/grad_bench" $((n * 4)) 256)

@@ -5,13 +5,14 @@
 # Run from the build directory (make bench sets BUILDDIR, CC, GSL_LIBS, PYTHON3).
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BUILDDIR:=.}"
+: "${SLEEF_LIBS=$(grep -qs '^#define HAVE_SLEEF 1' "$BUILDDIR/config.h" && echo -lsleef)}"
 : "${CC:=cc}"
 : "${PYTHON3:=python3}"
 : "${GSL_LIBS:=$(pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 $CC -O2 -I"$here/../src/lib" -I"$here/../src/cli" -I"$BUILDDIR" "$here/minimize_bench.c" \
-  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/bench" || exit 1
+  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS $SLEEF_LIBS -lm -o "$tmp/bench" || exit 1
 "$tmp/bench" >"$tmp/ours" || exit 1
 if ! "$PYTHON3" -c 'import torch' 2>/dev/null; then
   echo "minimize bench: PyTorch not available; our figures only:"

@@ -13,6 +13,7 @@ LC_ALL=C
 export LC_ALL
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BUILDDIR:=.}" "${MINIMIZE:=$BUILDDIR/src/minimize}" "${PYTHON3:=python3}"
+: "${SLEEF_LIBS=$(grep -qs '^#define HAVE_SLEEF 1' "$BUILDDIR/config.h" && echo -lsleef)}"
 : "${ROWS:=10000000}" "${SHAPES:=g9 int fixed g17 exp}" "${CC:=cc}"
 : "${GSL_LIBS:=$(pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)}"
 : "${NLOPT_LIBS:=$(pkg-config --libs nlopt 2>/dev/null)}"
@@ -20,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 $CC -O2 $OPENMP_CFLAGS -I"$here/../src/lib" -I"$BUILDDIR" "$here/read_bench.c" \
-  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/read_bench" || exit 1
+  "$BUILDDIR/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS $SLEEF_LIBS -lm -o "$tmp/read_bench" || exit 1
 # run LABEL COMMAND...: one run, keeping the best CPU time of LABEL and that run's max RSS
 run() {
   label=$1

@@ -14,6 +14,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 B=${BUILDDIR:-.}
+: "${SLEEF_LIBS=$(grep -qs '^#define HAVE_SLEEF 1' "$B/config.h" && echo -lsleef)}"
 CC=${CC:-cc}
 GSL_LIBS=${GSL_LIBS:--lgsl -lgslcblas -lm}
 PY=${PYTHON3:-/usr/bin/python3}
@@ -24,7 +25,7 @@ GRAD=${GRAD:-$B/src/grad}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 $CC -O2 -I"$here/../src/lib" -I"$here/../src/cli" -I"$B" -I"$B/src" "$here/table_lib.c" \
-  "$B/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS -lm -o "$tmp/table_lib"
+  "$B/src/lib/.libs/libgradengine.a" $NLOPT_LIBS $GSL_LIBS $SLEEF_LIBS -lm -o "$tmp/table_lib"
 $CC -O2 "$here/table_hand.c" -o "$tmp/table_hand"
 export OMP_NUM_THREADS=1
 have_torch=no
