@@ -4,15 +4,7 @@
 # vector math; and the vector-math table (the default) agrees with it to within 1 ulp,
 # which the printed shortest round-trip numbers cannot show exactly, so here only that it
 # is close (tests/prop/table_vecmath checks the ulps). --exact outside a table changes nothing.
-LC_ALL=C
-export LC_ALL
-GRAD=${GRAD:-src/grad}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+. "$(dirname "$0")/testlib.sh"
 
 rows() { # EXPR RANGE: every row of the --exact table against --at at its x
   "$GRAD" "$1" --range "x=$2" --exact --format tsv >"$tmp/t" 2>"$tmp/e" || { bad "$1 --exact: exit $?: $(head -2 "$tmp/e")"; return; }
@@ -43,5 +35,4 @@ if [ "$a" = "$b" ]; then ok; else bad "--exact changed an --at result: '$a' vs '
 "$GRAD" 'sin(x)*exp(x)' --range x=-3:3:20001 --format binary --threads 2 >"$tmp/b2"
 "$GRAD" 'sin(x)*exp(x)' --range x=-3:3:20001 --format binary --exact >"$tmp/bx"
 if cmp -s "$tmp/b1" "$tmp/b2" && [ "$(wc -c <"$tmp/b1")" = "$(wc -c <"$tmp/bx")" ]; then ok; else bad "binary tables: threads or --exact change the output's shape"; fi
-echo "table-vecmath: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish table-vecmath
