@@ -78,13 +78,13 @@ static const char *const keywords[] = {
     "at",     "from",  "wrt",   "format", "digits",  "no-grad", "symbolic", "hessian", "order",
     "check",  "eps",   "atol",  "rtol",   "vjp",     "jvp",     "mode",     "stats",   "graph",
     "dot",    "range", "points", "plot",  "gnuplot", "cse",     "method",   "lr",      "steps",
-    "tol",    "data",  "trace", "seed",   "momentum", "taylor", NULL};
+    "tol",    "data",  "trace", "seed",   "momentum", "taylor", "exact", NULL};
 /* Options that evaluate at a point: without `at`, every variable needs a value. */
 static const char *const point_opts[] = {"wrt",   "format", "digits", "no-grad",
                                          "hessian", "check", "taylor", NULL};
 /* Options that never take a value. */
 static const char *const flags[] = {"no-grad", "symbolic", "hessian", "check", "stats", "graph",
-                                    "dot",     "plot",     "gnuplot", "cse",   NULL};
+                                    "dot",     "plot",     "gnuplot", "cse",   "exact", NULL};
 static const char *const methods[] = {"gd",      "sgd", "adam",  "adamw", "nadam",
                                       "rmsprop", "adagrad", "bfgs", "cg-fr", "cg-pr",
                                       "steepest", "nelder-mead", "lm", NULL};
