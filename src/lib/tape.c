@@ -15,6 +15,14 @@
  * can order its products to stay in range (see gr_gdiv in ops.h).
  */
 #include "tape.h"
+/* clang with its sanitizers (the fuzzing build) spends many minutes and gigabytes
+ * optimising the reverse sweep, one function over every op and argument shape: that build
+ * compiles this file unoptimised (slower fuzzing of the sweeps, the same code). */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#pragma clang optimize off
+#endif
+#endif
 #include "print.h"
 #include "vecmath.h"
 #include <stdint.h>
@@ -607,6 +615,18 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
  * flag is set, the chunk again with the exact helpers, then the same strong-zero select and
  * sums as REV_LOOP_CB, element by element in the same order: the same bits. RS_EXACT and
  * RS_FAST declare, in a scope, which of the two the helper names below mean. */
+/* The fast paths multiply the code of the reverse sweep. clang with its sanitizers (the
+ * fuzzing build) takes many minutes and gigabytes over that much code, so there the exact
+ * loops alone are compiled: the same bits, more slowly (GCC's sanitizer build, which runs
+ * the whole suite, keeps the fast paths). */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define GR_RS_FAST 0
+#endif
+#endif
+#ifndef GR_RS_FAST
+#define GR_RS_FAST 1
+#endif
 #define RS_CHUNK 256
 #define RS_EXACT                                                                                   \
   const int rs_fast_ = 0;                                                                          \
@@ -681,6 +701,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       GXr[0] += tot;                                                                               \
     }                                                                                              \
   } while (0)
+#if GR_RS_FAST
 #define REV_LOOP(GX, SX, FR, SA, SB, P, B0)                                                        \
   do {                                                                                             \
     if (!finite_block(G, n))                                                                       \
@@ -690,8 +711,18 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     else                                                                                           \
       REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB_FINITE, B0);                                      \
   } while (0)
+#else
+#define REV_LOOP(GX, SX, FR, SA, SB, P, B0)                                                        \
+  do {                                                                                             \
+    if (!finite_block(G, n))                                                                       \
+      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB, B0);                                             \
+    else                                                                                           \
+      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB_FINITE, B0);                                      \
+  } while (0)
+#endif
 /* POW by a constant 2 or 3 (x^2, the square of a residual): the exponent as a literal, so
  * that gr_pow_ga's tests of it fold away and the loop is 2*a or 3*(a*a) times g */
+#if GR_RS_FAST
 #define REV_ARG(GX, SX, FR, P, ID)                                                                 \
   do {                                                                                             \
     if (sa && sb)                                                                                  \
@@ -705,8 +736,20 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     else                                                                                           \
       REV_LOOP(GX, SX, FR, 0, 1, P, B[0]);                                                         \
   } while (0)
+#else
+#define REV_ARG(GX, SX, FR, P, ID)                                                                 \
+  do {                                                                                             \
+    if (sa && sb)                                                                                  \
+      REV_LOOP(GX, SX, FR, 1, 1, P, B[0]);                                                         \
+    else if (sa)                                                                                   \
+      REV_LOOP(GX, SX, FR, 1, 0, P, B[0]);                                                         \
+    else                                                                                           \
+      REV_LOOP(GX, SX, FR, 0, 1, P, B[0]);                                                         \
+  } while (0)
+#endif
 /* the helper names in the columns below: the fast path in a scope of RS_FAST, else the
  * helper itself (a function-like macro does not expand its own name again) */
+#if GR_RS_FAST
 #define gr_gdiv(...) (rs_fast_ ? gr_gdiv_f(__VA_ARGS__, &rs_bad_) : gr_gdiv(__VA_ARGS__))
 #define gr_gmul(...) (rs_fast_ ? gr_gmul_f(__VA_ARGS__, &rs_bad_) : gr_gmul(__VA_ARGS__))
 #define gr_pow_ga(...) (rs_fast_ ? gr_pow_ga_f(__VA_ARGS__, &rs_bad_) : gr_pow_ga(__VA_ARGS__))
@@ -715,6 +758,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
   (rs_fast_ ? gr_asinh_ga_f(__VA_ARGS__, &rs_bad_) : gr_asinh_ga(__VA_ARGS__))
 #define gr_acosh_ga(...)                                                                           \
   (rs_fast_ ? gr_acosh_ga_f(__VA_ARGS__, &rs_bad_) : gr_acosh_ga(__VA_ARGS__))
+#endif
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
