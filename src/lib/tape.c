@@ -21,7 +21,13 @@
 #if defined(__clang__) && defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
 #pragma clang optimize off
+#define GR_TAPE_SMALL 1
 #endif
+#endif
+#ifdef GR_TAPE_SMALL
+#define GR_TAPE_ONE_SHAPE 1
+#else
+#define GR_TAPE_ONE_SHAPE 0
 #endif
 #include "print.h"
 #include "vecmath.h"
@@ -169,11 +175,15 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   for (size_t s = 0; s < n; s++) {
     t->vp[s] = t->val + t->off[s];
     /* the adjoints a reverse sweep writes: the seeded outputs and the arguments of the
-     * instructions it runs; every other adjoint stays the 0 of calloc */
+     * instructions it runs (of a GR_K_MATH op only those that need one: it sends nothing
+     * to a constant or a detached argument); every other adjoint stays the 0 of calloc,
+     * and is not cleared at every sweep */
     const GrInstr *in = &t->ins[s];
     if (in->need && in->nargs > 0) {
-      t->touch[in->a] = 1;
-      if (in->nargs > 1)
+      int all = gr_ops[in->op].kind != GR_K_MATH;
+      if (all || t->ins[in->a].need)
+        t->touch[in->a] = 1;
+      if (in->nargs > 1 && (all || t->ins[in->b].need))
         t->touch[in->b] = 1;
       if (in->nargs > 2)
         t->touch[in->c] = 1;
@@ -267,26 +277,6 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
       (V) = m_ * p_;                                                                               \
     }                                                                                              \
   } while (0)
-
-/* CONTRIB for a finite multiplier M. */
-#define CONTRIB_FINITE(P, M, V, K)                                                                 \
-  do {                                                                                             \
-    const double g = (M);                                                                          \
-    (void)g;                                                                                       \
-    (V) = (P);                                                                                     \
-    (K) = g != 0;                                                                                  \
-  } while (0)
-
-/* Every element of X[0..n) finite? Exponent bits, OR-ed: a loop that vectorises. */
-static inline int finite_block(const double *X, size_t n) {
-  uint64_t bad = 0;
-  for (size_t k = 0; k < n; k++) {
-    uint64_t u;
-    memcpy(&u, &X[k], sizeof u);
-    bad |= (u & 0x7ff0000000000000u) == 0x7ff0000000000000u;
-  }
-  return !bad;
-}
 
 #define ARGS                                                                                       \
   const GrInstr *in = &t->ins[i];                                                                  \
@@ -411,6 +401,8 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         Yr[0] = (V);                                                                               \
+      } else if (GR_TAPE_ONE_SHAPE) {                                                              \
+        FWD_LOOP(sa, sb, V);                                                                       \
       } else {                                                                                     \
         if (sa && (NA == 1 || sb))                                                                 \
           FWD_LOOP(1, 1, V);                                                                       \
@@ -495,6 +487,38 @@ static inline void adj_ready(GrTape *t, size_t s) {
     memset(t->adj + t->off[s], 0, t->len[s] * sizeof *t->adj);
 }
 
+/* What a GR_K_MATH op sends argument arg (0: a, 1: b) for the multiplier m, exactly: the
+ * range-safe helpers themselves, and for an inf or NaN multiplier the strong zero decided
+ * by the partial (CONTRIB). Returns 0 where nothing is sent; *v is the contribution. Out of
+ * line, one switch over the ops: the block sweeps call it for the rare chunks that their
+ * fast loops flag, and every single-element op. */
+static int rev_exact(int op, int arg, double m, double a, double b, double y, double *v) {
+  int keep = 0;
+  *v = 0;
+  (void)a;
+  (void)b;
+  (void)y;
+  switch (op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
+  case GR_OP_##id:                                                                                 \
+    if (kind == GR_K_MATH) {                                                                       \
+      if (arg == 0)                                                                                \
+        CONTRIB(PA, m, *v, keep);                                                                  \
+      else                                                                                         \
+        CONTRIB(PB, m, *v, keep);                                                                  \
+    }                                                                                              \
+    break;
+#include "ops.def"
+#undef OP
+  default:
+    break;
+  }
+  return keep;
+}
+
+/* the exponent field of a double, all ones for inf and NaN */
+#define GR_EXP_BITS UINT64_C(0x7ff0000000000000)
+
 GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
   t->sweeps++;
   size_t o = t->out_slot[out];
@@ -561,117 +585,66 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
           break;
       }
       switch (t->ins[i].op) {
-/* The adjoint of one argument: GX[k] += G[k] * P, or, for a block of one (a parameter of
- * a fit, a scalar times a vector), the sum over k of G[k] * P in GR_LANES accumulators:
- * element k goes to accumulator k % GR_LANES, and the accumulators are then added in
- * order 0, 1, ..., GR_LANES - 1 before the total is added to GX[0]. A fixed shape that
- * the compiler can keep in vector registers (no serial dependency from row to row), and
- * the same rounding as a plain left-to-right sum for blocks of up to GR_LANES elements.
- * One loop per broadcast pattern (SX, SA, SB: 1 for a block, 0 for a block of one), one
- * pass per argument, so that x*x (GA == GB) still adds a's share before b's at every k.
- * The strong zero is a select: where it drops the contribution the old value is kept
- * (nothing added, not even -0 or NaN); elsewhere the sum is the same rounding as `+=`. */
-#define REV_BODY(K, SA, SB, P, OUT, CB, FR)                                                        \
-  do {                                                                                             \
-    double a = (SA) ? A[K] : a0, b = (SB) ? B[K] : b0, y = Y[K], v;                                \
-    int keep;                                                                                      \
-    RS_EXACT;                                                                                      \
-    (void)a;                                                                                       \
-    (void)b;                                                                                       \
-    (void)y;                                                                                       \
-    CB(P, G[K], v, keep);                                                                          \
-    double x_ = (FR) ? 0.0 : (OUT), sum_ = x_ + v; /* always: a select, not a branch */         \
-    (OUT) = keep ? sum_ : x_;                                                                      \
-  } while (0)
-#define REV_LOOP_CB(GX, SX, FR, SA, SB, P, CB, B0)                                                 \
-  do {                                                                                             \
-    double *restrict GXr = GX;                                                                     \
-    const double a0 = A[0], b0 = (B0);                                                             \
-    if (SX) {                                                                                      \
-      for (size_t k = 0; k < n; k++)                                                               \
-        REV_BODY(k, SA, SB, P, GXr[k], CB, FR);                                                    \
-    } else {                                                                                       \
-      double acc[GR_LANES] = {0};                                                                  \
-      size_t k = 0;                                                                                \
-      for (; k + GR_LANES <= n; k += GR_LANES)                                                     \
-        for (size_t l = 0; l < GR_LANES; l++)                                                      \
-          REV_BODY(k + l, SA, SB, P, acc[l], CB, 0);                                               \
-      for (size_t l = 0; k + l < n; l++)                                                           \
-        REV_BODY(k + l, SA, SB, P, acc[l], CB, 0);                                                 \
-      double tot = acc[0];                                                                         \
-      for (size_t l = 1; l < GR_LANES; l++)                                                        \
-        tot += acc[l];                                                                             \
-      GXr[0] += tot;                                                                               \
-    }                                                                                              \
-  } while (0)
-/* A block of finite adjoints (the usual case, checked once per block) takes a copy of the
- * loop without CONTRIB's inf/NaN branch, which the compiler can vectorise; the results are
- * the same (for a finite multiplier CONTRIB is exactly CONTRIB_FINITE). */
-/* The range-safe helpers of ops.h (gr_gdiv, gr_pow_ga, ...) test every product and may
- * recompute it: a branch per element that keeps a loop from vectorising. Where a column
- * calls one, a block of finite adjoints goes by chunks of RS_CHUNK elements: a loop that
- * vectorises forms the plain products (the helpers' fast paths, which OR together a flag
- * of the elements whose helper would not return its plain product), then, only where the
- * flag is set, the chunk again with the exact helpers, then the same strong-zero select and
- * sums as REV_LOOP_CB, element by element in the same order: the same bits. RS_EXACT and
- * RS_FAST declare, in a scope, which of the two the helper names below mean. */
-/* The fast paths multiply the code of the reverse sweep. clang with its sanitizers (the
- * fuzzing build) takes many minutes and gigabytes over that much code, so there the exact
- * loops alone are compiled: the same bits, more slowly (GCC's sanitizer build, which runs
- * the whole suite, keeps the fast paths). */
-#if defined(__clang__) && defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
-#define GR_RS_FAST 0
-#endif
-#endif
-#ifndef GR_RS_FAST
-#define GR_RS_FAST 1
-#endif
+/* The adjoint of one argument over a block: GX[k] += G[k] * P, or, for a block of one (a
+ * parameter of a fit, a scalar times a vector), the sum over k of G[k] * P in GR_LANES
+ * accumulators: element k goes to accumulator k % GR_LANES, and the accumulators are then
+ * added in order 0, 1, ..., GR_LANES - 1 before the total is added to GX[0]. A fixed
+ * shape that the compiler keeps in vector registers (no serial dependency from row to
+ * row), and the same rounding as a plain left-to-right sum for blocks of up to GR_LANES
+ * elements. One pass per argument, so that x*x (GA == GB) still adds a's share before b's
+ * at every k. The strong zero is a select: where it drops the contribution the old value
+ * is kept (nothing added, not even -0 or NaN); elsewhere the sum is the same rounding as
+ * `+=`; a first writer (FR) stores 0 + the contribution without reading the old block.
+ *
+ * The block goes by chunks of RS_CHUNK elements. A loop that vectorises forms the plain
+ * products V[j] (the range-safe helpers of ops.h by their branch-free fast variants, which
+ * OR together a flag of the elements whose exact helper would return something else) and
+ * ORs a flag of the non-finite multipliers. A chunk with neither flag (the usual case) is
+ * then stored with G[j] != 0 as the strong zero: for a finite multiplier that is the whole
+ * rule. A flagged chunk is instead done element by element by rev_exact (the helpers
+ * exactly, the strong zero of an inf or NaN multiplier decided by the partial itself),
+ * into the same places in the same order: the same bits either way. One pattern per
+ * broadcast shape (SA, SB: 1 for a block, 0 for a block of one; SX for the target). */
 #define RS_CHUNK 256
-#define RS_EXACT                                                                                   \
-  const int rs_fast_ = 0;                                                                          \
-  long rs_bad_ = 0;                                                                                \
-  (void)rs_fast_;                                                                                  \
-  (void)rs_bad_
-#define RS_FAST                                                                                    \
-  const int rs_fast_ = 1;                                                                          \
-  (void)rs_fast_
-#define RS_HELPED(P) (strstr(#P, "rs_fast_") != NULL)
-#define REV_LOOP_FAST(GX, SX, FR, SA, SB, P, B0)                                                   \
+#define REV_EXACT_EL(J, OUT, FR, SA, SB)                                                                 \
+  do {                                                                                             \
+    double v_;                                                                                     \
+    const int k_ = rev_exact(ii->op, ARGNO, Gc[J], (SA) ? Ac[J] : a0, (SB) ? Bc[J] : b0, Yc[J],   \
+                             &v_);                                                                 \
+    const double x_ = (FR) ? 0.0 : (OUT), s_ = x_ + v_; /* a select, as in the fast stores */     \
+    (OUT) = k_ ? s_ : x_;                                                                          \
+  } while (0)
+#define REV_LOOP(GX, SX, FR, SA, SB, P, B0)                                                        \
   do {                                                                                             \
     double *restrict GXr = GX;                                                                     \
     const double a0 = A[0], b0 = (B0);                                                             \
     double acc[GR_LANES] = {0};                                                                    \
     for (size_t k0 = 0; k0 < n; k0 += RS_CHUNK) {                                                  \
-      size_t m = n - k0 < RS_CHUNK ? n - k0 : RS_CHUNK;                                            \
+      const size_t m = n - k0 < RS_CHUNK ? n - k0 : RS_CHUNK;                                      \
       const double *Gc = G + k0, *Yc = Y + k0, *Ac = (SA) ? A + k0 : A, *Bc = (SB) ? B + k0 : B;   \
       double V[RS_CHUNK];                                                                          \
-      long rs_any = 0;                                                                             \
-      {                                                                                            \
-        RS_FAST;                                                                                   \
-        long rs_bad_ = 0;                                                                          \
-        for (size_t j = 0; j < m; j++) {                                                           \
-          const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];         \
-          (void)a;                                                                                 \
-          (void)b;                                                                                 \
-          (void)y;                                                                                 \
-          (void)g;                                                                                 \
-          V[j] = (P);                                                                              \
-        }                                                                                          \
-        rs_any = rs_bad_;                                                                          \
+      long rs_bad_ = 0;                                                                            \
+      uint64_t nf_ = 0;                                                                            \
+      for (size_t j = 0; j < m; j++) {                                                             \
+        const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];           \
+        uint64_t u_;                                                                               \
+        memcpy(&u_, &g, sizeof u_);                                                                \
+        nf_ |= (u_ & GR_EXP_BITS) == GR_EXP_BITS;                                                  \
+        (void)a;                                                                                   \
+        (void)b;                                                                                   \
+        (void)y;                                                                                   \
+        V[j] = (P);                                                                                \
       }                                                                                            \
-      if (rs_any) {                                                                                \
-        RS_EXACT;                                                                                  \
-        for (size_t j = 0; j < m; j++) {                                                           \
-          const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];         \
-          (void)a;                                                                                 \
-          (void)b;                                                                                 \
-          (void)y;                                                                                 \
-          (void)g;                                                                                 \
-          V[j] = (P);                                                                              \
+      if (rs_bad_ | (long)nf_) {                                                                   \
+        if (SX) {                                                                                  \
+          double *restrict GXc = GXr + k0;                                                         \
+          for (size_t j = 0; j < m; j++)                                                           \
+            REV_EXACT_EL(j, GXc[j], FR, SA, SB);                                                      \
+        } else {                                                                                   \
+          for (size_t j = 0; j < m; j++)                                                           \
+            REV_EXACT_EL(j, acc[j % GR_LANES], 0, SA, SB);                                          \
         }                                                                                          \
-      }                                                                                            \
-      if ((SX) && (FR)) {                                                                          \
+      } else if ((SX) && (FR)) {                                                                   \
         double *restrict GXc = GXr + k0;                                                           \
         for (size_t j = 0; j < m; j++)                                                             \
           GXc[j] = Gc[j] != 0 ? 0.0 + V[j] : 0.0;                                                  \
@@ -684,7 +657,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       } else {                                                                                     \
         size_t j = 0;                                                                              \
         for (; j + GR_LANES <= m; j += GR_LANES)                                                   \
-          for (size_t l = 0; l < GR_LANES; l++) {                                                  \
+          GR_UNROLL_LANES for (size_t l = 0; l < GR_LANES; l++) {                                  \
             double x_ = acc[l], sum_ = x_ + V[j + l];                                              \
             acc[l] = Gc[j + l] != 0 ? sum_ : x_;                                                   \
           }                                                                                        \
@@ -701,28 +674,13 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       GXr[0] += tot;                                                                               \
     }                                                                                              \
   } while (0)
-#if GR_RS_FAST
-#define REV_LOOP(GX, SX, FR, SA, SB, P, B0)                                                        \
-  do {                                                                                             \
-    if (!finite_block(G, n))                                                                       \
-      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB, B0);                                             \
-    else if (RS_HELPED(P))                                                                         \
-      REV_LOOP_FAST(GX, SX, FR, SA, SB, P, B0);                                                    \
-    else                                                                                           \
-      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB_FINITE, B0);                                      \
-  } while (0)
-#else
-#define REV_LOOP(GX, SX, FR, SA, SB, P, B0)                                                        \
-  do {                                                                                             \
-    if (!finite_block(G, n))                                                                       \
-      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB, B0);                                             \
-    else                                                                                           \
-      REV_LOOP_CB(GX, SX, FR, SA, SB, P, CONTRIB_FINITE, B0);                                      \
-  } while (0)
-#endif
 /* POW by a constant 2 or 3 (x^2, the square of a residual): the exponent as a literal, so
- * that gr_pow_ga's tests of it fold away and the loop is 2*a or 3*(a*a) times g */
-#if GR_RS_FAST
+ * that gr_pow_ga's tests of it fold away and the loop is 2*a or 3*(a*a) times g. clang with
+ * its sanitizers (the fuzzing build, which compiles this file unoptimised, see the top)
+ * takes one loop for every shape, with the shape read at run time: a fifth of the code. */
+#if defined(GR_TAPE_SMALL)
+#define REV_ARG(GX, SX, FR, P, ID) REV_LOOP(GX, SX, FR, sa, sb, P, B[0])
+#else
 #define REV_ARG(GX, SX, FR, P, ID)                                                                 \
   do {                                                                                             \
     if (sa && sb)                                                                                  \
@@ -736,29 +694,15 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     else                                                                                           \
       REV_LOOP(GX, SX, FR, 0, 1, P, B[0]);                                                         \
   } while (0)
-#else
-#define REV_ARG(GX, SX, FR, P, ID)                                                                 \
-  do {                                                                                             \
-    if (sa && sb)                                                                                  \
-      REV_LOOP(GX, SX, FR, 1, 1, P, B[0]);                                                         \
-    else if (sa)                                                                                   \
-      REV_LOOP(GX, SX, FR, 1, 0, P, B[0]);                                                         \
-    else                                                                                           \
-      REV_LOOP(GX, SX, FR, 0, 1, P, B[0]);                                                         \
-  } while (0)
 #endif
-/* the helper names in the columns below: the fast path in a scope of RS_FAST, else the
- * helper itself (a function-like macro does not expand its own name again) */
-#if GR_RS_FAST
-#define gr_gdiv(...) (rs_fast_ ? gr_gdiv_f(__VA_ARGS__, &rs_bad_) : gr_gdiv(__VA_ARGS__))
-#define gr_gmul(...) (rs_fast_ ? gr_gmul_f(__VA_ARGS__, &rs_bad_) : gr_gmul(__VA_ARGS__))
-#define gr_pow_ga(...) (rs_fast_ ? gr_pow_ga_f(__VA_ARGS__, &rs_bad_) : gr_pow_ga(__VA_ARGS__))
-#define gr_atan_ga(...) (rs_fast_ ? gr_atan_ga_f(__VA_ARGS__, &rs_bad_) : gr_atan_ga(__VA_ARGS__))
-#define gr_asinh_ga(...)                                                                           \
-  (rs_fast_ ? gr_asinh_ga_f(__VA_ARGS__, &rs_bad_) : gr_asinh_ga(__VA_ARGS__))
-#define gr_acosh_ga(...)                                                                           \
-  (rs_fast_ ? gr_acosh_ga_f(__VA_ARGS__, &rs_bad_) : gr_acosh_ga(__VA_ARGS__))
-#endif
+/* the helper names in the columns below mean their fast variants (a function-like macro
+ * does not expand its own name again) */
+#define gr_gdiv(...) gr_gdiv_f(__VA_ARGS__, &rs_bad_)
+#define gr_gmul(...) gr_gmul_f(__VA_ARGS__, &rs_bad_)
+#define gr_pow_ga(...) gr_pow_ga_f(__VA_ARGS__, &rs_bad_)
+#define gr_atan_ga(...) gr_atan_ga_f(__VA_ARGS__, &rs_bad_)
+#define gr_asinh_ga(...) gr_asinh_ga_f(__VA_ARGS__, &rs_bad_)
+#define gr_acosh_ga(...) gr_acosh_ga_f(__VA_ARGS__, &rs_bad_)
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
@@ -768,20 +712,15 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       double *GB = NA > 1 ? t->adj + t->off[in->b] : GA;                                           \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
       if (n == 1) {                                                                                \
-        double a = A[0], b = B[0], y = Y[0], v;                                                    \
-        int keep;                                                                                  \
-        RS_EXACT;                                                                                  \
-        (void)a;                                                                                   \
-        (void)b;                                                                                   \
-        (void)y;                                                                                   \
+        double v;                                                                                  \
         if (G[0] != 0 && na) {                                                                     \
-          CONTRIB(PA, G[0], v, keep);                                                              \
+          const int keep = rev_exact(ii->op, 0, G[0], A[0], B[0], Y[0], &v);                       \
           adj_ready(t, in->a);                                                                     \
           if (keep)                                                                                \
             GA[0] += v;                                                                            \
         }                                                                                          \
         if (G[0] != 0 && nb) {                                                                     \
-          CONTRIB(PB, G[0], v, keep);                                                              \
+          const int keep = rev_exact(ii->op, 1, G[0], A[0], B[0], Y[0], &v);                       \
           adj_ready(t, in->b);                                                                     \
           if (keep)                                                                                \
             GB[0] += v;                                                                            \
@@ -789,6 +728,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
         break;                                                                                     \
       }                                                                                            \
       if (na) {                                                                                    \
+        enum { ARGNO = 0 };                                                                        \
         if (sa) {                                                                                  \
           const int fr_ = adj_fresh(t, in->a);                                                     \
           REV_ARG(GA, 1, fr_, PA, id);                                                             \
@@ -798,6 +738,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
         }                                                                                          \
       }                                                                                            \
       if (NA > 1 && nb) {                                                                          \
+        enum { ARGNO = 1 };                                                                        \
         if (sb) {                                                                                  \
           const int fr_ = adj_fresh(t, in->b);                                                     \
           REV_ARG(GB, 1, fr_, PB, id);                                                             \
@@ -1118,26 +1059,9 @@ static int can_kink(int op) {
  * the others, which pass adjoints linearly). */
 static void contributions(int op, double m, double a, double b, double y, double *pa,
                           double *pb) {
-  (void)a;
-  (void)b;
-  (void)y;
-  *pa = *pb = 0;
-  int keep = 0;
-  switch (op) {
-#define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
-  case GR_OP_##id:                                                                                 \
-    if (kind == GR_K_MATH) {                                                                       \
-      CONTRIB(PA, m, *pa, keep);                                                                   \
-      *pa = keep ? *pa : 0;                                                                        \
-      if (NA > 1) {                                                                                \
-        CONTRIB(PB, m, *pb, keep);                                                                 \
-        *pb = keep ? *pb : 0;                                                                      \
-      }                                                                                            \
-    }                                                                                              \
-    break;
-#include "ops.def"
-#undef OP
-  }
+  double v;
+  *pa = rev_exact(op, 0, m, a, b, y, &v) ? v : 0;
+  *pb = gr_ops[op].nargs > 1 && rev_exact(op, 1, m, a, b, y, &v) ? v : 0;
 }
 
 /* No inf or NaN among v[0..n): adding 1 to the exponent field carries into the sign bit

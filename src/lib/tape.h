@@ -13,6 +13,15 @@
 
 /* How many partial sums a block's reduction into a block of one keeps (see tape.c). */
 #define GR_LANES 8
+/* Before a loop over the GR_LANES accumulators: unrolled whole, they stay in registers
+ * (a loop over them kept them in memory, each row waiting on the last row's store). */
+#if defined(__clang__)
+#define GR_UNROLL_LANES _Pragma("unroll 8")
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#define GR_UNROLL_LANES _Pragma("GCC unroll 8")
+#else
+#define GR_UNROLL_LANES
+#endif
 
 typedef struct GrInstr {
   uint16_t op;
