@@ -305,11 +305,15 @@ GRAD_API int grad_set_constant(grad_expr *e, const char *name, double value, gra
   return GRAD_OK;
 }
 
+/* No inf or NaN in v[0..n): the exponent fields tested all at once, a loop that vectorises. */
 static int finite_all(const double *v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(v[i]))
-      return 0;
-  return 1;
+  uint64_t bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u;
+    memcpy(&u, &v[i], sizeof u);
+    bad |= (u & UINT64_C(0x7ff0000000000000)) == UINT64_C(0x7ff0000000000000);
+  }
+  return !bad;
 }
 
 /* One point on the straight-line program: the tape's numbers, without its block machinery. */
@@ -364,19 +368,19 @@ GRAD_API int grad_eval(grad_expr *e, const double *x, double *value, double *gra
 static int eval_chunk(grad_expr *e, GrTape *t, size_t off, size_t m, const double *const *x,
                       double *values, double *const *gradients) {
   int n = e->nvars, ok = 1;
-  for (int v = 0; v < n; v++) {
-    double *p = gr_tape_var(t, v);
-    if (p)
-      memcpy(p, x[v] + off, m * sizeof *p);
-  }
+  /* the sweeps read the caller's points in place; nothing is written before both sweeps
+   * have run, so values and gradients may be the arrays of x */
+  for (int v = 0; v < n; v++)
+    gr_tape_bind(t, v, x[v] + off);
   gr_tape_forward(t);
+  if (gradients)
+    gr_tape_reverse(t, 0, NULL);
   const double *f = gr_tape_out(t, 0);
   size_t fl = gr_tape_out_len(t, 0);
   for (size_t i = 0; i < m; i++)
     values[off + i] = f[fl == 1 ? 0 : i];
   ok &= finite_all(values + off, m);
   if (gradients) {
-    gr_tape_reverse(t, 0, NULL);
     for (int v = 0; v < n; v++) {
       const double *gv = gr_tape_grad(t, v);
       if (gv && gr_tape_var_len(t, v) == m)

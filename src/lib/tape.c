@@ -601,7 +601,9 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
  * OR together a flag of the elements whose exact helper would return something else) and
  * ORs a flag of the non-finite multipliers. A chunk with neither flag (the usual case) is
  * then stored with G[j] != 0 as the strong zero: for a finite multiplier that is the whole
- * rule. A flagged chunk is instead done element by element by rev_exact (the helpers
+ * rule. A first writer forms and stores in the same pass (it reads nothing of the old
+ * block, so its flagged chunk can simply be redone). A flagged chunk is done element by
+ * element by rev_exact (the helpers
  * exactly, the strong zero of an inf or NaN multiplier decided by the partial itself),
  * into the same places in the same order: the same bits either way. One pattern per
  * broadcast shape (SA, SB: 1 for a block, 0 for a block of one; SX for the target). */
@@ -622,9 +624,27 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     for (size_t k0 = 0; k0 < n; k0 += RS_CHUNK) {                                                  \
       const size_t m = n - k0 < RS_CHUNK ? n - k0 : RS_CHUNK;                                      \
       const double *Gc = G + k0, *Yc = Y + k0, *Ac = (SA) ? A + k0 : A, *Bc = (SB) ? B + k0 : B;   \
-      double V[RS_CHUNK];                                                                          \
       long rs_bad_ = 0;                                                                            \
       uint64_t nf_ = 0;                                                                            \
+      if ((SX) && (FR)) { /* a first writer: one pass, and a flagged chunk is simply redone */     \
+        double *restrict GXc = GXr + k0;                                                           \
+        for (size_t j = 0; j < m; j++) {                                                           \
+          const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];         \
+          uint64_t u_;                                                                             \
+          memcpy(&u_, &g, sizeof u_);                                                              \
+          nf_ |= (u_ & GR_EXP_BITS) == GR_EXP_BITS;                                                \
+          (void)a;                                                                                 \
+          (void)b;                                                                                 \
+          (void)y;                                                                                 \
+          const double v_ = (P);                                                                   \
+          GXc[j] = g != 0 ? 0.0 + v_ : 0.0;                                                        \
+        }                                                                                          \
+        if (rs_bad_ | (long)nf_)                                                                   \
+          for (size_t j = 0; j < m; j++)                                                           \
+            REV_EXACT_EL(j, GXc[j], 1, SA, SB);                                                    \
+        continue;                                                                                  \
+      }                                                                                            \
+      double V[RS_CHUNK];                                                                          \
       for (size_t j = 0; j < m; j++) {                                                             \
         const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];           \
         uint64_t u_;                                                                               \
@@ -639,15 +659,11 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
         if (SX) {                                                                                  \
           double *restrict GXc = GXr + k0;                                                         \
           for (size_t j = 0; j < m; j++)                                                           \
-            REV_EXACT_EL(j, GXc[j], FR, SA, SB);                                                      \
+            REV_EXACT_EL(j, GXc[j], 0, SA, SB);                                                    \
         } else {                                                                                   \
           for (size_t j = 0; j < m; j++)                                                           \
-            REV_EXACT_EL(j, acc[j % GR_LANES], 0, SA, SB);                                          \
+            REV_EXACT_EL(j, acc[j % GR_LANES], 0, SA, SB);                                         \
         }                                                                                          \
-      } else if ((SX) && (FR)) {                                                                   \
-        double *restrict GXc = GXr + k0;                                                           \
-        for (size_t j = 0; j < m; j++)                                                             \
-          GXc[j] = Gc[j] != 0 ? 0.0 + V[j] : 0.0;                                                  \
       } else if (SX) {                                                                             \
         double *restrict GXc = GXr + k0;                                                           \
         for (size_t j = 0; j < m; j++) {                                                           \
