@@ -801,9 +801,9 @@ static inline void store_digits8(char *p, uint64_t w) {
 
 /* The n digits of 1 <= d < 10^17 as text: returns where they start in buf (6 words), and
  * *tz, how many of them are trailing zeros. At least 24 '0' follow the digits, so that
- * callers copy in pieces of fixed size (up to 24 bytes). The
- * trailing zeros are counted on the digit words (zero bytes at the high end), so removing
- * them costs no division. */
+ * callers copy in pieces of fixed size (up to 24 bytes). The trailing zeros are counted on
+ * the digit words (zero bytes at the high end), so removing them costs no division. (The
+ * shortest digits are below 10^17: c 2^q 10^-k < 2^53 10 for normal doubles.) */
 static inline const char *digit_text(uint64_t d, int n, uint64_t buf[6], int *tz) {
   char *b = (char *)buf;
   if (d < 100000000) { /* %.6g and the like: one block */
@@ -822,7 +822,8 @@ static inline const char *digit_text(uint64_t d, int n, uint64_t buf[6], int *tz
   store_digits8(b + 8, wh);
   store_digits8(b + 16, wl);
   /* clz(w | 1) / 8 counts the zero bytes above the lowest one, wrong only for w == 0 */
-  int tl = (__builtin_clzll(wl | 1) >> 3) + (wl == 0), th = (__builtin_clzll(wh | 1) >> 3) + (wh == 0);
+  int tl = (__builtin_clzll(wl | 1) >> 3) + (wl == 0);
+  int th = (__builtin_clzll(wh | 1) >> 3) + (wh == 0);
   *tz = tl + (wl == 0 ? th : 0);
   return b + 24 - n;
 }
