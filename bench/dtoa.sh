@@ -1,5 +1,5 @@
 #!/bin/sh
-# The number printer, ns per value (bench/dtoa_bench.c): grad's shortest (Schubfach) and
+# The number printer, CPU ns per value (bench/dtoa_bench.c): grad's shortest (Schubfach) and
 # fixed-precision paths against the printers it replaced, printf("%.17g") and, when a C++
 # compiler and fmt's headers (Debian: libfmt-dev) are there, fmt's Dragonbox.
 # Environment: BUILDDIR (default .), CC, CXX (default c++), DTOA_N (values, default 1000000).

@@ -5,7 +5,11 @@
  * multiply per bound, rounded to odd so that "strictly inside" stays decidable; the result
  * is a multiple of 10^(k+1) in the interval if there is one (then it is the only one), else
  * the multiple of 10^k closest to v (ties to even), which is the shortest and, among the
- * shortest, the closest. No fallback: every double is decided exactly.
+ * shortest, the closest. No fallback: every double is decided exactly. Which of those
+ * outcomes holds is a coin toss on computed values, so it is selected without a branch.
+ * The digits (at most 17) become text without division: two 8-digit blocks, each split into
+ * its digits by multiplications on all its lanes at once; the trailing zeros are counted on
+ * those words, and the text goes to the output in pieces of fixed size.
  * Fixed precision (%.Pg) uses the same table: v 10^-e in 192-bit fixed point, whose error
  * (< 2^-64 of the last digit) decides the rounding unless v 10^-e lies that close to a half;
  * exact halves are recognised by integer arithmetic and go to even, as printf does.
@@ -695,7 +699,7 @@ static inline uint64_t round_to_odd(const uint64_t g[2], uint64_t cp) {
 
 /* Shortest digits of a positive finite double: returns the digits as an integer (at most
  * 17 digits, maybe with trailing zeros) and *k with value = digits 10^k. */
-static uint64_t shortest(uint64_t bits, int *k) {
+static inline __attribute__((always_inline)) uint64_t shortest(uint64_t bits, int *k) {
   uint64_t m = bits & ((1ull << 52) - 1);
   int be = (int)(bits >> 52);
   uint64_t c;
@@ -703,8 +707,10 @@ static uint64_t shortest(uint64_t bits, int *k) {
   if (be) {
     c = m | 1ull << 52;
     q = be - 1075;
-    /* integers below 2^53: the value itself */
-    if (q <= 0 && q > -53 && (c & ((1ull << -q) - 1)) == 0) {
+    /* integers below 2^53: the value itself (one branch, almost never taken on computed
+     * values: v < 1 or v >= 1 is their coin toss) */
+    unsigned sh = (unsigned)-q;
+    if ((sh < 53) & ((c & ((1ull << (sh & 63)) - 1)) == 0)) {
       *k = 0;
       return c >> -q;
     }
@@ -724,52 +730,25 @@ static uint64_t shortest(uint64_t bits, int *k) {
   /* the interval is closed when c is even (round-half-even reading back) */
   uint64_t lower = vbl + !even, upper = vbr - !even;
   uint64_t s = vb / 4;
-  if (s >= 10) {
-    /* one digit fewer: at most one multiple of 10^(kk+1) fits */
-    uint64_t sp = s / 10, up = 40 * sp, wp = up + 40;
-    int uin = lower <= up, win = wp <= upper;
-    if (uin || win) {
-      *k = kk + 1;
-      return win ? sp + 1 : sp;
-    }
-  }
+  /* Both outcomes are computed and one is selected without a branch: which one wins is a
+   * coin toss on computed values, and a mispredicted branch costs more than the arithmetic.
+   * One digit fewer: at most one multiple of 10^(kk+1) fits (not tried for s < 10). */
+  uint64_t sp = s / 10, up = 40 * sp, wp = up + 40;
+  int shorter = (s >= 10) & ((lower <= up) | (wp <= upper));
+  uint64_t r1 = sp + (wp <= upper);
+  /* else the multiple of 10^kk in the interval: when both s and s + 1 are in it, the closer
+   * to v, ties to even */
   int uin = lower <= 4 * s, win = 4 * s + 4 <= upper;
-  *k = kk;
-  if (uin != win)
-    return win ? s + 1 : s;
-  /* both inside: the closer to v, ties to even */
   uint64_t mid = 4 * s + 2;
-  return (vb > mid || (vb == mid && (s & 1))) ? s + 1 : s;
+  int nearer_up = (vb > mid) | ((vb == mid) & (int)(s & 1));
+  uint64_t r0 = s + (uint64_t)(uin == win ? nearer_up : win);
+  *k = kk + shorter;
+  return shorter ? r1 : r0;
 }
 
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                   "8081828384858687888990919293949596979899";
-
-/* n >= 1 digits of d (d < 10^n) into p[0..n), two at a time, in 32-bit pieces of 8 */
-static inline void put_digits(char *p, uint64_t d, int n) {
-  char *e = p + n;
-  while (d >= 100000000) {
-    uint32_t r = (uint32_t)(d % 100000000);
-    d /= 100000000;
-    for (int i = 0; i < 4; i++) {
-      e -= 2;
-      memcpy(e, digit_pairs + 2 * (r % 100), 2);
-      r /= 100;
-    }
-  }
-  uint32_t w = (uint32_t)d;
-  while (w >= 100) {
-    e -= 2;
-    memcpy(e, digit_pairs + 2 * (w % 100), 2);
-    w /= 100;
-  }
-  if (w >= 10) {
-    e -= 2;
-    memcpy(e, digit_pairs + 2 * w, 2);
-  } else
-    *--e = (char)('0' + w);
-}
 
 static const uint64_t pow10_u64[] = {1ull,
                                      10ull,
@@ -797,98 +776,136 @@ static inline int ndigits(uint64_t d) {
   return n + (d >= pow10_u64[n]);
 }
 
-/* Write the n-digit integer d (no trailing zeros) times 10^(x - n + 1), i.e. x is the
- * decimal exponent of the first digit, as %.{P}g does; integers below 1e15 in full when
- * int_full (the shortest form, as gr_fmt prints it). */
-static int format_g(char *out, int neg, uint64_t d, int n, int x, int P, int int_full) {
-  char *p = out;
-  char db[20];
-  if (neg)
-    *p++ = '-';
-  put_digits(db, d, n);
-  if (x < -4 || x >= P) {
-    if (int_full && x >= n && x < 15) {
-      memcpy(p, db, (size_t)n);
-      p += n;
-      memset(p, '0', (size_t)(x + 1 - n));
-      p += x + 1 - n;
-      return (int)(p - out);
-    }
-    *p++ = db[0];
-    if (n > 1) {
-      *p++ = '.';
-      memcpy(p, db + 1, (size_t)n - 1);
-      p += n - 1;
-    }
-    *p++ = 'e';
-    *p++ = x < 0 ? '-' : '+';
-    int ax = x < 0 ? -x : x;
-    if (ax >= 100) {
-      *p++ = (char)('0' + ax / 100);
-      ax %= 100;
-    }
-    memcpy(p, digit_pairs + 2 * ax, 2);
-    p += 2;
-    return (int)(p - out);
-  }
-  if (x < 0) {
-    *p++ = '0';
-    *p++ = '.';
-    for (int i = -1; i > x; i--)
-      *p++ = '0';
-    memcpy(p, db, (size_t)n);
-    p += n;
-  } else if (n > x + 1) {
-    memcpy(p, db, (size_t)x + 1);
-    p += x + 1;
-    *p++ = '.';
-    memcpy(p, db + x + 1, (size_t)(n - x - 1));
-    p += n - x - 1;
-  } else {
-    memcpy(p, db, (size_t)n);
-    p += n;
-    memset(p, '0', (size_t)(x + 1 - n));
-    p += x + 1 - n;
-  }
-  return (int)(p - out);
+/* The 8 decimal digits of n < 10^8 (leading zeros included) as byte values 0..9 of one
+ * word, the first digit in the low byte, without division: n splits into two 4-digit halves
+ * (32-bit lanes), each half into two 2-digit quarters (16-bit lanes), each quarter into two
+ * digits (bytes), every lane at once by a multiply and shift that is exact for the lane's
+ * range (x * 10486 >> 20 = x / 100 for x < 10^4, x * 103 >> 10 = x / 10 for x < 100). */
+static inline uint64_t digits8(uint32_t n) {
+  uint64_t hi = n / 10000, lo = n % 10000;
+  uint64_t x = hi | lo << 32;
+  uint64_t h = (x * 10486) >> 20 & 0x0000007F0000007Full;
+  x = h | (x - 100 * h) << 16;
+  uint64_t t = (x * 103) >> 10 & 0x000F000F000F000Full;
+  return t | (x - 10 * t) << 8;
 }
 
-/* nan, inf, -inf, 0 (also for -0): the special cases both printers share; -1 otherwise */
-static inline int special(double v, char *out) {
-  if (v != v) {
-    memcpy(out, "nan", 3);
-    return 3;
+/* a digits8 word as text in memory order */
+static inline void store_digits8(char *p, uint64_t w) {
+  w += 0x3030303030303030ull;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  memcpy(p, &w, 8);
+}
+
+/* The n digits of 1 <= d < 10^17 as text: returns where they start in buf (6 words), and
+ * *tz, how many of them are trailing zeros. At least 24 '0' follow the digits, so that
+ * callers copy in pieces of fixed size (up to 24 bytes). The trailing zeros are counted on
+ * the digit words (zero bytes at the high end), so removing them costs no division. (The
+ * shortest digits are below 10^17: c 2^q 10^-k < 2^53 10 for normal doubles.) */
+static inline const char *digit_text(uint64_t d, int n, uint64_t buf[6], int *tz) {
+  char *b = (char *)buf;
+  if (d < 100000000) { /* %.6g and the like: one block */
+    uint64_t w = digits8((uint32_t)d);
+    store_digits8(b + 16, w);
+    buf[3] = buf[4] = buf[5] = 0x3030303030303030ull;
+    *tz = __builtin_clzll(w) >> 3;
+    return b + 24 - n;
   }
-  if (v == 0) {
+  uint64_t hi = d / 100000000;
+  uint32_t lo = (uint32_t)(d - hi * 100000000), first = (uint32_t)(hi / 100000000);
+  uint64_t wh = digits8((uint32_t)hi - first * 100000000), wl = digits8(lo);
+  /* the 17-digit text (leading zeros included) in b[7..24), zeros after it */
+  buf[3] = buf[4] = buf[5] = 0x3030303030303030ull;
+  b[7] = (char)('0' + first);
+  store_digits8(b + 8, wh);
+  store_digits8(b + 16, wl);
+  /* clz(w | 1) / 8 counts the zero bytes above the lowest one, wrong only for w == 0 */
+  int tl = (__builtin_clzll(wl | 1) >> 3) + (wl == 0);
+  int th = (__builtin_clzll(wh | 1) >> 3) + (wh == 0);
+  *tz = tl + (wl == 0 ? th : 0);
+  return b + 24 - n;
+}
+
+/* Write the significant digits D[0..m) (m >= 1, no trailing zeros, '0's around them as
+ * digit_text leaves them) times 10^(x - m + 1), i.e. x is the decimal exponent of the first
+ * digit, as %.{P}g does; integers below 1e15 in full when int_full (the shortest form, as
+ * gr_fmt prints it). The text goes out in pieces of fixed size; every store lies within
+ * out[0..32). */
+static inline __attribute__((always_inline)) int format_g(char *out, int neg, const char *D,
+                                                          int m, int x, int P, int int_full) {
+  char *p = out;
+  *p = '-';
+  p += neg;
+  if (x < -4 || x >= P) {
+    if (int_full && x >= m && x < 15) {
+      memcpy(p, D, 16); /* the digits, then zeros up to x */
+      return neg + x + 1;
+    }
+    p[0] = D[0];
+    p[1] = '.';
+    memcpy(p + 2, D + 1, 16);
+    p += m > 1 ? m + 1 : 1;
+    /* e-05, e+123 */
+    int ax = x < 0 ? -x : x, h = ax >= 100;
+    p[0] = 'e';
+    p[1] = x < 0 ? '-' : '+';
+    p[2] = (char)('0' + ax / 100);
+    memcpy(p + 2 + h, digit_pairs + 2 * (ax % 100), 2);
+    return (int)(p + 4 + h - out);
+  }
+  if (x < 0) { /* 0.000ddd */
+    memcpy(p, "0.000000", 8);
+    memcpy(p + 1 - x, D, 24);
+    return neg + 1 - x + m;
+  }
+  if (m > x + 1) { /* ddd.ddd */
+    memcpy(p, D, 16);
+    p[x + 1] = '.';
+    if (x < 14) /* the fraction has at most 16 - x digits */
+      memcpy(p + x + 2, D + x + 1, 16);
+    else
+      memcpy(p + x + 2, D + x + 1, 8);
+    return neg + m + 1;
+  }
+  memcpy(p, D, 24); /* the digits, then zeros up to x (x < P <= 17) */
+  return neg + x + 1;
+}
+
+/* nan, inf, -inf, 0 (also for -0): the special cases both printers share */
+static int special(uint64_t bits, char *out) {
+  if ((bits & ~(1ull << 63)) == 0) {
     out[0] = '0';
     return 1;
   }
-  if (isinf(v)) {
-    if (v < 0) {
-      memcpy(out, "-inf", 4);
-      return 4;
-    }
-    memcpy(out, "inf", 3);
+  if (bits & ((1ull << 52) - 1)) {
+    memcpy(out, "nan", 3);
     return 3;
   }
-  return -1;
+  if (bits >> 63) {
+    memcpy(out, "-inf", 4);
+    return 4;
+  }
+  memcpy(out, "inf", 3);
+  return 3;
+}
+
+/* zero, infinite or nan: all but finite nonzero */
+static inline int is_special(uint64_t bits) {
+  return (bits & ~(1ull << 63)) - 1 >= 0x7ff0000000000000ull - 1;
 }
 
 int gr_dtoa(double v, char *out) {
-  int L = special(v, out);
-  if (L >= 0)
-    return L;
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);
-  int neg = (int)(bits >> 63);
+  if (is_special(bits))
+    return special(bits, out);
   int k;
-  uint64_t d = shortest(bits & ~(1ull << 63), &k);
-  while (d % 10 == 0) {
-    d /= 10;
-    k++;
-  }
-  int n = ndigits(d);
-  return format_g(out, neg, d, n, k + n - 1, n, 1);
+  uint64_t d = shortest(bits & ~(1ull << 63), &k), buf[6];
+  int n = ndigits(d), tz;
+  const char *D = digit_text(d, n, buf, &tz);
+  return format_g(out, (int)(bits >> 63), D, n - tz, k + n - 1, n - tz, 1);
 }
 
 /* Is c 2^q 10^-e exactly an integer plus one half? (c odd or even, q, e any) */
@@ -965,23 +982,18 @@ static uint64_t fixed_digits(double v, uint64_t bits, int P, int *x) {
 }
 
 int gr_dtoa_prec(double v, int prec, char *out) {
-  int L = special(v, out);
-  if (L >= 0)
-    return L;
+  uint64_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  if (is_special(bits))
+    return special(bits, out);
   if (prec < 1)
     prec = 1;
   if (prec > 17)
     prec = 17;
-  uint64_t bits;
-  memcpy(&bits, &v, sizeof bits);
-  int neg = (int)(bits >> 63), x;
-  uint64_t d = fixed_digits(v < 0 ? -v : v, bits & ~(1ull << 63), prec, &x);
-  int n = prec;
-  while (d % 10 == 0) {
-    d /= 10;
-    n--;
-  }
-  return format_g(out, neg, d, n, x, prec, 0);
+  int x, tz;
+  uint64_t d = fixed_digits(v < 0 ? -v : v, bits & ~(1ull << 63), prec, &x), buf[6];
+  const char *D = digit_text(d, prec, buf, &tz);
+  return format_g(out, (int)(bits >> 63), D, prec - tz, x, prec, 0);
 }
 
 /* ---- decimal -> double ---- */

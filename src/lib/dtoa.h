@@ -9,7 +9,8 @@
 #define GR_DTOA_H
 #include <stdint.h>
 
-/* Write v into buf (at least 32 bytes, not NUL-terminated) and return the length. */
+/* Write v into buf (at least 32 bytes, not NUL-terminated) and return the length (at most
+ * 24). The bytes after the text, up to the 32nd, may be overwritten. */
 int gr_dtoa(double v, char *buf);
 int gr_dtoa_prec(double v, int prec, char *buf);
 /* How many gr_dtoa_prec calls let the C library decide a rounding (v 10^-e within 2^-64 of a

@@ -108,9 +108,6 @@ START_TEST(test_bad_rows) {
 END_TEST
 
 
-/* A file read as consecutive byte ranges (as processes under mpirun read it) gives exactly
- * the rows of reading it whole, for every split point, and an error names the same
- * file:line:column whichever range holds the bad row. */
 static void write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "wb");
   ck_assert_ptr_nonnull(f);
@@ -118,6 +115,38 @@ static void write_file(const char *path, const char *text) {
   fclose(f);
 }
 
+/* text, a data file with a header line and nrow rows of ncol numbers, read from the string
+ * (fast_num) and from a file (its rows go through the row reader): row i, column c must be
+ * exactly strtod of the number text nums + ((i + c) % nnum) * stride. */
+static void check_reads_as_strtod(const char *text, size_t nrow, int ncol, const char *nums,
+                                  size_t stride, size_t nnum) {
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, text);
+  for (int via = 0; via < 2; via++) {
+    GrData d;
+    GrDiag g;
+    GrStatus st = via ? gr_data_read(path, NULL, &d, &g) : gr_data_parse(text, "f", NULL, &d, &g);
+    ck_assert_msg(st == GR_OK, "%s", g.msg);
+    ck_assert_uint_eq(d.nrow, nrow);
+    for (size_t i = 0; i < nrow; i++)
+      for (int c = 0; c < ncol; c++) {
+        const char *t = nums + (i + (size_t)c) % nnum * stride;
+        double want = strtod(t, NULL);
+        ck_assert_msg(memcmp(&d.col[c][i], &want, sizeof want) == 0,
+                      "%s (%s): %.17g, strtod %.17g", t, via ? "file" : "string", d.col[c][i],
+                      want);
+      }
+    gr_data_free(&d);
+  }
+  unlink(path);
+}
+
+/* A file read as consecutive byte ranges (as processes under mpirun read it) gives exactly
+ * the rows of reading it whole, for every split point, and an error names the same
+ * file:line:column whichever range holds the bad row. */
 static const char *const range_texts[] = {
     "# data\nx,y\r\n0,1.5\n# c1\n1,2.25\n\n2,4.125 # t\n   \n3,7.0625\r\n# c2\n4,11.5\n5,17.25",
     "# x y\n1 2\n3 4\n\n# comment at the end\n5 6\n",
@@ -224,26 +253,7 @@ START_TEST(test_numbers_exact) {
     *q = 0;
     p += sprintf(p, "%s\n", nums[i]);
   }
-  /* from a string (fast_num) and from a file (its rows go through the row reader) */
-  char path[] = "check_data_XXXXXX";
-  int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
-  close(fd);
-  write_file(path, text);
-  for (int via = 0; via < 2; via++) {
-    GrData d;
-    GrDiag g;
-    GrStatus st = via ? gr_data_read(path, NULL, &d, &g) : gr_data_parse(text, "f", NULL, &d, &g);
-    ck_assert_msg(st == GR_OK, "%s", g.msg);
-    ck_assert_uint_eq(d.nrow, N);
-    for (int i = 0; i < N; i++) {
-      double want = strtod(nums[i], NULL);
-      ck_assert_msg(memcmp(&d.col[0][i], &want, sizeof want) == 0, "%s: %.17g, strtod %.17g",
-                    nums[i], d.col[0][i], want);
-    }
-    gr_data_free(&d);
-  }
-  unlink(path);
+  check_reads_as_strtod(text, N, 1, nums[0], sizeof nums[0], N);
   free(text);
 }
 END_TEST
@@ -398,28 +408,7 @@ START_TEST(test_numbers_hard) {
   for (size_t i = 0; i < n; i++) /* each number in each column, blanks or commas */
     len += (size_t)snprintf(text + len, cap - len, i % 2 ? "%s %s\t%s\n" : "%s, %s ,%s\r\n",
                             nums[i], nums[(i + 1) % n], nums[(i + 2) % n]);
-  char path[] = "check_data_XXXXXX";
-  int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
-  close(fd);
-  write_file(path, text);
-  for (int via = 0; via < 2; via++) {
-    GrData d;
-    GrDiag g;
-    GrStatus st = via ? gr_data_read(path, NULL, &d, &g) : gr_data_parse(text, "f", NULL, &d, &g);
-    ck_assert_msg(st == GR_OK, "%s", g.msg);
-    ck_assert_uint_eq(d.nrow, n);
-    for (size_t i = 0; i < n; i++)
-      for (int c = 0; c < 3; c++) {
-        const char *t = nums[(i + (size_t)c) % n];
-        double want = strtod(t, NULL);
-        ck_assert_msg(memcmp(&d.col[c][i], &want, sizeof want) == 0,
-                      "%s (%s): %.17g, strtod %.17g", t, via ? "file" : "string", d.col[c][i],
-                      want);
-      }
-    gr_data_free(&d);
-  }
-  unlink(path);
+  check_reads_as_strtod(text, n, 3, nums[0], sizeof nums[0], n);
   free(text);
   free(nums);
 }

@@ -52,6 +52,16 @@ START_TEST(known_values) {
   ck_assert_str_eq(fmt(1.0 / 3), "0.3333333333333333");
   ck_assert_str_eq(fmt(2.0 / 3), "0.6666666666666666");
   ck_assert_str_eq(fmt(9007199254740993.0), "9007199254740992");
+  /* digit texts with 16 trailing zeros (a carry to 10^16), 17 digits in each layout (the
+   * digits are Python's repr) */
+  ck_assert_str_eq(fmt(1e23), "1e+23");
+  ck_assert_str_eq(fmt(-1e16), "-1e+16");
+  ck_assert_str_eq(fmt(99999999999999980.0), "9.999999999999998e+16");
+  ck_assert_str_eq(fmt(1234567890123456.8), "1234567890123456.8");
+  ck_assert_str_eq(fmt(-123456789012345.67), "-123456789012345.67");
+  ck_assert_str_eq(fmt(100000000000000.0), "100000000000000");
+  ck_assert_str_eq(fmt(-0.00012345678901234567), "-0.00012345678901234567");
+  ck_assert_str_eq(fmt(1e-300 / 3), "3.3333333333333334e-301");
 }
 END_TEST
 
@@ -161,6 +171,108 @@ START_TEST(digits_same_as_printf) {
 }
 END_TEST
 
+/* A random m-digit significand (no trailing zero) times 10^(x - m + 1): the double nearest
+ * to it prints with m digits or fewer and its first digit at 10^x (or 10^(x+1) after a
+ * carry), so every layout is met: 0.000ddd, ddd.ddd with 1 to 16 digits before the point,
+ * integers in full, exponents of one, two and three digits, and 0 to 16 trailing zeros to
+ * remove from the digits the algorithm produces. */
+static double decimal_value(int m, int x, int neg) {
+  char t[64], *q = t;
+  if (neg)
+    *q++ = '-';
+  for (int i = 0; i < m; i++) {
+    int dig = (int)(next() % 10);
+    if ((i == 0 || i == m - 1) && dig == 0)
+      dig = 1 + (int)(next() % 9);
+    *q++ = (char)('0' + dig);
+  }
+  sprintf(q, "e%d", x - m + 1);
+  return strtod(t, NULL);
+}
+
+static const int layout_exps[] = {-330, -323, -310, -300, -101, -100, -99, -20, -10, -9, -8,
+                                  -7,   -6,   -5,   -4,   -3,   -2,   -1,  0,   1,   2,  3,
+                                  5,    8,    9,    13,   14,   15,   16,  17,  20,  22, 23,
+                                  99,   100,  101,  200,  300,  305,  308};
+
+/* The shortest text of values of every layout is the slow exact method's (printf %.Pg for
+ * the smallest P that reads back; shorter only at a power of two), and every %.Pg is
+ * printf's own text. */
+START_TEST(every_layout_same_as_printf) {
+  char a[40], b[40];
+  long bad = 0, checked = 0;
+  for (size_t xi = 0; xi < sizeof layout_exps / sizeof *layout_exps; xi++)
+    for (int m = 1; m <= 17; m++)
+      for (int r = 0; r < 40; r++) {
+        double v = decimal_value(m, layout_exps[xi], r & 1);
+        if (!isfinite(v) || v == 0)
+          continue;
+        checked++;
+        int L = gr_dtoa(v, a);
+        a[L] = 0;
+        slow_fmt(b, v);
+        /* where they differ, only at a power of two and shorter, as in same_as_slow_method */
+        if (strcmp(a, b) && !(frexp(fabs(v), &(int){0}) == 0.5 && strlen(a) < strlen(b) &&
+                              strtod(a, NULL) == v) &&
+            bad++ < 5)
+          fprintf(stderr, "%a: %s vs %s\n", v, a, b);
+        for (int P = 1; P <= 17; P++) {
+          L = gr_dtoa_prec(v, P, a);
+          a[L] = 0;
+          snprintf(b, sizeof b, "%.*g", P, v);
+          if (strcmp(a, b) && bad++ < 5)
+            fprintf(stderr, "%a %%.%dg: %s vs %s\n", v, P, a, b);
+        }
+      }
+  /* integers with 0 to 16 trailing zeros, below and above 2^53 */
+  for (int z = 0; z <= 16; z++)
+    for (int m = 1; m + z <= 17; m++)
+      for (int r = 0; r < 20; r++) {
+        double v = decimal_value(m, m + z - 1, r & 1);
+        int L = gr_dtoa(v, a);
+        a[L] = 0;
+        slow_fmt(b, v);
+        if (strcmp(a, b) && frexp(fabs(v), &(int){0}) != 0.5 && bad++ < 5)
+          fprintf(stderr, "%a: %s vs %s\n", v, a, b);
+      }
+  ck_assert_int_gt(checked, 20000);
+  ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+/* The printers write within the 32 bytes dtoa.h promises (they store in fixed-size pieces
+ * past the text's end): the bytes after them are left alone, for every layout, precision
+ * and random bit patterns. A 32-byte heap block lets the address sanitizer watch too. */
+START_TEST(writes_within_32_bytes) {
+  unsigned char big[64];
+  char *exact = malloc(32);
+  ck_assert_ptr_nonnull(exact);
+  long bad = 0;
+  for (long i = 0; i < 100000; i++) {
+    double v;
+    if (i % 2) {
+      uint64_t u = next();
+      memcpy(&v, &u, sizeof v);
+    } else
+      v = decimal_value(1 + (int)(next() % 17),
+                        layout_exps[next() % (sizeof layout_exps / sizeof *layout_exps)],
+                        (int)(next() & 1));
+    for (int P = 0; P <= 17; P++) {
+      memset(big, 0xA5, sizeof big);
+      int L = P ? gr_dtoa_prec(v, P, (char *)big) : gr_dtoa(v, (char *)big);
+      int j = 32;
+      while (j < 64 && big[j] == 0xA5)
+        j++;
+      int L2 = P ? gr_dtoa_prec(v, P, exact) : gr_dtoa(v, exact);
+      if ((L > 24 || j < 64 || L2 != L || memcmp(exact, big, (size_t)L)) && bad++ < 5)
+        fprintf(stderr, "%a (P=%d): length %d, byte %d written\n", v, P, L, j);
+    }
+  }
+  free(exact);
+  ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("dtoa");
   TCase *tc = tcase_create("core");
@@ -169,6 +281,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, round_trip_random);
   tcase_add_test(tc, same_as_slow_method);
   tcase_add_test(tc, digits_same_as_printf);
+  tcase_add_test(tc, every_layout_same_as_printf);
+  tcase_add_test(tc, writes_within_32_bytes);
   suite_add_tcase(s, tc);
   return s;
 }
