@@ -590,6 +590,7 @@ END_TEST
 static Suite *optim_suite(void) {
   Suite *s = suite_create("optim");
   TCase *t = tcase_create("core");
+  tcase_set_timeout(t, 120); /* the fits under sanitizers on a busy machine */
   tcase_add_test(t, test_sgd_reference);
   tcase_add_test(t, test_sgd_momentum_nesterov_reference);
   tcase_add_test(t, test_adam_reference);
