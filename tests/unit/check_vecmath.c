@@ -15,6 +15,7 @@
 #include "testutil.h"
 #include "ops.h"
 #include "vecmath.h"
+#include "../ulps.h"
 #include <float.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,18 +41,6 @@ static double bits(void) {
   }
 }
 
-/* distance in ulps (representable doubles between), NaN against NaN 0 */
-static int64_t key(double x) {
-  int64_t i;
-  memcpy(&i, &x, sizeof i);
-  return i < 0 ? INT64_MIN - i : i;
-}
-static uint64_t ulps(double a, double b) {
-  if (isnan(a) || isnan(b))
-    return isnan(a) && isnan(b) ? 0 : UINT64_MAX;
-  int64_t ka = key(a), kb = key(b); /* (the difference in unsigned: no overflow) */
-  return ka > kb ? (uint64_t)ka - (uint64_t)kb : (uint64_t)kb - (uint64_t)ka;
-}
 static int normal(double y) { return fabs(y) >= DBL_MIN && fabs(y) <= DBL_MAX; }
 /* bit-identical, any NaN matching any NaN */
 static int same(double a, double b) {
