@@ -373,32 +373,46 @@ static uint64_t pack_col(double *dst, const double *col, size_t ncol, size_t k) 
 }
 
 #if GR_PACK_AVX2
+/* |= the OR of the bits that say not finite (see all_finite) of four values */
+#define FIN_BAD4(bad, v)                                                                           \
+  ((bad) = _mm256_or_si256(                                                                        \
+       (bad), _mm256_add_epi64(_mm256_and_si256(_mm256_castpd_si256(v), e), one)))
 /* Four columns at a time: four rows of each loaded as vectors, transposed in registers
- * (unpack within the 128-bit halves, then swap halves) into four rows of the output. */
+ * (unpack within the 128-bit halves, then swap halves) into four rows of the output. The
+ * one to three columns left over go the same way with zeros for the missing columns, each
+ * row's four values spilling past its end into the next rows, which are written after it
+ * (so first, and not where that would pass the end of the k rows: those rows go one value
+ * at a time). */
 __attribute__((target("avx2"))) static uint64_t pack_avx2(double *dst, const double *const *cols,
                                                           size_t ncol, size_t i0, size_t k) {
   const __m256i e = _mm256_set1_epi64x((long long)0x7ff0000000000000ULL),
                 one = _mm256_set1_epi64x(1LL << 52);
+  const __m256d zero = _mm256_setzero_pd();
   __m256i vbad = _mm256_setzero_si256();
-  size_t g = ncol / 4 * 4, i = 0;
+  size_t g = ncol / 4 * 4, left = ncol - g, i = 0, lv = 0;
   for (; i + 4 <= k; i += 4) {
     double *r = dst + i * ncol;
-    for (size_t c = 0; c < g; c += 4) {
-      __m256d a = _mm256_loadu_pd(cols[c] + i0 + i), b = _mm256_loadu_pd(cols[c + 1] + i0 + i),
-              cc = _mm256_loadu_pd(cols[c + 2] + i0 + i), d = _mm256_loadu_pd(cols[c + 3] + i0 + i);
-      __m256i x = _mm256_or_si256(
-          _mm256_add_epi64(_mm256_and_si256(_mm256_castpd_si256(a), e), one),
-          _mm256_add_epi64(_mm256_and_si256(_mm256_castpd_si256(b), e), one));
-      __m256i y = _mm256_or_si256(
-          _mm256_add_epi64(_mm256_and_si256(_mm256_castpd_si256(cc), e), one),
-          _mm256_add_epi64(_mm256_and_si256(_mm256_castpd_si256(d), e), one));
-      vbad = _mm256_or_si256(vbad, _mm256_or_si256(x, y));
+    /* the left-over columns too where the last row's spill stays within the k rows */
+    int spill = left && (i + 3) * ncol + g + 4 <= k * ncol;
+    /* (the left-over columns first: the groups after them overwrite their spills) */
+    for (size_t q = 0, nq = g / 4 + (spill ? 1 : 0); q < nq; q++) {
+      size_t c = spill ? (q ? 4 * (q - 1) : g) : 4 * q;
+      __m256d a = _mm256_loadu_pd(cols[c] + i0 + i);
+      __m256d b = c + 1 < ncol ? _mm256_loadu_pd(cols[c + 1] + i0 + i) : zero;
+      __m256d cc = c + 2 < ncol ? _mm256_loadu_pd(cols[c + 2] + i0 + i) : zero;
+      __m256d d = c + 3 < ncol ? _mm256_loadu_pd(cols[c + 3] + i0 + i) : zero;
+      FIN_BAD4(vbad, a);
+      FIN_BAD4(vbad, b);
+      FIN_BAD4(vbad, cc);
+      FIN_BAD4(vbad, d);
       __m256d t0 = _mm256_unpacklo_pd(a, b), t1 = _mm256_unpackhi_pd(a, b),
               t2 = _mm256_unpacklo_pd(cc, d), t3 = _mm256_unpackhi_pd(cc, d);
       _mm256_storeu_pd(r + c, _mm256_permute2f128_pd(t0, t2, 0x20));
       _mm256_storeu_pd(r + ncol + c, _mm256_permute2f128_pd(t1, t3, 0x20));
       _mm256_storeu_pd(r + 2 * ncol + c, _mm256_permute2f128_pd(t0, t2, 0x31));
       _mm256_storeu_pd(r + 3 * ncol + c, _mm256_permute2f128_pd(t1, t3, 0x31));
+      if (c >= g)
+        lv = i + 4; /* the left-over columns are written up to here */
     }
   }
   uint64_t lanes[4], bad = 0;
@@ -407,7 +421,7 @@ __attribute__((target("avx2"))) static uint64_t pack_avx2(double *dst, const dou
   for (size_t c = 0; c < g; c++) /* the rows after the last four */
     bad |= pack_col(dst + i * ncol + c, cols[c] + i0 + i, ncol, k - i);
   for (size_t c = g; c < ncol; c++)
-    bad |= pack_col(dst + c, cols[c] + i0, ncol, k);
+    bad |= pack_col(dst + lv * ncol + c, cols[c] + i0 + lv, ncol, k - lv);
   return bad;
 }
 #endif
