@@ -132,8 +132,7 @@ static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, siz
       out->hi[k] = hi;
     }
   if (out->binary) {
-    /* as many whole rows as the buffer holds at a time, through a local pointer (a store
-     * through char * would make the compiler reload and store out->n for every value) */
+    /* as many whole rows as the buffer holds at a time */
     size_t rowb = ncol * 8;
     for (size_t i = 0; i < m;) {
       out_room(out, rowb);
@@ -141,6 +140,18 @@ static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, siz
       if (k > m - i)
         k = m - i;
       char *p = out->b + out->n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      /* (binary output fills the malloc'd buffer in whole doubles: p is aligned) */
+      if (gr_table_pack((double *)(void *)p, cols, ncol, i, k))
+        i += k; /* all finite: no row to count */
+      else
+        for (size_t e = i + k; i < e; i++) {
+          int bad = 0;
+          for (size_t c = 0; c < ncol; c++)
+            bad |= !isfinite(cols[c][i]);
+          nonfinite += (uint64_t)bad;
+        }
+#else
       for (size_t e = i + k; i < e; i++) {
         int bad = 0;
         for (size_t c = 0; c < ncol; c++, p += 8) {
@@ -150,6 +161,7 @@ static uint64_t emit_block(Out *out, const double *const *cols, size_t ncol, siz
         }
         nonfinite += (uint64_t)bad;
       }
+#endif
       out->n += k * rowb;
     }
     return nonfinite;
@@ -312,11 +324,12 @@ typedef struct Issues {
   int full;
 } Issues;
 
-static void collect_issues(Issues *I, const GrTape *t) {
+/* finite: every value of the block's columns was finite (gr_table_issues) */
+static void collect_issues(Issues *I, const GrTable *t, int finite) {
   if (I->full)
     return;
   GrTapeIssue buf[16];
-  size_t n = gr_tape_issues(t, buf, 16);
+  size_t n = gr_table_issues(t, finite, buf, 16);
   for (size_t i = 0; i < n; i++) {
     int seen = 0;
     for (size_t j = 0; j < I->n; j++)
@@ -384,9 +397,13 @@ static void *worker_main(void *arg) {
       size_t m = gr_table_next(w->t);
       if (!m)
         break;
+      for (size_t i = 0; i < ncol; i++)
+        cols[i] = gr_table_col(w->t, i);
+      uint64_t bad = emit_block(&sl->out, cols, ncol, m, gr_table_row(w->t), w->inner);
+      sl->nonfinite += bad;
       if (w->nw) {
         GrTapeIssue buf[16];
-        size_t n = gr_tape_issues(gr_table_tape(w->t), buf, 16);
+        size_t n = gr_table_issues(w->t, bad == 0, buf, 16);
         if (sl->nis + n + 1 > sl->capis) {
           sl->capis = 2 * (sl->nis + n + 1);
           sl->is = gr_xrealloc(sl->is, sl->capis * sizeof *sl->is);
@@ -395,9 +412,6 @@ static void *worker_main(void *arg) {
         sl->nis += n;
         sl->is[sl->nis++] = (GrTapeIssue){0}; /* a null node ends each block's list */
       }
-      for (size_t i = 0; i < ncol; i++)
-        cols[i] = gr_table_col(w->t, i);
-      sl->nonfinite += emit_block(&sl->out, cols, ncol, m, gr_table_row(w->t), w->inner);
     }
     pthread_mutex_lock(&w->mu);
     sl->ready = 1;
@@ -481,8 +495,9 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
     while (!sl->ready)
       pthread_cond_wait(&w->cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
-    out_room(out, sl->out.n);
-    if (sl->out.n > out->cap - out->n) { /* bigger than the buffer: straight out */
+    if (sl->out.n > out->cap - out->n) /* make room, without growing the buffer */
+      out_flush(out);
+    if (sl->out.n > out->cap - out->n) { /* bigger than the buffer: straight out, no copy */
       out_flush(out);
       if (sl->out.n && fwrite(sl->out.b, 1, sl->out.n, out->f) != sl->out.n)
         out->err = errno ? errno : EIO;
@@ -755,11 +770,12 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   if (nth > 1 && !threaded)
     gr_table_seek(t, 0);
   while (!threaded && (m = gr_table_next(t)) > 0) {
-    if (nw)
-      collect_issues(&iss, gr_table_tape(t));
     for (size_t i = 0; i < ncol; i++)
       cols[i] = gr_table_col(t, i);
-    nonfinite += emit_block(&out, cols, ncol, m, gr_table_row(t), inner);
+    uint64_t bad = emit_block(&out, cols, ncol, m, gr_table_row(t), inner);
+    nonfinite += bad;
+    if (nw)
+      collect_issues(&iss, t, bad == 0);
     gr_progress_show(&progress, gr_table_row(t) + m, gr_table_rows(t), NULL);
     if (gr_interrupted || out.err)
       break;

@@ -14,6 +14,12 @@
 #include "ops.h"
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__OPTIMIZE__)
+#define GR_PACK_AVX2 1
+#include <immintrin.h>
+#else
+#define GR_PACK_AVX2 0
+#endif
 
 struct GrTable {
   GrTableSpec s;
@@ -30,6 +36,7 @@ struct GrTable {
   double *ones;    /* B ones: the Taylor direction (order > 0) */
   int order, order_var; /* gr_table_set_order */
   unsigned char *full;  /* per graph variable: a block of B values (else a block of one) */
+  int kinky;            /* the tape has an op that can warn of a kink (gr_tape_issues) */
 };
 
 double gr_linspace(double lo, double hi, uint64_t n, uint64_t i) {
@@ -76,6 +83,41 @@ static void fill_linspace(double *c, double lo, double hi, uint64_t n, uint64_t 
     c[i] = hi - step * (double)(n - 1 - (k0 + i));
 }
 
+/* The block loops below are also compiled for AVX2, picked at load time (as tape.c's sweeps
+ * are): not without optimisation, where nothing is vectorised. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
+    defined(__OPTIMIZE__)
+#define GR_TABLE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define GR_TABLE_CLONES
+#endif
+
+/* No inf or NaN among v[0..n): adding 1 to the exponent field carries into the sign bit
+ * only when the field is all ones; the OR of those sums is a loop that vectorises. */
+GR_TABLE_CLONES static int all_finite(const double *v, size_t n) {
+  const uint64_t e = 0x7ff0000000000000ULL;
+  uint64_t bad = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint64_t u;
+    memcpy(&u, v + k, sizeof u);
+    bad |= (u & e) + (1ULL << 52);
+  }
+  return !(bad >> 63);
+}
+
+/* Whether gr_tape_issues can warn of a kink at op (its KINK column in ops.def is not 0, as
+ * tape.c decides), or of a tie in a reduction. */
+static int can_kink(int op) {
+  switch (op) {
+#define OP(id, nm, NA, kind, prec, V, PA, PB, PAA, PAB, PBB, KINK, ...)                            \
+  case GR_OP_##id:                                                                                 \
+    return kind == GR_K_MATH && strcmp(#KINK, "0") != 0;
+#include "ops.def"
+#undef OP
+  }
+  return 0;
+}
+
 static int is_reduction(int op) {
   return op == GR_OP_SUM || op == GR_OP_MEAN || op == GR_OP_PROD || op == GR_OP_VMAX ||
          op == GR_OP_VMIN;
@@ -96,6 +138,10 @@ static GrStatus compile(GrTable *t, GrDiag *d) {
   gr_tape_free(t->tape);
   t->tape = tape;
   gr_tape_set_vecmath(tape, s->vecmath);
+  t->kinky = 0;
+  for (size_t i = 0; i < tape->n; i++)
+    t->kinky |= tape->ins[i].need && tape->ins[i].nargs > 0 &&
+                (can_kink(tape->ins[i].op) || is_reduction(tape->ins[i].op));
   /* variables not in a range: the same value at every point */
   for (int v = 0; v < s->g->nvars; v++) {
     double *x = gr_tape_var(t->tape, v);
@@ -283,6 +329,119 @@ size_t gr_table_next(GrTable *t) {
   }
   t->next += m;
   return m;
+}
+
+size_t gr_table_issues(const GrTable *t, int finite, GrTapeIssue *out, size_t max) {
+  /* gr_tape_issues warns only of a kink, of a non-finite value where an output is not
+   * finite, or of a non-finite derivative where the adjoint of a variable or of a named
+   * intermediate is not: with none of these possible it would find nothing, so the scan of
+   * the whole tape is skipped (the columns were checked already) */
+  const GrTape *tp = t->tape;
+  size_t m = t->rows - t->cur < t->B ? (size_t)(t->rows - t->cur) : t->B;
+  if (finite < 0) /* not known: look */
+    for (size_t j = 0, f = finite = 1; j < t->ncols && f; j++)
+      f = finite = all_finite(t->col[j], m);
+  int maybe = t->kinky || !finite;
+  for (size_t i = 0; i < tp->n && !maybe; i++) {
+    const GrInstr *in = &tp->ins[i];
+    if (!in->need || (in->op != GR_OP_VAR && in->op != GR_OP_LET))
+      continue;
+    const double *g = tp->adj + tp->off[i];
+    int column = 0; /* a partial column: checked */
+    for (size_t j = (size_t)t->s.nranges + t->s.nout; j < t->ncols && !column; j++)
+      column = t->col[j] == g;
+    if (!column)
+      maybe = !all_finite(g, tp->len[i]);
+  }
+  return maybe ? gr_tape_issues(tp, out, max) : 0;
+}
+
+/* whether a not-a-number or infinite double's bits were OR'd into bad (see all_finite) */
+#define FIN_BAD(bad, u) ((bad) |= ((u) & 0x7ff0000000000000ULL) + (1ULL << 52))
+
+/* column c of rows i0..i0+k one value at a time (the columns left over by the 4-wide
+ * loop, or every column where there is no AVX2) */
+static uint64_t pack_col(double *dst, const double *col, size_t ncol, size_t k) {
+  uint64_t bad = 0;
+  for (size_t i = 0; i < k; i++) {
+    uint64_t u;
+    memcpy(&u, col + i, sizeof u);
+    FIN_BAD(bad, u);
+    dst[i * ncol] = col[i];
+  }
+  return bad;
+}
+
+#if GR_PACK_AVX2
+/* |= the OR of the bits that say not finite (see all_finite) of four values */
+#define FIN_BAD4(bad, v)                                                                           \
+  ((bad) = _mm256_or_si256(                                                                        \
+       (bad), _mm256_add_epi64(_mm256_and_si256(_mm256_castpd_si256(v), e), one)))
+/* Four columns at a time: four rows of each loaded as vectors, transposed in registers
+ * (unpack within the 128-bit halves, then swap halves) into four rows of the output. The
+ * one to three columns left over go the same way with zeros for the missing columns, each
+ * row's four values spilling past its end into the next rows, which are written after it
+ * (so first, and not where that would pass the end of the k rows: those rows go one value
+ * at a time). */
+__attribute__((target("avx2"))) static uint64_t pack_avx2(double *dst, const double *const *cols,
+                                                          size_t ncol, size_t i0, size_t k) {
+  const __m256i e = _mm256_set1_epi64x((long long)0x7ff0000000000000ULL),
+                one = _mm256_set1_epi64x(1LL << 52);
+  const __m256d zero = _mm256_setzero_pd();
+  __m256i vbad = _mm256_setzero_si256();
+  size_t g = ncol / 4 * 4, left = ncol - g, i = 0, lv = 0;
+  for (; i + 4 <= k; i += 4) {
+    double *r = dst + i * ncol;
+    /* the left-over columns too where the last row's spill stays within the k rows */
+    int spill = left && (i + 3) * ncol + g + 4 <= k * ncol;
+    /* (the left-over columns first: the groups after them overwrite their spills) */
+    for (size_t q = 0, nq = g / 4 + (spill ? 1 : 0); q < nq; q++) {
+      size_t c = spill ? (q ? 4 * (q - 1) : g) : 4 * q;
+      __m256d a = _mm256_loadu_pd(cols[c] + i0 + i);
+      __m256d b = c + 1 < ncol ? _mm256_loadu_pd(cols[c + 1] + i0 + i) : zero;
+      __m256d cc = c + 2 < ncol ? _mm256_loadu_pd(cols[c + 2] + i0 + i) : zero;
+      __m256d d = c + 3 < ncol ? _mm256_loadu_pd(cols[c + 3] + i0 + i) : zero;
+      FIN_BAD4(vbad, a);
+      FIN_BAD4(vbad, b);
+      FIN_BAD4(vbad, cc);
+      FIN_BAD4(vbad, d);
+      __m256d t0 = _mm256_unpacklo_pd(a, b), t1 = _mm256_unpackhi_pd(a, b),
+              t2 = _mm256_unpacklo_pd(cc, d), t3 = _mm256_unpackhi_pd(cc, d);
+      _mm256_storeu_pd(r + c, _mm256_permute2f128_pd(t0, t2, 0x20));
+      _mm256_storeu_pd(r + ncol + c, _mm256_permute2f128_pd(t1, t3, 0x20));
+      _mm256_storeu_pd(r + 2 * ncol + c, _mm256_permute2f128_pd(t0, t2, 0x31));
+      _mm256_storeu_pd(r + 3 * ncol + c, _mm256_permute2f128_pd(t1, t3, 0x31));
+      if (c >= g)
+        lv = i + 4; /* the left-over columns are written up to here */
+    }
+  }
+  uint64_t lanes[4], bad = 0;
+  _mm256_storeu_si256((__m256i *)(void *)lanes, vbad);
+  bad = lanes[0] | lanes[1] | lanes[2] | lanes[3];
+  for (size_t c = 0; c < g; c++) /* the rows after the last four */
+    bad |= pack_col(dst + i * ncol + c, cols[c] + i0 + i, ncol, k - i);
+  for (size_t c = g; c < ncol; c++)
+    bad |= pack_col(dst + lv * ncol + c, cols[c] + i0 + lv, ncol, k - lv);
+  return bad;
+}
+#endif
+
+int gr_table_pack(double *dst, const double *const *cols, size_t ncol, size_t i0, size_t k) {
+  uint64_t bad = 0;
+#if GR_PACK_AVX2
+  static int avx2 = -1;
+  int a = __atomic_load_n(&avx2, __ATOMIC_RELAXED);
+  if (a < 0) {
+    __builtin_cpu_init();
+    a = __builtin_cpu_supports("avx2") != 0;
+    __atomic_store_n(&avx2, a, __ATOMIC_RELAXED);
+  }
+  if (a)
+    return !(pack_avx2(dst, cols, ncol, i0, k) >> 63);
+#endif
+  for (size_t c = 0; c < ncol; c++)
+    bad |= pack_col(dst + c, cols[c] + i0, ncol, k);
+  return !(bad >> 63);
 }
 
 size_t gr_table_block(const GrTable *t) { return t->B; }

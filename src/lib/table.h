@@ -62,6 +62,15 @@ uint64_t gr_table_row(const GrTable *t);
 uint64_t gr_table_rows(const GrTable *t); /* total */
 /* The tape, for gr_tape_issues after each block (kinks, non-finite derivatives). */
 const GrTape *gr_table_tape(const GrTable *t);
+/* gr_tape_issues of the current block's sweeps, the same list, but without the scan of
+ * the whole tape when no warning is possible (no op that can kink, every column finite
+ * and every other adjoint of a variable or named intermediate finite). finite: 1 when the
+ * caller has seen every value of the block's columns finite (gr_table_pack), 0 when it
+ * has seen one that is not, -1 when it does not know (then the columns are checked). */
+size_t gr_table_issues(const GrTable *t, int finite, GrTapeIssue *out, size_t max);
+/* Rows i0..i0+k of the columns cols[0..ncol) (gr_table_col's) interleaved into dst, ncol
+ * doubles a row in the machine's byte order; returns 1 when every value was finite. */
+int gr_table_pack(double *dst, const double *const *cols, size_t ncol, size_t i0, size_t k);
 /* Points per block (every block but the last is full). */
 size_t gr_table_block(const GrTable *t);
 /* Make the next gr_table_next compute the block that starts at row (a multiple of the

@@ -106,24 +106,56 @@ int gr_vecmath_select(const char *isa) {
 }
 
 #if GR_VM_SLEEF
-/* One kernel per function and width: whole vectors, then the tail through a padded vector. */
-#define KERN(W, T, LD, ST, SET1, TGT, NAME, SLEEF)                                                 \
-  __attribute__((target(TGT))) static void NAME(double *y, const double *a, size_t n) {         \
+/* a normal number, not within a factor 2 of the underflow or overflow threshold (where
+ * the vector and scalar functions could round to different sides of it): not 0,
+ * subnormal, inf or NaN either */
+static inline int normal(double y) { return fabs(y) >= 2 * DBL_MIN && fabs(y) < DBL_MAX / 2; }
+/* the kernels' test, on the bits (biased exponent 2 .. 2045; it lets DBL_MAX/2 itself
+ * through, as normal() does not: either way such a lane is within the 1-ulp rule) */
+static inline int special(double y) {
+  uint64_t u;
+  memcpy(&u, &y, sizeof u);
+  return ((u >> 52) & 0x7ff) - 2 > 2043;
+}
+/* One kernel per function and width: whole vectors, then the tail through a padded vector.
+ * Each returns whether an argument or result is not normal() (below), checked on the
+ * vectors in registers: the biased exponent e is special when e < 2 or e > 2045, that is
+ * when ((e + 2) mod 2048) - 4 is negative, whose sign bits are OR'd together. */
+#define KERN(W, T, TI, LD, ST, CAST, SRLI, ADDI, SUBI, ANDI, ORI, SET1I, STI, TGT, NAME, SLEEF)   \
+  __attribute__((target(TGT))) static int NAME(double *y, const double *a, size_t n) {          \
     size_t k = 0;                                                                                \
-    for (; k + W <= n; k += W)                                                                   \
-      ST(y + k, SLEEF(LD(a + k)));                                                               \
+    const TI two = SET1I(2), four = SET1I(4), mask = SET1I(2047);                                \
+    TI bad = SET1I(0);                                                                           \
+    for (; k + W <= n; k += W) {                                                                 \
+      T x = LD(a + k), r = SLEEF(x);                                                             \
+      ST(y + k, r);                                                                              \
+      bad = ORI(bad, SUBI(ANDI(ADDI(SRLI(CAST(x), 52), two), mask), four));                      \
+      bad = ORI(bad, SUBI(ANDI(ADDI(SRLI(CAST(r), 52), two), mask), four));                      \
+    }                                                                                            \
+    uint64_t lane[W], any = 0;                                                                   \
+    STI((void *)lane, bad);                                                                      \
+    for (size_t l = 0; l < W; l++)                                                               \
+      any |= lane[l];                                                                            \
+    int sp = (int)(any >> 63);                                                                   \
     if (k < n) {                                                                                 \
       double t[W];                                                                               \
       for (size_t l = 0; l < W; l++)                                                             \
         t[l] = k + l < n ? a[k + l] : 1.0;                                                       \
       ST(t, SLEEF(LD(t)));                                                                       \
       memcpy(y + k, t, (n - k) * sizeof *t);                                                     \
+      for (size_t l = 0; k + l < n; l++) /* (not the padding: log(1) is 0) */                    \
+        sp |= special(a[k + l]) || special(t[l]);                                                \
     }                                                                                            \
+    return sp;                                                                                   \
   }
 #define K4(NAME, SLEEF)                                                                            \
-  KERN(4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, "avx2,fma", NAME, SLEEF)
+  KERN(4, __m256d, __m256i, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_castpd_si256,              \
+       _mm256_srli_epi64, _mm256_add_epi64, _mm256_sub_epi64, _mm256_and_si256, _mm256_or_si256,  \
+       _mm256_set1_epi64x, _mm256_storeu_si256, "avx2,fma", NAME, SLEEF)
 #define K8(NAME, SLEEF)                                                                            \
-  KERN(8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, "avx512f", NAME, SLEEF)
+  KERN(8, __m512d, __m512i, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_castpd_si512,              \
+       _mm512_srli_epi64, _mm512_add_epi64, _mm512_sub_epi64, _mm512_and_si512, _mm512_or_si512,  \
+       _mm512_set1_epi64, _mm512_storeu_si512, "avx512f", NAME, SLEEF)
 K4(exp4, Sleef_expd4_u10avx2)
 K4(log4, Sleef_logd4_u10avx2)
 K4(sin4, Sleef_sind4_u10avx2)
@@ -139,7 +171,7 @@ K8(atan8, Sleef_atand8_u10avx512f)
 K8(expm18, Sleef_expm1d8_u10avx512f)
 K8(log1p8, Sleef_log1pd8_u10avx512f)
 
-typedef void (*Kern)(double *, const double *, size_t);
+typedef int (*Kern)(double *, const double *, size_t);
 static const Kern kern4[GR_VEC_NFN] = {exp4, log4, sin4, cos4, atan4, expm14, log1p4};
 static const Kern kern8[GR_VEC_NFN] = {exp8, log8, sin8, cos8, atan8, expm18, log1p8};
 
@@ -177,10 +209,6 @@ __attribute__((target("avx512f"))) static void pow8(double *y, const double *a, 
 
 static inline int isfin(double x) { return x - x == 0; }
 #if GR_VM_SLEEF
-/* a normal number, not within a factor 2 of the underflow or overflow threshold (where
- * the vector and scalar functions could round to different sides of it): not 0,
- * subnormal, inf or NaN either */
-static inline int normal(double y) { return fabs(y) >= 2 * DBL_MIN && fabs(y) < DBL_MAX / 2; }
 /* some y[k] or x[k] not normal()? One pass without branches, which vectorises (AVX2: it
  * runs only where the kernels do): the lanes to patch are rare, most chunks have none. */
 __attribute__((target("avx2"))) static int any_special(const double *y, const double *x,
@@ -197,11 +225,38 @@ __attribute__((target("avx2"))) static int any_special(const double *y, const do
 }
 #endif
 
+#if GR_VM_SLEEF
+/* Whether a[0..n) are all the same bits (a block that holds one value, as where a table's
+ * fixed variable is a block because its partials are asked for). The last first: most
+ * blocks that are not uniform stop there. */
+__attribute__((target("avx2"))) static int uniform(const double *a, size_t n) {
+  uint64_t a0, d = 0;
+  memcpy(&a0, a, sizeof a0);
+  if (memcmp(a + n - 1, &a0, sizeof a0) != 0)
+    return 0;
+  for (size_t k = 1; k < n; k++) {
+    uint64_t u;
+    memcpy(&u, a + k, sizeof u);
+    d |= u ^ a0;
+  }
+  return d == 0;
+}
+#endif
+
 void gr_vec1(GrVecFn f, double *y, const double *a, size_t n) {
   int w = best();
   if ((unsigned)f >= GR_VEC_NFN)
     return;
 #if GR_VM_SLEEF
+  if (w && n > 1 && uniform(a, n)) {
+    /* one value: computed once, as one lane of a vector (each lane's result depends on its
+     * own argument alone, so these are the bits of the whole block computed) */
+    gr_vec1(f, y, a, 1);
+    double v = y[0];
+    for (size_t k = 1; k < n; k++)
+      y[k] = v;
+    return;
+  }
   if (w) {
     /* in chunks, so that the patch pass reads what the kernel just wrote from the cache */
     enum { CH = 512 };
@@ -213,8 +268,7 @@ void gr_vec1(GrVecFn f, double *y, const double *a, size_t n) {
         memcpy(keep, x, m * sizeof *keep);
         x = keep;
       }
-      (w == 8 ? kern8 : kern4)[f](y + k0, x, m);
-      if (any_special(y + k0, x, m))
+      if ((w == 8 ? kern8 : kern4)[f](y + k0, x, m))
         for (size_t k = 0; k < m; k++)
           if (!normal(y[k0 + k]) || !normal(x[k]))
             y[k0 + k] = gr_vecfn_scalar(f, x[k]);
@@ -329,6 +383,32 @@ int gr_vecmath_reverse_op(unsigned op) {
   return op == GR_OP_SIN || op == GR_OP_COS || op == GR_OP_EXPM1;
 }
 
+/* The loops of gr_vecmath_reverse, vectorised where the kernels run (AVX2 without FMA: no
+ * contraction, the same roundings as the tape's loop). */
+#if GR_VM_SLEEF
+#define VM_AVX2 __attribute__((target("avx2")))
+#else
+#define VM_AVX2
+#endif
+/* no inf or NaN among v[0..n) (see tape.c's all_finite) */
+VM_AVX2 static int all_fin(const double *v, size_t n) {
+  uint64_t bad = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint64_t u;
+    memcpy(&u, v + k, sizeof u);
+    bad |= (u & 0x7ff0000000000000ULL) + (1ULL << 52);
+  }
+  return !(bad >> 63);
+}
+VM_AVX2 static void accumulate(double *restrict ga, const double *restrict g,
+                               const double *restrict p, double sgn, size_t m) {
+  for (size_t k = 0; k < m; k++) {
+    /* the tape's rounding: g * (-s) is -(g * s) exactly */
+    double gk = g[k], v = gk * (sgn * p[k]), x = ga[k], s = x + v;
+    ga[k] = gk != 0 ? s : x;
+  }
+}
+
 int gr_vecmath_reverse(unsigned op, double *ga, const double *g, const double *a, size_t n) {
   GrVecFn f;
   double sgn = 1;
@@ -349,19 +429,14 @@ int gr_vecmath_reverse(unsigned op, double *ga, const double *g, const double *a
   if (!gr_vecmath_isa())
     return 0;
   /* a non-finite adjoint: the tape's own loop, whose range-safe rule decides */
-  for (size_t k = 0; k < n; k++)
-    if (!isfin(g[k]))
-      return 0;
+  if (!all_fin(g, n))
+    return 0;
   enum { CH = 512 };
   double p[CH];
   for (size_t k0 = 0; k0 < n; k0 += CH) {
     size_t m = n - k0 < CH ? n - k0 : CH;
     gr_vec1(f, p, a + k0, m);
-    for (size_t k = 0; k < m; k++) {
-      /* the tape's rounding: g * (-s) is -(g * s) exactly */
-      double gk = g[k0 + k], v = gk * (sgn * p[k]), x = ga[k0 + k], s = x + v;
-      ga[k0 + k] = gk != 0 ? s : x;
-    }
+    accumulate(ga + k0, g + k0, p, sgn, m);
   }
   return 1;
 }

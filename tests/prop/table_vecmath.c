@@ -12,6 +12,7 @@
 #include "parse.h"
 #include "table.h"
 #include "vecmath.h"
+#include "../ulps.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,17 +25,6 @@ static double uni(double lo, double hi) {
   rng ^= rng >> 7;
   rng ^= rng << 17;
   return lo + (hi - lo) * ((double)(rng >> 11) * 0x1p-53);
-}
-static int64_t key(double x) {
-  int64_t i;
-  memcpy(&i, &x, sizeof i);
-  return i < 0 ? INT64_MIN - i : i;
-}
-static uint64_t ulps(double a, double b) {
-  if (isnan(a) || isnan(b))
-    return isnan(a) && isnan(b) ? 0 : UINT64_MAX;
-  int64_t ka = key(a), kb = key(b); /* (the difference in unsigned: no overflow) */
-  return ka > kb ? (uint64_t)ka - (uint64_t)kb : (uint64_t)kb - (uint64_t)ka;
 }
 
 typedef struct Case {

@@ -308,6 +308,99 @@ START_TEST(reductions_are_refused) {
 }
 END_TEST
 
+/* gr_table_pack against the plain interleaving loop: every column count from 1 to 11
+ * (whole groups of four and leftovers), row counts that are and are not multiples of 4,
+ * offsets into the columns; and its answer (all finite) against isfinite row by row, with
+ * one inf or NaN placed at every position in turn. */
+START_TEST(pack_interleaves_and_checks) {
+  enum { NC = 11, N = 23 };
+  double col[NC][N], dst[NC * N + 1], ref[NC * N];
+  const double *cols[NC];
+  for (int c = 0; c < NC; c++) {
+    for (int i = 0; i < N; i++)
+      col[c][i] = (c + 1) * 1000.0 + i + 0.25;
+    cols[c] = col[c];
+  }
+  for (size_t nc = 1; nc <= NC; nc++)
+    for (size_t i0 = 0; i0 < 3; i0++)
+      for (size_t k = 0; i0 + k <= N; k++) {
+        for (size_t i = 0; i < k; i++)
+          for (size_t c = 0; c < nc; c++)
+            ref[i * nc + c] = cols[c][i0 + i];
+        dst[nc * k] = -1; /* nothing written past the rows */
+        ck_assert_int_eq(gr_table_pack(dst, cols, nc, i0, k), 1);
+        ck_assert_msg(memcmp(dst, ref, nc * k * sizeof *dst) == 0, "nc %zu i0 %zu k %zu", nc, i0, k);
+        ck_assert(dst[nc * k] == -1);
+      }
+  const double odd[] = {INFINITY, -INFINITY, NAN};
+  for (size_t nc = 1; nc <= NC; nc++)
+    for (int c = 0; c < (int)nc; c++)
+      for (int i = 0; i < N; i++)
+        for (int o = 0; o < 3; o++) {
+          double keep = col[c][i];
+          col[c][i] = odd[o];
+          /* rows 1..N-1: the bad value is inside them unless it is in row 0 */
+          ck_assert_int_eq(gr_table_pack(dst, cols, nc, 1, N - 1), i == 0);
+          ck_assert_int_eq(gr_table_pack(dst, cols, nc, 0, N), 0);
+          ck_assert(memcmp(&dst[(size_t)i * nc + (size_t)c], &col[c][i], sizeof(double)) == 0);
+          col[c][i] = keep;
+        }
+}
+END_TEST
+
+/* gr_table_issues gives gr_tape_issues's list block by block, whether the caller says the
+ * columns were finite (when they were) or does not know: with kinks (abs at 0), values that
+ * turn non-finite (log of negatives), non-finite partials (sqrt at 0), a non-finite adjoint
+ * of a variable that has no column (y: not a partial asked for) and a named intermediate. */
+START_TEST(issues_match_the_tape) {
+  static const struct {
+    const char *src;
+    double lo, hi;
+  } cases[] = {{"abs(x) + x*y", -1, 1},         {"log(x)*y", -2, 2},
+               {"sqrt(x)*y", 0, 1},             {"sqrt(y)*x", -1, 1},
+               {"a = sqrt(y); a*x", -1, 1}, {"exp(x)*y + sin(x)", -1, 1},
+               {"x^2*y + 1/x", -1, 1},          {"max(x, 0.5)*y", 0, 1}};
+  for (size_t q = 0; q < sizeof cases / sizeof *cases; q++) {
+    Expr e;
+    expr(&e, cases[q].src);
+    int x = gr_var_index(e.g, "x"), y = gr_var_index(e.g, "y");
+    ck_assert_int_ge(x, 0);
+    GrRange r = {x, cases[q].lo, cases[q].hi, 101};
+    double *fixed = calloc((size_t)e.g->nvars + 1, sizeof *fixed);
+    if (y >= 0) /* y = 0 where sqrt(y) is to have an infinite derivative */
+      fixed[y] = strstr(cases[q].src, "sqrt(y)") ? 0 : 1;
+    int w[] = {x};
+    GrTableSpec s = {e.g, &e.p.out, 1, &r, 1, fixed, w, 1, 16, 0};
+    GrTable *t;
+    GrDiag d;
+    ck_assert_int_eq(gr_table_open(&s, &t, &d), GR_OK);
+    size_t m, total = 0;
+    while ((m = gr_table_next(t)) > 0) {
+      GrTapeIssue a[16], b[16], c[16];
+      size_t na = gr_tape_issues(gr_table_tape(t), a, 16);
+      size_t nb = gr_table_issues(t, -1, b, 16);
+      int finite = 1;
+      for (size_t j = 0; j < gr_table_ncols(t); j++)
+        for (size_t i = 0; i < m; i++)
+          finite &= isfinite(gr_table_col(t, j)[i]) != 0;
+      size_t nc = gr_table_issues(t, finite, c, 16);
+      ck_assert_uint_eq(na, nb);
+      ck_assert_uint_eq(na, nc);
+      for (size_t i = 0; i < na; i++) {
+        ck_assert(a[i].node == b[i].node && a[i].kind == b[i].kind);
+        ck_assert(a[i].node == c[i].node && a[i].kind == c[i].kind);
+      }
+      total += na;
+    }
+    /* every case but the smooth one has something to say */
+    ck_assert_msg((total > 0) == (q != 5), "%s: %zu issues", cases[q].src, total);
+    gr_table_free(t);
+    free(fixed);
+    expr_free(&e);
+  }
+}
+END_TEST
+
 static char *buf; /* static: open_memstream writes these after the call returns */
 static size_t len;
 static char *script(void (*write)(FILE *, void *), void *arg) {
@@ -492,6 +585,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, block_fill_is_linspace);
   tcase_add_test(tc, several_outputs_and_constants);
   tcase_add_test(tc, reductions_are_refused);
+  tcase_add_test(tc, pack_interleaves_and_checks);
+  tcase_add_test(tc, issues_match_the_tape);
   tcase_add_test(tc, plot_scripts);
   tcase_add_test(tc, plot_curves_by_scale);
   tcase_add_test(tc, path_grid_finer_where_steep);

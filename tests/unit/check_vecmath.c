@@ -15,6 +15,7 @@
 #include "testutil.h"
 #include "ops.h"
 #include "vecmath.h"
+#include "../ulps.h"
 #include <float.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,18 +41,6 @@ static double bits(void) {
   }
 }
 
-/* distance in ulps (representable doubles between), NaN against NaN 0 */
-static int64_t key(double x) {
-  int64_t i;
-  memcpy(&i, &x, sizeof i);
-  return i < 0 ? INT64_MIN - i : i;
-}
-static uint64_t ulps(double a, double b) {
-  if (isnan(a) || isnan(b))
-    return isnan(a) && isnan(b) ? 0 : UINT64_MAX;
-  int64_t ka = key(a), kb = key(b); /* (the difference in unsigned: no overflow) */
-  return ka > kb ? (uint64_t)ka - (uint64_t)kb : (uint64_t)kb - (uint64_t)ka;
-}
 static int normal(double y) { return fabs(y) >= DBL_MIN && fabs(y) <= DBL_MAX; }
 /* bit-identical, any NaN matching any NaN */
 static int same(double a, double b) {
@@ -320,6 +309,52 @@ START_TEST(test_tape_hooks_leave_squares_and_nonfinite_adjoints_alone) {
 }
 END_TEST
 
+/* A block holding one value (computed once, as one lane) against the same value in a block
+ * that is not uniform (its last element another value: computed lane by lane), for every
+ * function, special values among them (-0 beside +0: the same value, not the same bits),
+ * block lengths around the vector widths and the chunk, and in place. */
+START_TEST(test_uniform_blocks_are_the_lanes_bits) {
+  const char *isa = isas[_i];
+  if (!use(isa))
+    return;
+  static const double vals[] = {0.0, -0.0, 1.5, -2.75, 0x1p-1070, 1e300, -1e-300, 710.0,
+                                -746.0, M_PI, 1e22, INFINITY, -INFINITY, NAN};
+  static const size_t lens[] = {2, 3, 4, 5, 8, 9, 511, 512, 513, 1100};
+  enum { MAXN = 1100 };
+  static double x[MAXN], y[MAXN], z[MAXN];
+  for (int f = 0; f < GR_VEC_NFN; f++)
+    for (size_t v = 0; v < sizeof vals / sizeof *vals; v++)
+      for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+        size_t n = lens[l];
+        for (size_t k = 0; k < n; k++)
+          x[k] = vals[v];
+        gr_vec1((GrVecFn)f, y, x, n);
+        x[n - 1] = 0.5; /* not uniform */
+        gr_vec1((GrVecFn)f, z, x, n);
+        for (size_t k = 0; k + 1 < n; k++)
+          ck_assert_msg(same(y[k], z[k]), "%s %s(%a) n %zu at %zu: %a, lane by lane %a", isa,
+                        gr_vecfn_name((GrVecFn)f), vals[v], n, k, y[k], z[k]);
+        x[n - 1] = vals[v];
+        gr_vec1((GrVecFn)f, x, x, n); /* in place */
+        for (size_t k = 0; k + 1 < n; k++)
+          ck_assert(same(x[k], z[k]));
+        /* -0 among +0 (and the reverse): not one value's bits, each lane its own */
+        if (vals[v] == 0) {
+          for (size_t k = 0; k < n; k++)
+            x[k] = vals[v];
+          x[n / 2] = -vals[v];
+          gr_vec1((GrVecFn)f, y, x, n);
+          for (size_t k = 0; k < n; k++) {
+            double w;
+            gr_vec1((GrVecFn)f, &w, &x[k], 1);
+            ck_assert_msg(same(y[k], w), "%s %s(%a) at %zu", isa, gr_vecfn_name((GrVecFn)f), x[k], k);
+          }
+        }
+      }
+  gr_vecmath_select(NULL);
+}
+END_TEST
+
 static Suite *vecmath_suite(void) {
   Suite *s = suite_create("vecmath");
   TCase *tc = tcase_create("kernels");
@@ -327,6 +362,7 @@ static Suite *vecmath_suite(void) {
   tcase_add_loop_test(tc, test_every_kernel_within_one_ulp_of_libm, 0, 2);
   tcase_add_loop_test(tc, test_pow_within_one_ulp_and_multiplies_where_the_tape_does, 0, 2);
   tcase_add_test(tc, test_sincos_is_sin_and_cos);
+  tcase_add_loop_test(tc, test_uniform_blocks_are_the_lanes_bits, 0, 2);
   tcase_add_test(tc, test_tape_hooks_use_the_kernels_within_one_ulp);
   tcase_add_test(tc, test_tape_hooks_leave_squares_and_nonfinite_adjoints_alone);
   suite_add_tcase(s, tc);
