@@ -54,6 +54,8 @@ typedef struct GrPoint {
   uint32_t out;
   int nvars;
   long *var_slot;    /* per graph variable: its slot, or -1 when the output does not use it */
+  int vars_first;    /* variable v's value and adjoint are in slot v, for every v (slots
+                      * [0, nvars): a point copies in and a gradient out in one piece) */
 } GrPoint;
 
 /* Compile the nodes reachable from out. Returns NULL when a reachable node is a vector
