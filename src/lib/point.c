@@ -10,6 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* GCC merges the identical tails of the threaded sweeps' instructions (cross-jumping) into
+ * a few shared jumps, which undoes the threading: not here. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PT_THREADED __attribute__((optimize("no-crossjumping")))
+#else
+#define PT_THREADED
+#endif
+
 static void reverse_flags(GrPInstr *in);
 static void fast_programs(GrPoint *p);
 
@@ -351,7 +359,7 @@ static void reverse_flags(GrPInstr *in) {
  * reverse rule needs none), a * b stores both partials whatever is needed, and a^2, a^3
  * with a constant exponent are a * a and a * a * a with the partials 2 * a and 3 * (a * a),
  * which is what gr_pow and gr_pow_da compute for those exponents, to the bit. Each shape
- * has a case per choice of the arguments that come from the register (PT_OP_PREV below).
+ * has a label per choice of the arguments that come from the register (PT_OP_PREV below).
  *
  * gr_point_reverse runs frev, one entry per rev[] instruction, by the shape of its partials:
  *   RK_ADD   adj[ta] += g; adj[tb] += g        (let, +, the reductions of one element)
@@ -362,7 +370,7 @@ static void reverse_flags(GrPInstr *in) {
  *            normal numbers
  *   RK_GEN   the generic rule (reverse_exact)
  *   RK_END   the end of the program
- * each with a case per place its adjoint comes from (RK_PREV_A, RK_PREV_B: the register).
+ * each with a label per place its adjoint comes from (RK_PREV_A, RK_PREV_B: the register).
  * No entry tests its adjoint first. A zero or non-finite adjoint only matters where the
  * product is off: 0 * inf or inf * 0 is NaN, and the checked shapes fail their range test
  * on 0 and inf. Those products (NaN, or not normal) send the instruction to reverse_exact
@@ -531,7 +539,7 @@ static void fast_programs(GrPoint *p) {
     goto *lab[in->op];                                                                             \
   } while (0)
 
-double gr_point_forward_partials(GrPoint *p) {
+PT_THREADED double gr_point_forward_partials(GrPoint *p) {
 #define OP(id, nm, NA, kind, ...) PT_IF_MATH(kind, [GR_OP_##id] = &&GR_OP_##id##_0, )
   static const void *const lab[PT_OP_NLABELS] = {
 #include "ops.def"
@@ -782,7 +790,7 @@ static __attribute__((noinline)) void reverse_exact(const GrPInstr *in, const do
     goto *lab[r->kind];                                                                            \
   } while (0)
 
-void gr_point_reverse(GrPoint *p) {
+PT_THREADED void gr_point_reverse(GrPoint *p) {
   static const void *const lab[RK_NKINDS] = {
       RK_LABELS(RK_ADD),  RK_LABELS(RK_SUB),  RK_LABELS(RK_MUL1), RK_LABELS(RK_MUL2),
       RK_LABELS(RK_CHK1), RK_LABELS(RK_CHK2), RK_LABELS(RK_GEN),  [RK_END] = &&RK_END_0,

@@ -3,7 +3,9 @@
  * pays, per instruction, for blocks and broadcasting that a single point never uses: a
  * double switch, a length and two strides per argument, a per-slot clearing loop. Here the
  * reachable nodes become a straight-line program of small instructions whose operands are
- * indices into one array of doubles; a sweep is one loop with one switch per instruction,
+ * indices into one array of doubles; a sweep is one dispatch per instruction (the sweeps
+ * of a gradient, gr_point_forward_partials and gr_point_reverse, are threaded: each
+ * instruction jumps straight to the next one's code),
  * the adjoints are cleared with one memset of the slots that can receive one, and no sweep
  * allocates.
  *
