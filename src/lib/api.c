@@ -317,14 +317,9 @@ static int eval_point(grad_expr *e, const double *x, double *value, double *grad
   GrPoint *p = e->p1;
   int n = e->nvars;
   const long *vs = p->var_slot;
-  const int direct = p->vars_first && p->nvars == n; /* slot v is variable v's */
-  if (direct)
-    for (int v = 0; v < n; v++)
-      p->val[v] = x[v];
-  else
-    for (int v = 0; v < n; v++)
-      if (vs[v] >= 0)
-        p->val[vs[v]] = x[v];
+  for (int v = 0; v < n; v++)
+    if (vs[v] >= 0)
+      p->val[vs[v]] = x[v];
   double f = gradient ? gr_point_forward_partials(p) : gr_point_forward(p);
   if (value)
     *value = f;
@@ -333,18 +328,11 @@ static int eval_point(grad_expr *e, const double *x, double *value, double *grad
   if (gradient) {
     gr_point_reverse(p);
     const double *adj = p->adj;
-    if (direct) /* an unused variable's slot holds adjoint 0 */
-      for (int v = 0; v < n; v++) {
-        const double d = adj[v];
-        gradient[v] = d;
-        z += d * 0;
-      }
-    else
-      for (int v = 0; v < n; v++) {
-        const double d = vs[v] >= 0 ? adj[vs[v]] : 0.0;
-        gradient[v] = d;
-        z += d * 0;
-      }
+    for (int v = 0; v < n; v++) {
+      const double d = vs[v] >= 0 ? adj[vs[v]] : 0.0;
+      gradient[v] = d;
+      z += d * 0;
+    }
   }
   return z == 0 ? GRAD_OK : GRAD_ENUMERIC;
 }

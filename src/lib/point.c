@@ -10,14 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* GCC merges the identical tails of the threaded sweeps' instructions (cross-jumping) into
- * a few shared jumps, which undoes the threading: not here. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define PT_THREADED __attribute__((optimize("no-crossjumping")))
-#else
-#define PT_THREADED
-#endif
-
 static void reverse_flags(GrPInstr *in);
 static void fast_programs(GrPoint *p);
 
@@ -64,30 +56,11 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
       nrev += need[i];
     }
   }
-  /* the slots that can receive an adjoint first, so that one memset clears them all; and
-   * among them, first, slot v for graph variable v, used or not (an unused one is never read
-   * and its adjoint stays 0): a point is copied in and a gradient out in one piece */
-  const size_t nv = g->nvars > 0 ? (size_t)g->nvars : 0;
-  unsigned char *vtaken = gr_xcalloc(nv ? nv : 1, 1);
-  size_t nvtaken = 0;
-  for (size_t i = 0; i < top; i++)
-    if (m[i] && g->nodes[i]->op == GR_OP_VAR && !vtaken[g->nodes[i]->var])
-      vtaken[g->nodes[i]->var] = 1, nvtaken++;
-  n += nv - nvtaken;
-  nn += nv - nvtaken;
-  memset(vtaken, 0, nv);
+  /* the slots that can receive an adjoint first, so that one memset clears them all */
   uint32_t *slot = gr_xmalloc(top * sizeof *slot);
-  for (size_t i = 0, kn = nv, ko = nn; i < top; i++) {
-    if (!m[i])
-      continue;
-    const GrNode *nd = g->nodes[i];
-    if (nd->op == GR_OP_VAR && !vtaken[nd->var]) {
-      vtaken[nd->var] = 1;
-      slot[i] = (uint32_t)nd->var;
-    } else
+  for (size_t i = 0, kn = 0, ko = nn; i < top; i++)
+    if (m[i])
       slot[i] = (uint32_t)(need[i] ? kn++ : ko++);
-  }
-  free(vtaken);
   GrPoint *p = gr_xcalloc(1, sizeof *p);
   p->n = n;
   p->nneed = nn;
@@ -128,10 +101,6 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
       if (need[nd->arg[k]->id])
         in->need |= (uint8_t)(1u << k);
   }
-  p->vars_first = 1;
-  for (int v = 0; v < g->nvars; v++)
-    if (p->var_slot[v] >= 0 && p->var_slot[v] != v)
-      p->vars_first = 0;
   /* the reverse program: the instructions that need an adjoint, last first */
   for (size_t i = 0; i < nops; i++)
     reverse_flags(&p->fwd[i]);
@@ -359,7 +328,7 @@ static void reverse_flags(GrPInstr *in) {
  * reverse rule needs none), a * b stores both partials whatever is needed, and a^2, a^3
  * with a constant exponent are a * a and a * a * a with the partials 2 * a and 3 * (a * a),
  * which is what gr_pow and gr_pow_da compute for those exponents, to the bit. Each shape
- * has a label per choice of the arguments that come from the register (PT_OP_PREV below).
+ * has a case per choice of the arguments that come from the register (PT_OP_PREV below).
  *
  * gr_point_reverse runs frev, one entry per rev[] instruction, by the shape of its partials:
  *   RK_ADD   adj[ta] += g; adj[tb] += g        (let, +, the reductions of one element)
@@ -370,7 +339,7 @@ static void reverse_flags(GrPInstr *in) {
  *            normal numbers
  *   RK_GEN   the generic rule (reverse_exact)
  *   RK_END   the end of the program
- * each with a label per place its adjoint comes from (RK_PREV_A, RK_PREV_B: the register).
+ * each with a case per place its adjoint comes from (RK_PREV_A, RK_PREV_B: the register).
  * No entry tests its adjoint first. A zero or non-finite adjoint only matters where the
  * product is off: 0 * inf or inf * 0 is NaN, and the checked shapes fail their range test
  * on 0 and inf. Those products (NaN, or not normal) send the instruction to reverse_exact
@@ -383,8 +352,6 @@ enum { PT_OP_ADD = GR_OP_COUNT, PT_OP_SUB, PT_OP_NEG, PT_OP_MUL, PT_OP_SQ, PT_OP
 enum { RK_ADD, RK_SUB, RK_MUL1, RK_MUL2, RK_CHK1, RK_CHK2, RK_GEN, RK_END };
 enum { RK_PREV_A = 16, RK_PREV_B = 32, RK_NKINDS = RK_END + RK_PREV_B + 1 };
 enum { PT_PREV_A = 1, PT_PREV_B = 2 };
-/* the end of the program: a value that no op and no shape takes */
-enum { PT_OP_END = PT_OP_PREV, PT_OP_NLABELS = PT_OP_PREV * (PT_PREV_A | PT_PREV_B) + PT_OP_CUBE + 1 };
 
 static void fast_programs(GrPoint *p) {
   const uint32_t n = (uint32_t)p->n;
@@ -395,8 +362,7 @@ static void fast_programs(GrPoint *p) {
       computed[p->var_slot[v]] = 1;
   for (size_t i = 0; i < p->nfwd; i++)
     computed[p->fwd[i].y] = 1;
-  p->ffwd = gr_xcalloc(p->nfwd + 1, sizeof *p->ffwd);
-  p->ffwd[p->nfwd].op = PT_OP_END; /* after the last instruction */
+  p->ffwd = gr_xcalloc(p->nfwd ? p->nfwd : 1, sizeof *p->ffwd);
   for (size_t i = 0; i < p->nfwd; i++) {
     GrPInstr in = p->fwd[i];
     switch (in.op) {
@@ -494,133 +460,108 @@ static void fast_programs(GrPoint *p) {
 }
 
 /* The instructions of one shape, for each of its arguments that the previous instruction
- * computed: a label each (op + PT_OP_PREV times the PT_PREV bits), so that the choice costs
- * no test of its own. As in the reverse sweep, every instruction ends in its own jump to
- * the next one's label (FW_NEXT), and the program ends with a PT_OP_END instruction. */
-#define FW_LABELS(K)                                                                               \
-  [K] = &&K##_0, [K + PT_OP_PREV * PT_PREV_A] = &&K##_A, [K + PT_OP_PREV * PT_PREV_B] = &&K##_B,  \
-  [K + PT_OP_PREV * (PT_PREV_A | PT_PREV_B)] = &&K##_AB
-#define FW_BODY(K, ...)                                                                            \
-  K##_0 : {                                                                                        \
+ * computed: a case each (op + PT_OP_PREV times the PT_PREV bits), so that the choice costs
+ * no test of its own */
+#define FW_CASES(K, ...)                                                                           \
+  case K: {                                                                                        \
     const double a = v[in->a], b = v[in->b];                                                       \
     (void)b;                                                                                       \
     __VA_ARGS__                                                                                    \
-  }                                                                                                \
-  FW_NEXT;                                                                                         \
-  K##_A : {                                                                                        \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * PT_PREV_A: {                                                               \
     const double a = last, b = v[in->b];                                                           \
     (void)b;                                                                                       \
     __VA_ARGS__                                                                                    \
-  }                                                                                                \
-  FW_NEXT;                                                                                         \
-  K##_B : {                                                                                        \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * PT_PREV_B: {                                                               \
     const double a = v[in->a], b = last;                                                           \
     (void)b;                                                                                       \
     __VA_ARGS__                                                                                    \
-  }                                                                                                \
-  FW_NEXT;                                                                                         \
-  K##_AB : {                                                                                       \
+  } break;                                                                                         \
+  case K + PT_OP_PREV * (PT_PREV_A | PT_PREV_B): {                                                 \
     const double a = last, b = last;                                                               \
     (void)b;                                                                                       \
     __VA_ARGS__                                                                                    \
-  }                                                                                                \
-  FW_NEXT;
+  } break;
 /* the other instructions: the same choice by the flags in nargs */
 #define FW_ARGS                                                                                    \
   const double a = (in->nargs & PT_PREV_A) ? last : v[in->a];                                      \
   const double b = (in->nargs & PT_PREV_B) ? last : v[in->b];                                      \
   (void)b
-/* the result r to its slot and to the register; on to the next instruction */
-#define FW_NEXT                                                                                    \
-  do {                                                                                             \
-    v[yi] = last = r;                                                                              \
-    in++;                                                                                          \
-    yi = in->y;                                                                                    \
-    goto *lab[in->op];                                                                             \
-  } while (0)
 
-PT_THREADED double gr_point_forward_partials(GrPoint *p) {
-#define OP(id, nm, NA, kind, ...) PT_IF_MATH(kind, [GR_OP_##id] = &&GR_OP_##id##_0, )
-  static const void *const lab[PT_OP_NLABELS] = {
-#include "ops.def"
-      [GR_OP_LET] = &&GR_OP_LET_0,   [GR_OP_IF] = &&GR_OP_IF_0,     [GR_OP_SUM] = &&GR_OP_SUM_0,
-      [GR_OP_MEAN] = &&GR_OP_MEAN_0, [GR_OP_PROD] = &&GR_OP_PROD_0, [GR_OP_VMAX] = &&GR_OP_VMAX_0,
-      [GR_OP_VMIN] = &&GR_OP_VMAX_0, FW_LABELS(PT_OP_ADD),          FW_LABELS(PT_OP_SUB),
-      FW_LABELS(PT_OP_NEG),          FW_LABELS(PT_OP_MUL),          FW_LABELS(PT_OP_SQ),
-      FW_LABELS(PT_OP_CUBE),         [PT_OP_END] = &&PT_OP_END_0,
-  };
-#undef OP
+double gr_point_forward_partials(GrPoint *p) {
   double *v = p->val, *pa = p->pa, *pb = p->pb;
   double last = 0; /* the previous instruction's value */
-  double r;
-  /* an argument that the previous instruction has just computed comes from a register:
-   * a load right after the store that it depends on waits */
-  const GrPInstr *in = p->ffwd;
-  uint32_t yi = in->y;
-  goto *lab[in->op];
-  /* the shapes of fast_programs: the values are ops.def's */
-  FW_BODY(PT_OP_ADD, r = a + b;)
-  FW_BODY(PT_OP_SUB, r = a - b;)
-  FW_BODY(PT_OP_NEG, r = -a;)
-  FW_BODY(PT_OP_MUL, {
-    r = a * b;
-    pa[yi] = b;
-    pb[yi] = a;
-  })
-  /* gr_pow(a, 2), gr_pow_da(a, 2) = 2 * gr_pow(a, 1) */
-  FW_BODY(PT_OP_SQ, {
-    r = a * a;
-    pa[yi] = 2 * a;
-  })
-  /* gr_pow(a, 3), gr_pow_da(a, 3) = 3 * gr_pow(a, 2) */
-  FW_BODY(PT_OP_CUBE, {
-    r = a * a * a;
-    pa[yi] = 3 * (a * a);
-  })
-GR_OP_LET_0 : {
-  FW_ARGS;
-  r = a;
-  pa[yi] = 1;
-}
-  FW_NEXT;
-GR_OP_IF_0 : {
-  FW_ARGS;
-  r = a != 0 ? b : v[in->c];
-}
-  FW_NEXT;
-GR_OP_SUM_0 : {
-  FW_ARGS;
-  double s = 0;
-  s += a;
-  r = s;
-  pa[yi] = 1;
-}
-  FW_NEXT;
-GR_OP_MEAN_0 : { /* g / 1.0 is g * 1 */
-  FW_ARGS;
-  double s = 0;
-  s += a;
-  r = s / 1.0;
-  pa[yi] = 1;
-}
-  FW_NEXT;
-GR_OP_PROD_0 : {
-  FW_ARGS;
-  double s = 1;
-  s *= a;
-  r = s;
-  pa[yi] = 1;
-}
-  FW_NEXT;
-GR_OP_VMAX_0 : { /* and min: a NaN is no tie: it gets nothing (g * 0 adds nothing) */
-  FW_ARGS;
-  r = a;
-  pa[yi] = a == a ? 1 : 0;
-}
-  FW_NEXT;
+  for (const GrPInstr *in = p->ffwd, *end = in + p->nfwd; in < end; in++) {
+    /* an argument that the previous instruction has just computed comes from a register:
+     * a load right after the store that it depends on waits */
+    const uint32_t yi = in->y;
+    double r;
+    switch (in->op) {
+      /* the shapes of fast_programs: the values are ops.def's */
+      FW_CASES(PT_OP_ADD, r = a + b;)
+      FW_CASES(PT_OP_SUB, r = a - b;)
+      FW_CASES(PT_OP_NEG, r = -a;)
+      FW_CASES(PT_OP_MUL, {
+        r = a * b;
+        pa[yi] = b;
+        pb[yi] = a;
+      })
+      /* gr_pow(a, 2), gr_pow_da(a, 2) = 2 * gr_pow(a, 1) */
+      FW_CASES(PT_OP_SQ, {
+        r = a * a;
+        pa[yi] = 2 * a;
+      })
+      /* gr_pow(a, 3), gr_pow_da(a, 3) = 3 * gr_pow(a, 2) */
+      FW_CASES(PT_OP_CUBE, {
+        r = a * a * a;
+        pa[yi] = 3 * (a * a);
+      })
+    case GR_OP_LET: {
+      FW_ARGS;
+      r = a;
+      pa[yi] = 1;
+      break;
+    }
+    case GR_OP_IF: {
+      FW_ARGS;
+      r = a != 0 ? b : v[in->c];
+      break;
+    }
+    case GR_OP_SUM: {
+      FW_ARGS;
+      double s = 0;
+      s += a;
+      r = s;
+      pa[yi] = 1;
+      break;
+    }
+    case GR_OP_MEAN: { /* g / 1.0 is g * 1 */
+      FW_ARGS;
+      double s = 0;
+      s += a;
+      r = s / 1.0;
+      pa[yi] = 1;
+      break;
+    }
+    case GR_OP_PROD: {
+      FW_ARGS;
+      double s = 1;
+      s *= a;
+      r = s;
+      pa[yi] = 1;
+      break;
+    }
+    case GR_OP_VMAX:
+    case GR_OP_VMIN: { /* a NaN is no tie: it gets nothing (g * 0 adds nothing) */
+      FW_ARGS;
+      r = a;
+      pa[yi] = a == a ? 1 : 0;
+      break;
+    }
 #define OP(id, nm, NA, kind, prec, V, PA, PB, ...)                                                 \
   PT_IF_MATH(                                                                                      \
-      kind, GR_OP_##id##_0 : {                                                                     \
+      kind, case GR_OP_##id : {                                                                    \
         FW_ARGS;                                                                                   \
         const double y = (V);                                                                      \
         const uint8_t f = in->need;                                                                \
@@ -635,16 +576,19 @@ GR_OP_VMAX_0 : { /* and min: a NaN is no tie: it gets nothing (g * 0 adds nothin
           (void)g;                                                                                 \
           pb[yi] = check_plain(GR_OP_##id, 1) ? plain(GR_OP_##id, 1, a, b, y) : (PB);              \
         }                                                                                          \
-      } FW_NEXT;)
+      } break;)
 #include "ops.def"
 #undef OP
-PT_OP_END_0:
+    default:
+      r = 0; /* not reached: leaves are not instructions */
+      break;
+    }
+    v[yi] = last = r;
+  }
   return v[p->out];
 }
-#undef FW_LABELS
-#undef FW_BODY
+#undef FW_CASES
 #undef FW_ARGS
-#undef FW_NEXT
 
 /* What a GR_K_MATH instruction with a finite nonzero adjoint gm sends its argument k (0:
  * a, 1: b): its column at g = gm, as CONTRIB forms it for a finite multiplier. For the
@@ -790,7 +734,7 @@ static __attribute__((noinline)) void reverse_exact(const GrPInstr *in, const do
     goto *lab[r->kind];                                                                            \
   } while (0)
 
-PT_THREADED void gr_point_reverse(GrPoint *p) {
+void gr_point_reverse(GrPoint *p) {
   static const void *const lab[RK_NKINDS] = {
       RK_LABELS(RK_ADD),  RK_LABELS(RK_SUB),  RK_LABELS(RK_MUL1), RK_LABELS(RK_MUL2),
       RK_LABELS(RK_CHK1), RK_LABELS(RK_CHK2), RK_LABELS(RK_GEN),  [RK_END] = &&RK_END_0,

@@ -3,9 +3,7 @@
  * pays, per instruction, for blocks and broadcasting that a single point never uses: a
  * double switch, a length and two strides per argument, a per-slot clearing loop. Here the
  * reachable nodes become a straight-line program of small instructions whose operands are
- * indices into one array of doubles; a sweep is one dispatch per instruction (the sweeps
- * of a gradient, gr_point_forward_partials and gr_point_reverse, are threaded: each
- * instruction jumps straight to the next one's code),
+ * indices into one array of doubles; a sweep is one loop with one switch per instruction,
  * the adjoints are cleared with one memset of the slots that can receive one, and no sweep
  * allocates.
  *
@@ -56,8 +54,6 @@ typedef struct GrPoint {
   uint32_t out;
   int nvars;
   long *var_slot;    /* per graph variable: its slot, or -1 when the output does not use it */
-  int vars_first;    /* variable v's value and adjoint are in slot v, for every v (slots
-                      * [0, nvars): a point copies in and a gradient out in one piece) */
 } GrPoint;
 
 /* Compile the nodes reachable from out. Returns NULL when a reachable node is a vector
