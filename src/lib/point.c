@@ -338,6 +338,7 @@ static void reverse_flags(GrPInstr *in) {
  *   RK_CHK1, RK_CHK2  the same for CHECK partials, kept where product and partial are
  *            normal numbers
  *   RK_GEN   the generic rule (reverse_exact)
+ *   RK_END   the end of the program
  * each with a case per place its adjoint comes from (RK_PREV_A, RK_PREV_B: the register).
  * No entry tests its adjoint first. A zero or non-finite adjoint only matters where the
  * product is off: 0 * inf or inf * 0 is NaN, and the checked shapes fail their range test
@@ -348,8 +349,8 @@ static void reverse_flags(GrPInstr *in) {
  * is never -0). Arguments that take no adjoint point to the scratch slot n, so that every
  * entry of a shape runs the same code. */
 enum { PT_OP_ADD = GR_OP_COUNT, PT_OP_SUB, PT_OP_NEG, PT_OP_MUL, PT_OP_SQ, PT_OP_CUBE, PT_OP_PREV };
-enum { RK_ADD, RK_SUB, RK_MUL1, RK_MUL2, RK_CHK1, RK_CHK2, RK_GEN };
-enum { RK_PREV_A = 16, RK_PREV_B = 32 };
+enum { RK_ADD, RK_SUB, RK_MUL1, RK_MUL2, RK_CHK1, RK_CHK2, RK_GEN, RK_END };
+enum { RK_PREV_A = 16, RK_PREV_B = 32, RK_NKINDS = RK_END + RK_PREV_B + 1 };
 enum { PT_PREV_A = 1, PT_PREV_B = 2 };
 
 static void fast_programs(GrPoint *p) {
@@ -394,7 +395,8 @@ static void fast_programs(GrPoint *p) {
     p->ffwd[i] = in;
   }
   free(computed);
-  p->frev = gr_xcalloc(p->nrev ? p->nrev : 1, sizeof *p->frev);
+  p->frev = gr_xcalloc(p->nrev + 1, sizeof *p->frev);
+  p->frev[p->nrev].kind = RK_END; /* after the last entry */
   for (size_t i = 0; i < p->nrev; i++) {
     const GrPInstr *in = &p->rev[i];
     GrPRev *r = &p->frev[i];
@@ -707,88 +709,104 @@ static __attribute__((noinline)) void reverse_exact(const GrPInstr *in, const do
   }
 }
 
-/* The entries of one shape, for each place its adjoint g comes from: a case each, so that
- * the choice costs no test of its own */
-#define RK_CASES(K, ...)                                                                           \
-  case K: {                                                                                        \
+/* The entries of one shape, for each place its adjoint g comes from: a label each, so
+ * that the choice costs no test of its own. The sweep is threaded: every entry ends in its
+ * own jump to the next one's label (lab[kind]), which the processor predicts per entry
+ * better than one shared switch, and the program ends with an RK_END entry instead of a
+ * count. */
+#define RK_LABELS(K) [K] = &&K##_0, [K | RK_PREV_A] = &&K##_A, [K | RK_PREV_B] = &&K##_B
+#define RK_BODY(K, ...)                                                                            \
+  K##_0 : {                                                                                        \
     const double g = adj[r->y];                                                                    \
     __VA_ARGS__                                                                                    \
   }                                                                                                \
-  case K | RK_PREV_A: {                                                                            \
+  K##_A : {                                                                                        \
     const double g = la;                                                                           \
     __VA_ARGS__                                                                                    \
   }                                                                                                \
-  case K | RK_PREV_B: {                                                                            \
+  K##_B : {                                                                                        \
     const double g = lb;                                                                           \
     __VA_ARGS__                                                                                    \
   }
+#define RK_NEXT                                                                                    \
+  do {                                                                                             \
+    r++;                                                                                           \
+    goto *lab[r->kind];                                                                            \
+  } while (0)
 
 void gr_point_reverse(GrPoint *p) {
+  static const void *const lab[RK_NKINDS] = {
+      RK_LABELS(RK_ADD),  RK_LABELS(RK_SUB),  RK_LABELS(RK_MUL1), RK_LABELS(RK_MUL2),
+      RK_LABELS(RK_CHK1), RK_LABELS(RK_CHK2), RK_LABELS(RK_GEN),  [RK_END] = &&RK_END_0,
+  };
   const double *pa = p->pa;
   double *adj = p->adj;
   memset(adj, 0, p->nneed * sizeof *adj);
   adj[p->n] = 0; /* the scratch slot: kept a plain number */
   adj[p->out] = 1.0;
-  const GrPRev *fr = p->frev;
+  const GrPRev *r = p->frev;
   double la = 0, lb = 0; /* the adjoints that the previous entry left in slots ta and tb */
-  for (size_t i = 0, nr = p->nrev; i < nr; i++) {
-    const GrPRev *r = &fr[i];
-    double ra, rb, qa, qb;
-    switch (r->kind) {
-      RK_CASES(RK_ADD, {
-        adj[r->ta] = la = adj[r->ta] + g;
-        adj[r->tb] = lb = adj[r->tb] + g;
-        continue;
-      })
-      RK_CASES(RK_SUB, {
-        adj[r->ta] = la = adj[r->ta] + g;
-        adj[r->tb] = lb = adj[r->tb] + -g;
-        continue;
-      })
-      RK_CASES(RK_MUL1, {
-        ra = g * pa[r->qa];
-        if (ra != ra)
-          break;
-        adj[r->ta] = la = adj[r->ta] + ra;
-        continue;
-      })
-      RK_CASES(RK_MUL2, {
-        ra = g * pa[r->qa];
-        rb = g * pa[r->qb];
-        if (ra != ra || rb != rb)
-          break;
-        adj[r->ta] = la = adj[r->ta] + ra;
-        adj[r->tb] = lb = adj[r->tb] + rb;
-        continue;
-      })
-      RK_CASES(RK_CHK1, {
-        qa = pa[r->qa];
-        ra = g * qa;
-        if (!(gr_fine(ra) && gr_fine(qa)))
-          break;
-        adj[r->ta] = la = adj[r->ta] + ra;
-        continue;
-      })
-      RK_CASES(RK_CHK2, {
-        qa = pa[r->qa];
-        qb = pa[r->qb];
-        ra = g * qa;
-        rb = g * qb;
-        if (!(gr_fine(ra) && gr_fine(qa) && gr_fine(rb) && gr_fine(qb)))
-          break;
-        adj[r->ta] = la = adj[r->ta] + ra;
-        adj[r->tb] = lb = adj[r->tb] + rb;
-        continue;
-      })
-    default:
-      break;
-    }
-    reverse_exact(&p->rev[i], p->val, pa, p->pb, adj);
-    la = adj[r->ta];
-    lb = adj[r->tb];
-  }
+  double ra, rb, qa, qb;
+  goto *lab[r->kind];
+  RK_BODY(RK_ADD, {
+    adj[r->ta] = la = adj[r->ta] + g;
+    adj[r->tb] = lb = adj[r->tb] + g;
+    RK_NEXT;
+  })
+  RK_BODY(RK_SUB, {
+    adj[r->ta] = la = adj[r->ta] + g;
+    adj[r->tb] = lb = adj[r->tb] + -g;
+    RK_NEXT;
+  })
+  RK_BODY(RK_MUL1, {
+    ra = g * pa[r->qa];
+    if (ra != ra)
+      goto exact;
+    adj[r->ta] = la = adj[r->ta] + ra;
+    RK_NEXT;
+  })
+  RK_BODY(RK_MUL2, {
+    ra = g * pa[r->qa];
+    rb = g * pa[r->qb];
+    if (ra != ra || rb != rb)
+      goto exact;
+    adj[r->ta] = la = adj[r->ta] + ra;
+    adj[r->tb] = lb = adj[r->tb] + rb;
+    RK_NEXT;
+  })
+  RK_BODY(RK_CHK1, {
+    qa = pa[r->qa];
+    ra = g * qa;
+    if (!(gr_fine(ra) && gr_fine(qa)))
+      goto exact;
+    adj[r->ta] = la = adj[r->ta] + ra;
+    RK_NEXT;
+  })
+  RK_BODY(RK_CHK2, {
+    qa = pa[r->qa];
+    qb = pa[r->qb];
+    ra = g * qa;
+    rb = g * qb;
+    if (!(gr_fine(ra) && gr_fine(qa) && gr_fine(rb) && gr_fine(qb)))
+      goto exact;
+    adj[r->ta] = la = adj[r->ta] + ra;
+    adj[r->tb] = lb = adj[r->tb] + rb;
+    RK_NEXT;
+  })
+RK_GEN_0:
+RK_GEN_A:
+RK_GEN_B:
+exact:
+  reverse_exact(&p->rev[r - p->frev], p->val, pa, p->pb, adj);
+  la = adj[r->ta];
+  lb = adj[r->tb];
+  RK_NEXT;
+RK_END_0:
+  return;
 }
-#undef RK_CASES
+#undef RK_LABELS
+#undef RK_BODY
+#undef RK_NEXT
 
 void gr_point_tangent(GrPoint *p, const double *dir) {
   if (!p->tan)

@@ -383,6 +383,42 @@ static void test_vecmath(void) {
   }
 }
 
+/* declared variables that the expression does not use, and an order of declaration that is
+ * not the order of appearance: their gradient entries are exactly 0 (the buffer starts as
+ * NaN), the others those of blocks of points and of central differences */
+static void test_unused_vars(void) {
+  static const char *const vars[] = {"p", "q", "r", "s", "t", NULL};
+  grad_error err;
+  grad_expr *f = grad_compile_vars("s*exp(q) + s^2 - q", vars, &err);
+  CHECK(f != NULL && grad_nvars(f) == 5);
+  if (!f)
+    return;
+  double x[5] = {7, 0.5, -3, 1.25, 9}, g[5], v, h = 1e-6;
+  for (int k = 0; k < 5; k++)
+    g[k] = NAN;
+  CHECK(grad_eval(f, x, &v, g) == GRAD_OK);
+  CHECK(v == 1.25 * exp(0.5) + 1.25 * 1.25 - 0.5);
+  for (int k = 0; k < 5; k++) {
+    double xp[5], xm[5], fp, fm;
+    memcpy(xp, x, sizeof x);
+    memcpy(xm, x, sizeof x);
+    xp[k] += h;
+    xm[k] -= h;
+    grad_eval(f, xp, &fp, NULL);
+    grad_eval(f, xm, &fm, NULL);
+    CHECK(close_to(g[k], (fp - fm) / (2 * h), 1e-7));
+  }
+  CHECK(g[0] == 0 && !signbit(g[0]) && g[2] == 0 && !signbit(g[2]) && g[4] == 0 &&
+        !signbit(g[4]));
+  const double *xc[5] = {&x[0], &x[1], &x[2], &x[3], &x[4]};
+  double vb, gb[5], *gc[5] = {&gb[0], &gb[1], &gb[2], &gb[3], &gb[4]};
+  CHECK(grad_eval_block(f, 1, xc, &vb, gc) == GRAD_OK);
+  CHECK(vb == v);
+  for (int k = 0; k < 5; k++)
+    CHECK(memcmp(&gb[k], &g[k], sizeof g[k]) == 0);
+  grad_expr_free(f);
+}
+
 int main(void) {
   test_gradient();
   test_vecmath();
@@ -391,6 +427,7 @@ int main(void) {
   block_vs_points("x^2", 3);
   block_vs_points("sum([1,2,3]*x) + y", 600); /* a reduction: one point per sweep */
   block_vs_points("u = x*x; if(u > 0.5, u, -u) + 0*y", 257);
+  test_unused_vars();
   test_errors();
   test_constants();
   test_minimize();
