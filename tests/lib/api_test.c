@@ -419,6 +419,48 @@ static void test_unused_vars(void) {
   grad_expr_free(f);
 }
 
+/* grad_eval_block reports GRAD_ENUMERIC exactly when some value or gradient is not finite,
+ * wherever in the block (first, last, inside or after the first 256-point chunk) it is */
+static void test_block_nonfinite(void) {
+  grad_error err;
+  grad_expr *f = grad_compile("log(x) + sqrt(y)", &err);
+  CHECK(f != NULL);
+  if (!f)
+    return;
+  enum { N = 700 };
+  static double x[N], y[N], val[N], gx[N], gy[N];
+  const double *xs[2] = {x, y};
+  double *gs[2] = {gx, gy};
+  int ix = grad_var_index(f, "x"), iy = grad_var_index(f, "y");
+  CHECK(ix >= 0 && iy >= 0 && ix != iy);
+  if (ix < 0 || iy < 0) {
+    grad_expr_free(f);
+    return;
+  }
+  xs[ix] = x;
+  xs[iy] = y;
+  const size_t at[] = {0, 1, 255, 256, 300, 699};
+  /* x = 0: the value is -inf; x = -1: NaN; y = 0: the value is finite, dy is inf */
+  const double bad_x[] = {0, -1}, bad_y = 0;
+  for (size_t i = 0; i < N; i++)
+    x[i] = y[i] = 1 + (double)i / N;
+  CHECK(grad_eval_block(f, N, xs, val, gs) == GRAD_OK);
+  CHECK(grad_eval_block(f, N, xs, val, NULL) == GRAD_OK);
+  for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+    for (int b = 0; b < 2; b++) {
+      x[at[k]] = bad_x[b];
+      CHECK(grad_eval_block(f, N, xs, val, gs) == GRAD_ENUMERIC);
+      CHECK(grad_eval_block(f, N, xs, val, NULL) == GRAD_ENUMERIC);
+      x[at[k]] = 1;
+    }
+    y[at[k]] = bad_y;
+    CHECK(grad_eval_block(f, N, xs, val, gs) == GRAD_ENUMERIC);
+    CHECK(grad_eval_block(f, N, xs, val, NULL) == GRAD_OK); /* the values are all finite */
+    y[at[k]] = 1;
+  }
+  grad_expr_free(f);
+}
+
 int main(void) {
   test_gradient();
   test_vecmath();
@@ -428,6 +470,7 @@ int main(void) {
   block_vs_points("sum([1,2,3]*x) + y", 600); /* a reduction: one point per sweep */
   block_vs_points("u = x*x; if(u > 0.5, u, -u) + 0*y", 257);
   test_unused_vars();
+  test_block_nonfinite();
   test_errors();
   test_constants();
   test_minimize();
