@@ -52,7 +52,7 @@ static const GrNode *find_let(const GradCtx *c, const char *name) {
 static size_t tape_lets(const GradCtx *c, const GrTape *t, const GrNode **out) {
   size_t n = 0;
   for (size_t s = 0; s < t->n; s++) {
-    const GrNode *nd = t->node[s];
+    const GrNode *nd = gr_tape_node(t, s);
     if (nd->op != GR_OP_LET || !nd->name || is_output(c, nd) || find_let(c, nd->name) != nd)
       continue;
     out[n++] = nd;
@@ -607,7 +607,7 @@ static int graph_out(GradCtx *c, GrTape *t) {
    * through differentiable ops */
   unsigned char *rg = gr_xcalloc(t->n + 1, 1);
   for (size_t s = 0; s < t->n; s++) {
-    const GrNode *n = t->node[s];
+    const GrNode *n = gr_tape_node(t, s);
     const GrInstr *in = &t->ins[s];
     if (n->op == GR_OP_VAR) {
       for (size_t j = 0; j < nw; j++)
@@ -630,7 +630,7 @@ static int graph_out(GradCtx *c, GrTape *t) {
   for (size_t k = 0; k < t->nout; k++)
     grad_note(c, gr_tape_out(t, k), gr_tape_out_len(t, k));
   for (size_t s = 0; s < t->n && !o->no_grad; s++)
-    if (rg[s] && t->node[s]->op == GR_OP_VAR)
+    if (rg[s] && gr_tape_node(t, s)->op == GR_OP_VAR)
       grad_note(c, t->adj + t->off[s], t->len[s]);
   FILE *f = stdout;
   char fname[16];
@@ -642,7 +642,7 @@ static int graph_out(GradCtx *c, GrTape *t) {
     size_t wid[6] = {4, 2, 4, 5, 7, 5};
     const char *head[6] = {"node", "op", "args", "value", "adjoint", "flags"};
     for (size_t s = 0; s < t->n; s++) {
-      const GrNode *n = t->node[s];
+      const GrNode *n = gr_tape_node(t, s);
       const GrInstr *in = &t->ins[s];
       cell[s] = gr_xcalloc(6, sizeof **cell);
       gr_buf_printf(&b, "%%%zu", s);
@@ -714,7 +714,7 @@ static int graph_out(GradCtx *c, GrTape *t) {
     fprintf(f, "  label=\"value and adjoint d%s/d(node) of every node\";\n", fname);
     fputs("  node [shape=box, fontname=\"Helvetica\"];\n", f);
     for (size_t s = 0; s < t->n; s++) {
-      const GrNode *n = t->node[s];
+      const GrNode *n = gr_tape_node(t, s);
       b.n = 0;
       if (b.s)
         b.s[0] = 0;

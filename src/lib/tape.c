@@ -49,7 +49,8 @@ void gr_tape_free(GrTape *t) {
   free(t->tadj);
   free(t->var_slot);
   free(t->out_slot);
-  free(t->node);
+  free(t->on_tape);
+  free(t->on_rank);
   free(t);
 }
 
@@ -71,7 +72,18 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   t->ins = gr_xcalloc(n, sizeof *t->ins);
   t->off = gr_xcalloc(n, sizeof *t->off);
   t->len = gr_xcalloc(n, sizeof *t->len);
-  t->node = gr_xcalloc(n, sizeof *t->node);
+  t->graph = g;
+  t->nwords = (top + 63) / 64;
+  t->on_tape = gr_xcalloc(t->nwords ? t->nwords : 1, sizeof *t->on_tape);
+  t->on_rank = gr_xmalloc((t->nwords + 1) * sizeof *t->on_rank);
+  for (size_t w = 0, r = 0; w <= t->nwords; w++) {
+    t->on_rank[w] = (uint32_t)r;
+    for (size_t i = 64 * w; i < top && i < 64 * (w + 1); i++)
+      if (m[i]) {
+        t->on_tape[w] |= (uint64_t)1 << (i % 64);
+        r++;
+      }
+  }
   t->nvars = g->nvars;
   t->var_slot = gr_xmalloc((g->nvars ? g->nvars : 1) * sizeof *t->var_slot);
   for (int v = 0; v < g->nvars; v++)
@@ -88,7 +100,6 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     uint32_t *ap[3] = {&in->a, &in->b, &in->c};
     for (int k = 0; k < nd->nargs; k++)
       *ap[k] = (uint32_t)slot[nd->arg[k]->id];
-    t->node[s] = nd;
     size_t L = 1;
     if (nd->op == GR_OP_CONST)
       L = nd->vlen;
@@ -150,8 +161,8 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     total += L;
     s++;
   }
-  free(m);
   if (st) {
+    free(m);
     free(slot);
     gr_tape_free(t);
     return st;
@@ -159,13 +170,16 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   t->nvals = total;
   t->val = gr_xcalloc(total, sizeof *t->val);
   t->adj = gr_xcalloc(total, sizeof *t->adj);
-  for (size_t s = 0; s < n; s++)
-    if (t->node[s]->op == GR_OP_CONST) {
-      if (t->node[s]->vlen == 1)
-        t->val[t->off[s]] = t->node[s]->num;
+  for (size_t i = 0; i < top; i++)
+    if (m[i] && g->nodes[i]->op == GR_OP_CONST) {
+      const GrNode *nd = g->nodes[i];
+      size_t s = slot[i];
+      if (nd->vlen == 1)
+        t->val[t->off[s]] = nd->num;
       else
-        memcpy(t->val + t->off[s], t->node[s]->vec, t->len[s] * sizeof(double));
+        memcpy(t->val + t->off[s], nd->vec, t->len[s] * sizeof(double));
     }
+  free(m);
   t->nout = nout;
   t->out_slot = gr_xmalloc((nout ? nout : 1) * sizeof *t->out_slot);
   for (size_t i = 0; i < nout; i++)
@@ -233,16 +247,29 @@ const double *gr_tape_grad(const GrTape *t, int v) {
 }
 
 long gr_tape_slot(const GrTape *t, const GrNode *n) {
-  /* slots are in id order: binary search */
-  size_t lo = 0, hi = t->n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (t->node[mid]->id < n->id)
-      lo = mid + 1;
+  size_t id = n->id, w = id / 64;
+  if (w >= t->nwords || id >= t->graph->count || t->graph->nodes[id] != n)
+    return -1;
+  uint64_t bit = (uint64_t)1 << (id % 64);
+  if (!(t->on_tape[w] & bit))
+    return -1;
+  return (long)t->on_rank[w] + __builtin_popcountll(t->on_tape[w] & (bit - 1));
+}
+
+GrNode *gr_tape_node(const GrTape *t, size_t s) {
+  /* the word holding slot s: the last w with on_rank[w] <= s */
+  size_t lo = 0, hi = t->nwords;
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (t->on_rank[mid] <= s)
+      lo = mid;
     else
       hi = mid;
   }
-  return (lo < t->n && t->node[lo] == n) ? (long)lo : -1;
+  uint64_t b = t->on_tape[lo];
+  for (size_t k = s - t->on_rank[lo]; k > 0; k--)
+    b &= b - 1; /* drop the lowest set bits before slot s's */
+  return t->graph->nodes[64 * lo + (size_t)__builtin_ctzll(b)];
 }
 
 const double *gr_tape_node_adj(const GrTape *t, const GrNode *n) {
@@ -1125,7 +1152,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
         for (int j = 0; j < in->nargs; j++)
           args_finite &= isfinite(t->vp[arg[j]][t->len[arg[j]] > 1 ? k : 0]);
         if (args_finite) {
-          out[cnt].node = t->node[i];
+          out[cnt].node = gr_tape_node(t, i);
           out[cnt].kind = 2;
           out[cnt].where = Yv[k];
           cnt++;
@@ -1175,7 +1202,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
         }
       }
     if (found >= 0) {
-      out[cnt].node = t->node[i];
+      out[cnt].node = gr_tape_node(t, i);
       out[cnt].kind = found;
       out[cnt].where = where;
       cnt++;

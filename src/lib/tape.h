@@ -3,8 +3,8 @@
  * order. Every slot holds a block of len[i] doubles: a scalar is a block of one, a vector
  * variable or a batch of points is a longer block, and elementwise ops broadcast blocks of
  * one. Sweeps are loops over instructions with a tight loop over each block; nothing walks
- * a tree at evaluation time. The tape owns its arrays (gr_tape_free) and keeps pointers to
- * the graph's nodes only for diagnostics: free the graph after the tape.
+ * a tree at evaluation time. The tape owns its arrays (gr_tape_free) and refers to the
+ * graph's nodes (gr_tape_node) only for diagnostics: free the graph after the tape.
  */
 #ifndef GR_TAPE_H
 #define GR_TAPE_H
@@ -48,7 +48,14 @@ typedef struct GrTape {
   long *var_slot; /* per graph variable: its slot, or -1 when the outputs do not use it */
   size_t nout;
   size_t *out_slot;
-  GrNode **node;  /* slot -> node */
+  /* slot <-> node, for diagnostics (gr_tape_node, gr_tape_slot): slots are the reachable
+   * nodes in id order, so a bit per node id (set: on the tape) and the number of set bits
+   * before each 64-bit word map both ways, at about 0.2 bytes a node instead of a pointer
+   * a slot */
+  const GrGraph *graph;
+  uint64_t *on_tape;  /* bit id % 64 of word id / 64 */
+  uint32_t *on_rank;  /* on_rank[w]: slots of the ids below 64 w; nwords + 1 entries */
+  size_t nwords;
   size_t sweeps;  /* reverse + forward sweeps run so far (for --stats) */
   int vecmath;    /* vector math kernels in the block sweeps (vecmath.h; off by default) */
 } GrTape;
@@ -79,7 +86,9 @@ const double *gr_tape_grad(const GrTape *t, int v);
 /* Adjoint of the slot holding node n (NULL if n is not on the tape). */
 const double *gr_tape_node_adj(const GrTape *t, const GrNode *n);
 const double *gr_tape_node_val(const GrTape *t, const GrNode *n);
+/* The slot of node n (-1: not on the tape), and the node of slot s (s < t->n). */
 long gr_tape_slot(const GrTape *t, const GrNode *n);
+GrNode *gr_tape_node(const GrTape *t, size_t s);
 /* Forward mode: tangents from per-variable directions dir[v] (NULL entries: zero).
  * Needs values (gr_tape_forward first). Output tangents: gr_tape_out_tangent. */
 void gr_tape_tangent(GrTape *t, const double *const *dir);

@@ -486,7 +486,7 @@ double *gr_taylor(const GrTape *t, int N, const double *const *dir) {
     for (size_t e = 0; e < n; e++)
       Y[e * N1] = t->val[t->off[i] + e];
     if (in->op == GR_OP_VAR) {
-      int v = t->node[i]->var;
+      int v = gr_tape_node(t, i)->var;
       if (N >= 1 && v >= 0 && v < t->nvars && dir && dir[v])
         for (size_t e = 0; e < n; e++)
           Y[e * N1 + 1] = dir[v][e];

@@ -822,6 +822,53 @@ START_TEST(test_tape_block_lengths) {
 }
 END_TEST
 
+/* Slots and nodes map both ways (gr_tape_slot, gr_tape_node) when the reachable nodes are
+ * scattered over many 64-id words with gaps: each slot's node is on the tape at that slot,
+ * slots are in id order, exactly the reachable nodes have slots, and a node of another
+ * graph has none. */
+START_TEST(test_slot_node_map) {
+  GrGraph *g = gr_graph_new(), *h = gr_graph_new();
+  GrNode *x = gr_var(g, "x"), *acc = x;
+  GrNode *outs[2];
+  for (int i = 0; i < 300; i++) {
+    GrNode *dead = gr_node(g, GR_OP_SIN, gr_node(g, GR_OP_ADD, x, gr_const(g, 1000 + i), NULL),
+                           NULL, NULL);
+    (void)dead; /* a run of nodes no output uses */
+    if (i % 7 == 3)
+      for (int k = 0; k < 70; k++) /* a gap wider than a word */
+        (void)gr_node(g, GR_OP_COS, gr_const(g, 5000 + 100 * i + k), NULL, NULL);
+    acc = gr_node(g, GR_OP_MUL, acc, gr_const(g, 1 + i), NULL);
+  }
+  outs[0] = acc;
+  outs[1] = gr_node(g, GR_OP_EXP, x, NULL, NULL);
+  GrTape *t;
+  GrDiag d;
+  ck_assert_int_eq(gr_tape_compile(g, outs, 2, NULL, &t, &d), GR_OK);
+  unsigned char *m = gr_reachable(g, outs, 2);
+  size_t nreach = 0;
+  for (size_t i = 0; i < g->count; i++) {
+    long s = gr_tape_slot(t, g->nodes[i]);
+    ck_assert_int_eq(s >= 0, m[i] != 0);
+    if (s >= 0)
+      ck_assert_ptr_eq(gr_tape_node(t, (size_t)s), g->nodes[i]);
+    nreach += m[i] != 0;
+  }
+  ck_assert_uint_eq(nreach, t->n);
+  for (size_t s = 0; s < t->n; s++) {
+    ck_assert_int_eq(gr_tape_slot(t, gr_tape_node(t, s)), (long)s);
+    if (s)
+      ck_assert_uint_lt(gr_tape_node(t, s - 1)->id, gr_tape_node(t, s)->id);
+    ck_assert_int_eq(gr_tape_node(t, s)->op, t->ins[s].op);
+  }
+  ck_assert_int_eq(gr_tape_slot(t, gr_const(h, 1)), -1);
+  ck_assert_int_eq(gr_tape_slot(t, gr_var(h, "x")), -1);
+  free(m);
+  gr_tape_free(t);
+  gr_graph_free(g);
+  gr_graph_free(h);
+}
+END_TEST
+
 static Suite *tape_suite(void) {
   Suite *s = suite_create("tape");
   TCase *tc = tcase_create("reference");
@@ -843,6 +890,7 @@ static Suite *tape_suite(void) {
   tcase_add_test(tc, test_strong_zero);
   tcase_add_test(tc, test_compile_errors);
   tcase_add_test(tc, test_print_shared_dag);
+  tcase_add_test(tc, test_slot_node_map);
   suite_add_tcase(s, tc);
   tc = tcase_create("random");
   tcase_set_timeout(tc, 300);
