@@ -305,21 +305,6 @@ GRAD_API int grad_set_constant(grad_expr *e, const char *name, double value, gra
   return GRAD_OK;
 }
 
-/* No inf or NaN in v[0..n): v * 0 is a zero for a finite v and a NaN otherwise, so the OR
- * of their bits has an all-ones exponent field exactly when one was not finite. A loop of
- * multiplies and ORs, which vectorises on any x86-64 (no 64-bit compare). */
-static int finite_all(const double *v, size_t n) {
-  const uint64_t exp_bits = UINT64_C(0x7ff0000000000000);
-  uint64_t any = 0;
-  for (size_t i = 0; i < n; i++) {
-    const double z = v[i] * 0;
-    uint64_t u;
-    memcpy(&u, &z, sizeof u);
-    any |= u;
-  }
-  return (any & exp_bits) != exp_bits;
-}
-
 /* One point on the straight-line program: the tape's numbers, without its block machinery. */
 static int eval_point(grad_expr *e, const double *x, double *value, double *gradient) {
   GrPoint *p = e->p1;
@@ -383,7 +368,7 @@ static int eval_chunk(grad_expr *e, GrTape *t, size_t off, size_t m, const doubl
   size_t fl = gr_tape_out_len(t, 0);
   for (size_t i = 0; i < m; i++)
     values[off + i] = f[fl == 1 ? 0 : i];
-  ok &= finite_all(values + off, m);
+  ok &= gr_all_finite(values + off, m);
   if (gradients) {
     for (int v = 0; v < n; v++) {
       const double *gv = gr_tape_grad(t, v);
@@ -392,7 +377,7 @@ static int eval_chunk(grad_expr *e, GrTape *t, size_t off, size_t m, const doubl
       else
         for (size_t i = 0; i < m; i++)
           gradients[v][off + i] = gv ? gv[0] : 0.0;
-      ok &= finite_all(gradients[v] + off, m);
+      ok &= gr_all_finite(gradients[v] + off, m);
     }
   }
   return ok;

@@ -10,6 +10,7 @@
 #include "data.h"
 #include "diag.h"
 #include "graph.h"
+#include "tape.h"
 #include <stddef.h>
 
 typedef struct GrObjective {
@@ -97,9 +98,8 @@ GrStatus gr_opt_gsl(const GrObjective *o, const GrOptParams *p, double *x, GrOpt
 GrStatus gr_opt_nlopt(const GrObjective *o, const GrOptParams *p, double *x, GrOptCallback cb,
                       void *ud, GrOptResult *r, GrDiag *d);
 
-/* Euclidean norm; nonzero if every value is finite. */
+/* Euclidean norm. (Whether every value is finite: gr_all_finite, tape.h.) */
 double gr_norm(const double *v, int n);
-int gr_all_finite(const double *v, size_t n);
 
 /* ---- objectives from tapes ---- */
 typedef enum { GR_PROB_MIN, GR_PROB_EQ, GR_PROB_FIT } GrProbKind;

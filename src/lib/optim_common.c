@@ -89,10 +89,3 @@ double gr_norm(const double *v, int n) {
   return gsl_blas_dnrm2(&vv.vector);
 }
 
-int gr_all_finite(const double *v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(v[i]))
-      return 0;
-  return 1;
-}
-

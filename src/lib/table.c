@@ -92,32 +92,6 @@ static void fill_linspace(double *c, double lo, double hi, uint64_t n, uint64_t 
 #define GR_TABLE_CLONES
 #endif
 
-/* No inf or NaN among v[0..n): adding 1 to the exponent field carries into the sign bit
- * only when the field is all ones; the OR of those sums is a loop that vectorises. */
-GR_TABLE_CLONES static int all_finite(const double *v, size_t n) {
-  const uint64_t e = 0x7ff0000000000000ULL;
-  uint64_t bad = 0;
-  for (size_t k = 0; k < n; k++) {
-    uint64_t u;
-    memcpy(&u, v + k, sizeof u);
-    bad |= (u & e) + (1ULL << 52);
-  }
-  return !(bad >> 63);
-}
-
-/* Whether gr_tape_issues can warn of a kink at op (its KINK column in ops.def is not 0, as
- * tape.c decides), or of a tie in a reduction. */
-static int can_kink(int op) {
-  switch (op) {
-#define OP(id, nm, NA, kind, prec, V, PA, PB, PAA, PAB, PBB, KINK, ...)                            \
-  case GR_OP_##id:                                                                                 \
-    return kind == GR_K_MATH && strcmp(#KINK, "0") != 0;
-#include "ops.def"
-#undef OP
-  }
-  return 0;
-}
-
 static int is_reduction(int op) {
   return op == GR_OP_SUM || op == GR_OP_MEAN || op == GR_OP_PROD || op == GR_OP_VMAX ||
          op == GR_OP_VMIN;
@@ -141,7 +115,7 @@ static GrStatus compile(GrTable *t, GrDiag *d) {
   t->kinky = 0;
   for (size_t i = 0; i < tape->n; i++)
     t->kinky |= tape->ins[i].need && tape->ins[i].nargs > 0 &&
-                (can_kink(tape->ins[i].op) || is_reduction(tape->ins[i].op));
+                (gr_tape_can_kink(tape->ins[i].op) || is_reduction(tape->ins[i].op));
   /* variables not in a range: the same value at every point */
   for (int v = 0; v < s->g->nvars; v++) {
     double *x = gr_tape_var(t->tape, v);
@@ -340,7 +314,7 @@ size_t gr_table_issues(const GrTable *t, int finite, GrTapeIssue *out, size_t ma
   size_t m = t->rows - t->cur < t->B ? (size_t)(t->rows - t->cur) : t->B;
   if (finite < 0) /* not known: look */
     for (size_t j = 0, f = finite = 1; j < t->ncols && f; j++)
-      f = finite = all_finite(t->col[j], m);
+      f = finite = gr_all_finite(t->col[j], m);
   int maybe = t->kinky || !finite;
   for (size_t i = 0; i < tp->n && !maybe; i++) {
     const GrInstr *in = &tp->ins[i];
@@ -351,12 +325,12 @@ size_t gr_table_issues(const GrTable *t, int finite, GrTapeIssue *out, size_t ma
     for (size_t j = (size_t)t->s.nranges + t->s.nout; j < t->ncols && !column; j++)
       column = t->col[j] == g;
     if (!column)
-      maybe = !all_finite(g, tp->len[i]);
+      maybe = !gr_all_finite(g, tp->len[i]);
   }
   return maybe ? gr_tape_issues(tp, out, max) : 0;
 }
 
-/* whether a not-a-number or infinite double's bits were OR'd into bad (see all_finite) */
+/* whether a not-a-number or infinite double's bits were OR'd into bad (see gr_all_finite) */
 #define FIN_BAD(bad, u) ((bad) |= ((u) & 0x7ff0000000000000ULL) + (1ULL << 52))
 
 /* column c of rows i0..i0+k one value at a time (the columns left over by the 4-wide
@@ -373,7 +347,7 @@ static uint64_t pack_col(double *dst, const double *col, size_t ncol, size_t k) 
 }
 
 #if GR_PACK_AVX2
-/* |= the OR of the bits that say not finite (see all_finite) of four values */
+/* |= the OR of the bits that say not finite (see gr_all_finite) of four values */
 #define FIN_BAD4(bad, v)                                                                           \
   ((bad) = _mm256_or_si256(                                                                        \
        (bad), _mm256_add_epi64(_mm256_and_si256(_mm256_castpd_si256(v), e), one)))

@@ -643,6 +643,15 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     const double x_ = (FR) ? 0.0 : (OUT), s_ = x_ + v_; /* a select, as in the fast stores */     \
     (OUT) = k_ ? s_ : x_;                                                                          \
   } while (0)
+/* element J's a, b, y and g for a column of the fast pass, g's non-finiteness OR-ed into nf_ */
+#define REV_FAST_ARGS(J, SA, SB)                                                                   \
+  const double a = (SA) ? Ac[J] : a0, b = (SB) ? Bc[J] : b0, y = Yc[J], g = Gc[J];                 \
+  uint64_t u_;                                                                                     \
+  memcpy(&u_, &g, sizeof u_);                                                                      \
+  nf_ |= (u_ & GR_EXP_BITS) == GR_EXP_BITS;                                                        \
+  (void)a;                                                                                         \
+  (void)b;                                                                                         \
+  (void)y
 #define REV_LOOP(GX, SX, FR, SA, SB, P, B0)                                                        \
   do {                                                                                             \
     double *restrict GXr = GX;                                                                     \
@@ -656,13 +665,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       if ((SX) && (FR)) { /* a first writer: one pass, and a flagged chunk is simply redone */     \
         double *restrict GXc = GXr + k0;                                                           \
         for (size_t j = 0; j < m; j++) {                                                           \
-          const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];         \
-          uint64_t u_;                                                                             \
-          memcpy(&u_, &g, sizeof u_);                                                              \
-          nf_ |= (u_ & GR_EXP_BITS) == GR_EXP_BITS;                                                \
-          (void)a;                                                                                 \
-          (void)b;                                                                                 \
-          (void)y;                                                                                 \
+          REV_FAST_ARGS(j, SA, SB);                                                                \
           const double v_ = (P);                                                                   \
           GXc[j] = g != 0 ? 0.0 + v_ : 0.0;                                                        \
         }                                                                                          \
@@ -673,13 +676,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       }                                                                                            \
       double V[RS_CHUNK];                                                                          \
       for (size_t j = 0; j < m; j++) {                                                             \
-        const double a = (SA) ? Ac[j] : a0, b = (SB) ? Bc[j] : b0, y = Yc[j], g = Gc[j];           \
-        uint64_t u_;                                                                               \
-        memcpy(&u_, &g, sizeof u_);                                                                \
-        nf_ |= (u_ & GR_EXP_BITS) == GR_EXP_BITS;                                                  \
-        (void)a;                                                                                   \
-        (void)b;                                                                                   \
-        (void)y;                                                                                   \
+        REV_FAST_ARGS(j, SA, SB);                                                                  \
         V[j] = (P);                                                                                \
       }                                                                                            \
       if (rs_bad_ | (long)nf_) {                                                                   \
@@ -1087,7 +1084,7 @@ static int kink_at(int op, double a, double b, double y) {
 
 /* Whether op has a kink at all (its KINK column is not 0): the others skip the scan of
  * their blocks, so that a table pays for kink warnings only where one can occur. */
-static int can_kink(int op) {
+int gr_tape_can_kink(int op) {
   switch (op) {
 #define OP(id, nm, NA, kind, prec, V, PA, PB, PAA, PAB, PBB, KINK, ...)                            \
   case GR_OP_##id:                                                                                 \
@@ -1109,7 +1106,7 @@ static void contributions(int op, double m, double a, double b, double y, double
 
 /* No inf or NaN among v[0..n): adding 1 to the exponent field carries into the sign bit
  * only when the field is all ones; the OR of those sums is a loop that vectorises. */
-static int all_finite(const double *v, size_t n) {
+GR_SWEEP_CLONES int gr_all_finite(const double *v, size_t n) {
   const uint64_t e = 0x7ff0000000000000ULL;
   uint64_t bad = 0;
   for (size_t k = 0; k < n; k++) {
@@ -1126,14 +1123,14 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
    * output is not finite */
   int out_bad = 0;
   for (size_t o = 0; o < t->nout && !out_bad; o++)
-    out_bad = !all_finite(t->vp[t->out_slot[o]], t->len[t->out_slot[o]]);
+    out_bad = !gr_all_finite(t->vp[t->out_slot[o]], t->len[t->out_slot[o]]);
   /* a non-finite adjoint that a strong zero stops (sqrt(relu(x)) at -1, norm at the
    * origin) harms no reported derivative: blame one only when a variable's or a named
    * intermediate's adjoint is not finite */
   int grad_bad = 0;
   for (size_t i = 0; i < t->n && !grad_bad; i++)
     if (t->ins[i].need && (t->ins[i].op == GR_OP_VAR || t->ins[i].op == GR_OP_LET))
-      grad_bad = !all_finite(t->adj + t->off[i], t->len[i]);
+      grad_bad = !gr_all_finite(t->adj + t->off[i], t->len[i]);
   for (size_t i = 0; i < t->n && cnt < max; i++) {
     const GrInstr *in = &t->ins[i];
     if (in->nargs == 0)
@@ -1179,7 +1176,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
         where = Y[0];
       }
     }
-    for (size_t k = 0; k < n && found < 0 && can_kink(in->op); k++) {
+    for (size_t k = 0; k < n && found < 0 && gr_tape_can_kink(in->op); k++) {
       if (kink_at(in->op, A[k * sa], B[k * sb], Y[k])) {
         found = 0;
         where = A[k * sa];

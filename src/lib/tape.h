@@ -106,5 +106,9 @@ typedef struct GrTapeIssue {
   double where; /* the argument value at the kink; for kind 2 the value itself */
 } GrTapeIssue;
 size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max);
+/* Whether gr_tape_issues can report a kink at a GR_K_MATH op (its KINK column is not 0). */
+int gr_tape_can_kink(int op);
+/* No inf or NaN among v[0..n) (a loop that vectorises). */
+int gr_all_finite(const double *v, size_t n);
 
 #endif
