@@ -101,7 +101,9 @@ static inline void out_num(Out *o, double v) {
     o->n += (size_t)gr_dtoa(v, o->b + o->n);
 }
 
-/* v as 8 little-endian bytes (IEEE binary64) at p, whatever the machine's byte order */
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+/* v as 8 little-endian bytes (IEEE binary64) at p, on a machine not known to be little-endian
+ * (a little-endian one packs whole rows with gr_table_pack) */
 static inline void put_le(char *p, double v) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   uint64_t u;
@@ -112,6 +114,7 @@ static inline void put_le(char *p, double v) {
   memcpy(p, &v, 8);
 #endif
 }
+#endif
 
 /* The rows of one block (m rows from global row `row`); returns how many have a value that
  * is not finite. inner: a grid's inner count (a blank line after each scan line), or 0. */

@@ -207,8 +207,8 @@ __attribute__((target("avx512f"))) static void pow8(double *y, const double *a, 
 }
 #endif
 
-static inline int isfin(double x) { return x - x == 0; }
 #if GR_VM_SLEEF
+static inline int isfin(double x) { return x - x == 0; }
 /* some y[k] or x[k] not normal()? One pass without branches, which vectorises (AVX2: it
  * runs only where the kernels do): the lanes to patch are rare, most chunks have none. */
 __attribute__((target("avx2"))) static int any_special(const double *y, const double *x,
