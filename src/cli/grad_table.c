@@ -501,7 +501,6 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
     if (sl->out.n > out->cap - out->n) /* make room, without growing the buffer */
       out_flush(out);
     if (sl->out.n > out->cap - out->n) { /* bigger than the buffer: straight out, no copy */
-      out_flush(out);
       if (sl->out.n && fwrite(sl->out.b, 1, sl->out.n, out->f) != sl->out.n)
         out->err = errno ? errno : EIO;
     } else {

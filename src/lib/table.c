@@ -83,15 +83,6 @@ static void fill_linspace(double *c, double lo, double hi, uint64_t n, uint64_t 
     c[i] = hi - step * (double)(n - 1 - (k0 + i));
 }
 
-/* The block loops below are also compiled for AVX2, picked at load time (as tape.c's sweeps
- * are): not without optimisation, where nothing is vectorised. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
-    defined(__OPTIMIZE__)
-#define GR_TABLE_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define GR_TABLE_CLONES
-#endif
-
 static int is_reduction(int op) {
   return op == GR_OP_SUM || op == GR_OP_MEAN || op == GR_OP_PROD || op == GR_OP_VMAX ||
          op == GR_OP_VMIN;

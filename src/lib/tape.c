@@ -630,12 +630,12 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
  * then stored with G[j] != 0 as the strong zero: for a finite multiplier that is the whole
  * rule. A first writer forms and stores in the same pass (it reads nothing of the old
  * block, so its flagged chunk can simply be redone). A flagged chunk is done element by
- * element by rev_exact (the helpers
- * exactly, the strong zero of an inf or NaN multiplier decided by the partial itself),
- * into the same places in the same order: the same bits either way. One pattern per
+ * element by rev_exact (the helpers exactly, the strong zero of an inf or NaN multiplier
+ * decided by the partial itself), into the same places in the same order: the same bits
+ * either way. One pattern per
  * broadcast shape (SA, SB: 1 for a block, 0 for a block of one; SX for the target). */
 #define RS_CHUNK 256
-#define REV_EXACT_EL(J, OUT, FR, SA, SB)                                                                 \
+#define REV_EXACT_EL(J, OUT, FR, SA, SB)                                                           \
   do {                                                                                             \
     double v_;                                                                                     \
     const int k_ = rev_exact(ii->op, ARGNO, Gc[J], (SA) ? Ac[J] : a0, (SB) ? Bc[J] : b0, Yc[J],   \
