@@ -418,9 +418,11 @@ int grad_point(GradCtx *c) {
       grads[k * nw + j] = gv;
     }
   }
-  /* reverse mode checked by a forward sweep (a tangent along a fixed direction) */
+  /* reverse mode checked by a forward sweep (a tangent along a fixed direction); the
+   * gradients are copied out, so the adjoints make room for the tangents */
   int disagree = 0;
   if (nw) {
+    gr_tape_drop_adjoints(t);
     unsigned char *mis = gr_xcalloc((size_t)nw, 1);
     double *rv = gr_xcalloc((size_t)nw, sizeof *rv), *fv = gr_xcalloc((size_t)nw, sizeof *fv);
     for (int k = 0; k < c->nout; k++) {

@@ -41,7 +41,7 @@ static int is_output(const GradCtx *c, const GrNode *n) {
 static const GrNode *find_let(const GradCtx *c, const char *name) {
   const GrNode *best = NULL;
   for (size_t i = 0; i < c->g->count; i++) {
-    const GrNode *n = c->g->nodes[i];
+    const GrNode *n = gr_graph_node(c->g, i);
     if (n->op == GR_OP_LET && n->name && !strcmp(n->name, name) && !is_output(c, n))
       best = n;
   }

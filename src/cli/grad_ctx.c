@@ -103,6 +103,9 @@ int grad_load(GradCtx *c, GradOpts *o, int require_values) {
     c->outs[i] = c->parsed[i].out;
     c->nout = i + 1;
   }
+  /* the definitions are only for the sources after them: gone before the tape is built
+   * (a program of many statements keeps one a statement) */
+  gr_env_free(&c->env);
   free(vars);
   c->var_len = gr_xcalloc((size_t)c->g->nvars + 1, sizeof *c->var_len);
   /* every variable needs a value: list all that lack one */

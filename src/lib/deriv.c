@@ -64,7 +64,7 @@ GrNode *gr_deriv_template(GrDeriv *D, int op, int k) {
       cnt = 0;
       for (size_t i = 0; i <= body->id; i++)
         if (m[i])
-          D->list[op][k][cnt++] = D->g->nodes[i];
+          D->list[op][k][cnt++] = gr_graph_node(D->g, i);
       D->nlist[op][k] = cnt;
       free(m);
     }
@@ -256,7 +256,7 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
   for (size_t i = 0; i < top && st == GR_OK; i++) {
     if (!m[i])
       continue;
-    GrNode *n = g->nodes[i];
+    GrNode *n = gr_graph_node(g, i);
     if (n == wrt) {
       dep[i] = 1;
       dv[i] = one;
@@ -392,7 +392,7 @@ GrNode *gr_strip_lets(GrGraph *g, GrNode *f) {
   for (size_t i = 0; i < top; i++) {
     if (!m[i])
       continue;
-    GrNode *n = g->nodes[i];
+    GrNode *n = gr_graph_node(g, i);
     if (n->op == GR_OP_LET) {
       map[i] = map[n->arg[0]->id];
       continue;

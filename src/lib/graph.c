@@ -31,7 +31,8 @@ void gr_graph_free(GrGraph *g) {
   gr_arena_free(g->arena);
   free(g->table);
   free(g->ints);
-  free(g->nodes);
+  for (int k = 0; k < GR_NCHUNKS; k++)
+    free(g->chunk[k]);
   free(g->vars);
   free(g->vidx);
   free(g);
@@ -157,12 +158,12 @@ static void reserve(GrGraph *g, size_t more) {
 static void index_range(GrGraph *g, size_t from, int leaves_too) {
   size_t more = 0;
   for (size_t i = from; i < g->count; i++)
-    more += leaves_too || g->nodes[i]->nargs > 0;
+    more += leaves_too || gr_graph_node(g, i)->nargs > 0;
   reserve(g, more);
   uint32_t h[BATCH], id1[BATCH];
   size_t n = 0;
   for (size_t i = from; i < g->count; i++) {
-    const GrNode *x = g->nodes[i];
+    const GrNode *x = gr_graph_node(g, i);
     if (!leaves_too && x->nargs == 0)
       continue;
     h[n] = node_hash(x);
@@ -188,18 +189,17 @@ void gr_graph_drop_index(GrGraph *g) {
   g->ints = NULL;
   g->nints = 0;
   g->int_in_table = INFINITY;
-  /* and the id -> node array's room to grow (up to half of it) */
-  if (g->count && g->ncap > g->count) {
-    g->nodes = gr_xrealloc(g->nodes, g->count * sizeof *g->nodes);
-    g->ncap = g->count;
-  }
 }
 
 /* A new node: a copy of proto, with the next id. */
 static GrNode *add_node(GrGraph *g, const GrNode *proto) {
   if (g->count >= UINT32_MAX - 1)
     gr_oom("more than 2^32 expression nodes");
-  GrNode *n = gr_arena_alloc_align(g->arena, sizeof *n, _Alignof(GrNode));
+  size_t b = g->count + ((size_t)1 << GR_CHUNK0_BITS);
+  int k = 63 - __builtin_clzll((unsigned long long)b);
+  if (b == (size_t)1 << k) /* the first id of chunk k */
+    g->chunk[k - GR_CHUNK0_BITS] = gr_xmalloc(((size_t)1 << k) * sizeof(GrNode));
+  GrNode *n = &g->chunk[k - GR_CHUNK0_BITS][b - ((size_t)1 << k)];
   *n = *proto;
   n->id = (uint32_t)g->count;
   n->used = 0;
@@ -210,11 +210,7 @@ static GrNode *add_node(GrGraph *g, const GrNode *proto) {
                     proto->vlen * sizeof(double));
   else if ((proto->op == GR_OP_VAR || proto->op == GR_OP_LET) && proto->name)
     n->name = gr_arena_strdup(g->arena, proto->name);
-  if (g->count == g->ncap) {
-    g->ncap = g->ncap ? 2 * g->ncap : 1024;
-    g->nodes = gr_xrealloc(g->nodes, g->ncap * sizeof *g->nodes);
-  }
-  g->nodes[g->count++] = n;
+  g->count++;
   return n;
 }
 
@@ -233,8 +229,8 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
       index_range(g, g->indexed, 0);
     h = node_hash(proto);
     for (size_t k = h & (g->tcap - 1); g->table[k].id1; k = (k + 1) & (g->tcap - 1))
-      if (g->table[k].hash == h && node_eq(g->nodes[g->table[k].id1 - 1], proto))
-        return g->nodes[g->table[k].id1 - 1];
+      if (g->table[k].hash == h && node_eq(gr_graph_node(g, g->table[k].id1 - 1), proto))
+        return gr_graph_node(g, g->table[k].id1 - 1);
   }
   GrNode *n = add_node(g, proto);
   if (!fresh) { /* a leaf, or the index is complete: index n now */
@@ -259,7 +255,7 @@ GrNode *gr_const(GrGraph *g, double v) {
   /* a small whole number: by value in g->ints (see GrGraph), without a probe of the index */
   size_t k = (size_t)v;
   if (k < g->nints && g->ints[k])
-    return g->nodes[g->ints[k] - 1];
+    return gr_graph_node(g, g->ints[k] - 1);
   if (k >= g->nints && k < 2 * g->count + 1024) {
     size_t cap = g->nints ? 2 * g->nints : 1024;
     while (cap <= k)
@@ -404,8 +400,8 @@ unsigned char *gr_reachable(const GrGraph *g, GrNode *const *roots, size_t nroot
       m[roots[i]->id] = 1;
   for (size_t i = g->count; i-- > 0;)
     if (m[i])
-      for (int k = 0; k < g->nodes[i]->nargs; k++)
-        m[g->nodes[i]->arg[k]->id] = 1;
+      for (int k = 0; k < gr_graph_node(g, i)->nargs; k++)
+        m[gr_graph_node(g, i)->arg[k]->id] = 1;
   return m;
 }
 
@@ -413,7 +409,7 @@ size_t gr_count_ops(const GrGraph *g, GrNode *root) {
   unsigned char *m = gr_reachable(g, &root, 1);
   size_t n = 0;
   for (size_t i = 0; i <= root->id; i++)
-    if (m[i] && gr_ops[g->nodes[i]->op].kind != GR_K_LEAF && g->nodes[i]->op != GR_OP_LET)
+    if (m[i] && gr_ops[gr_graph_node(g, i)->op].kind != GR_K_LEAF && gr_graph_node(g, i)->op != GR_OP_LET)
       n++;
   free(m);
   return n;
@@ -423,7 +419,7 @@ int gr_depends(const GrGraph *g, GrNode *x, int v) {
   unsigned char *m = gr_reachable(g, &x, 1);
   int r = 0;
   for (size_t i = 0; i <= x->id && !r; i++)
-    if (m[i] && g->nodes[i]->op == GR_OP_VAR && g->nodes[i]->var == v)
+    if (m[i] && gr_graph_node(g, i)->op == GR_OP_VAR && gr_graph_node(g, i)->var == v)
       r = 1;
   free(m);
   return r;

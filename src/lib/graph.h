@@ -2,7 +2,7 @@
  * GrGraph: the expression DAG. Nodes are hash-consed (one node per distinct
  * sub-expression), numbered in creation order so that every node's arguments have
  * smaller ids: iterating by id is a topological order, and no algorithm over the graph
- * needs recursion. Nodes, names and derived trees belong to the graph's arena; they are
+ * needs recursion. Nodes (in the graph's chunks), names and derived trees (in its arena) are
  * never freed one by one. The graph also keeps the table of variables (free names).
  */
 #ifndef GR_GRAPH_H
@@ -40,6 +40,8 @@ struct GrNode {
   };
 };
 
+enum { GR_CHUNK0_BITS = 8, GR_NCHUNKS = 33 - GR_CHUNK0_BITS };
+
 /* The hash-consing index: open addressing, linear probing; a slot holds a node's hash and
  * its id + 1 (0: empty), so that a probe seldom needs to look at the node itself. */
 typedef struct GrSlot {
@@ -63,8 +65,11 @@ typedef struct GrGraph {
   uint32_t *ints;
   size_t nints;
   double int_in_table;
-  GrNode **nodes; /* by id */
-  size_t count, ncap;
+  /* The nodes, by id (gr_graph_node), in chunks that double in size: chunk k holds the
+   * 2^(k + GR_CHUNK0_BITS) ids from 2^(k + GR_CHUNK0_BITS) - 2^GR_CHUNK0_BITS on. Nodes
+   * never move, and no array of pointers to them is kept. */
+  GrNode *chunk[GR_NCHUNKS];
+  size_t count;
   const char **vars; /* variable names, by index */
   int nvars, vcap;
   int *vidx; /* hash index of vars (open addressing, -1: empty), vhcap slots */
@@ -72,6 +77,13 @@ typedef struct GrGraph {
   size_t max_nodes;    /* bound for gr_parse (parse.h); 0: the default */
   size_t subst_visits; /* nodes gr_subst has examined, in all: a cost measure for tests */
 } GrGraph;
+
+/* The node with id `id` (< g->count). */
+static inline GrNode *gr_graph_node(const GrGraph *g, size_t id) {
+  size_t b = id + ((size_t)1 << GR_CHUNK0_BITS);
+  int k = 63 - __builtin_clzll((unsigned long long)b);
+  return &g->chunk[k - GR_CHUNK0_BITS][b - ((size_t)1 << k)];
+}
 
 /* Call once per process: turns GSL's aborting error handler off. */
 void gr_init(void);

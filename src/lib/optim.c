@@ -322,7 +322,7 @@ static GrNode *detach_data(GrGraph *g, GrNode *root, const int *data_col) {
   GrNode **map = gr_xcalloc(n, sizeof *map);
   unsigned char *live = gr_reachable(g, &root, 1);
   for (size_t i = 0; i < n; i++) {
-    GrNode *nd = g->nodes[i];
+    GrNode *nd = gr_graph_node(g, i);
     if (!live[i])
       continue;
     if (nd->op == GR_OP_VAR)

@@ -38,7 +38,7 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
   for (size_t i = 0; i < top; i++) {
     if (!m[i])
       continue;
-    const GrNode *nd = g->nodes[i];
+    const GrNode *nd = gr_graph_node(g, i);
     if ((nd->op == GR_OP_CONST && nd->vlen != 1) || (nd->op == GR_OP_VAR && nd->var < 0)) {
       free(m);
       free(need);
@@ -81,7 +81,7 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
   for (size_t i = 0; i < top; i++) {
     if (!m[i])
       continue;
-    const GrNode *nd = g->nodes[i];
+    const GrNode *nd = gr_graph_node(g, i);
     if (nd->op == GR_OP_CONST) {
       p->val[slot[i]] = nd->num;
       continue;

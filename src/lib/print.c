@@ -526,7 +526,7 @@ void gr_print_c_helpers(GrBuf *b, const GrGraph *g, GrNode *const *roots, int n)
   unsigned char used[GR_OP_COUNT] = {0};
   for (size_t i = 0; i < g->count; i++)
     if (m[i])
-      used[g->nodes[i]->op] = 1;
+      used[gr_graph_node(g, i)->op] = 1;
   free(m);
   int any = 0, gsl = 0;
   for (size_t i = 0; i < sizeof c_helpers / sizeof *c_helpers; i++) {

@@ -71,7 +71,7 @@ static const Key *key_of(S *s, const GrNode *n) {
       s->key = gr_xrealloc(s->key, s->kcap * sizeof *s->key);
     }
     for (size_t i = s->nkey; i <= n->id; i++) {
-      const GrNode *x = g->nodes[i];
+      const GrNode *x = gr_graph_node(g, i);
       Key k = {2, gr_ops[x->op].name, 0, NULL, mix64(strh(gr_ops[x->op].name), x->nargs)};
       const Key *a = x->nargs > 0 ? &s->key[x->arg[0]->id] : NULL;
       const Key *b = x->nargs > 1 ? &s->key[x->arg[1]->id] : NULL;
@@ -589,7 +589,7 @@ GrNode *gr_simplify_ex(GrGraph *g, GrNode *f, int expand) {
   for (size_t i = 0; i < top; i++) {
     if (!m[i])
       continue;
-    GrNode *n = g->nodes[i];
+    GrNode *n = gr_graph_node(g, i);
     if (n->nargs == 0) {
       map[i] = n;
       continue;
@@ -616,7 +616,7 @@ size_t gr_count_tree_ops(const GrGraph *g, GrNode *f) {
   for (size_t i = 0; i < top; i++) {
     if (!m[i])
       continue;
-    const GrNode *n = g->nodes[i];
+    const GrNode *n = gr_graph_node(g, i);
     size_t v = (gr_ops[n->op].kind == GR_K_LEAF || n->op == GR_OP_LET) ? 0 : 1;
     for (int k = 0; k < n->nargs; k++) {
       size_t x = c[n->arg[k]->id];
@@ -644,8 +644,8 @@ int gr_print_cse(GrBuf *b, GrGraph *g, GrNode *const *roots, const char *const *
   GrNode **rep = gr_xcalloc(top + 1, sizeof *rep);
   for (size_t i = 0; i < top; i++)
     if (m[i])
-      for (int k = 0; k < g->nodes[i]->nargs; k++)
-        uses[g->nodes[i]->arg[k]->id]++;
+      for (int k = 0; k < gr_graph_node(g, i)->nargs; k++)
+        uses[gr_graph_node(g, i)->arg[k]->id]++;
   /* a prefix for temporaries that no variable starts with */
   const char *prefixes[] = {"t", "tmp", "cse_t", "cse_tmp_"};
   const char *pre = prefixes[3];
@@ -664,7 +664,7 @@ int gr_print_cse(GrBuf *b, GrGraph *g, GrNode *const *roots, const char *const *
   for (size_t i = 0; i < top; i++) {
     if (!m[i])
       continue;
-    GrNode *nd = g->nodes[i];
+    GrNode *nd = gr_graph_node(g, i);
     if (nd->nargs == 0) {
       rep[i] = nd;
       continue;

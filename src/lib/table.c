@@ -138,7 +138,7 @@ GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d) {
   /* reductions would mix the points of a block */
   unsigned char *m = gr_reachable(s->g, s->outs, s->nout);
   for (size_t i = 0; i < s->g->count; i++) {
-    const GrNode *n = s->g->nodes[i];
+    const GrNode *n = gr_graph_node(s->g, i);
     if (m[i] && is_reduction(n->op)) {
       free(m);
       gr_diag_span(d, GR_EUSAGE, n->off, n->len,

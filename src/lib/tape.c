@@ -93,7 +93,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   for (size_t i = 0, s = 0; i < top; i++) {
     if (!m[i])
       continue;
-    GrNode *nd = g->nodes[i];
+    GrNode *nd = gr_graph_node(g, i);
     GrInstr *in = &t->ins[s];
     in->op = nd->op;
     in->nargs = nd->nargs;
@@ -171,8 +171,8 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   t->val = gr_xcalloc(total, sizeof *t->val);
   t->adj = gr_xcalloc(total, sizeof *t->adj);
   for (size_t i = 0; i < top; i++)
-    if (m[i] && g->nodes[i]->op == GR_OP_CONST) {
-      const GrNode *nd = g->nodes[i];
+    if (m[i] && gr_graph_node(g, i)->op == GR_OP_CONST) {
+      const GrNode *nd = gr_graph_node(g, i);
       size_t s = slot[i];
       if (nd->vlen == 1)
         t->val[t->off[s]] = nd->num;
@@ -210,6 +210,20 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   return GR_OK;
 }
 
+/* The adjoints: allocated by gr_tape_compile, freed by gr_tape_drop_adjoints, allocated
+ * again (all zero, as every sweep leaves the untouched slots) by the next reverse sweep. */
+static void ensure_adjoints(GrTape *t) {
+  if (!t->adj)
+    t->adj = gr_xcalloc(t->nvals ? t->nvals : 1, sizeof *t->adj);
+}
+
+void gr_tape_drop_adjoints(GrTape *t) {
+  free(t->adj);
+  t->adj = NULL;
+  free(t->tadj);
+  t->tadj = NULL;
+}
+
 double *gr_tape_var(GrTape *t, int v) {
   if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
     return NULL;
@@ -241,14 +255,14 @@ const double *gr_tape_out(const GrTape *t, size_t k) { return t->vp[t->out_slot[
 size_t gr_tape_out_len(const GrTape *t, size_t k) { return t->len[t->out_slot[k]]; }
 
 const double *gr_tape_grad(const GrTape *t, int v) {
-  if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
+  if (v < 0 || v >= t->nvars || t->var_slot[v] < 0 || !t->adj)
     return NULL;
   return t->adj + t->off[t->var_slot[v]];
 }
 
 long gr_tape_slot(const GrTape *t, const GrNode *n) {
   size_t id = n->id, w = id / 64;
-  if (w >= t->nwords || id >= t->graph->count || t->graph->nodes[id] != n)
+  if (w >= t->nwords || id >= t->graph->count || gr_graph_node(t->graph, id) != n)
     return -1;
   uint64_t bit = (uint64_t)1 << (id % 64);
   if (!(t->on_tape[w] & bit))
@@ -269,12 +283,12 @@ GrNode *gr_tape_node(const GrTape *t, size_t s) {
   uint64_t b = t->on_tape[lo];
   for (size_t k = s - t->on_rank[lo]; k > 0; k--)
     b &= b - 1; /* drop the lowest set bits before slot s's */
-  return t->graph->nodes[64 * lo + (size_t)__builtin_ctzll(b)];
+  return gr_graph_node(t->graph, 64 * lo + (size_t)__builtin_ctzll(b));
 }
 
 const double *gr_tape_node_adj(const GrTape *t, const GrNode *n) {
   long s = gr_tape_slot(t, n);
-  return s < 0 ? NULL : t->adj + t->off[s];
+  return s < 0 || !t->adj ? NULL : t->adj + t->off[s];
 }
 
 const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
@@ -547,6 +561,7 @@ static int rev_exact(int op, int arg, double m, double a, double b, double y, do
 #define GR_EXP_BITS UINT64_C(0x7ff0000000000000)
 
 GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
+  ensure_adjoints(t);
   t->sweeps++;
   size_t o = t->out_slot[out];
   for (size_t k = 0; k < t->len[o]; k++)
@@ -943,6 +958,7 @@ static void prod_reverse_tangent(GrTape *t, size_t i) {
 
 void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   ensure_tangents(t);
+  ensure_adjoints(t); /* read as zeros after gr_tape_drop_adjoints, as after compiling */
   if (!t->tadj)
     t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
   t->sweeps++;
@@ -1130,7 +1146,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
   int grad_bad = 0;
   for (size_t i = 0; i < t->n && !grad_bad; i++)
     if (t->ins[i].need && (t->ins[i].op == GR_OP_VAR || t->ins[i].op == GR_OP_LET))
-      grad_bad = !gr_all_finite(t->adj + t->off[i], t->len[i]);
+      grad_bad = t->adj && !gr_all_finite(t->adj + t->off[i], t->len[i]);
   for (size_t i = 0; i < t->n && cnt < max; i++) {
     const GrInstr *in = &t->ins[i];
     if (in->nargs == 0)
@@ -1163,7 +1179,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
     size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;
     const double *A = t->vp[in->a];
     const double *B = in->nargs > 1 ? t->vp[in->b] : A;
-    const double *Y = t->vp[i], *G = t->adj + t->off[i];
+    const double *Y = t->vp[i], *G = t->adj ? t->adj + t->off[i] : NULL; /* read when grad_bad */
     int found = -1;
     double where = 0;
     if (in->op == GR_OP_VMAX || in->op == GR_OP_VMIN) {

@@ -81,6 +81,12 @@ size_t gr_tape_out_len(const GrTape *t, size_t k);
 /* One reverse sweep from output k seeded with `seed` (NULL: all ones). Afterwards
  * gr_tape_grad(t, v) holds d(seed . out_k)/d var v, for every variable at once. */
 void gr_tape_reverse(GrTape *t, size_t k, const double *seed);
+/* Free the adjoints and their tangents (8 or 16 bytes a value) once the gradients have
+ * been read, before a forward sweep allocates the tangents: a gradient checked by a
+ * tangent sweep then never holds both arrays. Until the next gr_tape_reverse, which
+ * allocates them again, gr_tape_grad and gr_tape_node_adj return NULL and
+ * gr_tape_issues reports no non-finite derivative. */
+void gr_tape_drop_adjoints(GrTape *t);
 /* Adjoint of variable v after gr_tape_reverse (NULL if unused: the derivative is 0). */
 const double *gr_tape_grad(const GrTape *t, int v);
 /* Adjoint of the slot holding node n (NULL if n is not on the tape). */

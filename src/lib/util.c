@@ -24,8 +24,8 @@ GrStatus gr_eval_const(const char *text, double *out, GrDiag *d) {
     } else if (g->nvars > 0) {
       GrNode *v = NULL;
       for (size_t i = 0; i < g->count; i++)
-        if (g->nodes[i]->op == GR_OP_VAR && g->nodes[i]->var >= 0) {
-          v = g->nodes[i];
+        if (gr_graph_node(g, i)->op == GR_OP_VAR && gr_graph_node(g, i)->var >= 0) {
+          v = gr_graph_node(g, i);
           break;
         }
       st = gr_diag_span(d, GR_EUSAGE, v ? v->off : 0, v ? v->len : 0,

@@ -180,8 +180,8 @@ START_TEST(intermediate_column) {
   setup(&f, src, 1);
   const GrNode *u = NULL;
   for (size_t i = 0; i < f.g->count; i++)
-    if (f.g->nodes[i]->op == GR_OP_LET)
-      u = f.g->nodes[i];
+    if (gr_graph_node(f.g, i)->op == GR_OP_LET)
+      u = gr_graph_node(f.g, i);
   ck_assert_ptr_nonnull(u);
   GrJacCol cols[2] = {f.cols[0], {-1, u, NX}};
   double x[NX] = {0.3, -1.2, 2}, y = 1.5, J[NX * 2 * NX];

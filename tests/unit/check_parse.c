@@ -293,8 +293,8 @@ START_TEST(test_deferred_index_finds_every_node) {
     GrNode **v = malloc(g->count * sizeof *v);
     size_t k = 0;
     for (size_t id = 0; id < g->count; id++)
-      if (g->nodes[id]->nargs > 0)
-        v[k++] = g->nodes[id];
+      if (gr_graph_node(g, id)->nargs > 0)
+        v[k++] = gr_graph_node(g, id);
     qsort(v, k, sizeof *v, by_key);
     for (size_t q = 1; q < k; q++)
       ck_assert_int_ne(by_key(&v[q - 1], &v[q]), 0);
@@ -597,8 +597,8 @@ START_TEST(test_hash_consing) {
   ck_assert_ptr_eq(q.out->arg[0]->arg[0], q.out->arg[1]);
   /* nodes come in topological order: arguments have smaller ids */
   for (size_t i = 0; i < g->count; i++)
-    for (int k = 0; k < g->nodes[i]->nargs; k++)
-      ck_assert_uint_lt(g->nodes[i]->arg[k]->id, g->nodes[i]->id);
+    for (int k = 0; k < gr_graph_node(g, i)->nargs; k++)
+      ck_assert_uint_lt(gr_graph_node(g, i)->arg[k]->id, gr_graph_node(g, i)->id);
   gr_graph_free(g);
 }
 END_TEST

@@ -117,7 +117,7 @@ START_TEST(test_no_nan) {
     GrGraph *g = gr_graph_new();
     GrNode *s = gr_simplify(g, parse(g, in[i]));
     for (size_t k = 0; k < g->count; k++) {
-      const GrNode *n = g->nodes[k];
+      const GrNode *n = gr_graph_node(g, k);
       if (n->op == GR_OP_CONST && n->vlen == 1 && n->id > 0)
         ck_assert_msg(!isnan(n->num), "%s: a NaN constant appeared", in[i]);
     }

@@ -110,8 +110,8 @@ START_TEST(test_named_intermediates) {
   /* the LET node named u: find it and read its adjoint */
   const GrNode *u = NULL;
   for (size_t i = 0; i < x.g->count; i++)
-    if (x.g->nodes[i]->op == GR_OP_LET && !strcmp(x.g->nodes[i]->name, "u"))
-      u = x.g->nodes[i];
+    if (gr_graph_node(x.g, i)->op == GR_OP_LET && !strcmp(gr_graph_node(x.g, i)->name, "u"))
+      u = gr_graph_node(x.g, i);
   ck_assert_ptr_nonnull(u);
   tu_assert_close(gr_tape_node_adj(x.t, u)[0], -0.9111302618846769, 2e-16, 0);
   tu_assert_close(gr_tape_node_val(x.t, u)[0], 9, 0, 0);
@@ -847,10 +847,10 @@ START_TEST(test_slot_node_map) {
   unsigned char *m = gr_reachable(g, outs, 2);
   size_t nreach = 0;
   for (size_t i = 0; i < g->count; i++) {
-    long s = gr_tape_slot(t, g->nodes[i]);
+    long s = gr_tape_slot(t, gr_graph_node(g, i));
     ck_assert_int_eq(s >= 0, m[i] != 0);
     if (s >= 0)
-      ck_assert_ptr_eq(gr_tape_node(t, (size_t)s), g->nodes[i]);
+      ck_assert_ptr_eq(gr_tape_node(t, (size_t)s), gr_graph_node(g, i));
     nreach += m[i] != 0;
   }
   ck_assert_uint_eq(nreach, t->n);
