@@ -409,6 +409,34 @@ START_TEST(test_node_shared_fields) {
 }
 END_TEST
 
+/* Nodes live in chunks that double in size, found by id without an id -> node array:
+ * every node is where gr_graph_node says, across the chunk boundaries, and never moves
+ * while the graph grows. */
+START_TEST(test_node_chunks) {
+  GrGraph *g = gr_graph_new();
+  enum { N = 70000 };
+  GrNode **at = malloc(N * sizeof *at);
+  for (size_t i = 0; i < N; i++) {
+    at[i] = gr_const(g, (double)i + 0.5);
+    ck_assert_uint_eq(at[i]->id, i);
+    ck_assert_ptr_eq(gr_graph_node(g, i), at[i]);
+  }
+  ck_assert_uint_eq(g->count, N);
+  for (size_t i = 0; i < N; i++) {
+    ck_assert_ptr_eq(gr_graph_node(g, i), at[i]);
+    ck_assert(at[i]->id == i && at[i]->num == (double)i + 0.5);
+  }
+  /* interning finds the same nodes again, the index dropped or not */
+  ck_assert_ptr_eq(gr_const(g, 255.5), at[255]);
+  gr_graph_drop_index(g);
+  ck_assert_ptr_eq(gr_const(g, 256.5), at[256]);
+  ck_assert_ptr_eq(gr_const(g, 65279.5), at[65279]);
+  ck_assert_uint_eq(g->count, N);
+  free(at);
+  gr_graph_free(g);
+}
+END_TEST
+
 /* The "did you mean" search (edit distances against every function name) runs only for a
  * name before '(' that is neither a variable nor defined, once per parse for a name
  * repeated, and never for an implicit product of a variable: it is no cost per term of a
@@ -1042,6 +1070,7 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_whole_number_constants_unique);
   tcase_add_test(tc, test_env_compacted_after_large_parse);
   tcase_add_test(tc, test_node_shared_fields);
+  tcase_add_test(tc, test_node_chunks);
   suite_add_tcase(s, tc);
   tc = tcase_create("errors");
   tcase_add_loop_test(tc, test_errors, 0, sizeof errors / sizeof *errors);

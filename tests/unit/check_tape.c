@@ -869,6 +869,47 @@ START_TEST(test_slot_node_map) {
 }
 END_TEST
 
+/* gr_tape_drop_adjoints frees the adjoints between sweeps (grad does so before its check's
+ * tangent sweep): afterwards no gradient is read, the tangents agree with the gradient
+ * read before, and the next reverse sweep (and forward over reverse) gives the very
+ * same numbers as the sweeps before the drop. */
+START_TEST(test_drop_adjoints) {
+  static const char *const n[] = {"x", "y", NULL};
+  const char *src = "if(x > 0, x*y, y) + x^2 y + e^(x y) + hypot(x, y)";
+  TP x;
+  tp_open(&x, &src, 1, n, NULL);
+  const double at[] = {1, 0.5}, dv[] = {0.25, -2};
+  tp_set(&x, "x", &at[0]);
+  tp_set(&x, "y", &at[1]);
+  int ix = gr_var_index(x.g, "x"), iy = gr_var_index(x.g, "y");
+  const double *dir[2];
+  dir[ix] = &dv[0];
+  dir[iy] = &dv[1];
+  gr_tape_forward(x.t);
+  gr_tape_tangent(x.t, dir);
+  gr_tape_reverse(x.t, 0, NULL);
+  gr_tape_reverse_tangent(x.t, 0);
+  double g[2] = {tp_grad(&x, "x")[0], tp_grad(&x, "y")[0]};
+  double h[2] = {gr_tape_hvp(x.t, ix)[0], gr_tape_hvp(x.t, iy)[0]};
+  double tan = gr_tape_out_tangent(x.t, 0)[0];
+  tu_assert_close(tan, g[0] * dv[0] + g[1] * dv[1], 1e-15, 0);
+  for (int round = 0; round < 2; round++) {
+    gr_tape_drop_adjoints(x.t);
+    ck_assert(!gr_tape_grad(x.t, ix) && !gr_tape_grad(x.t, iy));
+    ck_assert_ptr_null(gr_tape_node_adj(x.t, x.outs[0]));
+    GrTapeIssue is[4];
+    ck_assert_uint_eq(gr_tape_issues(x.t, is, 4), 0);
+    gr_tape_tangent(x.t, dir);
+    ck_assert(gr_tape_out_tangent(x.t, 0)[0] == tan);
+    gr_tape_reverse(x.t, 0, NULL);
+    ck_assert(tp_grad(&x, "x")[0] == g[0] && tp_grad(&x, "y")[0] == g[1]);
+    gr_tape_reverse_tangent(x.t, 0);
+    ck_assert(gr_tape_hvp(x.t, ix)[0] == h[0] && gr_tape_hvp(x.t, iy)[0] == h[1]);
+  }
+  tp_close(&x);
+}
+END_TEST
+
 static Suite *tape_suite(void) {
   Suite *s = suite_create("tape");
   TCase *tc = tcase_create("reference");
@@ -891,6 +932,7 @@ static Suite *tape_suite(void) {
   tcase_add_test(tc, test_compile_errors);
   tcase_add_test(tc, test_print_shared_dag);
   tcase_add_test(tc, test_slot_node_map);
+  tcase_add_test(tc, test_drop_adjoints);
   suite_add_tcase(s, tc);
   tc = tcase_create("random");
   tcase_set_timeout(tc, 300);
