@@ -35,6 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Where slot s's values are: its block of val, unless gr_tape_bind has given the tape
+ * per-slot pointers (vp), as only a tape with a bound column needs. */
+#define GR_VP(t, s) ((t)->vp ? (t)->vp[s] : (t)->val + (t)->off[s])
+
 void gr_tape_free(GrTape *t) {
   if (!t)
     return;
@@ -184,10 +188,8 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   t->out_slot = gr_xmalloc((nout ? nout : 1) * sizeof *t->out_slot);
   for (size_t i = 0; i < nout; i++)
     t->out_slot[i] = slot[outs[i]->id];
-  t->vp = gr_xmalloc((n ? n : 1) * sizeof *t->vp);
   t->touch = gr_xcalloc(n ? n : 1, 1);
   for (size_t s = 0; s < n; s++) {
-    t->vp[s] = t->val + t->off[s];
     /* the adjoints a reverse sweep writes: the seeded outputs and the arguments of the
      * instructions it runs (of a GR_K_MATH op only those that need one: it sends nothing
      * to a constant or a detached argument); every other adjoint stays the 0 of calloc,
@@ -234,6 +236,13 @@ void gr_tape_bind(GrTape *t, int v, const double *p) {
   if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
     return;
   size_t s = (size_t)t->var_slot[v];
+  if (!t->vp) { /* the first binding: every slot's values where they are */
+    if (!p)
+      return;
+    t->vp = gr_xmalloc((t->n ? t->n : 1) * sizeof *t->vp);
+    for (size_t k = 0; k < t->n; k++)
+      t->vp[k] = t->val + t->off[k];
+  }
   /* the sweeps only read a variable's slot: the cast does not lead to a write */
   t->vp[s] = p ? (double *)(uintptr_t)p : t->val + t->off[s];
 }
@@ -251,7 +260,7 @@ size_t gr_tape_var_len(const GrTape *t, int v) {
   return t->len[t->var_slot[v]];
 }
 
-const double *gr_tape_out(const GrTape *t, size_t k) { return t->vp[t->out_slot[k]]; }
+const double *gr_tape_out(const GrTape *t, size_t k) { return GR_VP(t, t->out_slot[k]); }
 size_t gr_tape_out_len(const GrTape *t, size_t k) { return t->len[t->out_slot[k]]; }
 
 const double *gr_tape_grad(const GrTape *t, int v) {
@@ -293,7 +302,7 @@ const double *gr_tape_node_adj(const GrTape *t, const GrNode *n) {
 
 const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
   long s = gr_tape_slot(t, n);
-  return s < 0 ? NULL : t->vp[s];
+  return s < 0 ? NULL : GR_VP(t, s);
 }
 
 /* The contribution of column P (an expression in a, b, y and the multiplier g) for the
@@ -323,18 +332,18 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
   const GrInstr *in = &t->ins[i];                                                                  \
   size_t n = t->len[i];                                                                            \
   size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;                       \
-  const double *A = t->vp[in->a];                                                        \
-  const double *B = in->nargs > 1 ? t->vp[in->b] : A;                                    \
-  double *Y = t->vp[i];                                                                  \
+  const double *A = GR_VP(t, in->a);                                                               \
+  const double *B = in->nargs > 1 ? GR_VP(t, in->b) : A;                                           \
+  double *Y = GR_VP(t, i);                                                                         \
   (void)sb;                                                                                        \
   (void)B;                                                                                         \
   (void)Y;
 
 static void reduce_forward(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
-  const double *A = t->vp[in->a];
+  const double *A = GR_VP(t, in->a);
   size_t n = t->len[in->a];
-  double *Y = t->vp[i];
+  double *Y = GR_VP(t, i);
   double s;
   switch (in->op) {
   case GR_OP_SUM:
@@ -388,11 +397,13 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
       /* detach(x) of a variable bound to outside rows (a fit's data column) reads them
        * where they are, as x does: no copy. Otherwise its own block, a copy of a. */
       uint32_t x = t->ins[i].a;
-      if (t->ins[x].op == GR_OP_VAR && t->len[x] == t->len[i] && t->vp[x] != t->val + t->off[x]) {
-        t->vp[i] = t->vp[x];
-        break;
+      if (t->vp) { /* something is bound (gr_tape_bind) */
+        if (t->ins[x].op == GR_OP_VAR && t->len[x] == t->len[i] && t->vp[x] != t->val + t->off[x]) {
+          t->vp[i] = t->vp[x];
+          break;
+        }
+        t->vp[i] = t->val + t->off[i];
       }
-      t->vp[i] = t->val + t->off[i];
       ARGS;
       for (size_t k = 0; k < n; k++)
         Y[k] = A[k * sa];
@@ -400,7 +411,7 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
     }
     case GR_OP_IF: {
       ARGS;
-      const double *C = t->vp[in->c];
+      const double *C = GR_VP(t, in->c);
       size_t sc = t->len[in->c] > 1;
       for (size_t k = 0; k < n; k++)
         Y[k] = A[k * sa] != 0 ? B[k * sb] : C[k * sc];
@@ -467,10 +478,10 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
 /* adjoint of a reduction into its argument block */
 static void reduce_reverse(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
-  const double *A = t->vp[in->a];
+  const double *A = GR_VP(t, in->a);
   double *GA = t->adj + t->off[in->a];
   size_t n = t->len[in->a];
-  double g = t->adj[t->off[i]], y = t->vp[i][0];
+  double g = t->adj[t->off[i]], y = GR_VP(t, i)[0];
   switch (in->op) {
   case GR_OP_SUM:
     for (size_t k = 0; k < n; k++)
@@ -588,7 +599,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     }
     case GR_OP_IF: {
       ARGS;
-      const double *C = t->vp[in->c];
+      const double *C = GR_VP(t, in->c);
       size_t sc = t->len[in->c] > 1;
       const double *G = t->adj + t->off[i];
       double *GB = t->adj + t->off[in->b], *GC = t->adj + t->off[in->c];
@@ -623,7 +634,7 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
           t->ins[ii->a].need && gr_vecmath_reverse_op(ii->op)) {
         adj_ready(t, ii->a);
         if (gr_vecmath_reverse(ii->op, t->adj + t->off[ii->a], t->adj + t->off[i],
-                               t->vp[ii->a], t->len[i]))
+                               GR_VP(t, ii->a), t->len[i]))
           break;
       }
       switch (t->ins[i].op) {
@@ -872,7 +883,7 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
       break;
     }
     case GR_OP_PROD: {
-      const double *A = t->vp[ii->a], *TA = t->tan + t->off[ii->a];
+      const double *A = GR_VP(t, ii->a), *TA = t->tan + t->off[ii->a];
       double p = 1, dp = 0;
       for (size_t k = 0; k < t->len[ii->a]; k++) {
         dp = dp * A[k] + p * TA[k];
@@ -883,8 +894,8 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
     }
     case GR_OP_VMAX:
     case GR_OP_VMIN: {
-      const double *A = t->vp[ii->a], *TA = t->tan + t->off[ii->a];
-      double y = t->vp[i][0], s = 0;
+      const double *A = GR_VP(t, ii->a), *TA = t->tan + t->off[ii->a];
+      double y = GR_VP(t, i)[0], s = 0;
       size_t ties = 0;
       for (size_t k = 0; k < t->len[ii->a]; k++)
         if (A[k] == y) {
@@ -940,7 +951,7 @@ const double *gr_tape_out_tangent(const GrTape *t, size_t k) {
 /* d/d(dir) of prod's adjoint: for each k, the tangent of prod_{j != k} a_j. O(n^2). */
 static void prod_reverse_tangent(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
-  const double *A = t->vp[in->a], *TA = t->tan + t->off[in->a];
+  const double *A = GR_VP(t, in->a), *TA = t->tan + t->off[in->a];
   double *TGA = t->tadj + t->off[in->a];
   size_t n = t->len[in->a];
   double g = t->adj[t->off[i]], tg = t->tadj[t->off[i]];
@@ -996,9 +1007,9 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
     case GR_OP_VMIN: {
       /* linear in the argument (max/min: piecewise), so only the adjoint tangent flows */
       double *TGA = t->tadj + t->off[ii->a];
-      const double *A = t->vp[ii->a];
+      const double *A = GR_VP(t, ii->a);
       size_t n = t->len[ii->a];
-      double tg = t->tadj[t->off[i]], y = t->vp[i][0];
+      double tg = t->tadj[t->off[i]], y = GR_VP(t, i)[0];
       size_t ties = 0;
       if (ii->op == GR_OP_VMAX || ii->op == GR_OP_VMIN)
         for (size_t k = 0; k < n; k++)
@@ -1139,7 +1150,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
    * output is not finite */
   int out_bad = 0;
   for (size_t o = 0; o < t->nout && !out_bad; o++)
-    out_bad = !gr_all_finite(t->vp[t->out_slot[o]], t->len[t->out_slot[o]]);
+    out_bad = !gr_all_finite(GR_VP(t, t->out_slot[o]), t->len[t->out_slot[o]]);
   /* a non-finite adjoint that a strong zero stops (sqrt(relu(x)) at -1, norm at the
    * origin) harms no reported derivative: blame one only when a variable's or a named
    * intermediate's adjoint is not finite */
@@ -1155,7 +1166,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
      * 1/0); ops downstream of it only pass it on and are not blamed */
     if (out_bad && in->op != GR_OP_SUM && in->op != GR_OP_MEAN && in->op != GR_OP_PROD &&
         in->op != GR_OP_VMAX && in->op != GR_OP_VMIN) {
-      const double *Yv = t->vp[i];
+      const double *Yv = GR_VP(t, i);
       uint32_t arg[3] = {in->a, in->b, in->c};
       int bad = 0;
       for (size_t k = 0; k < t->len[i] && !bad && cnt < max; k++) {
@@ -1163,7 +1174,7 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
           continue;
         int args_finite = 1;
         for (int j = 0; j < in->nargs; j++)
-          args_finite &= isfinite(t->vp[arg[j]][t->len[arg[j]] > 1 ? k : 0]);
+          args_finite &= isfinite(GR_VP(t, arg[j])[t->len[arg[j]] > 1 ? k : 0]);
         if (args_finite) {
           out[cnt].node = gr_tape_node(t, i);
           out[cnt].kind = 2;
@@ -1177,9 +1188,9 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
       continue;
     size_t n = t->len[i];
     size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;
-    const double *A = t->vp[in->a];
-    const double *B = in->nargs > 1 ? t->vp[in->b] : A;
-    const double *Y = t->vp[i], *G = t->adj ? t->adj + t->off[i] : NULL; /* read when grad_bad */
+    const double *A = GR_VP(t, in->a);
+    const double *B = in->nargs > 1 ? GR_VP(t, in->b) : A;
+    const double *Y = GR_VP(t, i), *G = t->adj ? t->adj + t->off[i] : NULL; /* read when grad_bad */
     int found = -1;
     double where = 0;
     if (in->op == GR_OP_VMAX || in->op == GR_OP_VMIN) {

@@ -40,7 +40,8 @@ typedef struct GrTape {
   GrInstr *ins;
   GrTapeIdx *off, *len;
   double *val, *adj; /* values and adjoints, nvals each */
-  double **vp;       /* per slot: where its values are (val + off, or a bound column) */
+  double **vp; /* per slot: where its values are (val + off, or a bound column); NULL, and
+                  every slot's values at val + off, until gr_tape_bind binds a column */
   unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */
   double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
   size_t nvals;

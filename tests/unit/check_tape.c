@@ -910,6 +910,57 @@ START_TEST(test_drop_adjoints) {
 }
 END_TEST
 
+/* A tape has per-slot value pointers only once gr_tape_bind binds a column: bound, the
+ * values, gradients and tangents are exactly those of the same numbers written into the
+ * tape's own block (detach(x) of a bound x reads the column too), before the first
+ * binding, after unbinding, and on a second tape that is never bound. */
+START_TEST(test_bind_column) {
+  static const char *const n[] = {"x", "y", NULL};
+  static const size_t lens[] = {5, 1};
+  const char *src = "sum(detach(x) * y + x^2 + exp(y x) + if(x > 0.3, x, 1 - x))";
+  TP a, b;
+  tp_open(&a, &src, 1, n, lens);
+  tp_open(&b, &src, 1, n, lens);
+  const double x0[5] = {0.1, 0.2, 0.3, 0.4, 0.5}, x1[5] = {-1, 0.5, 2, 0.25, 3}, y = 0.75;
+  const double one = 1, *dir[2] = {NULL, NULL};
+  int ix = gr_var_index(a.g, "x"), iy = gr_var_index(a.g, "y");
+  dir[iy] = &one;
+  tp_set(&a, "y", &y);
+  tp_set(&b, "y", &y);
+  double want[2][8];
+  for (int r = 0; r < 2; r++) { /* tape b: the values written in */
+    tp_set(&b, "x", r ? x1 : x0);
+    gr_tape_forward(b.t);
+    gr_tape_tangent(b.t, dir);
+    gr_tape_reverse(b.t, 0, NULL);
+    want[r][0] = gr_tape_out(b.t, 0)[0];
+    want[r][1] = gr_tape_out_tangent(b.t, 0)[0];
+    want[r][2] = tp_grad(&b, "y")[0];
+    memcpy(&want[r][3], tp_grad(&b, "x"), 5 * sizeof(double));
+  }
+  ck_assert_ptr_null(b.t->vp);
+  /* tape a: x0 written in, then x1 bound, then unbound (x0 again), then bound again */
+  tp_set(&a, "x", x0);
+  for (int step = 0; step < 4; step++) {
+    int r = step % 2;
+    if (step)
+      gr_tape_bind(a.t, ix, r ? x1 : NULL);
+    ck_assert(step ? a.t->vp != NULL : a.t->vp == NULL);
+    gr_tape_forward(a.t);
+    gr_tape_tangent(a.t, dir);
+    gr_tape_reverse(a.t, 0, NULL);
+    ck_assert(gr_tape_out(a.t, 0)[0] == want[r][0]);
+    ck_assert(gr_tape_out_tangent(a.t, 0)[0] == want[r][1]);
+    ck_assert(tp_grad(&a, "y")[0] == want[r][2]);
+    for (int k = 0; k < 5; k++)
+      ck_assert(tp_grad(&a, "x")[k] == want[r][3 + k]);
+  }
+  ck_assert(want[0][0] != want[1][0]);
+  tp_close(&a);
+  tp_close(&b);
+}
+END_TEST
+
 static Suite *tape_suite(void) {
   Suite *s = suite_create("tape");
   TCase *tc = tcase_create("reference");
@@ -933,6 +984,7 @@ static Suite *tape_suite(void) {
   tcase_add_test(tc, test_print_shared_dag);
   tcase_add_test(tc, test_slot_node_map);
   tcase_add_test(tc, test_drop_adjoints);
+  tcase_add_test(tc, test_bind_column);
   suite_add_tcase(s, tc);
   tc = tcase_create("random");
   tcase_set_timeout(tc, 300);
