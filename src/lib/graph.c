@@ -399,9 +399,11 @@ unsigned char *gr_reachable(const GrGraph *g, GrNode *const *roots, size_t nroot
     if (roots[i])
       m[roots[i]->id] = 1;
   for (size_t i = g->count; i-- > 0;)
-    if (m[i])
-      for (int k = 0; k < gr_graph_node(g, i)->nargs; k++)
-        m[gr_graph_node(g, i)->arg[k]->id] = 1;
+    if (m[i]) {
+      const GrNode *x = gr_graph_node(g, i);
+      for (int k = 0; k < x->nargs; k++)
+        m[x->arg[k]->id] = 1;
+    }
   return m;
 }
 
@@ -409,8 +411,10 @@ size_t gr_count_ops(const GrGraph *g, GrNode *root) {
   unsigned char *m = gr_reachable(g, &root, 1);
   size_t n = 0;
   for (size_t i = 0; i <= root->id; i++)
-    if (m[i] && gr_ops[gr_graph_node(g, i)->op].kind != GR_K_LEAF && gr_graph_node(g, i)->op != GR_OP_LET)
-      n++;
+    if (m[i]) {
+      int op = gr_graph_node(g, i)->op;
+      n += gr_ops[op].kind != GR_K_LEAF && op != GR_OP_LET;
+    }
   free(m);
   return n;
 }

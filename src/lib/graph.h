@@ -40,6 +40,7 @@ struct GrNode {
   };
 };
 
+/* The first chunk of nodes holds 2^GR_CHUNK0_BITS; GR_NCHUNKS of them hold the 2^32 ids. */
 enum { GR_CHUNK0_BITS = 8, GR_NCHUNKS = 33 - GR_CHUNK0_BITS };
 
 /* The hash-consing index: open addressing, linear probing; a slot holds a node's hash and
