@@ -822,6 +822,42 @@ START_TEST(test_tape_block_lengths) {
 }
 END_TEST
 
+/* The block sweeps round every op as the code is written, in whichever clone the processor
+ * runs (AVX2, AVX-512): no product fused with a sum into one FMA. atan's partial 1/(1 + x^2)
+ * and the forward sum a*b + c are what a contracting build would fuse; this file is compiled
+ * with the library's flags for the baseline instruction set, so its own loops are plain. */
+START_TEST(test_block_rounding_as_written) {
+  enum { N = 1000 };
+  static const char *const vars[] = {"x", "y", NULL};
+  const size_t lens[] = {N, N};
+  TP a, b;
+  tp_open(&a, (const char *[]){"atan(x)"}, 1, vars, lens);
+  tp_open(&b, (const char *[]){"x * y + x"}, 1, vars, lens);
+  double x[N], y[N];
+  for (size_t k = 0; k < N; k++) {
+    x[k] = -3 + 0.00613 * (double)k + 1e-9 * (double)(k * k % 7);
+    y[k] = 1.1 + 0.37 * sin((double)k);
+  }
+  tp_set(&a, "x", x);
+  tp_set(&b, "x", x);
+  tp_set(&b, "y", y);
+  gr_tape_forward(a.t);
+  gr_tape_reverse(a.t, 0, NULL);
+  gr_tape_forward(b.t);
+  const double *ga = tp_grad(&a, "x"), *fb = gr_tape_out(b.t, 0);
+  int bad = 0;
+  for (size_t k = 0; k < N; k++) {
+    volatile double sq = x[k] * x[k], den = 1 + sq, p = 1 / den; /* volatile: no fusing here */
+    volatile double pr = x[k] * y[k], f = pr + x[k];
+    bad += memcmp(&ga[k], (const double *)&p, sizeof p) != 0;
+    bad += memcmp(&fb[k], (const double *)&f, sizeof f) != 0;
+  }
+  ck_assert_int_eq(bad, 0);
+  tp_close(&a);
+  tp_close(&b);
+}
+END_TEST
+
 /* Slots and nodes map both ways (gr_tape_slot, gr_tape_node) when the reachable nodes are
  * scattered over many 64-id words with gaps: each slot's node is on the tape at that slot,
  * slots are in id order, exactly the reachable nodes have slots, and a node of another
@@ -891,6 +927,7 @@ static Suite *tape_suite(void) {
   tcase_add_test(tc, test_compile_errors);
   tcase_add_test(tc, test_print_shared_dag);
   tcase_add_test(tc, test_slot_node_map);
+  tcase_add_test(tc, test_block_rounding_as_written);
   suite_add_tcase(s, tc);
   tc = tcase_create("random");
   tcase_set_timeout(tc, 300);
