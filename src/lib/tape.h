@@ -43,6 +43,7 @@ typedef struct GrTape {
   double **vp;       /* per slot: where its values are (val + off, or a bound column) */
   unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */
   double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
+  double *lanes; /* strip sweeps: GR_LANES sums per instruction and argument; NULL until used */
   size_t nvals;
   int nvars;
   long *var_slot; /* per graph variable: its slot, or -1 when the outputs do not use it */
@@ -81,6 +82,20 @@ size_t gr_tape_out_len(const GrTape *t, size_t k);
 /* One reverse sweep from output k seeded with `seed` (NULL: all ones). Afterwards
  * gr_tape_grad(t, v) holds d(seed . out_k)/d var v, for every variable at once. */
 void gr_tape_reverse(GrTape *t, size_t k, const double *seed);
+/* A reverse sweep in strips of rows, for a tape whose rows are apart (gr_tape_rows_apart):
+ * compile it with the strip's length in place of the block's, and for each strip in order
+ * (each but the last a multiple of GR_LANES rows long; rows never seeded may be left out),
+ * gr_tape_forward then gr_tape_reverse_strip with that strip's seed; then
+ * gr_tape_reverse_finish once. The adjoints of the blocks of one (the parameters) are then
+ * those of one gr_tape_reverse over the whole block, bit for bit: the strips feed the same
+ * GR_LANES partial sums, row k into sum k % GR_LANES, and the finish adds them in as the
+ * whole sweep does. The rows' own adjoints are only those of the last strip. */
+void gr_tape_reverse_strip(GrTape *t, size_t k, const double *seed);
+void gr_tape_reverse_finish(GrTape *t, size_t k);
+/* Whether the rows of a block are independent of each other for the sweeps (no reduction of
+ * a block, no block of one that if() or let over a block passes an adjoint to), so that a
+ * block can be swept in strips of rows. */
+int gr_tape_rows_apart(const GrTape *t);
 /* Adjoint of variable v after gr_tape_reverse (NULL if unused: the derivative is 0). */
 const double *gr_tape_grad(const GrTape *t, int v);
 /* Adjoint of the slot holding node n (NULL if n is not on the tape). */
