@@ -194,8 +194,10 @@ static void fit_block(GrProblem *p, GrTape *t, double *seed, size_t b, int want_
  * cache nearest the core instead of a pass over the whole block per instruction. The same
  * numbers bit for bit: row k's square goes to sum k % GR_LANES as in fit_block, and the
  * parameters' adjoints are those of one whole sweep (gr_tape_reverse_strip). Strips past
- * the block's real rows are left out (their seeds would be 0: nothing to add). */
-static void fit_block_strips(GrProblem *p, GrTape *t, double *seed, size_t b, int want_g) {
+ * the block's real rows are left out (their seeds would be 0: nothing to add). Compiled for
+ * AVX-512 and AVX2 as the sweeps are: the squares and seeds over the rows in wider lanes. */
+GR_SWEEP_CLONES static void fit_block_strips(GrProblem *p, GrTape *t, double *seed, size_t b,
+                                             int want_g) {
   const GrProblemSpec *s = &p->s;
   int n = s->nparam;
   double scale = s->sse ? 1.0 : 1.0 / (double)p->m;

@@ -347,22 +347,7 @@ static void reduce_forward(GrTape *t, size_t i) {
   }
 }
 
-/* The two sweeps that tabulation and fits run over blocks are also compiled for AVX2 and for
- * x86-64-v4 (AVX-512; picked at load time, through glibc's ifunc, where the CPU has it): two
- * and four times the lanes, the same IEEE results. AVX-512 brings FMA instructions, so the
- * build passes -ffp-contract=off (configure.ac): no product is ever fused with a sum, in any
- * clone. GCC before 11 knows no x86-64-v4: AVX2 alone there. Not without optimisation (-O0,
- * as in coverage builds): nothing is vectorised there, and gcov would count every branch of
- * both sweeps twice, once in a clone that the CPU never runs. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
-    defined(__OPTIMIZE__) && __GNUC__ >= 11
-#define GR_SWEEP_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&       \
-    defined(__OPTIMIZE__)
-#define GR_SWEEP_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define GR_SWEEP_CLONES
-#endif
+/* GR_SWEEP_CLONES: see tape.h */
 
 GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
   for (size_t i = 0; i < t->n; i++) {

@@ -23,6 +23,24 @@
 #define GR_UNROLL_LANES
 #endif
 
+/* The two sweeps that tabulation and fits run over blocks (tape.c), and a fit's loop over the
+ * strips of a block (optim.c), are also compiled for AVX2 and for x86-64-v4 (AVX-512; picked
+ * at load time, through glibc's ifunc, where the CPU has it): two and four times the lanes,
+ * the same IEEE results. AVX-512 brings FMA instructions, so the build passes
+ * -ffp-contract=off (configure.ac): no product is ever fused with a sum, in any clone. GCC
+ * before 11 knows no x86-64-v4: AVX2 alone there. Not without optimisation (-O0, as in
+ * coverage builds): nothing is vectorised there, and gcov would count every branch of both
+ * sweeps twice, once in a clone that the CPU never runs. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
+    defined(__OPTIMIZE__) && __GNUC__ >= 11
+#define GR_SWEEP_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&       \
+    defined(__OPTIMIZE__)
+#define GR_SWEEP_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define GR_SWEEP_CLONES
+#endif
+
 typedef struct GrInstr {
   uint16_t op;
   uint8_t nargs;
