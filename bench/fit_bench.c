@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  * One fit iteration over N rows, in process (no text parsing): y = A x^2 + B x + C fitted
  * by Adam or NAdam (mean squared residual), the loss and gradient on T threads.
- * Usage: fit_bench N THREADS adam|nadam ITERS. Prints the fastest iteration's CPU time
+ * Usage: fit_bench N THREADS adam|nadam ITERS [whole]. Prints the fastest iteration's CPU time
  * (all threads) and wall time in milliseconds, and the final parameters (to check that
- * every contender computes the same thing). Built and run by bench/fit.sh.
+ * every contender computes the same thing). Built and run by bench/fit.sh. "whole" sweeps
+ * every block whole instead of in strips of rows (gr_problem_whole_blocks: the same numbers;
+ * to measure what the strips gain).
  */
 #include "graph.h"
 #include "optim.h"
@@ -42,8 +44,8 @@ static int on_iter(void *ud, long iter, const double *x, double f, double gnorm)
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: fit_bench N THREADS adam|nadam ITERS\n");
+  if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "whole"))) {
+    fprintf(stderr, "usage: fit_bench N THREADS adam|nadam ITERS [whole]\n");
     return 2;
   }
   gr_init();
@@ -83,6 +85,7 @@ int main(int argc, char **argv) {
   GrObjective obj;
   if (gr_problem_new(&s, &p, &obj, &d) != GR_OK)
     return fprintf(stderr, "compile: %s\n", d.msg), 1;
+  gr_problem_whole_blocks(p, argc == 6);
   GrOptParams op;
   gr_opt_defaults(&op, m);
   op.steps = iters;

@@ -147,6 +147,10 @@ GrStatus gr_problem_new(const GrProblemSpec *s, GrProblem **pp, GrObjective *obj
 GrStatus gr_problem_new_shard(const GrProblemSpec *s, const GrFitShard *sh, GrProblem **pp,
                               GrObjective *obj, GrDiag *d);
 void gr_problem_free(GrProblem *p); /* NULL-safe */
+/* FIT: sweep every block whole (on 1), or in strips of rows where the program allows (on 0,
+ * the default; see gr_tape_reverse_strip): the same numbers, bit for bit. For tests and
+ * measurements. */
+void gr_problem_whole_blocks(GrProblem *p, int on);
 
 /* A fit's report without its m x n Jacobian: the residuals and Jacobian are made one block
  * at a time (on the fit's threads), each block's J reduced to its n x n R factor, the R

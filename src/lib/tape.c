@@ -51,6 +51,7 @@ void gr_tape_free(GrTape *t) {
   free(t->touch);
   free(t->tan);
   free(t->tadj);
+  free(t->lanes);
   free(t->var_slot);
   free(t->out_slot);
   free(t->on_tape);
@@ -369,17 +370,7 @@ static void reduce_forward(GrTape *t, size_t i) {
   }
 }
 
-/* The two sweeps that tabulation and fits run over blocks are also compiled for AVX2 (picked at
- * load time, through glibc's ifunc, where the CPU has it): twice the lanes, the same IEEE results
- * (AVX2 alone implies no FMA, so no contraction). Not without optimisation (-O0, as in coverage
- * builds): nothing is vectorised there, and gcov would count every branch of both sweeps
- * twice, once in a clone that the CPU never runs. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
-    defined(__OPTIMIZE__)
-#define GR_SWEEP_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define GR_SWEEP_CLONES
-#endif
+/* GR_SWEEP_CLONES: see tape.h */
 
 GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
   for (size_t i = 0; i < t->n; i++) {
@@ -571,17 +562,47 @@ static int rev_exact(int op, int arg, double m, double a, double b, double y, do
 /* the exponent field of a double, all ones for inf and NaN */
 #define GR_EXP_BITS UINT64_C(0x7ff0000000000000)
 
-GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
+/* Row strips (gr_tape_reverse_strip): the reverse sweep of the block instructions over a strip
+ * of rows sums into a block of one in the same GR_LANES accumulators as a whole sweep, kept in
+ * t->lanes between strips (element k of the block goes to accumulator k % GR_LANES, strips
+ * start at multiples of GR_LANES); the finishing sweep adds them in, instruction by
+ * instruction in the order of a whole sweep, before the instructions on blocks of one. */
+enum { REV_WHOLE, REV_STRIP, REV_FINISH };
+
+/* REV_FINISH: instruction i's accumulated sums into its arguments that are blocks of one */
+static void lanes_finish(GrTape *t, size_t i) {
+  const GrInstr *in = &t->ins[i];
+  const uint32_t arg[2] = {in->a, in->b};
+  for (int j = 0; j < in->nargs && j < 2; j++) {
+    if (gr_ops[in->op].kind != GR_K_MATH || t->len[arg[j]] != 1 || !t->ins[arg[j]].need)
+      continue;
+    double *L = t->lanes + GR_LANES * (2 * i + (size_t)j), tot = L[0];
+    for (size_t l = 1; l < GR_LANES; l++)
+      tot += L[l];
+    adj_ready(t, arg[j]);
+    t->adj[t->off[arg[j]]] += tot;
+    memset(L, 0, GR_LANES * sizeof *L);
+  }
+}
+
+GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *seed, int mode) {
   ensure_adjoints(t);
   t->sweeps++;
   size_t o = t->out_slot[out];
-  for (size_t k = 0; k < t->len[o]; k++)
-    t->adj[t->off[o] + k] = seed ? seed[k] : 1.0;
-  t->touch[o] |= ADJ_WRITTEN;
+  if (mode != REV_FINISH) {
+    for (size_t k = 0; k < t->len[o]; k++)
+      t->adj[t->off[o] + k] = seed ? seed[k] : 1.0;
+    t->touch[o] |= ADJ_WRITTEN;
+  }
   for (size_t i = o + 1; i-- > 0;) {
     const GrInstr *ii = &t->ins[i];
     if (!ii->need || ii->nargs == 0)
       continue;
+    if (mode != REV_WHOLE && (t->len[i] > 1) != (mode == REV_STRIP)) {
+      if (mode == REV_FINISH)
+        lanes_finish(t, i);
+      continue; /* a strip skips the blocks of one, the finish the blocks */
+    }
     adj_ready(t, i);
     switch (ii->op) {
     case GR_OP_LET: {
@@ -683,6 +704,10 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
     double *restrict GXr = GX;                                                                     \
     const double a0 = A[0], b0 = (B0);                                                             \
     double acc[GR_LANES] = {0};                                                                    \
+    double *const lane_ =                                                                          \
+        !(SX) && mode == REV_STRIP ? t->lanes + GR_LANES * (2 * i + ARGNO) : NULL;                 \
+    for (size_t l = 0; lane_ && l < GR_LANES; l++)                                                 \
+      acc[l] = lane_[l];                                                                           \
     for (size_t k0 = 0; k0 < n; k0 += RS_CHUNK) {                                                  \
       const size_t m = n - k0 < RS_CHUNK ? n - k0 : RS_CHUNK;                                      \
       const double *Gc = G + k0, *Yc = Y + k0, *Ac = (SA) ? A + k0 : A, *Bc = (SB) ? B + k0 : B;   \
@@ -733,7 +758,10 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
         }                                                                                          \
       }                                                                                            \
     }                                                                                              \
-    if (!(SX)) {                                                                                   \
+    if (lane_) {                                                                                   \
+      for (size_t l = 0; l < GR_LANES; l++)                                                        \
+        lane_[l] = acc[l];                                                                         \
+    } else if (!(SX)) {                                                                            \
       double tot = acc[0];                                                                         \
       for (size_t l = 1; l < GR_LANES; l++)                                                        \
         tot += acc[l];                                                                             \
@@ -834,6 +862,37 @@ GR_SWEEP_CLONES void gr_tape_reverse(GrTape *t, size_t out, const double *seed) 
       memset(t->adj + t->off[s], 0, t->len[s] * sizeof *t->adj);
     t->touch[s] &= 1;
   }
+}
+
+void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
+  reverse_sweep(t, out, seed, REV_WHOLE);
+}
+
+void gr_tape_reverse_strip(GrTape *t, size_t out, const double *seed) {
+  if (!t->lanes)
+    t->lanes = gr_xcalloc(2 * GR_LANES * (t->n ? t->n : 1), sizeof *t->lanes);
+  reverse_sweep(t, out, seed, REV_STRIP);
+}
+
+void gr_tape_reverse_finish(GrTape *t, size_t out) {
+  if (t->lanes)
+    reverse_sweep(t, out, NULL, REV_FINISH);
+}
+
+int gr_tape_rows_apart(const GrTape *t) {
+  for (size_t i = 0; i < t->n; i++) {
+    const GrInstr *in = &t->ins[i];
+    const uint32_t arg[3] = {in->a, in->b, in->c};
+    for (int j = 0; j < in->nargs; j++) {
+      if (t->len[i] == 1 && t->len[arg[j]] > 1)
+        return 0; /* a reduction of a block: it needs every row */
+      /* a block of one under if() or let over a block sums its adjoint row by row */
+      if (t->len[i] > 1 && t->len[arg[j]] == 1 && t->ins[arg[j]].need && in->need &&
+          gr_ops[in->op].kind != GR_K_MATH)
+        return 0;
+    }
+  }
+  return 1;
 }
 
 /* Tangents for a forward sweep; their adjoints only for forward-over-reverse, which most

@@ -23,6 +23,24 @@
 #define GR_UNROLL_LANES
 #endif
 
+/* The two sweeps that tabulation and fits run over blocks (tape.c), and a fit's loop over the
+ * strips of a block (optim.c), are also compiled for AVX2 and for x86-64-v4 (AVX-512; picked
+ * at load time, through glibc's ifunc, where the CPU has it): two and four times the lanes,
+ * the same IEEE results. AVX-512 brings FMA instructions, so the build passes
+ * -ffp-contract=off (configure.ac): no product is ever fused with a sum, in any clone. GCC
+ * before 11 knows no x86-64-v4: AVX2 alone there. Not without optimisation (-O0, as in
+ * coverage builds): nothing is vectorised there, and gcov would count every branch of both
+ * sweeps twice, once in a clone that the CPU never runs. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
+    defined(__OPTIMIZE__) && __GNUC__ >= 11
+#define GR_SWEEP_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&       \
+    defined(__OPTIMIZE__)
+#define GR_SWEEP_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define GR_SWEEP_CLONES
+#endif
+
 typedef struct GrInstr {
   uint16_t op;
   uint8_t nargs;
@@ -44,6 +62,7 @@ typedef struct GrTape {
                   every slot's values at val + off, until gr_tape_bind binds a column */
   unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */
   double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
+  double *lanes; /* strip sweeps: GR_LANES sums per instruction and argument; NULL until used */
   size_t nvals;
   int nvars;
   long *var_slot; /* per graph variable: its slot, or -1 when the outputs do not use it */
@@ -88,6 +107,20 @@ void gr_tape_reverse(GrTape *t, size_t k, const double *seed);
  * allocates them again, gr_tape_grad and gr_tape_node_adj return NULL and
  * gr_tape_issues reports no non-finite derivative. */
 void gr_tape_drop_adjoints(GrTape *t);
+/* A reverse sweep in strips of rows, for a tape whose rows are apart (gr_tape_rows_apart):
+ * compile it with the strip's length in place of the block's, and for each strip in order
+ * (each but the last a multiple of GR_LANES rows long; rows never seeded may be left out),
+ * gr_tape_forward then gr_tape_reverse_strip with that strip's seed; then
+ * gr_tape_reverse_finish once. The adjoints of the blocks of one (the parameters) are then
+ * those of one gr_tape_reverse over the whole block, bit for bit: the strips feed the same
+ * GR_LANES partial sums, row k into sum k % GR_LANES, and the finish adds them in as the
+ * whole sweep does. The rows' own adjoints are only those of the last strip. */
+void gr_tape_reverse_strip(GrTape *t, size_t k, const double *seed);
+void gr_tape_reverse_finish(GrTape *t, size_t k);
+/* Whether the rows of a block are independent of each other for the sweeps (no reduction of
+ * a block, no block of one that if() or let over a block passes an adjoint to), so that a
+ * block can be swept in strips of rows. */
+int gr_tape_rows_apart(const GrTape *t);
 /* Adjoint of variable v after gr_tape_reverse (NULL if unused: the derivative is 0). */
 const double *gr_tape_grad(const GrTape *t, int v);
 /* Adjoint of the slot holding node n (NULL if n is not on the tape). */

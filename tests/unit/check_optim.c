@@ -343,6 +343,71 @@ START_TEST(test_fit_blocks_and_fd) {
 }
 END_TEST
 
+/* A fit's blocks swept in strips of rows give the loss and gradient of whole sweeps bit for
+ * bit: models whose rows are apart (parameters in a power, in exp, under if()) and two whose
+ * are not (a mean over the block, a parameter as an if() branch: swept whole either way),
+ * blocks of 4096, 1000 and 600 rows (strips of 256, 200, 200) with a short last block, on
+ * one and two threads. */
+START_TEST(test_fit_strips_bitwise) {
+  static const char *const models[] = {
+      "A*x^2 + B*x + C - y", "A*exp(-B*x) + C - y", "if(x > 0, A*x, B*x^2) + exp(C) - y",
+      "(A*x + B)/(1 + C^2*x^2) - y", "A*x + B - mean(y) + C", "if(x > 0, A, B*x) + C - y"};
+  static const size_t rows[] = {10000, 3001, 5000}, blocks[] = {0, 1000, 600};
+  for (size_t c = 0; c < sizeof rows / sizeof *rows; c++) {
+    GrData dt = {0};
+    dt.ncol = 2;
+    dt.nrow = rows[c];
+    dt.names = gr_xmalloc(2 * sizeof *dt.names);
+    dt.col = gr_xmalloc(2 * sizeof *dt.col);
+    dt.names[0] = strdup("x");
+    dt.names[1] = strdup("y");
+    for (int j = 0; j < 2; j++)
+      dt.col[j] = gr_xmalloc(rows[c] * sizeof(double));
+    for (size_t i = 0; i < rows[c]; i++) {
+      double xi = -2 + 4.0 * (double)i / (double)rows[c];
+      dt.col[0][i] = xi;
+      dt.col[1][i] = 2 * xi * xi - 3 * xi + 1 + 0.05 * sin(7.0 * (double)i);
+    }
+    for (size_t m = 0; m < sizeof models / sizeof *models; m++)
+      for (int threads = 1; threads <= 2; threads++) {
+        Prob pb;
+        memset(&pb, 0, sizeof pb);
+        pb.g = gr_graph_new();
+        GrParsed ps;
+        GrDiag d;
+        ck_assert_int_eq(gr_parse(pb.g, models[m], NULL, &ps, &d), GR_OK);
+        int col[8], np = 0;
+        for (int v = 0; v < pb.g->nvars; v++) {
+          col[v] = gr_data_find(&dt, pb.g->vars[v]);
+          if (col[v] < 0)
+            pb.param[np++] = v;
+        }
+        ck_assert_int_eq(np, 3);
+        GrNode *out = ps.out;
+        GrProblemSpec s = {pb.g, GR_PROB_FIT, &out, 1, np,        pb.param,
+                           pb.value, &dt,   col,  0, blocks[c], threads};
+        ck_assert_int_eq(gr_problem_new(&s, &pb.p, &pb.obj, &d), GR_OK);
+        const double x[3] = {0.7, -1.3, 0.4};
+        double f[2], g[2][3], f1;
+        for (int whole = 0; whole <= 1; whole++) {
+          gr_problem_whole_blocks(pb.p, whole);
+          pb.obj.fg(pb.obj.ctx, x, &f[whole], g[whole]);
+        }
+        gr_problem_whole_blocks(pb.p, 0);
+        pb.obj.fg(pb.obj.ctx, x, &f1, NULL); /* the loss alone, in strips */
+        ck_assert_msg(!memcmp(&f[0], &f[1], sizeof *f) && !memcmp(&f1, &f[1], sizeof f1),
+                      "'%s', %zu rows: loss %.17g (strips), %.17g (alone), %.17g (whole)",
+                      models[m], rows[c], f[0], f1, f[1]);
+        ck_assert_msg(!memcmp(g[0], g[1], sizeof g[0]),
+                      "'%s', %zu rows: gradient %.17g %.17g %.17g (strips), %.17g %.17g %.17g",
+                      models[m], rows[c], g[0][0], g[0][1], g[0][2], g[1][0], g[1][1], g[1][2]);
+        prob_free(&pb);
+      }
+    gr_data_free(&dt);
+  }
+}
+END_TEST
+
 START_TEST(test_fit_exact_data) {
   GrData dt;
   GrDiag d;
@@ -604,6 +669,7 @@ static Suite *optim_suite(void) {
   tcase_add_test(t, test_nonfinite_stops);
   tcase_add_test(t, test_fit_blocks_and_fd);
   tcase_add_test(t, test_fit_exact_data);
+  tcase_add_test(t, test_fit_strips_bitwise);
   tcase_add_test(t, test_fit_stats_line);
   tcase_add_test(t, test_norm_no_overflow);
   tcase_add_test(t, test_bfgs_converges);

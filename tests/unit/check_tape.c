@@ -662,6 +662,119 @@ START_TEST(test_random_blocks) {
 }
 END_TEST
 
+/* A block swept in strips of rows (gr_tape_reverse_strip, gr_tape_reverse_finish) gives the
+ * adjoints of the blocks of one (z and w here, x and y being rows) and the values of one
+ * whole sweep bit for bit, for random programs whose rows are apart: strips of 24 rows (the
+ * last one short), seeds with zeros, an infinite one now and then, and trailing rows never
+ * seeded whose strip is left out. */
+START_TEST(test_random_strips) {
+  enum { BL = 100, SL = 24 };
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 2027);
+  Gen gn = {r, NULL, 0, 0};
+  long compared = 0, apart = 0;
+  for (int ex = 0; ex < NEXPR / 3; ex++) {
+    gn.n = 0;
+    put(&gn, "");
+    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
+    GrGraph *g = gr_graph_new();
+    GrParseOpts po = {rvars, NULL, 0};
+    GrParsed p;
+    GrDiag d;
+    ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
+    size_t len[NRV], slen[NRV];
+    for (int v = 0; v < g->nvars; v++) {
+      int row = !strcmp(g->vars[v], "x") || !strcmp(g->vars[v], "y");
+      len[v] = row ? BL : 1;
+      slen[v] = row ? SL : 1;
+    }
+    GrTape *tb, *ts;
+    ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, len, &tb, &d), GR_OK);
+    if (gr_tape_out_len(tb, 0) != BL || !gr_tape_rows_apart(tb)) {
+      gr_tape_free(tb);
+      gr_graph_free(g);
+      continue;
+    }
+    apart++;
+    ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, slen, &ts, &d), GR_OK);
+    double pts[NRV][BL + SL], seed[BL]; /* the last strip reads past row BL: padding */
+    for (int v = 0; v < g->nvars; v++)
+      for (size_t k = 0; k < len[v]; k++)
+        pts[v][k] = -2.5 + 5 * gsl_rng_uniform(r);
+    for (int v = 0; v < g->nvars; v++)
+      for (size_t k = BL; k < BL + SL && len[v] > 1; k++)
+        pts[v][k] = pts[v][BL - 1];
+    size_t seeded = gsl_rng_uniform_int(r, 2) ? BL : BL - 1 - gsl_rng_uniform_int(r, SL);
+    for (size_t k = 0; k < BL; k++) {
+      double u = gsl_rng_uniform(r);
+      seed[k] = k >= seeded || u < 0.1 ? 0 : u < 0.12 ? INFINITY : -1 + 2 * u;
+    }
+    for (int v = 0; v < g->nvars; v++) {
+      if (gr_tape_var(tb, v))
+        memcpy(gr_tape_var(tb, v), pts[v], len[v] * sizeof(double));
+      if (len[v] == 1 && gr_tape_var(ts, v))
+        *gr_tape_var(ts, v) = pts[v][0];
+    }
+    gr_tape_forward(tb);
+    gr_tape_reverse(tb, 0, seed);
+    for (size_t k0 = 0; k0 < seeded; k0 += SL) {
+      for (int v = 0; v < g->nvars; v++)
+        if (len[v] > 1)
+          gr_tape_bind(ts, v, pts[v] + k0);
+      gr_tape_forward(ts);
+      size_t m = BL - k0 < SL ? BL - k0 : SL;
+      for (size_t k = 0; k < m; k++) {
+        double yb = gr_tape_out(tb, 0)[k0 + k], ys = gr_tape_out(ts, 0)[k];
+        ck_assert_msg(!memcmp(&yb, &ys, sizeof yb) || (isnan(yb) && isnan(ys)),
+                      "row %zu: block %.17g, strip %.17g: '%s'", k0 + k, yb, ys, gn.s);
+      }
+      double sd[SL] = {0};
+      memcpy(sd, seed + k0, m * sizeof *sd);
+      gr_tape_reverse_strip(ts, 0, sd);
+    }
+    gr_tape_reverse_finish(ts, 0);
+    for (int v = 0; v < g->nvars; v++) {
+      if (len[v] > 1)
+        continue;
+      const double *gb = gr_tape_grad(tb, v), *gs = gr_tape_grad(ts, v);
+      ck_assert((gb == NULL) == (gs == NULL));
+      if (!gb)
+        continue;
+      ck_assert_msg(!memcmp(gb, gs, sizeof *gb) || (isnan(gb[0]) && isnan(gs[0])),
+                    "d/d%s: block %.17g, strips %.17g: '%s'", g->vars[v], gb[0], gs[0], gn.s);
+      compared++;
+    }
+    gr_tape_free(tb);
+    gr_tape_free(ts);
+    gr_graph_free(g);
+  }
+  free(gn.s);
+  gsl_rng_free(r);
+  ck_assert_int_ge(apart, NEXPR / 8);
+  ck_assert_int_ge(compared, NEXPR / 12);
+}
+END_TEST
+
+/* Reductions of a block, and a block of one that if() passes an adjoint to row by row, keep
+ * a block's rows together; elementwise programs do not. */
+START_TEST(test_rows_apart) {
+  static const struct {
+    const char *src;
+    int apart;
+  } cases[] = {{"z*x^2 + w*x - y", 1}, {"exp(-z)*x + w^2", 1}, {"sum(x)*z", 0},
+               {"z*x - mean(y)", 0},   {"if(x > 0, z, w)", 0}, {"if(x > 0, z*x, w*x)", 1},
+               {"z + w", 1}};
+  static const char *const vars[] = {"x", "y", "z", "w", NULL};
+  const size_t lens[] = {64, 64, 1, 1};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    TP a;
+    tp_open(&a, &cases[i].src, 1, vars, lens);
+    ck_assert_msg(gr_tape_rows_apart(a.t) == cases[i].apart, "'%s'", cases[i].src);
+    tp_close(&a);
+  }
+}
+END_TEST
+
 /* parse(print(e)) evaluates equal to e; when printing loses nothing it is the same node */
 START_TEST(test_random_print_roundtrip) {
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -819,6 +932,42 @@ START_TEST(test_tape_block_lengths) {
   ck_assert(gr_tape_out(t, 0)[99999] == 299997.0);
   gr_tape_free(t);
   gr_graph_free(g);
+}
+END_TEST
+
+/* The block sweeps round every op as the code is written, in whichever clone the processor
+ * runs (AVX2, AVX-512): no product fused with a sum into one FMA. atan's partial 1/(1 + x^2)
+ * and the forward sum a*b + c are what a contracting build would fuse; this file is compiled
+ * with the library's flags for the baseline instruction set, so its own loops are plain. */
+START_TEST(test_block_rounding_as_written) {
+  enum { N = 1000 };
+  static const char *const vars[] = {"x", "y", NULL};
+  const size_t lens[] = {N, N};
+  TP a, b;
+  tp_open(&a, (const char *[]){"atan(x)"}, 1, vars, lens);
+  tp_open(&b, (const char *[]){"x * y + x"}, 1, vars, lens);
+  double x[N], y[N];
+  for (size_t k = 0; k < N; k++) {
+    x[k] = -3 + 0.00613 * (double)k + 1e-9 * (double)(k * k % 7);
+    y[k] = 1.1 + 0.37 * sin((double)k);
+  }
+  tp_set(&a, "x", x);
+  tp_set(&b, "x", x);
+  tp_set(&b, "y", y);
+  gr_tape_forward(a.t);
+  gr_tape_reverse(a.t, 0, NULL);
+  gr_tape_forward(b.t);
+  const double *ga = tp_grad(&a, "x"), *fb = gr_tape_out(b.t, 0);
+  int bad = 0;
+  for (size_t k = 0; k < N; k++) {
+    volatile double sq = x[k] * x[k], den = 1 + sq, p = 1 / den; /* volatile: no fusing here */
+    volatile double pr = x[k] * y[k], f = pr + x[k];
+    bad += memcmp(&ga[k], (const double *)&p, sizeof p) != 0;
+    bad += memcmp(&fb[k], (const double *)&f, sizeof f) != 0;
+  }
+  ck_assert_int_eq(bad, 0);
+  tp_close(&a);
+  tp_close(&b);
 }
 END_TEST
 
@@ -985,11 +1134,14 @@ static Suite *tape_suite(void) {
   tcase_add_test(tc, test_slot_node_map);
   tcase_add_test(tc, test_drop_adjoints);
   tcase_add_test(tc, test_bind_column);
+  tcase_add_test(tc, test_block_rounding_as_written);
   suite_add_tcase(s, tc);
   tc = tcase_create("random");
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_random_gradients);
   tcase_add_test(tc, test_random_blocks);
+  tcase_add_test(tc, test_random_strips);
+  tcase_add_test(tc, test_rows_apart);
   tcase_add_test(tc, test_random_print_roundtrip);
   tcase_add_test(tc, test_issues_anywhere_in_block);
   suite_add_tcase(s, tc);
