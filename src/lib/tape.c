@@ -39,6 +39,18 @@
  * per-slot pointers (vp), as only a tape with a bound column needs. */
 #define GR_VP(t, s) ((t)->vp ? (t)->vp[s] : (t)->val + (t)->off[s])
 
+/* A sin or cos block whose partial a reverse sweep forms: both functions at once
+ * (sincos, where the C library has it: glibc's gives sin's and cos's bits exactly) */
+#define SC_BLOCK(t, s)                                                                             \
+  (((t)->ins[s].op == GR_OP_SIN || (t)->ins[s].op == GR_OP_COS) && (t)->ins[s].need &&             \
+   (t)->len[s] > 1)
+#if defined(__GLIBC__)
+void sincos(double x, double *s, double *c);
+#define GR_SINCOS(x, s, c) sincos(x, s, c)
+#else
+#define GR_SINCOS(x, s, c) (*(s) = sin(x), *(c) = cos(x))
+#endif
+
 void gr_tape_free(GrTape *t) {
   if (!t)
     return;
@@ -56,6 +68,8 @@ void gr_tape_free(GrTape *t) {
   free(t->out_slot);
   free(t->on_tape);
   free(t->on_rank);
+  free(t->sc);
+  free(t->sc_off);
   free(t);
 }
 
@@ -208,6 +222,16 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   }
   for (size_t i = 0; i < nout; i++)
     t->touch[t->out_slot[i]] = 1;
+  size_t nsc = 0;
+  for (size_t s = 0; s < n; s++)
+    if (SC_BLOCK(t, s)) {
+      if (!t->sc_off)
+        t->sc_off = gr_xcalloc(n, sizeof *t->sc_off);
+      t->sc_off[s] = (GrTapeIdx)nsc;
+      nsc += t->len[s]; /* at most nvals, which fits 32 bits */
+    }
+  if (nsc)
+    t->sc = gr_xmalloc(nsc * sizeof *t->sc);
   free(slot);
   *tp = t;
   return GR_OK;
@@ -373,6 +397,7 @@ static void reduce_forward(GrTape *t, size_t i) {
 /* GR_SWEEP_CLONES: see tape.h */
 
 GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
+  t->sc_ok = t->sc && !t->vecmath; /* with vector math, sin and cos go by their kernels */
   for (size_t i = 0; i < t->n; i++) {
     switch (t->ins[i].op) {
     case GR_OP_CONST:
@@ -416,6 +441,18 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
       reduce_forward(t, i);
       break;
     default:
+      if (t->sc_ok && SC_BLOCK(t, i)) {
+        ARGS;
+        double *S = t->sc + t->sc_off[i];
+        const int is_sin = in->op == GR_OP_SIN;
+        for (size_t k = 0; k < n; k++) {
+          double s_, c_;
+          GR_SINCOS(A[k * sa], &s_, &c_);
+          Y[k] = is_sin ? s_ : c_;
+          S[k] = is_sin ? c_ : s_;
+        }
+        break;
+      }
       if (t->vecmath) { /* exp, log, sin, ... over a block by vector kernels (vecmath.c) */
         ARGS;
         if (n > 1 && gr_vecmath_forward(in->op, Y, A, sa, B, sb, n))
@@ -819,6 +856,14 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
           if (keep)                                                                                \
             GB[0] += v;                                                                            \
         }                                                                                          \
+        break;                                                                                     \
+      }                                                                                            \
+      if ((GR_OP_##id == GR_OP_SIN || GR_OP_##id == GR_OP_COS) && t->sc_ok && na) {              \
+        /* sin's cos(a), cos's -sin(a): the forward sweep's sincos left it in sc, the same bits */ \
+        enum { ARGNO = 0 };                                                                        \
+        const int fr_ = adj_fresh(t, in->a);                                                       \
+        B = t->sc + t->sc_off[i];                                                                  \
+        REV_LOOP(GA, 1, fr_, 1, 1, GR_OP_##id == GR_OP_SIN ? g * b : g * -b, B[0]);                \
         break;                                                                                     \
       }                                                                                            \
       if (na) {                                                                                    \

@@ -78,6 +78,12 @@ typedef struct GrTape {
   size_t nwords;
   size_t sweeps;  /* reverse + forward sweeps run so far (for --stats) */
   int vecmath;    /* vector math kernels in the block sweeps (vecmath.h; off by default) */
+  /* per sin or cos block that needs an adjoint: the other function of its argument (cos
+   * for sin, sin for cos), which the forward sweep gets from the same sincos call and the
+   * reverse sweep uses as the partial; sc_ok: the last forward sweep filled them */
+  double *sc;
+  GrTapeIdx *sc_off; /* per slot: where its block starts in sc (NULL: no such block) */
+  int sc_ok;
 } GrTape;
 
 /* Compile the nodes reachable from outs. var_len gives each graph variable's block length

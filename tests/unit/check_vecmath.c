@@ -282,6 +282,40 @@ START_TEST(test_tape_hooks_use_the_kernels_within_one_ulp) {
 }
 END_TEST
 
+/* Without vector math a block's sin(x) or cos(x) gets both functions from one sincos call
+ * in the forward sweep, and the reverse sweep takes the partial from there: it must be the
+ * last forward sweep's, also when that sweep ran with vector math (which leaves them
+ * unfilled) and the reverse sweep without, and it must be libm's own cos(x), -sin(x). */
+START_TEST(test_sincos_partials_follow_the_last_forward_sweep) {
+  enum { N = 300 }; /* two chunks of the reverse sweep */
+  double x1[N], x2[N];
+  for (int k = 0; k < N; k++)
+    x1[k] = uni(0.01, 6), x2[k] = uni(-200, -0.01);
+  static const char *const ex[] = {"sin(x)", "cos(x)"};
+  for (int e = 0; e < 2; e++)
+    for (int vec = 0; vec < 2; vec++) {
+      GrGraph *g;
+      GrTape *t = block_tape(&g, ex[e], x1, N, 0); /* its sincos at x1 */
+      gr_tape_reverse(t, 0, NULL);
+      memcpy(gr_tape_var(t, 0), x2, sizeof x2);
+      gr_tape_set_vecmath(t, vec);
+      gr_tape_forward(t);
+      gr_tape_set_vecmath(t, 0);
+      gr_tape_reverse(t, 0, NULL);
+      const double *gv = gr_tape_grad(t, 0), *v = gr_tape_out(t, 0);
+      for (int k = 0; k < N; k++) {
+        double d = e == 0 ? cos(x2[k]) : -sin(x2[k]);
+        ck_assert_msg(same(gv[k], d), "d %s at %a (vector math %d): %a, libm %a", ex[e], x2[k],
+                      vec, gv[k], d);
+        if (!vec)
+          ck_assert(same(v[k], e == 0 ? sin(x2[k]) : cos(x2[k])));
+      }
+      gr_tape_free(t);
+      gr_graph_free(g);
+    }
+}
+END_TEST
+
 START_TEST(test_tape_hooks_leave_squares_and_nonfinite_adjoints_alone) {
   enum { N = 100 };
   double x[N], seed[N];
@@ -365,6 +399,7 @@ static Suite *vecmath_suite(void) {
   tcase_add_loop_test(tc, test_uniform_blocks_are_the_lanes_bits, 0, 2);
   tcase_add_test(tc, test_tape_hooks_use_the_kernels_within_one_ulp);
   tcase_add_test(tc, test_tape_hooks_leave_squares_and_nonfinite_adjoints_alone);
+  tcase_add_test(tc, test_sincos_partials_follow_the_last_forward_sweep);
   suite_add_tcase(s, tc);
   return s;
 }
