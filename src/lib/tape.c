@@ -51,6 +51,18 @@ void sincos(double x, double *s, double *c);
 #define GR_SINCOS(x, s, c) (*(s) = sin(x), *(c) = cos(x))
 #endif
 
+/* Blocks of GR_ALIGN_VALS values or more start on a 64-byte boundary of val and adj (and
+ * sc), so that the block loops' vector loads and stores do not straddle cache lines (every
+ * 64-byte AVX-512 access would, after a block of one, a constant, shifted the rest). */
+enum { GR_ALIGN_VALS = 8 };
+static double *calloc_aligned(size_t n) {
+  void *p = NULL;
+  if (posix_memalign(&p, GR_ALIGN_VALS * sizeof(double), (n ? n : 1) * sizeof(double)))
+    gr_oom(NULL);
+  memset(p, 0, (n ? n : 1) * sizeof(double));
+  return p;
+}
+
 void gr_tape_free(GrTape *t) {
   if (!t)
     return;
@@ -173,6 +185,8 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
       for (int k = 0; k < nd->nargs; k++)
         if (t->ins[*ap[k]].need)
           in->need = 1;
+    if (L >= GR_ALIGN_VALS)
+      total = (total + GR_ALIGN_VALS - 1) / GR_ALIGN_VALS * GR_ALIGN_VALS;
     if (L >= UINT32_MAX || total >= UINT32_MAX - L)
       gr_oom("a tape of more than 2^32 values");
     t->len[s] = (GrTapeIdx)L;
@@ -187,8 +201,8 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     return st;
   }
   t->nvals = total;
-  t->val = gr_xcalloc(total, sizeof *t->val);
-  t->adj = gr_xcalloc(total, sizeof *t->adj);
+  t->val = calloc_aligned(total);
+  t->adj = calloc_aligned(total);
   for (size_t i = 0; i < top; i++)
     if (m[i] && gr_graph_node(g, i)->op == GR_OP_CONST) {
       const GrNode *nd = gr_graph_node(g, i);
@@ -227,11 +241,12 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     if (SC_BLOCK(t, s)) {
       if (!t->sc_off)
         t->sc_off = gr_xcalloc(n, sizeof *t->sc_off);
+      nsc = (nsc + GR_ALIGN_VALS - 1) / GR_ALIGN_VALS * GR_ALIGN_VALS;
       t->sc_off[s] = (GrTapeIdx)nsc;
       nsc += t->len[s]; /* at most nvals, which fits 32 bits */
     }
   if (nsc)
-    t->sc = gr_xmalloc(nsc * sizeof *t->sc);
+    t->sc = calloc_aligned(nsc);
   free(slot);
   *tp = t;
   return GR_OK;
