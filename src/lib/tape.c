@@ -412,7 +412,9 @@ static void reduce_forward(GrTape *t, size_t i) {
 /* GR_SWEEP_CLONES: see tape.h */
 
 GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
-  t->sc_ok = t->sc && !t->vecmath; /* with vector math, sin and cos go by their kernels */
+  /* with vector math, sin and cos go by their kernels */
+  t->sc_ok = t->sc && !t->vecmath && t->sc_rev;
+  t->sc_rev = 0;
   for (size_t i = 0; i < t->n; i++) {
     switch (t->ins[i].op) {
     case GR_OP_CONST:
@@ -640,6 +642,7 @@ static void lanes_finish(GrTape *t, size_t i) {
 GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *seed, int mode) {
   ensure_adjoints(t);
   t->sweeps++;
+  t->sc_rev = 1;
   size_t o = t->out_slot[out];
   if (mode != REV_FINISH) {
     for (size_t k = 0; k < t->len[o]; k++)

@@ -80,10 +80,12 @@ typedef struct GrTape {
   int vecmath;    /* vector math kernels in the block sweeps (vecmath.h; off by default) */
   /* per sin or cos block that needs an adjoint: the other function of its argument (cos
    * for sin, sin for cos), which the forward sweep gets from the same sincos call and the
-   * reverse sweep uses as the partial; sc_ok: the last forward sweep filled them */
+   * reverse sweep uses as the partial; sc_ok: the last forward sweep filled them, which it
+   * does only after a reverse sweep followed the forward sweep before it (sc_rev), so that
+   * sweeps of values alone (tables without derivatives, line searches) pay for sin alone */
   double *sc;
   GrTapeIdx *sc_off; /* per slot: where its block starts in sc (NULL: no such block) */
-  int sc_ok;
+  int sc_ok, sc_rev;
 } GrTape;
 
 /* Compile the nodes reachable from outs. var_len gives each graph variable's block length

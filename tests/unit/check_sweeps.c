@@ -85,6 +85,10 @@ static void case_set(Case *c, const double *x, size_t lx, const double *y, size_
   if (c->vy >= 0)
     memcpy(gr_tape_var(c->t, c->vy), y, ly * sizeof *y);
   gr_tape_forward(c->t);
+  /* and again after a reverse sweep, as for the next gradient: then the forward sweep also
+   * keeps what the reverse sweep takes from it (sin's cos(x) from one sincos call) */
+  gr_tape_reverse(c->t, 0, NULL);
+  gr_tape_forward(c->t);
 }
 
 /* Everything about the op at one point (x, y), each sweep on a block of one. */

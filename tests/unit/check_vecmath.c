@@ -283,9 +283,10 @@ START_TEST(test_tape_hooks_use_the_kernels_within_one_ulp) {
 END_TEST
 
 /* Without vector math a block's sin(x) or cos(x) gets both functions from one sincos call
- * in the forward sweep, and the reverse sweep takes the partial from there: it must be the
- * last forward sweep's, also when that sweep ran with vector math (which leaves them
- * unfilled) and the reverse sweep without, and it must be libm's own cos(x), -sin(x). */
+ * in the forward sweep (once a reverse sweep has followed a forward sweep), and the reverse
+ * sweep takes the partial from there: it must be the last forward sweep's, also when that
+ * sweep ran with vector math (which leaves them unfilled) or was the first, and the reverse
+ * sweep without, and it must be libm's own cos(x), -sin(x). */
 START_TEST(test_sincos_partials_follow_the_last_forward_sweep) {
   enum { N = 300 }; /* two chunks of the reverse sweep */
   double x1[N], x2[N];
@@ -295,13 +296,18 @@ START_TEST(test_sincos_partials_follow_the_last_forward_sweep) {
   for (int e = 0; e < 2; e++)
     for (int vec = 0; vec < 2; vec++) {
       GrGraph *g;
-      GrTape *t = block_tape(&g, ex[e], x1, N, 0); /* its sincos at x1 */
+      GrTape *t = block_tape(&g, ex[e], x1, N, 0);
+      ck_assert(!t->sc_ok); /* values alone so far: sin or cos alone */
+      gr_tape_reverse(t, 0, NULL);
+      gr_tape_forward(t); /* its sincos at x1 */
+      ck_assert(t->sc_ok);
       gr_tape_reverse(t, 0, NULL);
       memcpy(gr_tape_var(t, 0), x2, sizeof x2);
       gr_tape_set_vecmath(t, vec);
       gr_tape_forward(t);
       gr_tape_set_vecmath(t, 0);
       gr_tape_reverse(t, 0, NULL);
+      ck_assert(t->sc_ok == !vec);
       const double *gv = gr_tape_grad(t, 0), *v = gr_tape_out(t, 0);
       for (int k = 0; k < N; k++) {
         double d = e == 0 ? cos(x2[k]) : -sin(x2[k]);
@@ -310,6 +316,13 @@ START_TEST(test_sincos_partials_follow_the_last_forward_sweep) {
         if (!vec)
           ck_assert(same(v[k], e == 0 ? sin(x2[k]) : cos(x2[k])));
       }
+      gr_tape_forward(t);
+      ck_assert(t->sc_ok);
+      gr_tape_forward(t); /* no reverse sweep after the last: values alone */
+      ck_assert(!t->sc_ok);
+      gr_tape_reverse(t, 0, NULL);
+      for (int k = 0; k < N; k++)
+        ck_assert(same(gv[k], e == 0 ? cos(x2[k]) : -sin(x2[k])));
       gr_tape_free(t);
       gr_graph_free(g);
     }
