@@ -256,7 +256,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
  * again (all zero, as every sweep leaves the untouched slots) by the next reverse sweep. */
 static void ensure_adjoints(GrTape *t) {
   if (!t->adj)
-    t->adj = gr_xcalloc(t->nvals ? t->nvals : 1, sizeof *t->adj);
+    t->adj = calloc_aligned(t->nvals);
 }
 
 void gr_tape_drop_adjoints(GrTape *t) {
