@@ -19,6 +19,9 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct Field {
   const char *s;
@@ -672,11 +675,23 @@ static GrStatus read_lines(Parser *ps, int fd, int regular, uint64_t size, uint6
   return st;
 }
 
-/* The newline bytes of buf[0..n), eight at a time: a byte of x = word ^ "\n\n..." is zero
- * exactly when its high bit is clear in both x and (x & 0x7f..) + 0x7f.. */
+/* The newline bytes of buf[0..n): sixteen at a time with SSE2 (each compare gives -1 in a
+ * byte, 255 of them are summed in bytes before the sums are added up), else eight at a time:
+ * a byte of x = word ^ "\n\n..." is zero exactly when its high bit is clear in both x and
+ * (x & 0x7f..) + 0x7f.. */
 static size_t count_nl(const char *buf, size_t n) {
-  const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, nl = 0x0a0a0a0a0a0a0a0aull;
   size_t c = 0, i = 0;
+#ifdef __SSE2__
+  const __m128i nlv = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+  while (i + 16 <= n) {
+    __m128i acc = zero;
+    for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16)
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(buf + i)), nlv));
+    __m128i sum = _mm_sad_epu8(acc, zero);
+    c += (size_t)_mm_cvtsi128_si64(sum) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sum, sum));
+  }
+#else
+  const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, nl = 0x0a0a0a0a0a0a0a0aull;
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     memcpy(&w, buf + i, 8);
@@ -684,6 +699,7 @@ static size_t count_nl(const char *buf, size_t n) {
     uint64_t z = ~(((x & lo7) + lo7) | x | lo7); /* 0x80 in each zero byte */
     c += (size_t)(((z >> 7) * 0x0101010101010101ull) >> 56);
   }
+#endif
   for (; i < n; i++)
     c += buf[i] == '\n';
   return c;

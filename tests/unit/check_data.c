@@ -460,6 +460,46 @@ START_TEST(test_digit_runs) {
 }
 END_TEST
 
+/* gr_data_count_lines (which counts sixteen bytes at a time and, reading a whole file,
+ * sizes its columns) against counting byte by byte, over random ranges of a text of random
+ * lines, long runs without a newline and runs of nothing but newlines. */
+START_TEST(test_count_lines) {
+  enum { N = 70000 };
+  char *text = malloc(N + 1);
+  uint64_t s = 5;
+  for (size_t i = 0; i < N;) {
+    uint64_t r = rng(&s);
+    size_t run = 1 + r % (r & 256 ? 9000 : 40);
+    for (size_t j = 0; j < run && i < N; j++, i++)
+      text[i] = r & 512 ? '\n' : (char)(r & 1024 ? 'a' + rng(&s) % 26 : rng(&s) % 8 ? '1' : '\n');
+  }
+  text[N] = 0;
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, text);
+  for (int t = 0; t < 300; t++) {
+    uint64_t a = rng(&s) % (N + 1), b = rng(&s) % (N + 1), nl, want = 0;
+    if (t == 0)
+      a = 0, b = N;
+    if (a > b) {
+      uint64_t x = a;
+      a = b;
+      b = x;
+    }
+    for (uint64_t i = a; i < b; i++)
+      want += text[i] == '\n';
+    GrDiag d;
+    ck_assert_int_eq(gr_data_count_lines(path, a, b, &nl, &d), GR_OK);
+    ck_assert_msg(nl == want, "[%" PRIu64 ", %" PRIu64 "): %" PRIu64 " newlines, want %" PRIu64,
+                  a, b, nl, want);
+  }
+  unlink(path);
+  free(text);
+}
+END_TEST
+
 /* The Eisel-Lemire conversion itself, w 10^q for random w of 1 to 19 digits and q over the
  * whole range, against strtod: every decided value equal, and few left undecided. */
 START_TEST(test_decimal_to_double) {
@@ -505,6 +545,7 @@ int main(void) {
   tcase_add_test(t, test_numbers_exact);
   tcase_add_test(t, test_numbers_hard);
   tcase_add_test(t, test_digit_runs);
+  tcase_add_test(t, test_count_lines);
   tcase_add_loop_test(t, test_file_like_string, 0, (int)(sizeof shapes / sizeof *shapes));
   tcase_add_test(t, test_decimal_to_double);
   suite_add_tcase(s, t);
