@@ -414,6 +414,92 @@ START_TEST(test_numbers_hard) {
 }
 END_TEST
 
+/* Runs of every length from 0 to 24 digits before and after the point (the row reader
+ * takes digits eight at a time, so every length and every alignment of a run against the
+ * eight-byte words), with leading zeros, signs and exponents, and the numbers as the bench
+ * writes them (%.9g, %d, %.6f, %.17g, %.6e), in a file of more than one chunk: all as strtod. */
+START_TEST(test_digit_runs) {
+  enum { NRUN = 25 * 26 * 12, NFMT = 5 * 3000, N = NRUN + NFMT };
+  static const char *const fmts[] = {"%.9g", "%.0f", "%.6f", "%.17g", "%.6e"};
+  char(*nums)[64] = malloc(N * sizeof *nums);
+  uint64_t s = 99;
+  for (int i = 0; i < N; i++) {
+    char *q = nums[i];
+    uint64_t r = rng(&s);
+    if (i >= NRUN) {
+      int f = (i - NRUN) % 5;
+      double v = (double)(rng(&s) >> 11) / 9007199254740992.0 * 2 - 1;
+      v *= f == 1 ? 1e6 : f >= 3 ? pow(10, (double)((int)(r % 40) - 20)) : 1;
+      snprintf(q, 64, fmts[f], v);
+      continue;
+    }
+    int ni = i / 12 % 25, nf = i / 12 / 25 - 1, k = 0; /* nf -1: no point */
+    if (ni == 0 && nf <= 0)
+      nf = 1;
+    q[k++] = r & 1 ? '-' : (r >> 1) & 1 ? '+' : '0';
+    for (int j = 0; j < ni; j++)
+      q[k++] = (char)('0' + (j == 0 && (r >> 2) % 4 == 0 ? 0 : rng(&s) % 10));
+    if (nf >= 0)
+      q[k++] = '.';
+    for (int j = 0; j < nf; j++)
+      q[k++] = (char)('0' + ((r >> 4) % 3 == 0 && j < nf / 2 ? 0 : rng(&s) % 10));
+    if ((r >> 8) % 3 == 0)
+      k += snprintf(q + k, (size_t)(64 - k), "e%d", (int)((r >> 10) % 61) - 30);
+    q[k] = 0;
+  }
+  size_t cap = (size_t)N * 3 * 68 + 16, len = 0;
+  char *text = malloc(cap);
+  len += (size_t)snprintf(text, cap, "a b c\n");
+  for (int i = 0; i < N; i++)
+    len += (size_t)snprintf(text + len, cap - len, i % 3 ? "%s %s %s\n" : "%s,%s,%s\r\n",
+                            nums[i], nums[(i + 1) % N], nums[(i + 2) % N]);
+  ck_assert_uint_gt(len, (size_t)1 << 20); /* rows across a 1 MiB chunk boundary */
+  check_reads_as_strtod(text, N, 3, nums[0], sizeof nums[0], N);
+  free(text);
+  free(nums);
+}
+END_TEST
+
+/* gr_data_count_lines (which counts sixteen bytes at a time and, reading a whole file,
+ * sizes its columns) against counting byte by byte, over random ranges of a text of random
+ * lines, long runs without a newline and runs of nothing but newlines. */
+START_TEST(test_count_lines) {
+  enum { N = 70000 };
+  char *text = malloc(N + 1);
+  uint64_t s = 5;
+  for (size_t i = 0; i < N;) {
+    uint64_t r = rng(&s);
+    size_t run = 1 + r % (r & 256 ? 9000 : 40);
+    for (size_t j = 0; j < run && i < N; j++, i++)
+      text[i] = r & 512 ? '\n' : (char)(r & 1024 ? 'a' + rng(&s) % 26 : rng(&s) % 8 ? '1' : '\n');
+  }
+  text[N] = 0;
+  char path[] = "check_data_XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, text);
+  for (int t = 0; t < 300; t++) {
+    uint64_t a = rng(&s) % (N + 1), b = rng(&s) % (N + 1), nl, want = 0;
+    if (t == 0)
+      a = 0, b = N;
+    if (a > b) {
+      uint64_t x = a;
+      a = b;
+      b = x;
+    }
+    for (uint64_t i = a; i < b; i++)
+      want += text[i] == '\n';
+    GrDiag d;
+    ck_assert_int_eq(gr_data_count_lines(path, a, b, &nl, &d), GR_OK);
+    ck_assert_msg(nl == want, "[%" PRIu64 ", %" PRIu64 "): %" PRIu64 " newlines, want %" PRIu64,
+                  a, b, nl, want);
+  }
+  unlink(path);
+  free(text);
+}
+END_TEST
+
 /* The Eisel-Lemire conversion itself, w 10^q for random w of 1 to 19 digits and q over the
  * whole range, against strtod: every decided value equal, and few left undecided. */
 START_TEST(test_decimal_to_double) {
@@ -458,6 +544,8 @@ int main(void) {
   tcase_add_test(t, test_range_errors);
   tcase_add_test(t, test_numbers_exact);
   tcase_add_test(t, test_numbers_hard);
+  tcase_add_test(t, test_digit_runs);
+  tcase_add_test(t, test_count_lines);
   tcase_add_loop_test(t, test_file_like_string, 0, (int)(sizeof shapes / sizeof *shapes));
   tcase_add_test(t, test_decimal_to_double);
   suite_add_tcase(s, t);
