@@ -168,10 +168,7 @@ static void fit_block(GrProblem *p, GrTape *t, double *seed, size_t b, int want_
     for (size_t l = 0; l < GR_LANES; l++)
       acc[l] = a1[l];
   }
-  double sum = acc[0];
-  for (size_t l = 1; l < GR_LANES; l++)
-    sum += acc[l];
-  out[0] = sum;
+  out[0] = gr_lanes_sum(acc);
   if (!want_g)
     return;
   for (size_t k = nr; k < p->B; k++)
@@ -233,10 +230,7 @@ GR_SWEEP_CLONES static void fit_block_strips(GrProblem *p, GrTape *t, double *se
       seed[k] = 0;
     gr_tape_reverse_strip(t, 0, seed);
   }
-  double sum = acc[0];
-  for (size_t l = 1; l < GR_LANES; l++)
-    sum += acc[l];
-  out[0] = sum;
+  out[0] = gr_lanes_sum(acc);
   if (!want_g)
     return;
   gr_tape_reverse_finish(t, 0);

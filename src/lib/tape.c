@@ -630,11 +630,9 @@ static void lanes_finish(GrTape *t, size_t i) {
   for (int j = 0; j < in->nargs && j < 2; j++) {
     if (gr_ops[in->op].kind != GR_K_MATH || t->len[arg[j]] != 1 || !t->ins[arg[j]].need)
       continue;
-    double *L = t->lanes + GR_LANES * (2 * i + (size_t)j), tot = L[0];
-    for (size_t l = 1; l < GR_LANES; l++)
-      tot += L[l];
+    double *L = t->lanes + GR_LANES * (2 * i + (size_t)j);
     adj_ready(t, arg[j]);
-    t->adj[t->off[arg[j]]] += tot;
+    t->adj[t->off[arg[j]]] += gr_lanes_sum(L);
     memset(L, 0, GR_LANES * sizeof *L);
   }
 }

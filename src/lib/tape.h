@@ -22,6 +22,14 @@
 #else
 #define GR_UNROLL_LANES
 #endif
+/* The GR_LANES partial sums added up, in lane order: every reduction into a block of one
+ * ends so (the whole sweep, the strips' finish, a fit's loss), whence the same bits. */
+static inline double gr_lanes_sum(const double *acc) {
+  double s = acc[0];
+  for (size_t l = 1; l < GR_LANES; l++)
+    s += acc[l];
+  return s;
+}
 
 /* The two sweeps that tabulation and fits run over blocks (tape.c), and a fit's loop over the
  * strips of a block (optim.c), are also compiled for AVX2 and for x86-64-v4 (AVX-512; picked

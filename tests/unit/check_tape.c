@@ -429,6 +429,19 @@ static void gen(Gen *g, int depth) {
   }
 }
 
+/* a random expression over rvars (gen, depth 2 to 5) parsed into a new graph g; its
+ * source stays in gn->s */
+static GrGraph *parse_random(Gen *gn, GrParsed *p) {
+  gn->n = 0;
+  put(gn, "");
+  gen(gn, 2 + (int)gsl_rng_uniform_int(gn->r, 4));
+  GrGraph *g = gr_graph_new();
+  GrParseOpts po = {rvars, NULL, 0};
+  GrDiag d;
+  ck_assert_msg(gr_parse(g, gn->s, &po, p, &d) == GR_OK, "'%s': %s", gn->s, d.msg);
+  return g;
+}
+
 /* Evaluation of one generated program at a point, for finite differences. */
 typedef struct REv {
   GrTape *t;
@@ -506,14 +519,9 @@ START_TEST(test_random_gradients) {
   Gen gn = {r, NULL, 0, 0};
   long compared = 0, compared2 = 0, skipped = 0, failed = 0;
   for (int ex = 0; ex < NEXPR; ex++) {
-    gn.n = 0;
-    put(&gn, "");
-    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
-    GrGraph *g = gr_graph_new();
-    GrParseOpts po = {rvars, NULL, 0};
     GrParsed p;
+    GrGraph *g = parse_random(&gn, &p);
     GrDiag d;
-    ck_assert_msg(gr_parse(g, gn.s, &po, &p, &d) == GR_OK, "'%s': %s", gn.s, d.msg);
     GrTape *t;
     ck_assert_int_eq(gr_tape_compile(g, &p.out, 1, NULL, &t, &d), GR_OK);
     REv e = {t, g->nvars, {0}, 0, -1};
@@ -596,14 +604,9 @@ START_TEST(test_random_blocks) {
   Gen gn = {r, NULL, 0, 0};
   long compared = 0;
   for (int ex = 0; ex < NEXPR / 3; ex++) {
-    gn.n = 0;
-    put(&gn, "");
-    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
-    GrGraph *g = gr_graph_new();
-    GrParseOpts po = {rvars, NULL, 0};
     GrParsed p;
+    GrGraph *g = parse_random(&gn, &p);
     GrDiag d;
-    ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
     /* x and y are blocks; z is a scalar broadcast to every element, w a block again */
     size_t len[NRV];
     for (int v = 0; v < g->nvars; v++)
@@ -674,14 +677,9 @@ START_TEST(test_random_strips) {
   Gen gn = {r, NULL, 0, 0};
   long compared = 0, apart = 0;
   for (int ex = 0; ex < NEXPR / 3; ex++) {
-    gn.n = 0;
-    put(&gn, "");
-    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
-    GrGraph *g = gr_graph_new();
-    GrParseOpts po = {rvars, NULL, 0};
     GrParsed p;
+    GrGraph *g = parse_random(&gn, &p);
     GrDiag d;
-    ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
     size_t len[NRV], slen[NRV];
     for (int v = 0; v < g->nvars; v++) {
       int row = !strcmp(g->vars[v], "x") || !strcmp(g->vars[v], "y");
@@ -782,14 +780,10 @@ START_TEST(test_random_print_roundtrip) {
   Gen gn = {r, NULL, 0, 0};
   long same = 0, compared = 0;
   for (int ex = 0; ex < NEXPR; ex++) {
-    gn.n = 0;
-    put(&gn, "");
-    gen(&gn, 2 + (int)gsl_rng_uniform_int(r, 4));
-    GrGraph *g = gr_graph_new();
-    GrParseOpts po = {rvars, NULL, 0};
     GrParsed p, q;
+    GrGraph *g = parse_random(&gn, &p);
+    GrParseOpts po = {rvars, NULL, 0};
     GrDiag d;
-    ck_assert_int_eq(gr_parse(g, gn.s, &po, &p, &d), GR_OK);
     GrBuf pb = {0};
     gr_print(&pb, p.out, GR_PRINT_INFIX, 0);
     char *s = pb.s;
