@@ -115,16 +115,21 @@ static void write_file(const char *path, const char *text) {
   fclose(f);
 }
 
+/* a new file holding text, named from the template path ("..._XXXXXX", filled in) */
+static void write_temp(char *path, const char *text) {
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_file(path, text);
+}
+
 /* text, a data file with a header line and nrow rows of ncol numbers, read from the string
  * (fast_num) and from a file (its rows go through the row reader): row i, column c must be
  * exactly strtod of the number text nums + ((i + c) % nnum) * stride. */
 static void check_reads_as_strtod(const char *text, size_t nrow, int ncol, const char *nums,
                                   size_t stride, size_t nnum) {
   char path[] = "check_data_XXXXXX";
-  int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
-  close(fd);
-  write_file(path, text);
+  write_temp(path, text);
   for (int via = 0; via < 2; via++) {
     GrData d;
     GrDiag g;
@@ -154,10 +159,7 @@ static const char *const range_texts[] = {
 
 START_TEST(test_ranges) {
   char path[] = "check_data_XXXXXX";
-  int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
-  close(fd);
-  write_file(path, range_texts[_i]);
+  write_temp(path, range_texts[_i]);
   GrData whole, head;
   GrDiag d;
   ck_assert_int_eq(gr_data_read(path, NULL, &whole, &d), GR_OK);
@@ -192,10 +194,7 @@ END_TEST
 
 START_TEST(test_range_errors) {
   char path[] = "check_data_XXXXXX";
-  int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
-  close(fd);
-  write_file(path, "x y\n1 2\n# c\n3 4\n\n5 oops\n7 8\n");
+  write_temp(path, "x y\n1 2\n# c\n3 4\n\n5 oops\n7 8\n");
   GrData whole, head;
   GrDiag d;
   ck_assert_int_eq(gr_data_read(path, NULL, &whole, &d), GR_EIO);
@@ -475,10 +474,7 @@ START_TEST(test_count_lines) {
   }
   text[N] = 0;
   char path[] = "check_data_XXXXXX";
-  int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
-  close(fd);
-  write_file(path, text);
+  write_temp(path, text);
   for (int t = 0; t < 300; t++) {
     uint64_t a = rng(&s) % (N + 1), b = rng(&s) % (N + 1), nl, want = 0;
     if (t == 0)
