@@ -422,14 +422,14 @@ static inline const char *run_digits(const char *s, uint64_t *m) {
  * takes them) separated by blanks (spaces, tabs) or by commas with optional blanks, ending in
  * "\n" or "\r\n", as many as the columns. Returns the bytes used (the newline included) after
  * storing the row, or 0 to leave the line to feed_line (anything else: a comment, quotes, a
- * number for strtod, a bad or short row, no newline before `end`), which then reads it from
- * the start, so the messages and values are feed_line's. `end` is followed by SLACK zero
- * bytes: no run of the bytes it looks for goes past it, so the runs are not bounded. */
-static size_t fast_row(Parser *ps, const char *p, const char *end) {
+ * number for strtod, a bad or short row, no newline before the text's end), which then reads
+ * it from the start, so the messages and values are feed_line's. The text in the buffer is
+ * followed by SLACK zero bytes: no run of the bytes it looks for goes past them, so the runs
+ * need no bound (and a row cut off by the text's end, or holding a 0 byte, is left). */
+static size_t fast_row(Parser *ps, const char *p) {
   GrData *o = ps->o;
   const char *s = p;
   int comma = -1; /* the separator: -1 not yet seen, 0 blanks, 1 commas */
-  (void)end;
   for (int k = 0; k < o->ncol; k++) {
     while (*s == ' ' || *s == '\t')
       s++;
@@ -638,7 +638,7 @@ static GrStatus read_lines(Parser *ps, int fd, int regular, uint64_t size, uint6
       /* the lines that start before `end` */
       size_t lim = end <= pos ? 0 : end - pos < have ? (size_t)(end - pos) : have;
       size_t used;
-      while (at < lim && ps->o->nrow < ps->cap && (used = fast_row(ps, buf + at, buf + have))) {
+      while (at < lim && ps->o->nrow < ps->cap && (used = fast_row(ps, buf + at))) {
         at += used;
         ps->o->nrow++;
         ps->lineno++;
