@@ -128,6 +128,28 @@ static size_t bind_block(GrProblem *p, GrTape *t, size_t b) {
   return nr;
 }
 
+/* FIT: the squared residuals r[0..m) into the GR_LANES partial sums acc (row k into sum
+ * k % GR_LANES) and the reverse sweep's seeds 2 scale r_k. */
+static inline void squares_seeds(const double *r, size_t m, double scale, double *acc,
+                                 double *seed) {
+  size_t k = 0;
+  for (; k + GR_LANES <= m; k += GR_LANES) {
+    for (size_t l = 0; l < GR_LANES; l++) {
+      double rk = r[k + l];
+      acc[l] += rk * rk;
+      seed[k + l] = 2 * scale * rk;
+    }
+  }
+  double tl[GR_LANES] = {0}; /* the tail apart, so that acc can stay in registers */
+  for (size_t l = 0; k + l < m; l++) {
+    double rk = r[k + l];
+    tl[l] = rk * rk;
+    seed[k + l] = 2 * scale * rk;
+  }
+  for (size_t l = 0; l < GR_LANES; l++)
+    acc[l] += tl[l];
+}
+
 /* FIT: loss and gradient of block b on tape t into part[b*(n+1)...]: the rows' squared
  * residuals summed in GR_LANES partial sums (row k into sum k % GR_LANES, then the sums
  * in order), the gradient from one reverse sweep (whose reductions have the same shape). */
@@ -142,22 +164,7 @@ static void fit_block(GrProblem *p, GrTape *t, double *seed, size_t b, int want_
   size_t rl = gr_tape_out_len(t, 0);
   double acc[GR_LANES] = {0};
   if (rl > 1) {
-    size_t k = 0;
-    for (; k + GR_LANES <= nr; k += GR_LANES) {
-      for (size_t l = 0; l < GR_LANES; l++) {
-        double rk = r[k + l];
-        acc[l] += rk * rk;
-        seed[k + l] = 2 * scale * rk;
-      }
-    }
-    double tl[GR_LANES] = {0}; /* the tail apart, so that acc can stay in registers */
-    for (size_t l = 0; k + l < nr; l++) {
-      double rk = r[k + l];
-      tl[l] = rk * rk;
-      seed[k + l] = 2 * scale * rk;
-    }
-    for (size_t l = 0; l < GR_LANES; l++)
-      acc[l] += tl[l];
+    squares_seeds(r, nr, scale, acc, seed);
   } else {
     /* the residual does not depend on the data: one value for every row */
     double a1[GR_LANES] = {0};
@@ -211,22 +218,12 @@ GR_SWEEP_CLONES static void fit_block_strips(GrProblem *p, GrTape *t, double *se
     }
     gr_tape_forward(t);
     const double *r = gr_tape_out(t, 0);
-    size_t m = nr - k0 < S ? nr - k0 : S, k = 0;
-    for (; k + GR_LANES <= m; k += GR_LANES) {
-      for (size_t l = 0; l < GR_LANES; l++) {
-        double rk = r[k + l];
-        acc[l] += rk * rk;
-        seed[k + l] = 2 * scale * rk;
-      }
-    }
-    for (size_t l = 0; k + l < m; l++) { /* S is a multiple of GR_LANES: row k0 + k + l, sum l */
-      double rk = r[k + l];
-      acc[l] += rk * rk;
-      seed[k + l] = 2 * scale * rk;
-    }
+    size_t m = nr - k0 < S ? nr - k0 : S;
+    /* S is a multiple of GR_LANES: row k0 + k goes to sum k % GR_LANES */
+    squares_seeds(r, m, scale, acc, seed);
     if (!want_g)
       continue;
-    for (k = m; k < S; k++)
+    for (size_t k = m; k < S; k++)
       seed[k] = 0;
     gr_tape_reverse_strip(t, 0, seed);
   }
