@@ -54,14 +54,25 @@ void sincos(double x, double *s, double *c);
 /* Blocks of GR_ALIGN_VALS values or more start on a 64-byte boundary of val and adj (and
  * sc), so that the block loops' vector loads and stores do not straddle cache lines (every
  * 64-byte AVX-512 access would, after a block of one, a constant, shifted the rest). */
-enum { GR_ALIGN_VALS = 8 };
-static double *calloc_aligned(size_t n) {
+enum { GR_ALIGN_VALS = 8, GR_LINE = 64 };
+/* Every array of a tape, and the tape itself, on cache lines of its own: n elements of
+ * size bytes, zeroed, from a 64-byte boundary and padded to a multiple of 64 bytes. Two
+ * threads' tapes (a fit's) then never share a line: a sweep writes the tape's touch flags,
+ * value pointers and counters, and a small array that shared a line with the other
+ * thread's tape cost the first thread a fifth of its reverse sweep in line transfers. */
+static void *tape_calloc(size_t n, size_t size) {
+  size_t bytes = (n ? n : 1) * size;
+  bytes = (bytes + GR_LINE - 1) / GR_LINE * GR_LINE;
   void *p = NULL;
-  if (posix_memalign(&p, GR_ALIGN_VALS * sizeof(double), (n ? n : 1) * sizeof(double)))
+  if (posix_memalign(&p, GR_LINE, bytes))
     gr_oom(NULL);
-  memset(p, 0, (n ? n : 1) * sizeof(double));
+  memset(p, 0, bytes);
   return p;
 }
+/* Blocks of GR_ALIGN_VALS values or more start on a 64-byte boundary of val and adj (and
+ * sc), so that the block loops' vector loads and stores do not straddle cache lines (every
+ * 64-byte AVX-512 access would, after a block of one, a constant, shifted the rest). */
+static double *calloc_aligned(size_t n) { return tape_calloc(n, sizeof(double)); }
 
 void gr_tape_free(GrTape *t) {
   if (!t)
@@ -89,7 +100,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
                          GrTape **tp, GrDiag *d) {
   *tp = NULL;
   unsigned char *m = gr_reachable(g, outs, nout);
-  GrTape *t = gr_xcalloc(1, sizeof *t);
+  GrTape *t = tape_calloc(1, sizeof *t);
   size_t top = 0;
   for (size_t i = 0; i < nout; i++)
     if (outs[i]->id + 1 > top)
@@ -100,9 +111,9 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     if (m[i])
       slot[i] = n++;
   t->n = n;
-  t->ins = gr_xcalloc(n, sizeof *t->ins);
-  t->off = gr_xcalloc(n, sizeof *t->off);
-  t->len = gr_xcalloc(n, sizeof *t->len);
+  t->ins = tape_calloc(n, sizeof *t->ins);
+  t->off = tape_calloc(n, sizeof *t->off);
+  t->len = tape_calloc(n, sizeof *t->len);
   t->graph = g;
   t->nwords = (top + 63) / 64;
   t->on_tape = gr_xcalloc(t->nwords ? t->nwords : 1, sizeof *t->on_tape);
@@ -116,7 +127,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
       }
   }
   t->nvars = g->nvars;
-  t->var_slot = gr_xmalloc((g->nvars ? g->nvars : 1) * sizeof *t->var_slot);
+  t->var_slot = tape_calloc(g->nvars ? g->nvars : 1, sizeof *t->var_slot);
   for (int v = 0; v < g->nvars; v++)
     t->var_slot[v] = -1;
   GrStatus st = GR_OK;
@@ -214,10 +225,10 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     }
   free(m);
   t->nout = nout;
-  t->out_slot = gr_xmalloc((nout ? nout : 1) * sizeof *t->out_slot);
+  t->out_slot = tape_calloc(nout ? nout : 1, sizeof *t->out_slot);
   for (size_t i = 0; i < nout; i++)
     t->out_slot[i] = slot[outs[i]->id];
-  t->touch = gr_xcalloc(n ? n : 1, 1);
+  t->touch = tape_calloc(n ? n : 1, 1);
   for (size_t s = 0; s < n; s++) {
     /* the adjoints a reverse sweep writes: the seeded outputs and the arguments of the
      * instructions it runs (of a GR_K_MATH op only those that need one: it sends nothing
@@ -240,7 +251,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   for (size_t s = 0; s < n; s++)
     if (SC_BLOCK(t, s)) {
       if (!t->sc_off)
-        t->sc_off = gr_xcalloc(n, sizeof *t->sc_off);
+        t->sc_off = tape_calloc(n, sizeof *t->sc_off);
       nsc = (nsc + GR_ALIGN_VALS - 1) / GR_ALIGN_VALS * GR_ALIGN_VALS;
       t->sc_off[s] = (GrTapeIdx)nsc;
       nsc += t->len[s]; /* at most nvals, which fits 32 bits */
@@ -279,7 +290,7 @@ void gr_tape_bind(GrTape *t, int v, const double *p) {
   if (!t->vp) { /* the first binding: every slot's values where they are */
     if (!p)
       return;
-    t->vp = gr_xmalloc((t->n ? t->n : 1) * sizeof *t->vp);
+    t->vp = tape_calloc(t->n ? t->n : 1, sizeof *t->vp);
     for (size_t k = 0; k < t->n; k++)
       t->vp[k] = t->val + t->off[k];
   }
@@ -931,7 +942,7 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
 
 void gr_tape_reverse_strip(GrTape *t, size_t out, const double *seed) {
   if (!t->lanes)
-    t->lanes = gr_xcalloc(2 * GR_LANES * (t->n ? t->n : 1), sizeof *t->lanes);
+    t->lanes = tape_calloc(2 * GR_LANES * (t->n ? t->n : 1), sizeof *t->lanes);
   reverse_sweep(t, out, seed, REV_STRIP);
 }
 
@@ -960,7 +971,7 @@ int gr_tape_rows_apart(const GrTape *t) {
  * runs never do (a gradient checked by one forward sweep needs no tadj). */
 static void ensure_tangents(GrTape *t) {
   if (!t->tan)
-    t->tan = gr_xcalloc(t->nvals, sizeof *t->tan);
+    t->tan = tape_calloc(t->nvals, sizeof *t->tan);
 }
 
 void gr_tape_tangent(GrTape *t, const double *const *dir) {
@@ -1091,7 +1102,7 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   ensure_tangents(t);
   ensure_adjoints(t); /* read as zeros after gr_tape_drop_adjoints, as after compiling */
   if (!t->tadj)
-    t->tadj = gr_xcalloc(t->nvals, sizeof *t->tadj);
+    t->tadj = tape_calloc(t->nvals, sizeof *t->tadj);
   t->sweeps++;
   clear_slots(t, t->tadj, t->touch, 0);
   size_t o = t->out_slot[out];

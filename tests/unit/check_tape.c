@@ -10,7 +10,11 @@
 #include "testutil.h"
 #include <gsl/gsl_deriv.h>
 #include <gsl/gsl_rng.h>
+#include <stdint.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* A parsed program with its tape, variables named in `names` (values set by tp_at). */
 typedef struct TP {
@@ -1061,6 +1065,63 @@ START_TEST(test_drop_adjoints) {
 }
 END_TEST
 
+/* Every array of a tape, and the tape itself, starts on a 64-byte line and fills whole lines
+ * (glibc: usable size), so that two threads' tapes (a fit's, a table's) never share a line
+ * that a sweep writes. The touch flags of one thread's tape once shared a line with the
+ * other thread's tape: a fit on 2 threads was 1.6x faster than on 1 instead of 1.95x. */
+static void assert_own_lines(const void *p, size_t bytes) {
+  ck_assert_ptr_nonnull(p);
+  ck_assert_msg((uintptr_t)p % 64 == 0, "%p not on a 64-byte line", p);
+#ifdef __GLIBC__
+  ck_assert_uint_ge(malloc_usable_size((void *)p), (bytes + 63) / 64 * 64);
+#else
+  (void)bytes;
+#endif
+}
+
+START_TEST(test_tape_own_lines) {
+  static const char *const n[] = {"x", "a", NULL};
+  static const size_t lens[] = {256, 1};
+  const char *src = "sin(a*x) + a*x^2";
+  TP x[2];
+  double col[256];
+  for (int k = 0; k < 256; k++)
+    col[k] = k / 256.0;
+  for (int i = 0; i < 2; i++) {
+    tp_open(&x[i], &src, 1, n, lens);
+    const double a = 0.5, one = 1, *dir[2] = {NULL, NULL};
+    int ix = gr_var_index(x[i].g, "x"), ia = gr_var_index(x[i].g, "a");
+    dir[ia] = &one;
+    tp_set(&x[i], "a", &a);
+    gr_tape_bind(x[i].t, ix, col);
+    gr_tape_forward(x[i].t);
+    gr_tape_tangent(x[i].t, dir);
+    gr_tape_reverse_strip(x[i].t, 0, NULL);
+    gr_tape_reverse_finish(x[i].t, 0);
+    gr_tape_reverse_tangent(x[i].t, 0);
+  }
+  for (int i = 0; i < 2; i++) {
+    const GrTape *t = x[i].t;
+    assert_own_lines(t, sizeof *t);
+    assert_own_lines(t->ins, t->n * sizeof *t->ins);
+    assert_own_lines(t->off, t->n * sizeof *t->off);
+    assert_own_lines(t->len, t->n * sizeof *t->len);
+    assert_own_lines(t->touch, t->n);
+    assert_own_lines(t->vp, t->n * sizeof *t->vp);
+    assert_own_lines(t->lanes, 2 * GR_LANES * t->n * sizeof *t->lanes);
+    assert_own_lines(t->sc_off, t->n * sizeof *t->sc_off);
+    assert_own_lines(t->var_slot, (size_t)x[i].g->nvars * sizeof *t->var_slot);
+    assert_own_lines(t->out_slot, t->nout * sizeof *t->out_slot);
+    const double *vals[] = {t->val, t->adj, t->tan, t->tadj};
+    for (int k = 0; k < 4; k++)
+      assert_own_lines(vals[k], t->nvals * sizeof(double));
+    ck_assert_ptr_nonnull(t->sc);
+  }
+  tp_close(&x[0]);
+  tp_close(&x[1]);
+}
+END_TEST
+
 /* A tape has per-slot value pointers only once gr_tape_bind binds a column: bound, the
  * values, gradients and tangents are exactly those of the same numbers written into the
  * tape's own block (detach(x) of a bound x reads the column too), before the first
@@ -1136,6 +1197,7 @@ static Suite *tape_suite(void) {
   tcase_add_test(tc, test_slot_node_map);
   tcase_add_test(tc, test_drop_adjoints);
   tcase_add_test(tc, test_bind_column);
+  tcase_add_test(tc, test_tape_own_lines);
   tcase_add_test(tc, test_block_rounding_as_written);
   suite_add_tcase(s, tc);
   tc = tcase_create("random");
