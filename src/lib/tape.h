@@ -39,7 +39,15 @@ static inline double gr_lanes_sum(const double *acc) {
  * before 11 knows no x86-64-v4: AVX2 alone there. Not without optimisation (-O0, as in
  * coverage builds): nothing is vectorised there, and gcov would count every branch of both
  * sweeps twice, once in a clone that the CPU never runs. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&         \
+#if defined(GR_SWEEP_TARGET)
+/* One variant alone, for testing each clone on a processor that would pick another: built
+ * with -DGR_SWEEP_TARGET=avx2 (or =arch=x86-64, the baseline the default clone is compiled
+ * for), the sweeps are that clone's code and nothing else. .ci/run builds both and runs the
+ * sweep tests, which compare the sweeps bit for bit with the one-point evaluator. */
+#define GR_SWEEP_STR_(x) #x
+#define GR_SWEEP_STR(x) GR_SWEEP_STR_(x)
+#define GR_SWEEP_CLONES __attribute__((target(GR_SWEEP_STR(GR_SWEEP_TARGET))))
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&     \
     defined(__OPTIMIZE__) && __GNUC__ >= 11
 #define GR_SWEEP_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&       \
