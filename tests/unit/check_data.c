@@ -459,8 +459,8 @@ START_TEST(test_digit_runs) {
 }
 END_TEST
 
-/* gr_data_count_lines (which counts sixteen bytes at a time and, reading a whole file,
- * sizes its columns) against counting byte by byte, over random ranges of a text of random
+/* gr_data_count_lines (which counts sixteen bytes at a time; a fit over processes sizes
+ * each range's columns by it) against counting byte by byte, over random ranges of a text of random
  * lines, long runs without a newline and runs of nothing but newlines. */
 START_TEST(test_count_lines) {
   enum { N = 70000 };
@@ -493,6 +493,62 @@ START_TEST(test_count_lines) {
   }
   unlink(path);
   free(text);
+}
+END_TEST
+
+/* A file's columns are allocated once, for as many rows as its size allows (a row of f
+ * fields takes at least 2f bytes): files of nothing but the shortest rows ("1\n", "1 2\n",
+ * "1,2,3\n"), with and without a header and a last newline, and --using that repeats a
+ * column or takes only the last, read all their rows with the values written. */
+START_TEST(test_row_bound) {
+  enum { N = 5000 };
+  static char a[] = "a", b[] = "b", c[] = "c";
+  static const struct {
+    int f;           /* fields a row */
+    const char *sep; /* between them */
+    int header, last_nl, nus, us[3];
+  } cases[] = {{1, "", 1, 1, 0, {0}},        {1, "", 1, 0, 0, {0}},
+               {1, "", 0, 1, 0, {0}},        {1, "", 0, 0, 0, {0}},
+               {2, " ", 1, 0, 0, {0}},       {3, ",", 0, 0, 0, {0}},
+               {3, "\t", 1, 1, 0, {0}},      {1, "", 0, 0, 3, {1, 1, 1}},
+               {1, "", 0, 1, 2, {1, 1}},     {3, " ", 1, 0, 1, {3}},
+               {2, ",", 0, 0, 3, {2, 1, 2}}, {2, ",", 1, 1, 2, {2, 1}}};
+  for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+    int f = cases[t].f, nus = cases[t].nus;
+    char *text = malloc((size_t)N * 2 * (size_t)f + 16), *p = text;
+    if (cases[t].header)
+      p += sprintf(p, f == 1 ? "a\n" : f == 2 ? "a%sb\n" : "a%sb%sc\n", cases[t].sep,
+                   cases[t].sep);
+    for (int i = 0; i < N; i++)
+      for (int k = 0; k < f; k++) {
+        *p++ = (char)('0' + (i + k) % 10);
+        *p++ = k + 1 < f ? cases[t].sep[0] : '\n';
+      }
+    if (!cases[t].last_nl)
+      p--;
+    *p = 0;
+    char path[] = "check_data_XXXXXX";
+    write_temp(path, text);
+    int ncol = nus ? nus : f;
+    char *all[] = {a, b, c, NULL};
+    all[ncol] = NULL;
+    GrData d;
+    GrDiag g;
+    GrStatus st = gr_data_read_using(path, cases[t].header ? NULL : all, nus ? cases[t].us : NULL,
+                                     nus, &d, &g);
+    ck_assert_msg(st == GR_OK, "case %zu: %s", t, g.msg);
+    ck_assert_int_eq(d.ncol, ncol);
+    ck_assert_uint_eq(d.nrow, N);
+    for (int i = 0; i < N; i++)
+      for (int k = 0; k < ncol; k++) {
+        int field = nus ? cases[t].us[k] - 1 : k;
+        ck_assert_msg(d.col[k][i] == (double)((i + field) % 10), "case %zu row %d column %d",
+                      t, i, k);
+      }
+    gr_data_free(&d);
+    unlink(path);
+    free(text);
+  }
 }
 END_TEST
 
@@ -542,6 +598,7 @@ int main(void) {
   tcase_add_test(t, test_numbers_hard);
   tcase_add_test(t, test_digit_runs);
   tcase_add_test(t, test_count_lines);
+  tcase_add_test(t, test_row_bound);
   tcase_add_loop_test(t, test_file_like_string, 0, (int)(sizeof shapes / sizeof *shapes));
   tcase_add_test(t, test_decimal_to_double);
   suite_add_tcase(s, t);
