@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -234,21 +233,6 @@ static int field_value(const Field *f, double *v) {
   return field_num(f, v);
 }
 
-/* A column of n values; one of a few huge pages or more asks for them (where the system
- * has them on request), which takes a page fault per 2 MiB instead of per 4 KiB. NULL when
- * there is no room. */
-static double *col_alloc(size_t n) {
-  double *p = n <= SIZE_MAX / sizeof *p ? malloc(n ? n * sizeof *p : 1) : NULL;
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = (uintptr_t)2 << 20; /* the whole huge pages inside the column */
-  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-  uintptr_t b = ((uintptr_t)p + n * sizeof *p) & ~(huge - 1);
-  if (p && b > a && b - a >= 2 * huge)
-    madvise((void *)a, b - a, MADV_HUGEPAGE);
-#endif
-  return p;
-}
-
 /* Room for one more row: the counted rows at once, or by doubling when not counted. A
  * file's size bounds its rows: a row of f fields (f = the columns, or the largest --using
  * number) takes at least 2f bytes (a byte a field, a separator or newline after each; the
@@ -268,7 +252,7 @@ static int room(Parser *ps) {
     uint64_t rows = (ps->size + 1) / (2 * f) + 1;
     int k = 0;
     if (rows <= SIZE_MAX / sizeof(double) / (uint64_t)o->ncol)
-      for (; k < o->ncol && (o->col[k] = col_alloc((size_t)rows)); k++)
+      for (; k < o->ncol && (o->col[k] = malloc((size_t)rows * sizeof **o->col)); k++)
         ;
     if (k == o->ncol) {
       ps->cap = ps->hint = (size_t)rows;
