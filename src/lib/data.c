@@ -475,36 +475,46 @@ static size_t fast_row(Parser *ps, const char *p) {
     const char *m0 = s;
     s = run_digits(s, &m);
     int nd = (int)(s - m0), digits = (int)(s - d0);
-    long e = 0;
-    if (*s == '.') {
-      const char *f0 = ++s;
-      if (!m)
-        while (*s == '0')
-          s++;
-      const char *f1 = s;
-      s = run_digits(s, &m);
-      nd += (int)(s - f1);
-      digits += (int)(s - f0);
-      e = -(long)(s - f0);
-    }
-    if (!digits || nd > 19)
-      return 0;
-    if (*s == 'e' || *s == 'E') {
-      int eneg = 0;
-      long x = 0;
-      if (*++s == '+' || *s == '-')
-        eneg = *s++ == '-';
-      if ((unsigned)(*s - '0') >= 10)
+    double x;
+    if (*s != '.' && (*s | 0x20) != 'e') {
+      /* an integer: m itself, which the conversion to double rounds correctly (m < 10^19 <
+       * 2^64), as decimal() would, without its exponent and fraction */
+      if (!digits || nd > 19)
         return 0;
-      for (; (unsigned)(*s - '0') < 10; s++)
-        if (x < 100000)
-          x = x * 10 + (*s - '0');
-      e += eneg ? -x : x;
+      x = (double)m;
+    } else {
+      long e = 0;
+      if (*s == '.') {
+        const char *f0 = ++s;
+        if (!m)
+          while (*s == '0')
+            s++;
+        const char *f1 = s;
+        s = run_digits(s, &m);
+        nd += (int)(s - f1);
+        digits += (int)(s - f0);
+        e = -(long)(s - f0);
+      }
+      if (!digits || nd > 19)
+        return 0;
+      if (*s == 'e' || *s == 'E') {
+        int eneg = 0;
+        long ex = 0;
+        if (*++s == '+' || *s == '-')
+          eneg = *s++ == '-';
+        if ((unsigned)(*s - '0') >= 10)
+          return 0;
+        for (; (unsigned)(*s - '0') < 10; s++)
+          if (ex < 100000)
+            ex = ex * 10 + (*s - '0');
+        e += eneg ? -ex : ex;
+      }
+      if (decimal(m, e, 0, &x))
+        return 0;
     }
     if (*s != ' ' && *s != '\t' && *s != ',' && *s != '\r' && *s != '\n')
       return 0;
-    if (decimal(m, e, neg, &o->col[k][o->nrow]))
-      return 0;
+    o->col[k][o->nrow] = neg ? -x : x;
   }
   while (*s == ' ' || *s == '\t')
     s++;

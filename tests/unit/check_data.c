@@ -459,6 +459,54 @@ START_TEST(test_digit_runs) {
 }
 END_TEST
 
+/* Integers as the row reader takes them without a fraction or an exponent (its value is
+ * the mantissa, converted once): random ones of 1 to 20 digits, with signs and leading
+ * zeros, those around 2^53, 2^63 and 2^64 and the largest of 19 and 20 digits, in three
+ * columns with blanks and commas, in a file of more than one chunk: all as strtod. */
+START_TEST(test_integers) {
+  enum { N = 60000 };
+  static const char *const edge[] = {
+      "0", "-0", "+0", "000", "-000", "9007199254740991", "9007199254740992", "9007199254740993",
+      "9007199254740994", "9007199254740995", "-9007199254740993", "9223372036854775807",
+      "9223372036854775808", "9223372036854775809", "-9223372036854775809",
+      "9223372036854776833", "18446744073709551615", "18446744073709551616",
+      "9999999999999999999", "99999999999999999999", "10000000000000000000",
+      "0009999999999999999", "-00018446744073709551615", "+12345678901234567890"};
+  size_t ne = sizeof edge / sizeof *edge;
+  char(*nums)[32] = malloc(N * sizeof *nums);
+  uint64_t s = 2024;
+  for (size_t i = 0; i < N; i++) {
+    char *q = nums[i];
+    if (i < ne) {
+      snprintf(q, 32, "%s", edge[i]);
+      continue;
+    }
+    uint64_t r = rng(&s);
+    int nd = 1 + (int)(r % 20), k = 0, zeros = (r >> 8) % 4 == 0 ? (int)((r >> 10) % 4) : 0;
+    q[k++] = (r >> 12) % 3 == 0 ? '-' : (r >> 12) % 3 == 1 ? '+' : '0';
+    for (int j = 0; j < zeros; j++)
+      q[k++] = '0';
+    for (int j = 0; j < nd; j++)
+      q[k++] = (char)('0' + (j == 0 ? 1 + rng(&s) % 9 : rng(&s) % 10));
+    q[k] = 0;
+    if ((r >> 16) % 8 == 0) /* near 2^53, 2^63 and 2^64, where the conversion rounds */
+      snprintf(q, 32, "%s%" PRIu64, (r >> 20) & 1 ? "-" : "",
+               ((uint64_t)1 << (53 + (r >> 21) % 12)) + (rng(&s) % 4096) - 2048 +
+                   ((r >> 30) % 3 == 0 ? (uint64_t)1 << 63 : 0));
+  }
+  size_t cap = (size_t)N * 3 * 36 + 16, len = 0;
+  char *text = malloc(cap);
+  len += (size_t)snprintf(text, cap, "a b c\n");
+  for (size_t i = 0; i < N; i++)
+    len += (size_t)snprintf(text + len, cap - len, i % 3 ? "%s %s\t%s\n" : "%s,%s , %s\r\n",
+                            nums[i], nums[(i + 1) % N], nums[(i + 2) % N]);
+  ck_assert_uint_gt(len, (size_t)1 << 21); /* rows across 1 MiB chunk boundaries */
+  check_reads_as_strtod(text, N, 3, nums[0], sizeof nums[0], N);
+  free(text);
+  free(nums);
+}
+END_TEST
+
 /* gr_data_count_lines (which counts sixteen bytes at a time; a fit over processes sizes
  * each range's columns by it) against counting byte by byte, over random ranges of a text of random
  * lines, long runs without a newline and runs of nothing but newlines. */
@@ -597,6 +645,7 @@ int main(void) {
   tcase_add_test(t, test_numbers_exact);
   tcase_add_test(t, test_numbers_hard);
   tcase_add_test(t, test_digit_runs);
+  tcase_add_test(t, test_integers);
   tcase_add_test(t, test_count_lines);
   tcase_add_test(t, test_row_bound);
   tcase_add_loop_test(t, test_file_like_string, 0, (int)(sizeof shapes / sizeof *shapes));
