@@ -283,6 +283,12 @@ static const char *const shapes[] = {
     "x y\n1 2\n3 4\n12345678901234567890123 1.5\n",
     "x y z\n1 2 3\n4 5 6\n7 8,9\n",
     "x y z\n1,2,3\n4,5,6\n7,8 9\n",
+    /* a field shorter than the one above it, then what the row reader must not skip (the
+     * first row is feed_line's) */
+    "x,y\n1,2\n10,2\n5,,6\n",
+    "x y\n1 2\n10 2\n5\n",
+    "x y\n1 2\n-10 2\n+5, 6\n",
+    "x,y\n1,2\n3,40\n5,6,\n",
 };
 
 START_TEST(test_file_like_string) {
