@@ -495,9 +495,9 @@ START_TEST(test_integers) {
     for (int j = 0; j < nd; j++)
       q[k++] = (char)('0' + (j == 0 ? 1 + rng(&s) % 9 : rng(&s) % 10));
     q[k] = 0;
-    if ((r >> 16) % 8 == 0) /* near 2^53, 2^63 and 2^64, where the conversion rounds */
+    if ((r >> 16) % 8 == 0) /* near 2^53 ... 2^63, and 2^63 more (to 2^64): rounded */
       snprintf(q, 32, "%s%" PRIu64, (r >> 20) & 1 ? "-" : "",
-               ((uint64_t)1 << (53 + (r >> 21) % 12)) + (rng(&s) % 4096) - 2048 +
+               ((uint64_t)1 << (53 + (r >> 21) % 11)) + (rng(&s) % 4096) - 2048 +
                    ((r >> 30) % 3 == 0 ? (uint64_t)1 << 63 : 0));
   }
   size_t cap = (size_t)N * 3 * 36 + 16, len = 0;
