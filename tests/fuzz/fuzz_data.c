@@ -14,27 +14,17 @@
 #include <unistd.h>
 
 /* The file the text is also written to, so that it is read again from a file, where plain
- * rows take the row reader's own road: the same rows and values or the same message. */
+ * rows take the row reader's own road: the same rows and values or the same message. A
+ * new one for each input, removed after it (libFuzzer may end without running atexit). */
 static char path[4096];
 
-static void remove_file(void) {
-  unlink(path);
-}
-
 static void write_text(const char *text) {
-  static int fd = -1;
-  if (fd < 0) {
-    const char *dir = getenv("TMPDIR");
-    snprintf(path, sizeof path, "%s/fuzz_data_XXXXXX", dir && *dir ? dir : "/tmp");
-    if ((fd = mkstemp(path)) < 0) {
-      perror("fuzz_data: mkstemp");
-      abort();
-    }
-    atexit(remove_file);
-  }
+  const char *dir = getenv("TMPDIR");
+  snprintf(path, sizeof path, "%s/fuzz_data_XXXXXX", dir && *dir ? dir : "/tmp");
+  int fd = mkstemp(path);
   size_t n = strlen(text);
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, text, n, 0) != (ssize_t)n) {
-    perror("fuzz_data: write");
+  if (fd < 0 || write(fd, text, n) != (ssize_t)n || close(fd) != 0) {
+    perror("fuzz_data: writing the file");
     abort();
   }
 }
@@ -104,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   one(text, NULL);
   one(text, xy);
   one(text, xyz);
+  unlink(path);
   free(text);
   return 0;
 }
