@@ -506,9 +506,13 @@ static size_t fast_row(Parser *ps, const char *p) {
           eneg = *s++ == '-';
         if ((unsigned)(*s - '0') >= 10)
           return 0;
-        for (; (unsigned)(*s - '0') < 10; s++)
-          if (ex < 100000)
-            ex = ex * 10 + (*s - '0');
+        if ((unsigned)(s[1] - '0') < 10 && (unsigned)(s[2] - '0') >= 10) {
+          ex = (s[0] - '0') * 10 + (s[1] - '0'); /* two digits, as %e writes them */
+          s += 2;
+        } else
+          for (; (unsigned)(*s - '0') < 10; s++)
+            if (ex < 100000)
+              ex = ex * 10 + (*s - '0');
         e += eneg ? -ex : ex;
       }
       if (decimal(m, e, 0, &x))
