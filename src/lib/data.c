@@ -237,9 +237,9 @@ static int field_value(const Field *f, double *v) {
 /* Room for one more row: the counted rows at once, or by doubling when not counted. A
  * file's size bounds its rows: a row of f fields (f = the columns, or the largest --using
  * number) takes at least 2f bytes (a byte a field, a separator or newline after each; the
- * last row may lack its newline), so (size + 1) / 2f rows are allocated at once (untouched
- * pages take no memory, and parser_end gives back the rest); when that much is not to be
- * had, the columns double. */
+ * last row may lack its newline), so (size + 1) / 2f rows are allocated at once (pages
+ * never written take no memory where the system allocates them lazily, and parser_end
+ * gives back the rest); when that much is not to be had, the columns double. */
 static int room(Parser *ps) {
   GrData *o = ps->o;
   if (o->nrow < ps->cap)
