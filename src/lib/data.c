@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  * The data file reader: line by line, from a string or from a file read in fixed chunks
- * (never the whole text at once; a file's lines are counted first so that the columns are
+ * (never the whole text at once; a file's size bounds its rows, so that the columns are
  * allocated once). A byte range of a file can be read on its own, for a fit split over
  * processes. Nothing is skipped silently: a short row, a long row or a field that is not
  * a number stops the read with its place.
@@ -154,13 +154,15 @@ typedef struct Parser {
   GrData *o;
   GrDiag *d;
   size_t cap;    /* rows the columns have room for */
-  size_t hint;   /* rows at most (counted lines), 0: unknown, the columns double */
+  size_t hint;   /* rows at most (counted lines or bound), 0: unknown, the columns double */
+  uint64_t size; /* a regular file's size, which bounds its rows; 0: not known */
   int seen_row;  /* a row (or a header replaced by --columns) was seen */
   int head_only; /* stop at the first data row and note its offset */
   int started;   /* head_only: that row was found */
   uint64_t lineno;
   uint64_t start; /* head_only: the offset of the first data row */
   char *cand;     /* the last comment line that could be a header ("# x y") */
+  size_t flen[MAXF]; /* fast_row: the length of each column's last field */
 } Parser;
 
 static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -232,13 +234,35 @@ static int field_value(const Field *f, double *v) {
   return field_num(f, v);
 }
 
-/* Room for one more row: the counted rows at once, or by doubling when not counted. */
+/* Room for one more row: the counted rows at once, or by doubling when not counted. A
+ * file's size bounds its rows: a row of f fields (f = the columns, or the largest --using
+ * number) takes at least 2f bytes (a byte a field, a separator or newline after each; the
+ * last row may lack its newline), so (size + 1) / 2f rows are allocated at once (pages
+ * never written take no memory where the system allocates them lazily, and parser_end
+ * gives back the rest); when that much is not to be had, the columns double. */
 static int room(Parser *ps) {
   GrData *o = ps->o;
   if (o->nrow < ps->cap)
     return 0;
   if (ps->hint && ps->cap)
     return -1;
+  if (ps->size && !ps->cap && o->ncol) {
+    uint64_t f = ps->us ? 1 : (uint64_t)o->ncol;
+    for (int k = 0; ps->us && k < ps->nus; k++)
+      f = (uint64_t)ps->us[k] > f ? (uint64_t)ps->us[k] : f;
+    uint64_t rows = (ps->size + 1) / (2 * f) + 1;
+    int k = 0;
+    if (rows <= SIZE_MAX / sizeof(double) / (uint64_t)o->ncol)
+      for (; k < o->ncol && (o->col[k] = malloc((size_t)rows * sizeof **o->col)); k++)
+        ;
+    if (k == o->ncol) {
+      ps->cap = ps->hint = (size_t)rows;
+      return 0;
+    }
+    while (k > 0)
+      free(o->col[--k]), o->col[k] = NULL;
+    ps->size = 0;
+  }
   ps->cap = ps->hint ? ps->hint : ps->cap ? ps->cap * 2 : 1024;
   for (int k = 0; k < o->ncol; k++)
     o->col[k] = gr_xrealloc(o->col[k], ps->cap * sizeof **o->col);
@@ -442,6 +466,7 @@ static size_t fast_row(Parser *ps, const char *p) {
         for (s++; *s == ' ' || *s == '\t';)
           s++;
     }
+    const char *start = s;
     int neg = 0;
     if (*s == '-' || *s == '+')
       neg = *s++ == '-';
@@ -452,36 +477,66 @@ static size_t fast_row(Parser *ps, const char *p) {
     const char *m0 = s;
     s = run_digits(s, &m);
     int nd = (int)(s - m0), digits = (int)(s - d0);
-    long e = 0;
-    if (*s == '.') {
-      const char *f0 = ++s;
-      if (!m)
-        while (*s == '0')
-          s++;
-      const char *f1 = s;
-      s = run_digits(s, &m);
-      nd += (int)(s - f1);
-      digits += (int)(s - f0);
-      e = -(long)(s - f0);
-    }
-    if (!digits || nd > 19)
-      return 0;
-    if (*s == 'e' || *s == 'E') {
-      int eneg = 0;
-      long x = 0;
-      if (*++s == '+' || *s == '-')
-        eneg = *s++ == '-';
-      if ((unsigned)(*s - '0') >= 10)
+    double x;
+    if (*s != '.' && (*s | 0x20) != 'e') {
+      /* an integer: m itself, which the conversion to double rounds correctly (m < 10^19 <
+       * 2^64), as decimal() would, without its exponent and fraction */
+      if (!digits || nd > 19)
         return 0;
-      for (; (unsigned)(*s - '0') < 10; s++)
-        if (x < 100000)
-          x = x * 10 + (*s - '0');
-      e += eneg ? -x : x;
+      x = (double)m;
+    } else {
+      long e = 0;
+      if (*s == '.') {
+        const char *f0 = ++s;
+        if (!m)
+          while (*s == '0')
+            s++;
+        const char *f1 = s;
+        s = run_digits(s, &m);
+        nd += (int)(s - f1);
+        digits += (int)(s - f0);
+        e = -(long)(s - f0);
+      }
+      if (!digits || nd > 19)
+        return 0;
+      if (*s == 'e' || *s == 'E') {
+        int eneg = 0;
+        long ex = 0;
+        if (*++s == '+' || *s == '-')
+          eneg = *s++ == '-';
+        if ((unsigned)(*s - '0') >= 10)
+          return 0;
+        if ((unsigned)(s[1] - '0') < 10 && (unsigned)(s[2] - '0') >= 10) {
+          ex = (s[0] - '0') * 10 + (s[1] - '0'); /* two digits, as %e writes them */
+          s += 2;
+        } else
+          for (; (unsigned)(*s - '0') < 10; s++)
+            if (ex < 100000)
+              ex = ex * 10 + (*s - '0');
+        e += eneg ? -ex : ex;
+      }
+      if (decimal(m, e, 0, &x))
+        return 0;
     }
+#if defined(__GNUC__)
+    {
+      /* Value speculation: the row goes on from where the field would end were it as long
+       * as the one above it (columns written with one format), an address known before
+       * this field's digits are read, instead of from the end the digits give, which would
+       * make every field wait for the one before it. The branch checks the guess (a wrong
+       * one costs a misprediction); the empty asm hides from the compiler that g equals s
+       * there, so that it cannot take s's register for it. */
+      const char *guess = start + ps->flen[k], *g = guess;
+      __asm__("" : "+r"(g));
+      if (s == guess)
+        s = g;
+      else
+        ps->flen[k] = (size_t)(s - start);
+    }
+#endif
     if (*s != ' ' && *s != '\t' && *s != ',' && *s != '\r' && *s != '\n')
       return 0;
-    if (decimal(m, e, neg, &o->col[k][o->nrow]))
-      return 0;
+    o->col[k][o->nrow] = neg ? -x : x;
   }
   while (*s == ' ' || *s == '\t')
     s++;
@@ -750,12 +805,8 @@ GrStatus gr_data_read_using(const char *path, char *const *names, const int *us,
   GrStatus st = open_data(path, file, &fd, &size, &regular, d);
   if (st)
     return st;
-  if ((st = set_given_names(&ps)) == GR_OK && regular) {
-    /* a file: count its lines first, so the columns are allocated once, not doubled */
-    uint64_t nl;
-    st = count_lines(fd, 0, size, &nl, file, d);
-    ps.hint = (size_t)nl + 1;
-  }
+  st = set_given_names(&ps);
+  ps.size = regular ? size : 0; /* a file: its size bounds its rows (room) */
   if (st == GR_OK)
     st = read_lines(&ps, fd, regular, size, 0, UINT64_MAX, 0);
   close_data(fd);

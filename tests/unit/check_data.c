@@ -283,6 +283,12 @@ static const char *const shapes[] = {
     "x y\n1 2\n3 4\n12345678901234567890123 1.5\n",
     "x y z\n1 2 3\n4 5 6\n7 8,9\n",
     "x y z\n1,2,3\n4,5,6\n7,8 9\n",
+    /* a field shorter than the one above it, then what the row reader must not skip (the
+     * first row is feed_line's) */
+    "x,y\n1,2\n10,2\n5,,6\n",
+    "x y\n1 2\n10 2\n5\n",
+    "x y\n1 2\n-10 2\n+5, 6\n",
+    "x,y\n1,2\n3,40\n5,6,\n",
 };
 
 START_TEST(test_file_like_string) {
@@ -459,8 +465,56 @@ START_TEST(test_digit_runs) {
 }
 END_TEST
 
-/* gr_data_count_lines (which counts sixteen bytes at a time and, reading a whole file,
- * sizes its columns) against counting byte by byte, over random ranges of a text of random
+/* Integers as the row reader takes them without a fraction or an exponent (its value is
+ * the mantissa, converted once): random ones of 1 to 20 digits, with signs and leading
+ * zeros, those around 2^53, 2^63 and 2^64 and the largest of 19 and 20 digits, in three
+ * columns with blanks and commas, in a file of more than one chunk: all as strtod. */
+START_TEST(test_integers) {
+  enum { N = 60000 };
+  static const char *const edge[] = {
+      "0", "-0", "+0", "000", "-000", "9007199254740991", "9007199254740992", "9007199254740993",
+      "9007199254740994", "9007199254740995", "-9007199254740993", "9223372036854775807",
+      "9223372036854775808", "9223372036854775809", "-9223372036854775809",
+      "9223372036854776833", "18446744073709551615", "18446744073709551616",
+      "9999999999999999999", "99999999999999999999", "10000000000000000000",
+      "0009999999999999999", "-00018446744073709551615", "+12345678901234567890"};
+  size_t ne = sizeof edge / sizeof *edge;
+  char(*nums)[32] = malloc(N * sizeof *nums);
+  uint64_t s = 2024;
+  for (size_t i = 0; i < N; i++) {
+    char *q = nums[i];
+    if (i < ne) {
+      snprintf(q, 32, "%s", edge[i]);
+      continue;
+    }
+    uint64_t r = rng(&s);
+    int nd = 1 + (int)(r % 20), k = 0, zeros = (r >> 8) % 4 == 0 ? (int)((r >> 10) % 4) : 0;
+    q[k++] = (r >> 12) % 3 == 0 ? '-' : (r >> 12) % 3 == 1 ? '+' : '0';
+    for (int j = 0; j < zeros; j++)
+      q[k++] = '0';
+    for (int j = 0; j < nd; j++)
+      q[k++] = (char)('0' + (j == 0 ? 1 + rng(&s) % 9 : rng(&s) % 10));
+    q[k] = 0;
+    if ((r >> 16) % 8 == 0) /* near 2^53 ... 2^63, and 2^63 more (to 2^64): rounded */
+      snprintf(q, 32, "%s%" PRIu64, (r >> 20) & 1 ? "-" : "",
+               ((uint64_t)1 << (53 + (r >> 21) % 11)) + (rng(&s) % 4096) - 2048 +
+                   ((r >> 30) % 3 == 0 ? (uint64_t)1 << 63 : 0));
+  }
+  size_t cap = (size_t)N * 3 * 36 + 16, len = 0;
+  char *text = malloc(cap);
+  len += (size_t)snprintf(text, cap, "a b c\n");
+  for (size_t i = 0; i < N; i++)
+    len += (size_t)snprintf(text + len, cap - len, i % 3 ? "%s %s\t%s\n" : "%s,%s , %s\r\n",
+                            nums[i], nums[(i + 1) % N], nums[(i + 2) % N]);
+  ck_assert_uint_gt(len, (size_t)1 << 21); /* rows across 1 MiB chunk boundaries */
+  check_reads_as_strtod(text, N, 3, nums[0], sizeof nums[0], N);
+  free(text);
+  free(nums);
+}
+END_TEST
+
+/* gr_data_count_lines (which counts sixteen bytes at a time; a fit over processes sizes
+ * each range's columns by it) against counting byte by byte, over random ranges of a text of random
  * lines, long runs without a newline and runs of nothing but newlines. */
 START_TEST(test_count_lines) {
   enum { N = 70000 };
@@ -493,6 +547,62 @@ START_TEST(test_count_lines) {
   }
   unlink(path);
   free(text);
+}
+END_TEST
+
+/* A file's columns are allocated once, for as many rows as its size allows (a row of f
+ * fields takes at least 2f bytes): files of nothing but the shortest rows ("1\n", "1 2\n",
+ * "1,2,3\n"), with and without a header and a last newline, and --using that repeats a
+ * column or takes only the last, read all their rows with the values written. */
+START_TEST(test_row_bound) {
+  enum { N = 5000 };
+  static char a[] = "a", b[] = "b", c[] = "c";
+  static const struct {
+    int f;           /* fields a row */
+    const char *sep; /* between them */
+    int header, last_nl, nus, us[3];
+  } cases[] = {{1, "", 1, 1, 0, {0}},        {1, "", 1, 0, 0, {0}},
+               {1, "", 0, 1, 0, {0}},        {1, "", 0, 0, 0, {0}},
+               {2, " ", 1, 0, 0, {0}},       {3, ",", 0, 0, 0, {0}},
+               {3, "\t", 1, 1, 0, {0}},      {1, "", 0, 0, 3, {1, 1, 1}},
+               {1, "", 0, 1, 2, {1, 1}},     {3, " ", 1, 0, 1, {3}},
+               {2, ",", 0, 0, 3, {2, 1, 2}}, {2, ",", 1, 1, 2, {2, 1}}};
+  for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+    int f = cases[t].f, nus = cases[t].nus;
+    char *text = malloc((size_t)N * 2 * (size_t)f + 16), *p = text;
+    if (cases[t].header)
+      p += sprintf(p, f == 1 ? "a\n" : f == 2 ? "a%sb\n" : "a%sb%sc\n", cases[t].sep,
+                   cases[t].sep);
+    for (int i = 0; i < N; i++)
+      for (int k = 0; k < f; k++) {
+        *p++ = (char)('0' + (i + k) % 10);
+        *p++ = k + 1 < f ? cases[t].sep[0] : '\n';
+      }
+    if (!cases[t].last_nl)
+      p--;
+    *p = 0;
+    char path[] = "check_data_XXXXXX";
+    write_temp(path, text);
+    int ncol = nus ? nus : f;
+    char *all[] = {a, b, c, NULL};
+    all[ncol] = NULL;
+    GrData d;
+    GrDiag g;
+    GrStatus st = gr_data_read_using(path, cases[t].header ? NULL : all, nus ? cases[t].us : NULL,
+                                     nus, &d, &g);
+    ck_assert_msg(st == GR_OK, "case %zu: %s", t, g.msg);
+    ck_assert_int_eq(d.ncol, ncol);
+    ck_assert_uint_eq(d.nrow, N);
+    for (int i = 0; i < N; i++)
+      for (int k = 0; k < ncol; k++) {
+        int field = nus ? cases[t].us[k] - 1 : k;
+        ck_assert_msg(d.col[k][i] == (double)((i + field) % 10), "case %zu row %d column %d",
+                      t, i, k);
+      }
+    gr_data_free(&d);
+    unlink(path);
+    free(text);
+  }
 }
 END_TEST
 
@@ -541,7 +651,9 @@ int main(void) {
   tcase_add_test(t, test_numbers_exact);
   tcase_add_test(t, test_numbers_hard);
   tcase_add_test(t, test_digit_runs);
+  tcase_add_test(t, test_integers);
   tcase_add_test(t, test_count_lines);
+  tcase_add_test(t, test_row_bound);
   tcase_add_loop_test(t, test_file_like_string, 0, (int)(sizeof shapes / sizeof *shapes));
   tcase_add_test(t, test_decimal_to_double);
   suite_add_tcase(s, t);
