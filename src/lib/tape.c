@@ -96,6 +96,16 @@ void gr_tape_free(GrTape *t) {
   free(t);
 }
 
+/* The slot of node id `id`, which is on the tape: the slots before its 64-bit word and the
+ * set bits below its own (no id -> slot array: compiling a large graph would hold one
+ * beside the nodes and the new tape, the peak of a large input's run). */
+static inline uint32_t id_slot(const GrTape *t, size_t id) {
+  size_t w = id / 64;
+  return t->on_rank[w] +
+         (uint32_t)__builtin_popcountll(t->on_tape[w] & (((uint64_t)1 << (id % 64)) - 1));
+}
+#define ON_TAPE(t, id) ((t)->on_tape[(id) / 64] >> ((id) % 64) & 1)
+
 GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, const size_t *var_len,
                          GrTape **tp, GrDiag *d) {
   *tp = NULL;
@@ -105,27 +115,24 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   for (size_t i = 0; i < nout; i++)
     if (outs[i]->id + 1 > top)
       top = outs[i]->id + 1;
-  uint32_t *slot = gr_xmalloc((top ? top : 1) * sizeof *slot); /* ids are 32-bit (graph.h) */
-  size_t n = 0;
-  for (size_t i = 0; i < top; i++)
-    if (m[i])
-      slot[i] = n++;
-  t->n = n;
-  t->ins = tape_calloc(n, sizeof *t->ins);
-  t->off = tape_calloc(n, sizeof *t->off);
-  t->len = tape_calloc(n, sizeof *t->len);
   t->graph = g;
   t->nwords = (top + 63) / 64;
   t->on_tape = gr_xcalloc(t->nwords ? t->nwords : 1, sizeof *t->on_tape);
   t->on_rank = gr_xmalloc((t->nwords + 1) * sizeof *t->on_rank);
-  for (size_t w = 0, r = 0; w <= t->nwords; w++) {
-    t->on_rank[w] = (uint32_t)r;
+  size_t n = 0;
+  for (size_t w = 0; w <= t->nwords; w++) {
+    t->on_rank[w] = (uint32_t)n; /* ids are 32-bit (graph.h) */
     for (size_t i = 64 * w; i < top && i < 64 * (w + 1); i++)
       if (m[i]) {
         t->on_tape[w] |= (uint64_t)1 << (i % 64);
-        r++;
+        n++;
       }
   }
+  free(m); /* on_tape says the same, in a bit a node */
+  t->n = n;
+  t->ins = tape_calloc(n, sizeof *t->ins);
+  t->off = tape_calloc(n, sizeof *t->off);
+  t->len = tape_calloc(n, sizeof *t->len);
   t->nvars = g->nvars;
   t->var_slot = tape_calloc(g->nvars ? g->nvars : 1, sizeof *t->var_slot);
   for (int v = 0; v < g->nvars; v++)
@@ -133,7 +140,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   GrStatus st = GR_OK;
   size_t total = 0;
   for (size_t i = 0, s = 0; i < top; i++) {
-    if (!m[i])
+    if (!ON_TAPE(t, i))
       continue;
     GrNode *nd = gr_graph_node(g, i);
     GrInstr *in = &t->ins[s];
@@ -141,7 +148,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     in->nargs = nd->nargs;
     uint32_t *ap[3] = {&in->a, &in->b, &in->c};
     for (int k = 0; k < nd->nargs; k++)
-      *ap[k] = (uint32_t)slot[nd->arg[k]->id];
+      *ap[k] = id_slot(t, nd->arg[k]->id);
     size_t L = 1;
     if (nd->op == GR_OP_CONST)
       L = nd->vlen;
@@ -206,8 +213,6 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     s++;
   }
   if (st) {
-    free(m);
-    free(slot);
     gr_tape_free(t);
     return st;
   }
@@ -215,19 +220,18 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   t->val = calloc_aligned(total);
   t->adj = calloc_aligned(total);
   for (size_t i = 0; i < top; i++)
-    if (m[i] && gr_graph_node(g, i)->op == GR_OP_CONST) {
+    if (ON_TAPE(t, i) && gr_graph_node(g, i)->op == GR_OP_CONST) {
       const GrNode *nd = gr_graph_node(g, i);
-      size_t s = slot[i];
+      size_t s = id_slot(t, i);
       if (nd->vlen == 1)
         t->val[t->off[s]] = nd->num;
       else
         memcpy(t->val + t->off[s], nd->vec, t->len[s] * sizeof(double));
     }
-  free(m);
   t->nout = nout;
   t->out_slot = tape_calloc(nout ? nout : 1, sizeof *t->out_slot);
   for (size_t i = 0; i < nout; i++)
-    t->out_slot[i] = slot[outs[i]->id];
+    t->out_slot[i] = id_slot(t, outs[i]->id);
   t->touch = tape_calloc(n ? n : 1, 1);
   for (size_t s = 0; s < n; s++) {
     /* the adjoints a reverse sweep writes: the seeded outputs and the arguments of the
@@ -258,7 +262,6 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     }
   if (nsc)
     t->sc = calloc_aligned(nsc);
-  free(slot);
   *tp = t;
   return GR_OK;
 }
