@@ -37,13 +37,13 @@
 
 /* Where slot s's values are: its block of val, unless gr_tape_bind has given the tape
  * per-slot pointers (vp), as only a tape with a bound column needs. */
-#define GR_VP(t, s) ((t)->vp ? (t)->vp[s] : (t)->val + (t)->off[s])
+#define GR_VP(t, s) ((t)->vp ? (t)->vp[s] : (t)->val + gr_tape_off((t), s))
 
 /* A sin or cos block whose partial a reverse sweep forms: both functions at once
  * (sincos, where the C library has it: glibc's gives sin's and cos's bits exactly) */
 #define SC_BLOCK(t, s)                                                                             \
   (((t)->ins[s].op == GR_OP_SIN || (t)->ins[s].op == GR_OP_COS) && (t)->ins[s].need &&             \
-   (t)->len[s] > 1)
+   gr_tape_len((t), s) > 1)
 #if defined(__GLIBC__)
 void sincos(double x, double *s, double *c);
 #define GR_SINCOS(x, s, c) sincos(x, s, c)
@@ -167,7 +167,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     } else {
       int first = -1;
       for (int k = 0; k < nd->nargs; k++) {
-        size_t la = t->len[*ap[k]];
+        size_t la = gr_tape_len(t, *ap[k]);
         if (la == 1)
           continue;
         if (L == 1) {
@@ -216,6 +216,11 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     gr_tape_free(t);
     return st;
   }
+  if (total == n) { /* blocks of one only (a longer one would make total > n): off[s] = s */
+    free(t->off);
+    free(t->len);
+    t->off = t->len = NULL;
+  }
   t->nvals = total;
   t->val = calloc_aligned(total);
   t->adj = calloc_aligned(total);
@@ -224,9 +229,9 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
       const GrNode *nd = gr_graph_node(g, i);
       size_t s = id_slot(t, i);
       if (nd->vlen == 1)
-        t->val[t->off[s]] = nd->num;
+        t->val[gr_tape_off(t, s)] = nd->num;
       else
-        memcpy(t->val + t->off[s], nd->vec, t->len[s] * sizeof(double));
+        memcpy(t->val + gr_tape_off(t, s), nd->vec, gr_tape_len(t, s) * sizeof(double));
     }
   t->nout = nout;
   t->out_slot = tape_calloc(nout ? nout : 1, sizeof *t->out_slot);
@@ -258,7 +263,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
         t->sc_off = tape_calloc(n, sizeof *t->sc_off);
       nsc = (nsc + GR_ALIGN_VALS - 1) / GR_ALIGN_VALS * GR_ALIGN_VALS;
       t->sc_off[s] = (GrTapeIdx)nsc;
-      nsc += t->len[s]; /* at most nvals, which fits 32 bits */
+      nsc += gr_tape_len(t, s); /* at most nvals, which fits 32 bits */
     }
   if (nsc)
     t->sc = calloc_aligned(nsc);
@@ -283,7 +288,7 @@ void gr_tape_drop_adjoints(GrTape *t) {
 double *gr_tape_var(GrTape *t, int v) {
   if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
     return NULL;
-  return t->val + t->off[t->var_slot[v]];
+  return t->val + gr_tape_off(t, t->var_slot[v]);
 }
 
 void gr_tape_bind(GrTape *t, int v, const double *p) {
@@ -295,32 +300,32 @@ void gr_tape_bind(GrTape *t, int v, const double *p) {
       return;
     t->vp = tape_calloc(t->n ? t->n : 1, sizeof *t->vp);
     for (size_t k = 0; k < t->n; k++)
-      t->vp[k] = t->val + t->off[k];
+      t->vp[k] = t->val + gr_tape_off(t, k);
   }
   /* the sweeps only read a variable's slot: the cast does not lead to a write */
-  t->vp[s] = p ? (double *)(uintptr_t)p : t->val + t->off[s];
+  t->vp[s] = p ? (double *)(uintptr_t)p : t->val + gr_tape_off(t, s);
 }
 
 /* Zero the blocks of arr (adjoints or their tangents) whose slot has flag[s] set. */
 static void clear_slots(const GrTape *t, double *arr, const unsigned char *flag, int need) {
   for (size_t s = 0; s < t->n; s++)
     if (need ? t->ins[s].need : flag[s])
-      memset(arr + t->off[s], 0, t->len[s] * sizeof *arr);
+      memset(arr + gr_tape_off(t, s), 0, gr_tape_len(t, s) * sizeof *arr);
 }
 
 size_t gr_tape_var_len(const GrTape *t, int v) {
   if (v < 0 || v >= t->nvars || t->var_slot[v] < 0)
     return 0;
-  return t->len[t->var_slot[v]];
+  return gr_tape_len(t, t->var_slot[v]);
 }
 
 const double *gr_tape_out(const GrTape *t, size_t k) { return GR_VP(t, t->out_slot[k]); }
-size_t gr_tape_out_len(const GrTape *t, size_t k) { return t->len[t->out_slot[k]]; }
+size_t gr_tape_out_len(const GrTape *t, size_t k) { return gr_tape_len(t, t->out_slot[k]); }
 
 const double *gr_tape_grad(const GrTape *t, int v) {
   if (v < 0 || v >= t->nvars || t->var_slot[v] < 0 || !t->adj)
     return NULL;
-  return t->adj + t->off[t->var_slot[v]];
+  return t->adj + gr_tape_off(t, t->var_slot[v]);
 }
 
 long gr_tape_slot(const GrTape *t, const GrNode *n) {
@@ -351,7 +356,7 @@ GrNode *gr_tape_node(const GrTape *t, size_t s) {
 
 const double *gr_tape_node_adj(const GrTape *t, const GrNode *n) {
   long s = gr_tape_slot(t, n);
-  return s < 0 || !t->adj ? NULL : t->adj + t->off[s];
+  return s < 0 || !t->adj ? NULL : t->adj + gr_tape_off(t, s);
 }
 
 const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
@@ -384,8 +389,8 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
 
 #define ARGS                                                                                       \
   const GrInstr *in = &t->ins[i];                                                                  \
-  size_t n = t->len[i];                                                                            \
-  size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;                       \
+  size_t n = gr_tape_len(t, i);                                                                            \
+  size_t sa = gr_tape_len(t, in->a) > 1, sb = in->nargs > 1 ? gr_tape_len(t, in->b) > 1 : 0;                       \
   const double *A = GR_VP(t, in->a);                                                               \
   const double *B = in->nargs > 1 ? GR_VP(t, in->b) : A;                                           \
   double *Y = GR_VP(t, i);                                                                         \
@@ -396,7 +401,7 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
 static void reduce_forward(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
   const double *A = GR_VP(t, in->a);
-  size_t n = t->len[in->a];
+  size_t n = gr_tape_len(t, in->a);
   double *Y = GR_VP(t, i);
   double s;
   switch (in->op) {
@@ -445,11 +450,11 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
        * where they are, as x does: no copy. Otherwise its own block, a copy of a. */
       uint32_t x = t->ins[i].a;
       if (t->vp) { /* something is bound (gr_tape_bind) */
-        if (t->ins[x].op == GR_OP_VAR && t->len[x] == t->len[i] && t->vp[x] != t->val + t->off[x]) {
+        if (t->ins[x].op == GR_OP_VAR && gr_tape_len(t, x) == gr_tape_len(t, i) && t->vp[x] != t->val + gr_tape_off(t, x)) {
           t->vp[i] = t->vp[x];
           break;
         }
-        t->vp[i] = t->val + t->off[i];
+        t->vp[i] = t->val + gr_tape_off(t, i);
       }
       ARGS;
       for (size_t k = 0; k < n; k++)
@@ -459,7 +464,7 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
     case GR_OP_IF: {
       ARGS;
       const double *C = GR_VP(t, in->c);
-      size_t sc = t->len[in->c] > 1;
+      size_t sc = gr_tape_len(t, in->c) > 1;
       for (size_t k = 0; k < n; k++)
         Y[k] = A[k * sa] != 0 ? B[k * sb] : C[k * sc];
       break;
@@ -538,9 +543,9 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
 static void reduce_reverse(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
   const double *A = GR_VP(t, in->a);
-  double *GA = t->adj + t->off[in->a];
-  size_t n = t->len[in->a];
-  double g = t->adj[t->off[i]], y = GR_VP(t, i)[0];
+  double *GA = t->adj + gr_tape_off(t, in->a);
+  size_t n = gr_tape_len(t, in->a);
+  double g = t->adj[gr_tape_off(t, i)], y = GR_VP(t, i)[0];
   switch (in->op) {
   case GR_OP_SUM:
     for (size_t k = 0; k < n; k++)
@@ -595,7 +600,7 @@ static inline int adj_fresh(GrTape *t, size_t s) {
 }
 static inline void adj_ready(GrTape *t, size_t s) {
   if (adj_fresh(t, s))
-    memset(t->adj + t->off[s], 0, t->len[s] * sizeof *t->adj);
+    memset(t->adj + gr_tape_off(t, s), 0, gr_tape_len(t, s) * sizeof *t->adj);
 }
 
 /* What a GR_K_MATH op sends argument arg (0: a, 1: b) for the multiplier m, exactly: the
@@ -642,11 +647,11 @@ static void lanes_finish(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
   const uint32_t arg[2] = {in->a, in->b};
   for (int j = 0; j < in->nargs && j < 2; j++) {
-    if (gr_ops[in->op].kind != GR_K_MATH || t->len[arg[j]] != 1 || !t->ins[arg[j]].need)
+    if (gr_ops[in->op].kind != GR_K_MATH || gr_tape_len(t, arg[j]) != 1 || !t->ins[arg[j]].need)
       continue;
     double *L = t->lanes + GR_LANES * (2 * i + (size_t)j);
     adj_ready(t, arg[j]);
-    t->adj[t->off[arg[j]]] += gr_lanes_sum(L);
+    t->adj[gr_tape_off(t, arg[j])] += gr_lanes_sum(L);
     memset(L, 0, GR_LANES * sizeof *L);
   }
 }
@@ -657,15 +662,15 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
   t->sc_rev = 1;
   size_t o = t->out_slot[out];
   if (mode != REV_FINISH) {
-    for (size_t k = 0; k < t->len[o]; k++)
-      t->adj[t->off[o] + k] = seed ? seed[k] : 1.0;
+    for (size_t k = 0; k < gr_tape_len(t, o); k++)
+      t->adj[gr_tape_off(t, o) + k] = seed ? seed[k] : 1.0;
     t->touch[o] |= ADJ_WRITTEN;
   }
   for (size_t i = o + 1; i-- > 0;) {
     const GrInstr *ii = &t->ins[i];
     if (!ii->need || ii->nargs == 0)
       continue;
-    if (mode != REV_WHOLE && (t->len[i] > 1) != (mode == REV_STRIP)) {
+    if (mode != REV_WHOLE && (gr_tape_len(t, i) > 1) != (mode == REV_STRIP)) {
       if (mode == REV_FINISH)
         lanes_finish(t, i);
       continue; /* a strip skips the blocks of one, the finish the blocks */
@@ -674,8 +679,8 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
     switch (ii->op) {
     case GR_OP_LET: {
       ARGS;
-      const double *G = t->adj + t->off[i];
-      double *GA = t->adj + t->off[in->a];
+      const double *G = t->adj + gr_tape_off(t, i);
+      double *GA = t->adj + gr_tape_off(t, in->a);
       adj_ready(t, in->a);
       if (sa) /* the contiguous case apart, so that it vectorises */
         for (size_t k = 0; k < n; k++)
@@ -688,9 +693,9 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
     case GR_OP_IF: {
       ARGS;
       const double *C = GR_VP(t, in->c);
-      size_t sc = t->len[in->c] > 1;
-      const double *G = t->adj + t->off[i];
-      double *GB = t->adj + t->off[in->b], *GC = t->adj + t->off[in->c];
+      size_t sc = gr_tape_len(t, in->c) > 1;
+      const double *G = t->adj + gr_tape_off(t, i);
+      double *GB = t->adj + gr_tape_off(t, in->b), *GC = t->adj + gr_tape_off(t, in->c);
       adj_ready(t, in->b);
       adj_ready(t, in->c);
       for (size_t k = 0; k < n; k++) {
@@ -709,7 +714,7 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
     case GR_OP_PROD:
     case GR_OP_VMAX:
     case GR_OP_VMIN:
-      if (t->adj[t->off[i]] != 0) {
+      if (t->adj[gr_tape_off(t, i)] != 0) {
         adj_ready(t, t->ins[i].a);
         reduce_reverse(t, i);
       }
@@ -718,11 +723,11 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
       /* sin's cos(a), cos's -sin(a), expm1's exp(a) over a block by vector kernels; they
        * add into the argument's adjoint, so it is made ready first (cleared if nothing has
        * written it in this sweep), as before any other `+=` */
-      if (t->vecmath && ii->nargs == 1 && t->len[i] > 1 && t->len[ii->a] == t->len[i] &&
+      if (t->vecmath && ii->nargs == 1 && gr_tape_len(t, i) > 1 && gr_tape_len(t, ii->a) == gr_tape_len(t, i) &&
           t->ins[ii->a].need && gr_vecmath_reverse_op(ii->op)) {
         adj_ready(t, ii->a);
-        if (gr_vecmath_reverse(ii->op, t->adj + t->off[ii->a], t->adj + t->off[i],
-                               GR_VP(t, ii->a), t->len[i]))
+        if (gr_vecmath_reverse(ii->op, t->adj + gr_tape_off(t, ii->a), t->adj + gr_tape_off(t, i),
+                               GR_VP(t, ii->a), gr_tape_len(t, i)))
           break;
       }
       switch (t->ins[i].op) {
@@ -868,9 +873,9 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      const double *G = t->adj + t->off[i];                                                        \
-      double *GA = t->adj + t->off[in->a];                                                         \
-      double *GB = NA > 1 ? t->adj + t->off[in->b] : GA;                                           \
+      const double *G = t->adj + gr_tape_off(t, i);                                                        \
+      double *GA = t->adj + gr_tape_off(t, in->a);                                                         \
+      double *GB = NA > 1 ? t->adj + gr_tape_off(t, in->b) : GA;                                           \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
       if (n == 1) {                                                                                \
         double v;                                                                                  \
@@ -934,7 +939,7 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
   }
   for (size_t s = 0; s < t->n; s++) {
     if (t->touch[s] == 1)
-      memset(t->adj + t->off[s], 0, t->len[s] * sizeof *t->adj);
+      memset(t->adj + gr_tape_off(t, s), 0, gr_tape_len(t, s) * sizeof *t->adj);
     t->touch[s] &= 1;
   }
 }
@@ -959,10 +964,10 @@ int gr_tape_rows_apart(const GrTape *t) {
     const GrInstr *in = &t->ins[i];
     const uint32_t arg[3] = {in->a, in->b, in->c};
     for (int j = 0; j < in->nargs; j++) {
-      if (t->len[i] == 1 && t->len[arg[j]] > 1)
+      if (gr_tape_len(t, i) == 1 && gr_tape_len(t, arg[j]) > 1)
         return 0; /* a reduction of a block: it needs every row */
       /* a block of one under if() or let over a block sums its adjoint row by row */
-      if (t->len[i] > 1 && t->len[arg[j]] == 1 && t->ins[arg[j]].need && in->need &&
+      if (gr_tape_len(t, i) > 1 && gr_tape_len(t, arg[j]) == 1 && t->ins[arg[j]].need && in->need &&
           gr_ops[in->op].kind != GR_K_MATH)
         return 0;
     }
@@ -984,32 +989,32 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
   clear_slots(t, t->tan, NULL, 1);
   for (int v = 0; v < t->nvars; v++)
     if (dir && dir[v] && t->var_slot[v] >= 0)
-      memcpy(t->tan + t->off[t->var_slot[v]], dir[v], t->len[t->var_slot[v]] * sizeof(double));
+      memcpy(t->tan + gr_tape_off(t, t->var_slot[v]), dir[v], gr_tape_len(t, t->var_slot[v]) * sizeof(double));
   for (size_t i = 0; i < t->n; i++) {
     const GrInstr *ii = &t->ins[i];
     if (!ii->need || ii->nargs == 0)
       continue;
-    double *TY = t->tan + t->off[i];
+    double *TY = t->tan + gr_tape_off(t, i);
     switch (ii->op) {
     case GR_OP_LET: {
       ARGS;
-      const double *TA = t->tan + t->off[in->a];
+      const double *TA = t->tan + gr_tape_off(t, in->a);
       for (size_t k = 0; k < n; k++)
         TY[k] = TA[k * sa];
       break;
     }
     case GR_OP_IF: {
       ARGS;
-      const double *TB = t->tan + t->off[in->b], *TC = t->tan + t->off[in->c];
-      size_t sc = t->len[in->c] > 1;
+      const double *TB = t->tan + gr_tape_off(t, in->b), *TC = t->tan + gr_tape_off(t, in->c);
+      size_t sc = gr_tape_len(t, in->c) > 1;
       for (size_t k = 0; k < n; k++)
         TY[k] = A[k * sa] != 0 ? TB[k * sb] : TC[k * sc];
       break;
     }
     case GR_OP_SUM:
     case GR_OP_MEAN: {
-      const double *TA = t->tan + t->off[ii->a];
-      size_t n = t->len[ii->a];
+      const double *TA = t->tan + gr_tape_off(t, ii->a);
+      size_t n = gr_tape_len(t, ii->a);
       double s = 0;
       for (size_t k = 0; k < n; k++)
         s += TA[k];
@@ -1017,9 +1022,9 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
       break;
     }
     case GR_OP_PROD: {
-      const double *A = GR_VP(t, ii->a), *TA = t->tan + t->off[ii->a];
+      const double *A = GR_VP(t, ii->a), *TA = t->tan + gr_tape_off(t, ii->a);
       double p = 1, dp = 0;
-      for (size_t k = 0; k < t->len[ii->a]; k++) {
+      for (size_t k = 0; k < gr_tape_len(t, ii->a); k++) {
         dp = dp * A[k] + p * TA[k];
         p *= A[k];
       }
@@ -1028,10 +1033,10 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
     }
     case GR_OP_VMAX:
     case GR_OP_VMIN: {
-      const double *A = GR_VP(t, ii->a), *TA = t->tan + t->off[ii->a];
+      const double *A = GR_VP(t, ii->a), *TA = t->tan + gr_tape_off(t, ii->a);
       double y = GR_VP(t, i)[0], s = 0;
       size_t ties = 0;
-      for (size_t k = 0; k < t->len[ii->a]; k++)
+      for (size_t k = 0; k < gr_tape_len(t, ii->a); k++)
         if (A[k] == y) {
           s += TA[k];
           ties++;
@@ -1045,8 +1050,8 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      const double *TA = t->tan + t->off[in->a];                                                   \
-      const double *TB = NA > 1 ? t->tan + t->off[in->b] : TA;                                     \
+      const double *TA = t->tan + gr_tape_off(t, in->a);                                                   \
+      const double *TB = NA > 1 ? t->tan + gr_tape_off(t, in->b) : TA;                                     \
       for (size_t k = 0; k < n; k++) {                                                             \
         double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
         double ta = TA[k * sa], tb = NA > 1 ? TB[k * sb] : 0, r = 0, v;                            \
@@ -1079,16 +1084,16 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
 }
 
 const double *gr_tape_out_tangent(const GrTape *t, size_t k) {
-  return t->tan + t->off[t->out_slot[k]];
+  return t->tan + gr_tape_off(t, t->out_slot[k]);
 }
 
 /* d/d(dir) of prod's adjoint: for each k, the tangent of prod_{j != k} a_j. O(n^2). */
 static void prod_reverse_tangent(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
-  const double *A = GR_VP(t, in->a), *TA = t->tan + t->off[in->a];
-  double *TGA = t->tadj + t->off[in->a];
-  size_t n = t->len[in->a];
-  double g = t->adj[t->off[i]], tg = t->tadj[t->off[i]];
+  const double *A = GR_VP(t, in->a), *TA = t->tan + gr_tape_off(t, in->a);
+  double *TGA = t->tadj + gr_tape_off(t, in->a);
+  size_t n = gr_tape_len(t, in->a);
+  double g = t->adj[gr_tape_off(t, i)], tg = t->tadj[gr_tape_off(t, i)];
   for (size_t k = 0; k < n; k++) {
     double p = 1, dp = 0;
     for (size_t j = 0; j < n; j++) {
@@ -1116,17 +1121,17 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
     switch (ii->op) {
     case GR_OP_LET: {
       ARGS;
-      const double *TG = t->tadj + t->off[i];
-      double *TGA = t->tadj + t->off[in->a];
+      const double *TG = t->tadj + gr_tape_off(t, i);
+      double *TGA = t->tadj + gr_tape_off(t, in->a);
       for (size_t k = 0; k < n; k++)
         TGA[k * sa] += TG[k];
       break;
     }
     case GR_OP_IF: {
       ARGS;
-      const double *TG = t->tadj + t->off[i];
-      double *TGB = t->tadj + t->off[in->b], *TGC = t->tadj + t->off[in->c];
-      size_t sc = t->len[in->c] > 1;
+      const double *TG = t->tadj + gr_tape_off(t, i);
+      double *TGB = t->tadj + gr_tape_off(t, in->b), *TGC = t->tadj + gr_tape_off(t, in->c);
+      size_t sc = gr_tape_len(t, in->c) > 1;
       for (size_t k = 0; k < n; k++) {
         if (A[k * sa] != 0)
           TGB[k * sb] += TG[k];
@@ -1140,10 +1145,10 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
     case GR_OP_VMAX:
     case GR_OP_VMIN: {
       /* linear in the argument (max/min: piecewise), so only the adjoint tangent flows */
-      double *TGA = t->tadj + t->off[ii->a];
+      double *TGA = t->tadj + gr_tape_off(t, ii->a);
       const double *A = GR_VP(t, ii->a);
-      size_t n = t->len[ii->a];
-      double tg = t->tadj[t->off[i]], y = GR_VP(t, i)[0];
+      size_t n = gr_tape_len(t, ii->a);
+      double tg = t->tadj[gr_tape_off(t, i)], y = GR_VP(t, i)[0];
       size_t ties = 0;
       if (ii->op == GR_OP_VMAX || ii->op == GR_OP_VMIN)
         for (size_t k = 0; k < n; k++)
@@ -1167,11 +1172,11 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      const double *G = t->adj + t->off[i], *TG = t->tadj + t->off[i];                             \
-      const double *TA = t->tan + t->off[in->a];                                                   \
-      const double *TB = NA > 1 ? t->tan + t->off[in->b] : TA;                                     \
-      double *TGA = t->tadj + t->off[in->a];                                                       \
-      double *TGB = NA > 1 ? t->tadj + t->off[in->b] : TGA;                                        \
+      const double *G = t->adj + gr_tape_off(t, i), *TG = t->tadj + gr_tape_off(t, i);                             \
+      const double *TA = t->tan + gr_tape_off(t, in->a);                                                   \
+      const double *TB = NA > 1 ? t->tan + gr_tape_off(t, in->b) : TA;                                     \
+      double *TGA = t->tadj + gr_tape_off(t, in->a);                                                       \
+      double *TGB = NA > 1 ? t->tadj + gr_tape_off(t, in->b) : TGA;                                        \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
       for (size_t k = 0; k < n; k++) {                                                             \
         double gk = G[k], tg = TG[k];                                                              \
@@ -1226,7 +1231,7 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
 const double *gr_tape_hvp(const GrTape *t, int v) {
   if (!t->tadj || v < 0 || v >= t->nvars || t->var_slot[v] < 0)
     return NULL;
-  return t->tadj + t->off[t->var_slot[v]];
+  return t->tadj + gr_tape_off(t, t->var_slot[v]);
 }
 
 static int kink_at(int op, double a, double b, double y) {
@@ -1284,14 +1289,14 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
    * output is not finite */
   int out_bad = 0;
   for (size_t o = 0; o < t->nout && !out_bad; o++)
-    out_bad = !gr_all_finite(GR_VP(t, t->out_slot[o]), t->len[t->out_slot[o]]);
+    out_bad = !gr_all_finite(GR_VP(t, t->out_slot[o]), gr_tape_len(t, t->out_slot[o]));
   /* a non-finite adjoint that a strong zero stops (sqrt(relu(x)) at -1, norm at the
    * origin) harms no reported derivative: blame one only when a variable's or a named
    * intermediate's adjoint is not finite */
   int grad_bad = 0;
   for (size_t i = 0; i < t->n && !grad_bad; i++)
     if (t->ins[i].need && (t->ins[i].op == GR_OP_VAR || t->ins[i].op == GR_OP_LET))
-      grad_bad = t->adj && !gr_all_finite(t->adj + t->off[i], t->len[i]);
+      grad_bad = t->adj && !gr_all_finite(t->adj + gr_tape_off(t, i), gr_tape_len(t, i));
   for (size_t i = 0; i < t->n && cnt < max; i++) {
     const GrInstr *in = &t->ins[i];
     if (in->nargs == 0)
@@ -1303,12 +1308,12 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
       const double *Yv = GR_VP(t, i);
       uint32_t arg[3] = {in->a, in->b, in->c};
       int bad = 0;
-      for (size_t k = 0; k < t->len[i] && !bad && cnt < max; k++) {
+      for (size_t k = 0; k < gr_tape_len(t, i) && !bad && cnt < max; k++) {
         if (isfinite(Yv[k]))
           continue;
         int args_finite = 1;
         for (int j = 0; j < in->nargs; j++)
-          args_finite &= isfinite(GR_VP(t, arg[j])[t->len[arg[j]] > 1 ? k : 0]);
+          args_finite &= isfinite(GR_VP(t, arg[j])[gr_tape_len(t, arg[j]) > 1 ? k : 0]);
         if (args_finite) {
           out[cnt].node = gr_tape_node(t, i);
           out[cnt].kind = 2;
@@ -1320,17 +1325,17 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
     }
     if (!in->need || cnt >= max)
       continue;
-    size_t n = t->len[i];
-    size_t sa = t->len[in->a] > 1, sb = in->nargs > 1 ? t->len[in->b] > 1 : 0;
+    size_t n = gr_tape_len(t, i);
+    size_t sa = gr_tape_len(t, in->a) > 1, sb = in->nargs > 1 ? gr_tape_len(t, in->b) > 1 : 0;
     const double *A = GR_VP(t, in->a);
     const double *B = in->nargs > 1 ? GR_VP(t, in->b) : A;
-    const double *Y = GR_VP(t, i), *G = t->adj ? t->adj + t->off[i] : NULL; /* read when grad_bad */
+    const double *Y = GR_VP(t, i), *G = t->adj ? t->adj + gr_tape_off(t, i) : NULL; /* read when grad_bad */
     int found = -1;
     double where = 0;
     if (in->op == GR_OP_VMAX || in->op == GR_OP_VMIN) {
       /* a tie for the largest (smallest) element is max(a, b)'s kink */
       size_t ties = 0;
-      for (size_t k = 0; k < t->len[in->a]; k++)
+      for (size_t k = 0; k < gr_tape_len(t, in->a); k++)
         ties += A[k] == Y[0];
       if (ties > 1) {
         found = 0;

@@ -64,6 +64,9 @@ typedef uint32_t GrTapeIdx;
 typedef struct GrTape {
   size_t n; /* slots */
   GrInstr *ins;
+  /* per slot: where its block starts in val (adj, tan, tadj) and its length; read them
+   * through gr_tape_off and gr_tape_len. NULL, both, on a tape of blocks of one (slot s's
+   * value is val[s]): a large scalar input then saves 8 bytes a slot. */
   GrTapeIdx *off, *len;
   double *val, *adj; /* values and adjoints, nvals each */
   double **vp; /* per slot: where its values are (val + off, or a bound column); NULL, and
@@ -95,6 +98,10 @@ typedef struct GrTape {
   GrTapeIdx *sc_off; /* per slot: where its block starts in sc (NULL: no such block) */
   int sc_ok, sc_rev;
 } GrTape;
+
+/* Where slot s's block starts in val (and adj, tan, tadj), and its length. */
+static inline size_t gr_tape_off(const GrTape *t, size_t s) { return t->off ? t->off[s] : s; }
+static inline size_t gr_tape_len(const GrTape *t, size_t s) { return t->len ? t->len[s] : 1; }
 
 /* Compile the nodes reachable from outs. var_len gives each graph variable's block length
  * (NULL: all 1). Fails (GR_EUSAGE, span of the node) on mismatched block lengths. */

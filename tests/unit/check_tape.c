@@ -927,9 +927,9 @@ START_TEST(test_tape_block_lengths) {
   ck_assert_uint_ge(t->nvals, 200001);
   ck_assert_uint_le(t->nvals, 200001 + 7);
   for (size_t s = 0; s < t->n; s++)
-    if (t->len[s] >= 8) {
-      ck_assert_uint_eq((uintptr_t)(t->val + t->off[s]) % 64, 0);
-      ck_assert_uint_eq((uintptr_t)(t->adj + t->off[s]) % 64, 0);
+    if (gr_tape_len(t, s) >= 8) {
+      ck_assert_uint_eq((uintptr_t)(t->val + gr_tape_off(t, s)) % 64, 0);
+      ck_assert_uint_eq((uintptr_t)(t->adj + gr_tape_off(t, s)) % 64, 0);
     }
   double *xv = gr_tape_var(t, x->var);
   for (size_t i = 0; i < 100000; i++)
