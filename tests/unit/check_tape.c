@@ -598,6 +598,76 @@ START_TEST(test_random_gradients) {
 }
 END_TEST
 
+/* A tape of blocks of one keeps no offset and length arrays (slot s's value is val[s]);
+ * the same program on a tape that has them (a second output, a vector constant, makes one)
+ * gives the same value, gradient, tangents and Hessian columns, bit for bit. */
+START_TEST(test_scalar_tape_no_offsets) {
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 4242);
+  Gen gn = {r, NULL, 0, 0};
+  long compared = 0;
+  for (int ex = 0; ex < NEXPR / 3; ex++) {
+    GrParsed p;
+    GrGraph *g = parse_random(&gn, &p);
+    GrDiag d;
+    const double v8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    GrNode *outs[2] = {p.out, gr_const_vec(g, v8, 8)};
+    GrTape *ts, *tv;
+    ck_assert_int_eq(gr_tape_compile(g, outs, 1, NULL, &ts, &d), GR_OK);
+    ck_assert_int_eq(gr_tape_compile(g, outs, 2, NULL, &tv, &d), GR_OK);
+    ck_assert_ptr_null(ts->off);
+    ck_assert_ptr_null(ts->len);
+    ck_assert_ptr_nonnull(tv->off);
+    ck_assert_uint_eq(gr_tape_out_len(tv, 1), 8);
+    GrTape *t2[2] = {ts, tv};
+    double x[NRV];
+    for (int v = 0; v < g->nvars; v++)
+      x[v] = -2.5 + 5 * gsl_rng_uniform(r);
+    for (int k = 0; k < 2; k++) {
+      for (int v = 0; v < g->nvars; v++)
+        if (gr_tape_var(t2[k], v))
+          *gr_tape_var(t2[k], v) = x[v];
+      gr_tape_forward(t2[k]);
+      gr_tape_reverse(t2[k], 0, NULL);
+    }
+    double ys = gr_tape_out(ts, 0)[0], yv = gr_tape_out(tv, 0)[0];
+    ck_assert_msg(!memcmp(&ys, &yv, sizeof ys), "%.17g != %.17g: '%s'", ys, yv, gn.s);
+    for (int v = 0; v < g->nvars; v++) {
+      const double *gs = gr_tape_grad(ts, v), *gv = gr_tape_grad(tv, v);
+      ck_assert_int_eq(!gs, !gv);
+      if (gs)
+        ck_assert_msg(!memcmp(gs, gv, sizeof *gs), "d/d%s %.17g != %.17g: '%s'", g->vars[v],
+                      gs[0], gv[0], gn.s);
+      double one = 1;
+      const double *dir[NRV] = {NULL};
+      dir[v] = &one;
+      for (int k = 0; k < 2; k++) {
+        gr_tape_tangent(t2[k], dir);
+        gr_tape_reverse(t2[k], 0, NULL);
+        gr_tape_reverse_tangent(t2[k], 0);
+      }
+      double ts0 = gr_tape_out_tangent(ts, 0)[0], tv0 = gr_tape_out_tangent(tv, 0)[0];
+      ck_assert_msg(!memcmp(&ts0, &tv0, sizeof ts0), "tangent %.17g != %.17g: '%s'", ts0, tv0,
+                    gn.s);
+      for (int u = 0; u < g->nvars; u++) {
+        const double *hs = gr_tape_hvp(ts, u), *hv = gr_tape_hvp(tv, u);
+        ck_assert_int_eq(!hs, !hv);
+        if (hs)
+          ck_assert_msg(!memcmp(hs, hv, sizeof *hs), "d2/d%sd%s %.17g != %.17g: '%s'", g->vars[u],
+                        g->vars[v], hs[0], hv[0], gn.s);
+      }
+      compared++;
+    }
+    gr_tape_free(ts);
+    gr_tape_free(tv);
+    gr_graph_free(g);
+  }
+  free(gn.s);
+  gsl_rng_free(r);
+  ck_assert_int_ge(compared, NEXPR / 3);
+}
+END_TEST
+
 #define BLOCK 16
 
 /* block evaluation (var_len = BLOCK) equals point-by-point evaluation, values and
@@ -1204,6 +1274,7 @@ static Suite *tape_suite(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_random_gradients);
   tcase_add_test(tc, test_random_blocks);
+  tcase_add_test(tc, test_scalar_tape_no_offsets);
   tcase_add_test(tc, test_random_strips);
   tcase_add_test(tc, test_rows_apart);
   tcase_add_test(tc, test_random_print_roundtrip);
