@@ -86,6 +86,7 @@ void gr_tape_free(GrTape *t) {
   free(t->touch);
   free(t->tan);
   free(t->tadj);
+  free(t->spare);
   free(t->lanes);
   free(t->var_slot);
   free(t->out_slot);
@@ -271,17 +272,35 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
   return GR_OK;
 }
 
-/* The adjoints: allocated by gr_tape_compile, freed by gr_tape_drop_adjoints, allocated
+/* An array of nvals doubles, all zero, for adj, tan or tadj: the one gr_tape_drop_adjoints
+ * kept, if any, else a new one. Kept and reused rather than freed and allocated again:
+ * malloc does not always give a freed array back to the system (one below its mmap
+ * threshold, which grows as large blocks are freed, stays in the heap), so a large
+ * gradient checked by a tangent sweep held the adjoints' pages beside the tangents. */
+static double *take_vals(GrTape *t) {
+  double *p = t->spare;
+  if (!p)
+    return calloc_aligned(t->nvals);
+  t->spare = NULL;
+  memset(p, 0, t->nvals * sizeof *p);
+  return p;
+}
+
+/* The adjoints: allocated by gr_tape_compile, dropped by gr_tape_drop_adjoints, allocated
  * again (all zero, as every sweep leaves the untouched slots) by the next reverse sweep. */
 static void ensure_adjoints(GrTape *t) {
   if (!t->adj)
-    t->adj = calloc_aligned(t->nvals);
+    t->adj = take_vals(t);
 }
 
 void gr_tape_drop_adjoints(GrTape *t) {
-  free(t->adj);
+  double *p[2] = {t->adj, t->tadj};
+  for (int k = 0; k < 2; k++)
+    if (!t->spare)
+      t->spare = p[k];
+    else
+      free(p[k]);
   t->adj = NULL;
-  free(t->tadj);
   t->tadj = NULL;
 }
 
@@ -979,7 +998,7 @@ int gr_tape_rows_apart(const GrTape *t) {
  * runs never do (a gradient checked by one forward sweep needs no tadj). */
 static void ensure_tangents(GrTape *t) {
   if (!t->tan)
-    t->tan = tape_calloc(t->nvals, sizeof *t->tan);
+    t->tan = take_vals(t);
 }
 
 void gr_tape_tangent(GrTape *t, const double *const *dir) {
@@ -1110,7 +1129,7 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   ensure_tangents(t);
   ensure_adjoints(t); /* read as zeros after gr_tape_drop_adjoints, as after compiling */
   if (!t->tadj)
-    t->tadj = tape_calloc(t->nvals, sizeof *t->tadj);
+    t->tadj = take_vals(t);
   t->sweeps++;
   clear_slots(t, t->tadj, t->touch, 0);
   size_t o = t->out_slot[out];

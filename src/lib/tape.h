@@ -73,6 +73,8 @@ typedef struct GrTape {
                   every slot's values at val + off, until gr_tape_bind binds a column */
   unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */
   double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
+  double *spare; /* nvals doubles that gr_tape_drop_adjoints kept, for the next of adj, tan
+                    and tadj to be allocated (NULL: none) */
   double *lanes; /* strip sweeps: GR_LANES sums per instruction and argument; NULL until used */
   size_t nvals;
   int nvars;
@@ -124,9 +126,10 @@ size_t gr_tape_out_len(const GrTape *t, size_t k);
 /* One reverse sweep from output k seeded with `seed` (NULL: all ones). Afterwards
  * gr_tape_grad(t, v) holds d(seed . out_k)/d var v, for every variable at once. */
 void gr_tape_reverse(GrTape *t, size_t k, const double *seed);
-/* Free the adjoints and their tangents (8 or 16 bytes a value) once the gradients have
+/* Drop the adjoints and their tangents (8 or 16 bytes a value) once the gradients have
  * been read, before a forward sweep allocates the tangents: a gradient checked by a
- * tangent sweep then never holds both arrays. Until the next gr_tape_reverse, which
+ * tangent sweep then never holds both arrays (one of them is kept, and becomes the
+ * tangents or the next adjoints; the other is freed). Until the next gr_tape_reverse, which
  * allocates them again, gr_tape_grad and gr_tape_node_adj return NULL and
  * gr_tape_issues reports no non-finite derivative. */
 void gr_tape_drop_adjoints(GrTape *t);

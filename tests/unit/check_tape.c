@@ -1132,6 +1132,40 @@ START_TEST(test_drop_adjoints) {
     ck_assert(gr_tape_hvp(x.t, ix)[0] == h[0] && gr_tape_hvp(x.t, iy)[0] == h[1]);
   }
   tp_close(&x);
+  /* A fresh tape: the dropped adjoints become the tangents, and a later drop's the next
+   * adjoints; they are cleared first (NaN here), and every number is the same as before. */
+  tp_open(&x, &src, 1, n, NULL);
+  tp_set(&x, "x", &at[0]);
+  tp_set(&x, "y", &at[1]);
+  gr_tape_forward(x.t);
+  gr_tape_reverse(x.t, 0, NULL);
+  ck_assert(tp_grad(&x, "x")[0] == g[0] && tp_grad(&x, "y")[0] == g[1]);
+  const double *adj = x.t->adj;
+  gr_tape_drop_adjoints(x.t);
+  for (size_t k = 0; k < x.t->nvals; k++) /* whatever a kept array holds, it is cleared */
+    x.t->spare[k] = NAN;
+  gr_tape_tangent(x.t, dir);
+  ck_assert_ptr_eq(x.t->tan, adj);
+  ck_assert(gr_tape_out_tangent(x.t, 0)[0] == tan);
+  gr_tape_reverse(x.t, 0, NULL);
+  gr_tape_reverse_tangent(x.t, 0);
+  ck_assert(gr_tape_hvp(x.t, ix)[0] == h[0] && gr_tape_hvp(x.t, iy)[0] == h[1]);
+  adj = x.t->adj;
+  gr_tape_drop_adjoints(x.t);
+  ck_assert_ptr_eq(x.t->spare, adj);
+  ck_assert_ptr_null(x.t->tadj);
+  for (size_t k = 0; k < x.t->nvals; k++)
+    x.t->spare[k] = NAN;
+  gr_tape_reverse(x.t, 0, NULL);
+  ck_assert_ptr_eq(x.t->adj, adj);
+  ck_assert(tp_grad(&x, "x")[0] == g[0] && tp_grad(&x, "y")[0] == g[1]);
+  ck_assert_ptr_null(x.t->off); /* a scalar tape: value k is slot k's */
+  for (size_t k = 0; k < x.t->nvals; k++) /* adjoints no sweep writes are 0, as compiled */
+    if (!x.t->touch[k])
+      ck_assert(x.t->adj[k] == 0);
+  gr_tape_tangent(x.t, dir);
+  ck_assert(gr_tape_out_tangent(x.t, 0)[0] == tan);
+  tp_close(&x);
 }
 END_TEST
 
