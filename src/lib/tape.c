@@ -149,7 +149,7 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
     in->nargs = nd->nargs;
     uint32_t *ap[3] = {&in->a, &in->b, &in->c};
     for (int k = 0; k < nd->nargs; k++)
-      *ap[k] = id_slot(t, nd->arg[k]->id);
+      *ap[k] = id_slot(t, gr_arg(nd, k)->id);
     size_t L = 1;
     if (nd->op == GR_OP_CONST)
       L = nd->vlen;
@@ -176,10 +176,10 @@ GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, con
           first = k;
         } else if (la != L) {
           /* name both operands: with several vectors the lengths alone do not say which */
-          char *sa = gr_print_str(nd->arg[first]), *sb = gr_print_str(nd->arg[k]);
+          char *sa = gr_print_str(gr_arg(nd, first)), *sb = gr_print_str(gr_arg(nd, k));
           /* nodes made by expansion (dot -> sum(a*b)) have no span: cover the operands' */
           size_t off = nd->off, len = nd->len;
-          const GrNode *x = nd->arg[first], *y = nd->arg[k];
+          const GrNode *x = gr_arg(nd, first), *y = gr_arg(nd, k);
           if (!len && x->len && y->len) {
             off = x->off < y->off ? x->off : y->off;
             size_t ex = x->off + x->len, ey = y->off + y->len;
