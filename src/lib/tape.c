@@ -408,8 +408,8 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
 
 #define ARGS                                                                                       \
   const GrInstr *in = &t->ins[i];                                                                  \
-  size_t n = gr_tape_len(t, i);                                                                            \
-  size_t sa = gr_tape_len(t, in->a) > 1, sb = in->nargs > 1 ? gr_tape_len(t, in->b) > 1 : 0;                       \
+  size_t n = gr_tape_len(t, i);                                                                    \
+  size_t sa = gr_tape_len(t, in->a) > 1, sb = in->nargs > 1 ? gr_tape_len(t, in->b) > 1 : 0;       \
   const double *A = GR_VP(t, in->a);                                                               \
   const double *B = in->nargs > 1 ? GR_VP(t, in->b) : A;                                           \
   double *Y = GR_VP(t, i);                                                                         \
@@ -469,7 +469,8 @@ GR_SWEEP_CLONES void gr_tape_forward(GrTape *t) {
        * where they are, as x does: no copy. Otherwise its own block, a copy of a. */
       uint32_t x = t->ins[i].a;
       if (t->vp) { /* something is bound (gr_tape_bind) */
-        if (t->ins[x].op == GR_OP_VAR && gr_tape_len(t, x) == gr_tape_len(t, i) && t->vp[x] != t->val + gr_tape_off(t, x)) {
+        if (t->ins[x].op == GR_OP_VAR && gr_tape_len(t, x) == gr_tape_len(t, i) &&
+            t->vp[x] != t->val + gr_tape_off(t, x)) {
           t->vp[i] = t->vp[x];
           break;
         }
@@ -742,8 +743,9 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
       /* sin's cos(a), cos's -sin(a), expm1's exp(a) over a block by vector kernels; they
        * add into the argument's adjoint, so it is made ready first (cleared if nothing has
        * written it in this sweep), as before any other `+=` */
-      if (t->vecmath && ii->nargs == 1 && gr_tape_len(t, i) > 1 && gr_tape_len(t, ii->a) == gr_tape_len(t, i) &&
-          t->ins[ii->a].need && gr_vecmath_reverse_op(ii->op)) {
+      if (t->vecmath && ii->nargs == 1 && gr_tape_len(t, i) > 1 &&
+          gr_tape_len(t, ii->a) == gr_tape_len(t, i) && t->ins[ii->a].need &&
+          gr_vecmath_reverse_op(ii->op)) {
         adj_ready(t, ii->a);
         if (gr_vecmath_reverse(ii->op, t->adj + gr_tape_off(t, ii->a), t->adj + gr_tape_off(t, i),
                                GR_VP(t, ii->a), gr_tape_len(t, i)))
@@ -892,9 +894,9 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      const double *G = t->adj + gr_tape_off(t, i);                                                        \
-      double *GA = t->adj + gr_tape_off(t, in->a);                                                         \
-      double *GB = NA > 1 ? t->adj + gr_tape_off(t, in->b) : GA;                                           \
+      const double *G = t->adj + gr_tape_off(t, i);                                                \
+      double *GA = t->adj + gr_tape_off(t, in->a);                                                 \
+      double *GB = NA > 1 ? t->adj + gr_tape_off(t, in->b) : GA;                                   \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
       if (n == 1) {                                                                                \
         double v;                                                                                  \
@@ -912,7 +914,7 @@ GR_SWEEP_CLONES static void reverse_sweep(GrTape *t, size_t out, const double *s
         }                                                                                          \
         break;                                                                                     \
       }                                                                                            \
-      if ((GR_OP_##id == GR_OP_SIN || GR_OP_##id == GR_OP_COS) && t->sc_ok && na) {              \
+      if ((GR_OP_##id == GR_OP_SIN || GR_OP_##id == GR_OP_COS) && t->sc_ok && na) {                \
         /* sin's cos(a), cos's -sin(a): the forward sweep's sincos left it in sc, the same bits */ \
         enum { ARGNO = 0 };                                                                        \
         const int fr_ = adj_fresh(t, in->a);                                                       \
@@ -1008,7 +1010,8 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
   clear_slots(t, t->tan, NULL, 1);
   for (int v = 0; v < t->nvars; v++)
     if (dir && dir[v] && t->var_slot[v] >= 0)
-      memcpy(t->tan + gr_tape_off(t, t->var_slot[v]), dir[v], gr_tape_len(t, t->var_slot[v]) * sizeof(double));
+      memcpy(t->tan + gr_tape_off(t, t->var_slot[v]), dir[v],
+             gr_tape_len(t, t->var_slot[v]) * sizeof(double));
   for (size_t i = 0; i < t->n; i++) {
     const GrInstr *ii = &t->ins[i];
     if (!ii->need || ii->nargs == 0)
@@ -1069,8 +1072,8 @@ void gr_tape_tangent(GrTape *t, const double *const *dir) {
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      const double *TA = t->tan + gr_tape_off(t, in->a);                                                   \
-      const double *TB = NA > 1 ? t->tan + gr_tape_off(t, in->b) : TA;                                     \
+      const double *TA = t->tan + gr_tape_off(t, in->a);                                           \
+      const double *TB = NA > 1 ? t->tan + gr_tape_off(t, in->b) : TA;                             \
       for (size_t k = 0; k < n; k++) {                                                             \
         double a = A[k * sa], b = B[k * sb], y = Y[k];                                             \
         double ta = TA[k * sa], tb = NA > 1 ? TB[k * sb] : 0, r = 0, v;                            \
@@ -1191,11 +1194,11 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      const double *G = t->adj + gr_tape_off(t, i), *TG = t->tadj + gr_tape_off(t, i);                             \
-      const double *TA = t->tan + gr_tape_off(t, in->a);                                                   \
-      const double *TB = NA > 1 ? t->tan + gr_tape_off(t, in->b) : TA;                                     \
-      double *TGA = t->tadj + gr_tape_off(t, in->a);                                                       \
-      double *TGB = NA > 1 ? t->tadj + gr_tape_off(t, in->b) : TGA;                                        \
+      const double *G = t->adj + gr_tape_off(t, i), *TG = t->tadj + gr_tape_off(t, i);             \
+      const double *TA = t->tan + gr_tape_off(t, in->a);                                           \
+      const double *TB = NA > 1 ? t->tan + gr_tape_off(t, in->b) : TA;                             \
+      double *TGA = t->tadj + gr_tape_off(t, in->a);                                               \
+      double *TGB = NA > 1 ? t->tadj + gr_tape_off(t, in->b) : TGA;                                \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
       for (size_t k = 0; k < n; k++) {                                                             \
         double gk = G[k], tg = TG[k];                                                              \
@@ -1206,7 +1209,7 @@ void gr_tape_reverse_tangent(GrTape *t, size_t out) {
         (void)a;                                                                                   \
         (void)b;                                                                                   \
         (void)y;                                                                                   \
-        /* tg * dy/da, and gk times the second partials along the tangent, each with the     \
+        /* tg * dy/da, and gk times the second partials along the tangent, each with the           \
          * strong zeros (a zero second partial sends nothing either) */                            \
         double va = 0, vb = 0, sec_a = 0, sec_b = 0, p2;                                           \
         int ka = 0, kb = 0;                                                                        \
@@ -1348,7 +1351,8 @@ size_t gr_tape_issues(const GrTape *t, GrTapeIssue *out, size_t max) {
     size_t sa = gr_tape_len(t, in->a) > 1, sb = in->nargs > 1 ? gr_tape_len(t, in->b) > 1 : 0;
     const double *A = GR_VP(t, in->a);
     const double *B = in->nargs > 1 ? GR_VP(t, in->b) : A;
-    const double *Y = GR_VP(t, i), *G = t->adj ? t->adj + gr_tape_off(t, i) : NULL; /* read when grad_bad */
+    const double *Y = GR_VP(t, i),
+                 *G = t->adj ? t->adj + gr_tape_off(t, i) : NULL; /* read when grad_bad */
     int found = -1;
     double where = 0;
     if (in->op == GR_OP_VMAX || in->op == GR_OP_VMIN) {

@@ -73,8 +73,8 @@ typedef struct GrTape {
                   every slot's values at val + off, until gr_tape_bind binds a column */
   unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */
   double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
-  double *spare; /* nvals doubles that gr_tape_drop_adjoints kept, for the next of adj, tan
-                    and tadj to be allocated (NULL: none) */
+  double *spare;      /* nvals doubles that gr_tape_drop_adjoints kept, for the next of adj, tan
+                         and tadj to be allocated (NULL: none) */
   double *lanes; /* strip sweeps: GR_LANES sums per instruction and argument; NULL until used */
   size_t nvals;
   int nvars;

@@ -636,8 +636,8 @@ START_TEST(test_scalar_tape_no_offsets) {
       const double *gs = gr_tape_grad(ts, v), *gv = gr_tape_grad(tv, v);
       ck_assert_int_eq(!gs, !gv);
       if (gs)
-        ck_assert_msg(!memcmp(gs, gv, sizeof *gs), "d/d%s %.17g != %.17g: '%s'", g->vars[v],
-                      gs[0], gv[0], gn.s);
+        ck_assert_msg(!memcmp(gs, gv, sizeof *gs), "d/d%s %.17g != %.17g: '%s'", g->vars[v], gs[0],
+                      gv[0], gn.s);
       double one = 1;
       const double *dir[NRV] = {NULL};
       dir[v] = &one;
@@ -1159,7 +1159,7 @@ START_TEST(test_drop_adjoints) {
   gr_tape_reverse(x.t, 0, NULL);
   ck_assert_ptr_eq(x.t->adj, adj);
   ck_assert(tp_grad(&x, "x")[0] == g[0] && tp_grad(&x, "y")[0] == g[1]);
-  ck_assert_ptr_null(x.t->off); /* a scalar tape: value k is slot k's */
+  ck_assert_ptr_null(x.t->off);           /* a scalar tape: value k is slot k's */
   for (size_t k = 0; k < x.t->nvals; k++) /* adjoints no sweep writes are 0, as compiled */
     if (!x.t->touch[k])
       ck_assert(x.t->adj[k] == 0);
