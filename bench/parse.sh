@@ -65,10 +65,10 @@
 # of let: 3 nodes 120, 3 slots 123, the source 22, the name 8. The peak is now the reverse
 # sweep (nodes, tape and source all alive); 32-byte nodes (the third argument of if()
 # somewhere else) and a 12-byte instruction would take sum under 320.
-# The peak was not only there: the compile held an id -> slot array (4 bytes a node) and the reachable flags
-# beside the new tape, and for let the gradient check's tangents came on top of the freed
-# adjoints (malloc kept them: below its mmap threshold, which grows as large blocks are
-# freed). Then with the slots found from the tape's on_tape bits, the dropped adjoints
+# The peak was not only there: the compile held an id -> slot array (4 bytes a node) and
+# the reachable flags beside the new tape, and for let the gradient check's tangents came on
+# top of the freed adjoints (malloc kept them: below its mmap threshold, which grows as
+# large blocks are freed). Then with the slots found from the tape's on_tape bits, the dropped adjoints
 # reused as the tangents, no offset and length arrays on a tape of blocks of one (off[s] =
 # s, len[s] = 1; the forward and reverse sweeps in a copy for each kind of tape) and 32-byte
 # nodes (if()'s second and third arguments in a pair in the arena); previous build against
