@@ -68,11 +68,11 @@
 # The peak was not only there: the compile held an id -> slot array (4 bytes a node) and
 # the reachable flags beside the new tape, and for let the gradient check's tangents came on
 # top of the freed adjoints (malloc kept them: below its mmap threshold, which grows as
-# large blocks are freed). Then with the slots found from the tape's on_tape bits, the dropped adjoints
-# reused as the tangents, no offset and length arrays on a tape of blocks of one (off[s] =
-# s, len[s] = 1; the forward and reverse sweeps in a copy for each kind of tape) and 32-byte
-# nodes (if()'s second and third arguments in a pair in the arena); previous build against
-# this one, runs interleaved, best of three, load 1.0:
+# large blocks are freed). Then with the slots found from the tape's on_tape bits, the
+# dropped adjoints reused as the tangents, no offset and length arrays on a tape of blocks
+# of one (off[s] = s, len[s] = 1; the forward and reverse sweeps in a copy for each kind of
+# tape) and 32-byte nodes (if()'s second and third arguments in a pair in the arena);
+# previous build against this one, runs interleaved, best of three, load 1.0:
 #   sum  10^6  0.62 s, 350 MB (0.62 us, 367 bytes a term) -> 0.57 s, 270 MB (0.57 us, 283)
 #   let  10^6  0.72 s, 305 MB (0.72 us, 320 bytes a step) -> 0.65 s, 225 MB (0.65 us, 235)
 # (the previous build gave 320 bytes a step of let here, not the 292 above.) Of the 283
