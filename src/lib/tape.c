@@ -406,9 +406,10 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
     }                                                                                              \
   } while (0)
 
-/* A sweep's offsets, lengths and value pointers: OFF(s), LEN(s), VP(s), after TAPE_IDX(t)
- * (the sweeps the tape's arrays, or s and 1 where SCALAR_, a constant in the two copies of
- * the hot sweeps, is set); elsewhere SCALAR_ is tested. */
+/* A sweep's offsets, lengths and value pointers: OFF(s), LEN(s), VP(s), after TAPE_IDX(t),
+ * in a function that has SCALAR_ (set: a tape of blocks of one, without the arrays; s and 1
+ * then). In the two copies of the hot sweeps SCALAR_ is a constant, so the block loops test
+ * nothing; elsewhere it is a variable, tested at every use. */
 #define TAPE_IDX(t)                                                                                \
   const GrTapeIdx *const off_ = (t)->off, *const len_ = (t)->len;                                  \
   (void)off_;                                                                                      \

@@ -58,7 +58,8 @@ typedef struct GrInstr {
 
 /* A large input costs a few slots a term: per-slot arrays are kept narrow. Offsets and
  * lengths are 32-bit (gr_tape_compile refuses a tape of 2^32 values or more, which would
- * need 64 GB for its values and adjoints alone); they read as before (t->off[s] + k). */
+ * need 64 GB for its values and adjoints alone); read them through gr_tape_off and
+ * gr_tape_len (a tape of blocks of one has neither array). */
 typedef uint32_t GrTapeIdx;
 
 typedef struct GrTape {
