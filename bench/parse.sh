@@ -65,6 +65,21 @@
 # of let: 3 nodes 120, 3 slots 123, the source 22, the name 8. The peak is now the reverse
 # sweep (nodes, tape and source all alive); 32-byte nodes (the third argument of if()
 # somewhere else) and a 12-byte instruction would take sum under 320.
+# The peak was not only there: the compile held an id -> slot array (4 bytes a node) and
+# the reachable flags beside the new tape, and for let the gradient check's tangents came on
+# top of the freed adjoints (malloc kept them: below its mmap threshold, which grows as
+# large blocks are freed). Then with the slots found from the tape's on_tape bits, the
+# dropped adjoints reused as the tangents, no offset and length arrays on a tape of blocks
+# of one (off[s] = s, len[s] = 1; the forward and reverse sweeps in a copy for each kind of
+# tape) and 32-byte nodes (if()'s second and third arguments in a pair in the arena);
+# previous build against this one, runs interleaved, best of three, load 1.0:
+#   sum  10^6  0.62 s, 350 MB (0.62 us, 367 bytes a term) -> 0.57 s, 270 MB (0.57 us, 283)
+#   let  10^6  0.72 s, 305 MB (0.72 us, 320 bytes a step) -> 0.65 s, 225 MB (0.65 us, 235)
+# (the previous build gave 320 bytes a step of let here, not the 292 above.) Of the 283
+# bytes a term of sum: nodes 128 (4 of 32 bytes), the tape 4 slots of 33 bytes (instruction 16;
+# value, adjoint 8 each; a flag byte) = 132, the source text 17; the peak is the reverse
+# sweep. A 12-byte instruction (if()'s third operand elsewhere) and constants in a
+# value-only pool instead of full slots would save 16 and 33 more.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 GRAD=${GRAD:-$top/src/grad}

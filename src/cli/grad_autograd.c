@@ -80,7 +80,7 @@ static void add_let(const GrTape *t, Wrt *w, size_t *n, const GrNode *nd) {
   long s = gr_tape_slot(t, nd);
   w[*n].col.var = -1;
   w[*n].col.node = nd;
-  w[*n].col.len = s < 0 ? 1 : t->len[s];
+  w[*n].col.len = s < 0 ? 1 : gr_tape_len(t, s);
   w[*n].name = nd->name;
   w[*n].vector = w[*n].col.len > 1;
   (*n)++;
@@ -631,7 +631,7 @@ static int graph_out(GradCtx *c, GrTape *t) {
     grad_note(c, gr_tape_out(t, k), gr_tape_out_len(t, k));
   for (size_t s = 0; s < t->n && !o->no_grad; s++)
     if (rg[s] && gr_tape_node(t, s)->op == GR_OP_VAR)
-      grad_note(c, t->adj + t->off[s], t->len[s]);
+      grad_note(c, t->adj + gr_tape_off(t, s), gr_tape_len(t, s));
   FILE *f = stdout;
   char fname[16];
   snprintf(fname, sizeof fname, c->nout > 1 ? "f1" : "f");
@@ -658,11 +658,11 @@ static int graph_out(GradCtx *c, GrTape *t) {
       b.n = 0;
       if (b.s)
         b.s[0] = 0;
-      put_block(&b, t->val + t->off[s], t->len[s], o->digits, (size_t)-1);
+      put_block(&b, t->val + gr_tape_off(t, s), gr_tape_len(t, s), o->digits, (size_t)-1);
       cell[s][3] = gr_xstrdup(b.s);
       b.n = 0, b.s[0] = 0;
       if (rg[s])
-        put_block(&b, t->adj + t->off[s], t->len[s], o->digits, (size_t)-1);
+        put_block(&b, t->adj + gr_tape_off(t, s), gr_tape_len(t, s), o->digits, (size_t)-1);
       cell[s][4] = gr_xstrdup(rg[s] ? b.s : "-");
       b.n = 0, b.s[0] = 0;
       int any = 0;
@@ -719,14 +719,14 @@ static int graph_out(GradCtx *c, GrTape *t) {
       if (b.s)
         b.s[0] = 0;
       if (n->op == GR_OP_CONST)
-        put_block(&b, t->val + t->off[s], t->len[s], dg, 6);
+        put_block(&b, t->val + gr_tape_off(t, s), gr_tape_len(t, s), dg, 6);
       else {
         op_text(&b, n);
         gr_buf_puts(&b, "\nvalue ");
-        put_block(&b, t->val + t->off[s], t->len[s], dg, 6);
+        put_block(&b, t->val + gr_tape_off(t, s), gr_tape_len(t, s), dg, 6);
         if (rg[s]) {
           gr_buf_puts(&b, "\nadjoint ");
-          put_block(&b, t->adj + t->off[s], t->len[s], dg, 6);
+          put_block(&b, t->adj + gr_tape_off(t, s), gr_tape_len(t, s), dg, 6);
         }
       }
       fprintf(f, "  n%zu [label=\"", s);

@@ -108,7 +108,7 @@ static uint32_t vec_len(const GrNode *n, int depth) {
     return 1;
   default:
     for (int k = 0; k < n->nargs; k++) {
-      uint32_t l = vec_len(n->arg[k], depth + 1);
+      uint32_t l = vec_len(gr_arg(n, k), depth + 1);
       if (l > 1)
         return l;
     }
@@ -134,7 +134,7 @@ static int is_cmp(const GrNode *n) {
 /* a mask: a comparison, a selection, sign, or a product holding one */
 static int is_mask(const GrNode *n) {
   return is_cmp(n) || n->op == GR_OP_IF || n->op == GR_OP_SIGN ||
-         (n->op == GR_OP_MUL && (is_mask(n->arg[0]) || is_mask(n->arg[1])));
+         (n->op == GR_OP_MUL && (is_mask(n->arg[0]) || is_mask(gr_arg(n, 1))));
 }
 /* whether n may evaluate to an infinity or NaN somewhere: it holds a division, a
  * logarithm, a negative or variable power, a pole of the gamma family, or an overflow of
@@ -149,14 +149,14 @@ static int may_blow_r(const GrNode *n, int *budget) {
   case GR_OP_COSH:
     return 1;
   case GR_OP_POW:
-    if (!gr_is_const(n->arg[1]) || n->arg[1]->num < 0)
+    if (!gr_is_const(gr_arg(n, 1)) || gr_arg(n, 1)->num < 0)
       return 1;
     break;
   default:
     break;
   }
   for (int k = 0; k < n->nargs; k++)
-    if (may_blow_r(n->arg[k], budget))
+    if (may_blow_r(gr_arg(n, k), budget))
       return 1;
   return 0;
 }
@@ -171,7 +171,7 @@ static GrNode *mask_mul(GrGraph *g, GrNode *m, GrNode *p) {
   if (is_cmp(m))
     return gr_node(g, GR_OP_IF, m, p, zero);
   if (m->op == GR_OP_IF) {
-    GrNode *u = m->arg[1], *v = m->arg[2];
+    GrNode *u = gr_arg(m, 1), *v = gr_arg(m, 2);
     u = is0(u) ? zero : is_mask(u) ? mask_mul(g, u, p) : mul(g, u, p);
     v = is0(v) ? zero : is_mask(v) ? mask_mul(g, v, p) : mul(g, v, p);
     return gr_node(g, GR_OP_IF, m->arg[0], u, v);
@@ -179,7 +179,7 @@ static GrNode *mask_mul(GrGraph *g, GrNode *m, GrNode *p) {
   if (m->op == GR_OP_SIGN)
     return gr_node(g, GR_OP_IF, gr_node(g, GR_OP_NE, m->arg[0], zero, NULL), mul(g, m, p), zero);
   /* a product holding a mask */
-  GrNode *x = m->arg[0], *y = m->arg[1];
+  GrNode *x = m->arg[0], *y = gr_arg(m, 1);
   if (!is_mask(x)) {
     GrNode *t = x;
     x = y;
@@ -231,7 +231,7 @@ static GrNode *inst(GrDeriv *D, int op, int k, GrNode *a, GrNode *b, GrStatus *s
     else {
       GrNode *ar[3] = {NULL, NULL, NULL};
       for (int j = 0; j < x->nargs; j++)
-        ar[j] = mp[find(list, n, x->arg[j])];
+        ar[j] = mp[find(list, n, gr_arg(x, j))];
       mp[i] = gr_node(D->g, x->op, ar[0], ar[1], ar[2]);
     }
   }
@@ -264,14 +264,14 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
     }
     int anydep = 0;
     for (int k = 0; k < n->nargs; k++)
-      anydep |= dep[n->arg[k]->id];
+      anydep |= dep[gr_arg(n, k)->id];
     /* a variable is reached only when wrt is not this variable; detach stops everything */
     if (!anydep || n->op == GR_OP_DETACH) {
       dv[i] = zero;
       continue;
     }
     dep[i] = 1;
-    GrNode *a = n->arg[0], *b = n->nargs > 1 ? n->arg[1] : NULL;
+    GrNode *a = n->arg[0], *b = n->nargs > 1 ? gr_arg(n, 1) : NULL;
     GrNode *da = dv[a->id], *db = b ? dv[b->id] : NULL;
     GrNode *r = zero;
     switch (n->op) {
@@ -279,7 +279,7 @@ GrStatus gr_deriv(GrDeriv *D, GrNode *f, GrNode *wrt, GrNode **out, GrDiag *d) {
       r = da; /* a named intermediate passes its derivative through */
       break;
     case GR_OP_IF: {
-      GrNode *dc = dv[n->arg[2]->id];
+      GrNode *dc = dv[gr_arg(n, 2)->id];
       r = db == dc ? db : gr_node(g, GR_OP_IF, a, db, dc);
       break;
     }
@@ -400,8 +400,8 @@ GrNode *gr_strip_lets(GrGraph *g, GrNode *f) {
     GrNode *a[3] = {NULL, NULL, NULL};
     int same = 1;
     for (int k = 0; k < n->nargs; k++) {
-      a[k] = map[n->arg[k]->id];
-      same &= a[k] == n->arg[k];
+      a[k] = map[gr_arg(n, k)->id];
+      same &= a[k] == gr_arg(n, k);
     }
     map[i] = same ? n : gr_node(g, n->op, a[0], a[1], a[2]);
   }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Large inputs cost about four nodes a term: keep the node at 40 bytes on LP64. */
-_Static_assert(sizeof(void *) != 8 || sizeof(GrNode) == 40, "GrNode grew");
+_Static_assert(sizeof(void *) != 8 || sizeof(GrNode) == 32, "GrNode grew");
 
 void gr_init(void) { gsl_set_error_handler_off(); }
 
@@ -62,7 +62,7 @@ static uint32_t node_hash(const GrNode *n) {
   uint32_t h = mix(2166136261u, n->op);
   h = mix(h, n->nargs);
   for (int i = 0; i < n->nargs; i++)
-    h = mix(h, n->arg[i]->id);
+    h = mix(h, gr_arg(n, i)->id);
   if (n->op == GR_OP_CONST) {
     h = mix(h, n->vlen);
     if (n->vlen == 1)
@@ -74,7 +74,8 @@ static uint32_t node_hash(const GrNode *n) {
   if (n->op == GR_OP_VAR || n->op == GR_OP_LET) {
     if (n->name)
       h = mix(h, hash_str(n->name));
-    h = mix(h, (uint64_t)(int64_t)n->var);
+    if (n->op == GR_OP_VAR) /* a LET has no index: its argument lies there */
+      h = mix(h, (uint64_t)(int64_t)n->var);
   }
   /* the table indexes by the low bits: let every bit of h reach them */
   h ^= h >> 16;
@@ -87,7 +88,7 @@ static int node_eq(const GrNode *a, const GrNode *b) {
   if (a->op != b->op || a->nargs != b->nargs)
     return 0;
   for (int i = 0; i < a->nargs; i++)
-    if (a->arg[i] != b->arg[i])
+    if (gr_arg(a, i) != gr_arg(b, i))
       return 0;
   if (a->op == GR_OP_CONST) {
     if (a->vlen != b->vlen)
@@ -98,7 +99,7 @@ static int node_eq(const GrNode *a, const GrNode *b) {
   }
   if (a->op != GR_OP_VAR && a->op != GR_OP_LET)
     return 1;
-  if (a->var != b->var || (a->name == NULL) != (b->name == NULL))
+  if ((a->op == GR_OP_VAR && a->var != b->var) || (a->name == NULL) != (b->name == NULL))
     return 0;
   return !a->name || !strcmp(a->name, b->name);
 }
@@ -203,8 +204,11 @@ static GrNode *add_node(GrGraph *g, const GrNode *proto) {
   *n = *proto;
   n->id = (uint32_t)g->count;
   n->used = 0;
+  if (n->nargs > 2) /* if(): its second and third arguments in a pair of their own */
+    n->ab = memcpy(gr_arena_alloc_align(g->arena, 2 * sizeof *n->ab, sizeof *n->ab), proto->ab,
+                   2 * sizeof *n->ab);
   for (int i = 0; i < n->nargs; i++)
-    n->arg[i]->used = 1;
+    gr_arg(n, i)->used = 1;
   if (proto->op == GR_OP_CONST && proto->vlen > 1)
     n->vec = memcpy(gr_arena_alloc(g->arena, proto->vlen * sizeof(double)), proto->vec,
                     proto->vlen * sizeof(double));
@@ -222,7 +226,7 @@ static GrNode *intern(GrGraph *g, const GrNode *proto) {
    * of them has no user (see GrGraph) */
   int fresh = 0;
   for (int i = 0; i < proto->nargs; i++)
-    fresh |= !proto->arg[i]->used;
+    fresh |= !gr_arg(proto, i)->used;
   uint32_t h = 0;
   if (!fresh) {
     if (proto->nargs && g->indexed < g->count)
@@ -372,13 +376,16 @@ GrNode *gr_node(GrGraph *g, int op, GrNode *a, GrNode *b, GrNode *c) {
   GrNode p = {0};
   p.op = (uint16_t)op;
   p.nargs = (uint8_t)gr_ops[op].nargs;
-  /* only arg[0 .. nargs) are set: the rest of the union stays zero */
+  /* only the arguments are set: the rest of the union stays zero */
+  GrNode *ab[2] = {b, c};
   p.arg[0] = p.nargs > 0 ? a : NULL;
-  p.arg[1] = p.nargs > 1 ? b : NULL;
-  p.arg[2] = p.nargs > 2 ? c : NULL;
+  if (p.nargs > 2)
+    p.ab = ab; /* add_node copies the pair into the arena */
+  else
+    p.arg[1] = p.nargs > 1 ? b : NULL;
   int allconst = 1;
   for (int i = 0; i < p.nargs; i++)
-    if (!p.arg[i] || !gr_is_const(p.arg[i]))
+    if (!gr_arg(&p, i) || !gr_is_const(gr_arg(&p, i)))
       allconst = 0;
   if (op == GR_OP_IF && a && gr_is_const(a))
     return a->num != 0 ? b : c;
@@ -402,7 +409,7 @@ unsigned char *gr_reachable(const GrGraph *g, GrNode *const *roots, size_t nroot
     if (m[i]) {
       const GrNode *x = gr_graph_node(g, i);
       for (int k = 0; k < x->nargs; k++)
-        m[x->arg[k]->id] = 1;
+        m[gr_arg(x, k)->id] = 1;
     }
   return m;
 }
@@ -520,10 +527,10 @@ GrNode *gr_subst(GrGraph *g, GrNode *body, GrNode *const *args, int nargs) {
       list = grow_list(list, list0, &ncap);
     list[n++] = x;
     for (int k = 0; k < x->nargs; k++)
-      if (smap_add(&m, x->arg[k]->id)) {
+      if (smap_add(&m, gr_arg(x, k)->id)) {
         if (sn == scap)
           stack = grow_list(stack, stack0, &scap);
-        stack[sn++] = x->arg[k];
+        stack[sn++] = gr_arg(x, k);
       }
   }
   if (stack != stack0)
@@ -539,8 +546,8 @@ GrNode *gr_subst(GrGraph *g, GrNode *body, GrNode *const *args, int nargs) {
       GrNode *a[3] = {NULL, NULL, NULL};
       int same = 1;
       for (int k = 0; k < x->nargs; k++) {
-        a[k] = m.val[smap_slot(&m, x->arg[k]->id)];
-        same &= a[k] == x->arg[k];
+        a[k] = m.val[smap_slot(&m, gr_arg(x, k)->id)];
+        same &= a[k] == gr_arg(x, k);
       }
       if (same)
         to = x;

@@ -13,11 +13,13 @@
 #include <stdint.h>
 
 typedef struct GrNode GrNode;
-/* 40 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. The
- * fields of the leaves share storage with the arguments: a constant's value, elements and
- * length, a variable's name and index lie over arg[0 .. 2], and a LET's name over arg[1] (its
- * one argument is arg[0]), so only arg[0 .. nargs) may be read. The hash lives in the index
- * (GrSlot), not in the node. */
+/* 32 bytes (LP64), one per distinct sub-expression, so that large inputs stay small. The
+ * first argument is arg[0]; read the others through gr_arg: if(), the one op of three
+ * arguments, keeps its second and third in a pair in the graph's arena (ab, over arg[1]).
+ * The fields of the leaves share storage with the arguments: a constant's value
+ * (or elements) and length, a variable's index and name lie over arg[0 .. 1], and a LET's
+ * name over arg[1] (its one argument is arg[0]), so only the arguments gr_arg gives for
+ * k < nargs may be read. The hash lives in the index (GrSlot), not in the node. */
 struct GrNode {
   uint32_t id;
   uint16_t op;   /* GrOp */
@@ -25,20 +27,29 @@ struct GrNode {
   uint8_t used; /* some node has this one as an argument (set by the graph, see GrGraph) */
   uint32_t off, len; /* span in the source of its first occurrence (len 0: none) */
   union {
-    GrNode *arg[3]; /* arg[0 .. nargs) */
+    GrNode *arg[2]; /* arguments 0 and 1 of an op of one or two (gr_arg) */
     struct {
-      double num; /* CONST: the value (scalar) */
+      GrNode *arg0_; /* if(): argument 0 (arg[0]) */
+      GrNode **ab;   /* if(): arguments 1 and 2 */
+    };
+    struct {
       union {
-        double *vec;      /* CONST: vector value when vlen > 1 */
-        const char *name; /* VAR, LET: the name */
+        double num;  /* CONST: the value (scalar) */
+        double *vec; /* CONST: vector value when vlen > 1 */
+        int var;     /* VAR: index in the variable table; < 0: parameter -var-1 */
       };
       union {
-        uint32_t vlen; /* CONST: number of elements (1 for a scalar) */
-        int var;       /* VAR: index in the variable table; < 0: parameter -var-1 */
+        uint32_t vlen;    /* CONST: number of elements (1 for a scalar) */
+        const char *name; /* VAR, LET: the name */
       };
     };
   };
 };
+
+/* Argument k < n->nargs of n. */
+static inline GrNode *gr_arg(const GrNode *n, int k) {
+  return !k ? n->arg[0] : n->nargs > 2 ? n->ab[k - 1] : n->arg[1];
+}
 
 /* The first chunk of nodes holds 2^GR_CHUNK0_BITS; GR_NCHUNKS of them hold the 2^32 ids. */
 enum { GR_CHUNK0_BITS = 8, GR_NCHUNKS = 33 - GR_CHUNK0_BITS };

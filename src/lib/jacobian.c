@@ -25,7 +25,8 @@ size_t gr_jac_cols(const GrJacCol *cols, size_t ncols) {
 /* Copy the adjoint of column entry c (zeros when it is not on the tape) into out. */
 static void read_adj(const GrTape *t, const GrJacCol *c, double *out, size_t stride) {
   const double *g = c->var >= 0 ? gr_tape_grad(t, c->var) : gr_tape_node_adj(t, c->node);
-  size_t have = c->var >= 0 ? gr_tape_var_len(t, c->var) : (g ? t->len[gr_tape_slot(t, c->node)] : 0);
+  size_t have =
+      c->var >= 0 ? gr_tape_var_len(t, c->var) : (g ? gr_tape_len(t, gr_tape_slot(t, c->node)) : 0);
   for (size_t e = 0; e < c->len; e++)
     out[e * stride] = g && e < have ? g[e] : 0;
 }

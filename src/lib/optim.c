@@ -406,8 +406,9 @@ static GrNode *detach_data(GrGraph *g, GrNode *root, const int *data_col) {
     else if (nd->op == GR_OP_LET)
       map[i] = gr_let(g, nd->name, map[nd->arg[0]->id]);
     else
-      map[i] = gr_node(g, nd->op, map[nd->arg[0]->id], nd->nargs > 1 ? map[nd->arg[1]->id] : NULL,
-                       nd->nargs > 2 ? map[nd->arg[2]->id] : NULL);
+      map[i] =
+          gr_node(g, nd->op, map[nd->arg[0]->id], nd->nargs > 1 ? map[gr_arg(nd, 1)->id] : NULL,
+                  nd->nargs > 2 ? map[gr_arg(nd, 2)->id] : NULL);
   }
   GrNode *r = map[root->id];
   free(map);

@@ -66,7 +66,7 @@ GrStatus gr_constraint_parse(GrGraph *g, const char *src, const GrParseOpts *po,
     out->eq = 1;
   } else if (is_relation(ps.out) && ps.out->op != GR_OP_NE) {
     out->lhs = ps.out->arg[0];
-    out->rhs = ps.out->arg[1];
+    out->rhs = gr_arg(ps.out, 1);
     out->eq = ps.out->op == GR_OP_EQ;
     if (ps.out->op == GR_OP_GE || ps.out->op == GR_OP_GT)
       out->rel = ">=";

@@ -48,7 +48,7 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
       need[i] = 1;
     else if (nd->op != GR_OP_DETACH)
       for (int k = 0; k < nd->nargs; k++)
-        need[i] |= need[nd->arg[k]->id];
+        need[i] |= need[gr_arg(nd, k)->id];
     n++;
     nn += need[i];
     if (nd->nargs > 0) {
@@ -96,9 +96,9 @@ GrPoint *gr_point_compile(const GrGraph *g, GrNode *out) {
     in->y = slot[i];
     uint32_t *ap[3] = {&in->a, &in->b, &in->c};
     for (int k = 0; k < 3; k++) /* a missing argument reads the first (as the tape's B = A) */
-      *ap[k] = slot[nd->arg[k < nd->nargs ? k : 0]->id];
+      *ap[k] = slot[gr_arg(nd, k < nd->nargs ? k : 0)->id];
     for (int k = 0; k < nd->nargs; k++)
-      if (need[nd->arg[k]->id])
+      if (need[gr_arg(nd, k)->id])
         in->need |= (uint8_t)(1u << k);
   }
   /* the reverse program: the instructions that need an adjoint, last first */

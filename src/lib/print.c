@@ -400,7 +400,7 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
       gr_buf_puts(b, "pow(");
       pr(c, n->arg[0], depth + 1);
       gr_buf_puts(b, ", ");
-      pr(c, n->arg[1], depth + 1);
+      pr(c, gr_arg(n, 1), depth + 1);
       gr_buf_puts(b, ")");
       return;
     }
@@ -408,7 +408,7 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
       gr_buf_puts(b, "\\frac{");
       pr(c, n->arg[0], depth + 1);
       gr_buf_puts(b, "}{");
-      pr(c, n->arg[1], depth + 1);
+      pr(c, gr_arg(n, 1), depth + 1);
       gr_buf_puts(b, "}");
       return;
     }
@@ -416,11 +416,11 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
       child(c, n->arg[0], p + 1, depth); /* (a^b)^c, (-x)^2 */
       if (c->st == GR_PRINT_LATEX) {
         gr_buf_puts(b, "^{");
-        pr(c, n->arg[1], depth + 1);
+        pr(c, gr_arg(n, 1), depth + 1);
         gr_buf_puts(b, "}");
       } else {
         gr_buf_puts(b, "^");
-        child(c, n->arg[1], p, depth);
+        child(c, gr_arg(n, 1), p, depth);
       }
       return;
     }
@@ -441,7 +441,8 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
         infix_op(c, spine[m]);
         int assoc = spine[m]->op == GR_OP_ADD || spine[m]->op == GR_OP_MUL ||
                     spine[m]->op == GR_OP_AND || spine[m]->op == GR_OP_OR;
-        child(c, spine[m]->arg[1], c_need(c, spine[m], spine[m]->arg[1], assoc ? p : p + 1), depth);
+        child(c, gr_arg(spine[m], 1), c_need(c, spine[m], gr_arg(spine[m], 1), assoc ? p : p + 1),
+              depth);
       }
       free(spine);
       return;
@@ -450,7 +451,7 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     infix_op(c, n);
     /* the right operand of a non-associative op needs parentheses at equal precedence */
     int assoc = n->op == GR_OP_ADD || n->op == GR_OP_MUL || n->op == GR_OP_AND || n->op == GR_OP_OR;
-    child(c, n->arg[1], c_need(c, n, n->arg[1], assoc ? p : p + 1), depth);
+    child(c, gr_arg(n, 1), c_need(c, n, gr_arg(n, 1), assoc ? p : p + 1), depth);
     return;
   }
   /* function call syntax */
@@ -476,9 +477,9 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
     gr_buf_puts(b, "(");
     pr(c, n->arg[0], depth + 1);
     gr_buf_puts(b, " ? ");
-    pr(c, n->arg[1], depth + 1);
+    pr(c, gr_arg(n, 1), depth + 1);
     gr_buf_puts(b, " : ");
-    pr(c, n->arg[2], depth + 1);
+    pr(c, gr_arg(n, 2), depth + 1);
     gr_buf_puts(b, ")");
     return;
   }
@@ -497,7 +498,7 @@ static void pr(Ctx *c, const GrNode *n, int depth) {
   for (int i = 0; i < n->nargs; i++) {
     if (i)
       gr_buf_puts(b, ", ");
-    pr(c, n->arg[i], depth + 1);
+    pr(c, gr_arg(n, i), depth + 1);
   }
   gr_buf_puts(b, c->st == GR_PRINT_LATEX ? "\\right)" : ")");
 }

@@ -74,9 +74,9 @@ static const Key *key_of(S *s, const GrNode *n) {
       const GrNode *x = gr_graph_node(g, i);
       Key k = {2, gr_ops[x->op].name, 0, NULL, mix64(strh(gr_ops[x->op].name), x->nargs)};
       const Key *a = x->nargs > 0 ? &s->key[x->arg[0]->id] : NULL;
-      const Key *b = x->nargs > 1 ? &s->key[x->arg[1]->id] : NULL;
+      const Key *b = x->nargs > 1 ? &s->key[gr_arg(x, 1)->id] : NULL;
       for (int j = 0; j < x->nargs; j++)
-        k.h = mix64(k.h, s->key[x->arg[j]->id].h);
+        k.h = mix64(k.h, s->key[gr_arg(x, j)->id].h);
       if (a)
         k.sub = a->name;
       switch (x->op) {
@@ -97,7 +97,8 @@ static const Key *key_of(S *s, const GrNode *n) {
       case GR_OP_POW:
         k.cls = a->cls;
         k.name = a->name;
-        k.deg = x->arg[1]->op == GR_OP_CONST && a->cls == 0 ? a->deg * x->arg[1]->num : a->deg + 0.5;
+        k.deg = gr_arg(x, 1)->op == GR_OP_CONST && a->cls == 0 ? a->deg * gr_arg(x, 1)->num
+                                                               : a->deg + 0.5;
         break;
       case GR_OP_MUL:
       case GR_OP_DIV:
@@ -170,7 +171,7 @@ static GrNode *neg_first(S *s, GrNode *n) {
   GrNode *stack[BUDGET];
   int k = 0;
   while (n->op == GR_OP_MUL && k < BUDGET) {
-    stack[k++] = n->arg[1];
+    stack[k++] = gr_arg(n, 1);
     n = n->arg[0];
   }
   GrNode *r = n->op == GR_OP_CONST && n->vlen == 1 ? num(s, -n->num) : mk(s, GR_OP_NEG, n, NULL);
@@ -290,9 +291,9 @@ static int total(const GrNode *n, int depth) {
   case GR_OP_VAR:
     return 1;
   case GR_OP_ADD: case GR_OP_SUB: case GR_OP_MUL:
-    return total(n->arg[0], depth + 1) && total(n->arg[1], depth + 1);
+    return total(n->arg[0], depth + 1) && total(gr_arg(n, 1), depth + 1);
   case GR_OP_POW:
-    return gr_is_const(n->arg[1]) && n->arg[1]->num >= 0 && is_int(n->arg[1]->num) &&
+    return gr_is_const(gr_arg(n, 1)) && gr_arg(n, 1)->num >= 0 && is_int(gr_arg(n, 1)->num) &&
            total(n->arg[0], depth + 1);
   case GR_OP_NEG: case GR_OP_SIN: case GR_OP_COS: case GR_OP_ATAN: case GR_OP_TANH:
   case GR_OP_SIGMOID: case GR_OP_ABS: case GR_OP_SIGN: case GR_OP_RELU: case GR_OP_FLOOR:
@@ -317,7 +318,7 @@ static int maybe_vec(const GrNode *n, int depth) {
     return 0;
   default:
     for (int k = 0; k < n->nargs; k++)
-      if (maybe_vec(n->arg[k], depth + 1))
+      if (maybe_vec(gr_arg(n, k), depth + 1))
         return 1;
     return 0;
   }
@@ -354,7 +355,7 @@ static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
     if (is_int(e)) {
       if (n->op == GR_OP_MUL || n->op == GR_OP_DIV) {
         st[ns++] = (Item){n->arg[0], e, NULL, NULL};
-        st[ns++] = (Item){n->arg[1], n->op == GR_OP_DIV ? -e : e, NULL, NULL};
+        st[ns++] = (Item){gr_arg(n, 1), n->op == GR_OP_DIV ? -e : e, NULL, NULL};
         continue;
       }
       if (n->op == GR_OP_NEG) {
@@ -363,9 +364,9 @@ static GrNode *product(S *s, int op, GrNode *a, GrNode *b) {
         st[ns++] = (Item){n->arg[0], e, NULL, NULL};
         continue;
       }
-      if (n->op == GR_OP_POW && gr_is_const(n->arg[1])) {
+      if (n->op == GR_OP_POW && gr_is_const(gr_arg(n, 1))) {
         GrNode *base = n->arg[0];
-        double k = n->arg[1]->num;
+        double k = gr_arg(n, 1)->num;
         int splits = base->op == GR_OP_MUL || base->op == GR_OP_DIV || base->op == GR_OP_NEG;
         if ((is_int(k) || !splits) && isfinite(e * k)) {
           st[ns++] = (Item){base, e * k, NULL, NULL};
@@ -428,7 +429,7 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
     }
     if (n->op == GR_OP_ADD || n->op == GR_OP_SUB) {
       st[ns++] = (Item){n->arg[0], c, NULL, NULL};
-      st[ns++] = (Item){n->arg[1], n->op == GR_OP_SUB ? -c : c, NULL, NULL};
+      st[ns++] = (Item){gr_arg(n, 1), n->op == GR_OP_SUB ? -c : c, NULL, NULL};
       continue;
     }
     if (n->op == GR_OP_NEG) {
@@ -440,15 +441,15 @@ static GrNode *sum(S *s, int op, GrNode *a, GrNode *b) {
       /* the first sum among the numerator's factors: n = F*R -> F's terms times R */
       GrNode *F = NULL, *q = m.num;
       while (!F && q->op == GR_OP_MUL) {
-        if (q->arg[1]->op == GR_OP_ADD || q->arg[1]->op == GR_OP_SUB)
-          F = q->arg[1];
+        if (gr_arg(q, 1)->op == GR_OP_ADD || gr_arg(q, 1)->op == GR_OP_SUB)
+          F = gr_arg(q, 1);
         q = q->arg[0];
       }
       if (!F && (q->op == GR_OP_ADD || q->op == GR_OP_SUB))
         F = q;
       GrNode *R = F ? product(s, GR_OP_DIV, n, F) : NULL;
       GrNode *p0 = R ? product(s, GR_OP_MUL, F->arg[0], R) : NULL;
-      GrNode *p1 = R ? product(s, GR_OP_MUL, F->arg[1], R) : NULL;
+      GrNode *p1 = R ? product(s, GR_OP_MUL, gr_arg(F, 1), R) : NULL;
       if (p0 && p1) {
         nexp++;
         st[ns++] = (Item){p0, c, NULL, NULL};
@@ -530,10 +531,10 @@ static GrNode *rebuild(S *s, GrNode *n, GrNode *a, GrNode *b, GrNode *c) {
   switch (n->op) {
   case GR_OP_ATAN2:
     a = signed_zero_arg(n->arg[0], a);
-    b = signed_zero_arg(n->arg[1], b);
+    b = signed_zero_arg(gr_arg(n, 1), b);
     break;
   case GR_OP_DIV:
-    b = signed_zero_arg(n->arg[1], b);
+    b = signed_zero_arg(gr_arg(n, 1), b);
     break;
   case GR_OP_POW:
     if (!gr_is_const(b) || b->num < 0)
@@ -596,7 +597,7 @@ GrNode *gr_simplify_ex(GrGraph *g, GrNode *f, int expand) {
     }
     GrNode *a[3] = {NULL, NULL, NULL};
     for (int k = 0; k < n->nargs; k++)
-      a[k] = map[n->arg[k]->id];
+      a[k] = map[gr_arg(n, k)->id];
     map[i] = rebuild(&s, n, a[0], a[1], a[2]);
   }
   GrNode *r = map[f->id];
@@ -619,7 +620,7 @@ size_t gr_count_tree_ops(const GrGraph *g, GrNode *f) {
     const GrNode *n = gr_graph_node(g, i);
     size_t v = (gr_ops[n->op].kind == GR_K_LEAF || n->op == GR_OP_LET) ? 0 : 1;
     for (int k = 0; k < n->nargs; k++) {
-      size_t x = c[n->arg[k]->id];
+      size_t x = c[gr_arg(n, k)->id];
       v = v > SIZE_MAX - x ? SIZE_MAX : v + x;
     }
     c[i] = v;
@@ -645,7 +646,7 @@ int gr_print_cse(GrBuf *b, GrGraph *g, GrNode *const *roots, const char *const *
   for (size_t i = 0; i < top; i++)
     if (m[i])
       for (int k = 0; k < gr_graph_node(g, i)->nargs; k++)
-        uses[gr_graph_node(g, i)->arg[k]->id]++;
+        uses[gr_arg(gr_graph_node(g, i), k)->id]++;
   /* a prefix for temporaries that no variable starts with */
   const char *prefixes[] = {"t", "tmp", "cse_t", "cse_tmp_"};
   const char *pre = prefixes[3];
@@ -672,9 +673,9 @@ int gr_print_cse(GrBuf *b, GrGraph *g, GrNode *const *roots, const char *const *
     GrNode *a[3] = {NULL, NULL, NULL};
     unsigned d = 0;
     for (int k = 0; k < nd->nargs; k++) {
-      a[k] = rep[nd->arg[k]->id];
-      if (depth[nd->arg[k]->id] > d)
-        d = depth[nd->arg[k]->id];
+      a[k] = rep[gr_arg(nd, k)->id];
+      if (depth[gr_arg(nd, k)->id] > d)
+        d = depth[gr_arg(nd, k)->id];
     }
     GrNode *r = nd->op == GR_OP_LET ? gr_let(g, nd->name, a[0]) : gr_node(g, nd->op, a[0], a[1], a[2]);
     depth[i] = d + 1;

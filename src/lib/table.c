@@ -311,12 +311,12 @@ size_t gr_table_issues(const GrTable *t, int finite, GrTapeIssue *out, size_t ma
     const GrInstr *in = &tp->ins[i];
     if (!in->need || (in->op != GR_OP_VAR && in->op != GR_OP_LET))
       continue;
-    const double *g = tp->adj + tp->off[i];
+    const double *g = tp->adj + gr_tape_off(tp, i);
     int column = 0; /* a partial column: checked */
     for (size_t j = (size_t)t->s.nranges + t->s.nout; j < t->ncols && !column; j++)
       column = t->col[j] == g;
     if (!column)
-      maybe = !gr_all_finite(g, tp->len[i]);
+      maybe = !gr_all_finite(g, gr_tape_len(tp, i));
   }
   return maybe ? gr_tape_issues(tp, out, max) : 0;
 }

@@ -66,18 +66,24 @@ typedef struct GrInstr {
 
 /* A large input costs a few slots a term: per-slot arrays are kept narrow. Offsets and
  * lengths are 32-bit (gr_tape_compile refuses a tape of 2^32 values or more, which would
- * need 64 GB for its values and adjoints alone); they read as before (t->off[s] + k). */
+ * need 64 GB for its values and adjoints alone); read them through gr_tape_off and
+ * gr_tape_len (a tape of blocks of one has neither array). */
 typedef uint32_t GrTapeIdx;
 
 typedef struct GrTape {
   size_t n; /* slots */
   GrInstr *ins;
+  /* per slot: where its block starts in val (adj, tan, tadj) and its length; read them
+   * through gr_tape_off and gr_tape_len. NULL, both, on a tape of blocks of one (slot s's
+   * value is val[s]): a large scalar input then saves 8 bytes a slot. */
   GrTapeIdx *off, *len;
   double *val, *adj; /* values and adjoints, nvals each */
   double **vp; /* per slot: where its values are (val + off, or a bound column); NULL, and
                   every slot's values at val + off, until gr_tape_bind binds a column */
   unsigned char *touch; /* per slot: a reverse sweep may write its adjoint (cleared each sweep) */
   double *tan, *tadj; /* tangents and their adjoints (forward mode); NULL until used */
+  double *spare;      /* nvals doubles that gr_tape_drop_adjoints kept, for the next of adj, tan
+                         and tadj to be allocated (NULL: none) */
   double *lanes; /* strip sweeps: GR_LANES sums per instruction and argument; NULL until used */
   size_t nvals;
   int nvars;
@@ -104,6 +110,10 @@ typedef struct GrTape {
   int sc_ok, sc_rev;
 } GrTape;
 
+/* Where slot s's block starts in val (and adj, tan, tadj), and its length. */
+static inline size_t gr_tape_off(const GrTape *t, size_t s) { return t->off ? t->off[s] : s; }
+static inline size_t gr_tape_len(const GrTape *t, size_t s) { return t->len ? t->len[s] : 1; }
+
 /* Compile the nodes reachable from outs. var_len gives each graph variable's block length
  * (NULL: all 1). Fails (GR_EUSAGE, span of the node) on mismatched block lengths. */
 GrStatus gr_tape_compile(const GrGraph *g, GrNode *const *outs, size_t nout, const size_t *var_len,
@@ -125,9 +135,10 @@ size_t gr_tape_out_len(const GrTape *t, size_t k);
 /* One reverse sweep from output k seeded with `seed` (NULL: all ones). Afterwards
  * gr_tape_grad(t, v) holds d(seed . out_k)/d var v, for every variable at once. */
 void gr_tape_reverse(GrTape *t, size_t k, const double *seed);
-/* Free the adjoints and their tangents (8 or 16 bytes a value) once the gradients have
+/* Drop the adjoints and their tangents (8 or 16 bytes a value) once the gradients have
  * been read, before a forward sweep allocates the tangents: a gradient checked by a
- * tangent sweep then never holds both arrays. Until the next gr_tape_reverse, which
+ * tangent sweep then never holds both arrays (one of them is kept, and becomes the
+ * tangents or the next adjoints; the other is freed). Until the next gr_tape_reverse, which
  * allocates them again, gr_tape_grad and gr_tape_node_adj return NULL and
  * gr_tape_issues reports no non-finite derivative. */
 void gr_tape_drop_adjoints(GrTape *t);

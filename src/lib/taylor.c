@@ -236,7 +236,7 @@ double gr_taylor_deriv(double y, int k, double h) {
 }
 
 const double *gr_taylor_out(const GrTape *t, const double *tc, int N, size_t k) {
-  return tc + t->off[t->out_slot[k]] * (size_t)(N + 1);
+  return tc + gr_tape_off(t, t->out_slot[k]) * (size_t)(N + 1);
 }
 
 /* one element of an elementwise op: y from a, b (c: the third argument of if) */
@@ -481,10 +481,10 @@ double *gr_taylor(const GrTape *t, int N, const double *const *dir) {
     w[i] = wbuf + (size_t)i * N1;
   for (size_t i = 0; i < t->n; i++) {
     const GrInstr *in = &t->ins[i];
-    size_t n = t->len[i];
-    double *Y = tc + t->off[i] * N1;
+    size_t n = gr_tape_len(t, i);
+    double *Y = tc + gr_tape_off(t, i) * N1;
     for (size_t e = 0; e < n; e++)
-      Y[e * N1] = t->val[t->off[i] + e];
+      Y[e * N1] = t->val[gr_tape_off(t, i) + e];
     if (in->op == GR_OP_VAR) {
       int v = gr_tape_node(t, i)->var;
       if (N >= 1 && v >= 0 && v < t->nvars && dir && dir[v])
@@ -494,8 +494,8 @@ double *gr_taylor(const GrTape *t, int N, const double *const *dir) {
     }
     if (!in->need || in->nargs == 0)
       continue;
-    const double *A = tc + t->off[in->a] * N1;
-    size_t la = t->len[in->a];
+    const double *A = tc + gr_tape_off(t, in->a) * N1;
+    size_t la = gr_tape_len(t, in->a);
     switch (in->op) {
     case GR_OP_SUM:
     case GR_OP_MEAN:
@@ -537,12 +537,12 @@ double *gr_taylor(const GrTape *t, int N, const double *const *dir) {
     size_t sa = la > 1, sb = 0, sc = 0;
     const double *B = A, *C = A;
     if (in->nargs > 1) {
-      B = tc + t->off[in->b] * N1;
-      sb = t->len[in->b] > 1;
+      B = tc + gr_tape_off(t, in->b) * N1;
+      sb = gr_tape_len(t, in->b) > 1;
     }
     if (in->nargs > 2) {
-      C = tc + t->off[in->c] * N1;
-      sc = t->len[in->c] > 1;
+      C = tc + gr_tape_off(t, in->c) * N1;
+      sc = gr_tape_len(t, in->c) > 1;
     }
     for (size_t e = 0; e < n; e++)
       elem(in->op, A + e * sa * N1, B + e * sb * N1, C + e * sc * N1, Y + e * N1, N, w);

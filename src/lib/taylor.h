@@ -18,7 +18,7 @@
 /* The coefficients of every slot up to degree N along the per-variable directions dir[v]
  * (blocks of the variable's length; NULL entries: 0). Needs values (gr_tape_forward
  * first). Returns t->nvals * (N + 1) doubles (free() them): element e of slot i has its
- * coefficients at [(t->off[i] + e) * (N + 1) ...]. */
+ * coefficients at [(gr_tape_off(t, i) + e) * (N + 1) ...]. */
 double *gr_taylor(const GrTape *t, int N, const double *const *dir);
 /* The coefficients of output k, element 0 (element e: + e * (N + 1)). */
 const double *gr_taylor_out(const GrTape *t, const double *tc, int N, size_t k);

@@ -96,7 +96,7 @@ static void max_abs_walk(const GrTape *t, const GrNode *n, unsigned char *seen, 
   if (v && isfinite(v[0]) && fabs(v[0]) > *m)
     *m = fabs(v[0]);
   for (int i = 0; i < n->nargs; i++)
-    max_abs_walk(t, n->arg[i], seen, m);
+    max_abs_walk(t, gr_arg(n, i), seen, m);
 }
 
 static double noise_scale(GrGraph *g, GrNode *f) {

@@ -245,8 +245,8 @@ static int by_key(const void *pa, const void *pb) {
   if (a->op != b->op)
     return a->op < b->op ? -1 : 1;
   for (int k = 0; k < a->nargs; k++)
-    if (a->arg[k] != b->arg[k])
-      return a->arg[k]->id < b->arg[k]->id ? -1 : 1;
+    if (gr_arg(a, k) != gr_arg(b, k))
+      return gr_arg(a, k)->id < gr_arg(b, k)->id ? -1 : 1;
   return 0;
 }
 
@@ -370,7 +370,7 @@ START_TEST(test_env_compacted_after_large_parse) {
   /* the next parse sees every definition and adds more */
   ck_assert_int_eq(gr_parse(g, "c = a3 + b; c - a3", &o, &p, &d), GR_OK);
   ck_assert_ptr_nonnull(env.hidx);
-  ck_assert_ptr_eq(p.out->arg[1], gr_env_find(&env, "a3")->body);
+  ck_assert_ptr_eq(gr_arg(p.out, 1), gr_env_find(&env, "a3")->body);
   ck_assert_ptr_nonnull(gr_env_find(&env, "c"));
   ck_assert_ptr_nonnull(gr_env_find(&env, "a69999"));
   ck_assert_ptr_eq(gr_env_find(&env, "b")->body, bbody);
@@ -382,7 +382,9 @@ END_TEST
 
 /* Fields that share storage in a node: a name (over arg[1]) and a LET's argument, a
  * constant's value, elements and length and a variable's index (over the arguments); an
- * operation's unused arguments are null whatever gr_node was given. */
+ * operation's unused arguments are null whatever gr_node was given; if()'s three arguments
+ * (the second and third in a pair of their own) are what it was given, and interned by all
+ * three. */
 START_TEST(test_node_shared_fields) {
   GrGraph *g = gr_graph_new();
   GrNode *x = gr_var(g, "x"), *c = gr_const(g, 2.5);
@@ -394,17 +396,25 @@ START_TEST(test_node_shared_fields) {
   ck_assert(c->num == 2.5);
   ck_assert(cv->vec[2] == 3 && cv->vlen == 3);
   ck_assert_str_eq(l->name, "u");
-  ck_assert_int_eq(l->var, 0);
   ck_assert_int_eq(gr_var(g, "y")->var, 1);
   ck_assert_int_eq(gr_param(g, 2, "p")->var, -3);
   ck_assert_int_eq(l->arg[0]->op, GR_OP_MUL);
-  ck_assert_ptr_eq(l->arg[0]->arg[1], c);
+  ck_assert_ptr_eq(gr_arg(l->arg[0], 1), c);
   ck_assert_ptr_ne(gr_let(g, "w", l->arg[0]), l);
   ck_assert_ptr_eq(gr_let(g, "u", l->arg[0]), l);
   GrNode *s = gr_node(g, GR_OP_SIN, x, c, x);
   ck_assert_ptr_null(s->arg[1]);
-  ck_assert_ptr_null(s->arg[2]);
   ck_assert_ptr_eq(gr_node(g, GR_OP_SIN, x, NULL, NULL), s);
+  ck_assert_ptr_eq(gr_arg(gr_node(g, GR_OP_ADD, x, c, s), 1), c);
+  GrNode *f = gr_node(g, GR_OP_IF, x, s, c), *f2 = gr_node(g, GR_OP_IF, x, s, l);
+  ck_assert_uint_eq(f->nargs, 3);
+  ck_assert(f->arg[0] == x && gr_arg(f, 1) == s && gr_arg(f, 2) == c);
+  ck_assert(f2->arg[0] == x && gr_arg(f2, 1) == s && gr_arg(f2, 2) == l);
+  ck_assert_ptr_ne(f2, f);
+  ck_assert_ptr_eq(gr_node(g, GR_OP_IF, x, s, c), f);
+  ck_assert_ptr_eq(gr_node(g, GR_OP_IF, x, s, l), f2);
+  ck_assert_ptr_ne(gr_node(g, GR_OP_IF, x, c, s), f);
+  ck_assert_uint_eq(sizeof(void *) != 8 || sizeof(GrNode) == 32, 1);
   gr_graph_free(g);
 }
 END_TEST
@@ -605,7 +615,7 @@ START_TEST(test_hash_consing) {
   GrDiag d;
   ck_assert_int_eq(gr_parse(g, "sin(x)*cos(x) + sin(x)*cos(x)", NULL, &p, &d), GR_OK);
   ck_assert_int_eq(p.out->op, GR_OP_ADD);
-  ck_assert_ptr_eq(p.out->arg[0], p.out->arg[1]);
+  ck_assert_ptr_eq(p.out->arg[0], gr_arg(p.out, 1));
   ck_assert_uint_eq(gr_count_ops(g, p.out), 4); /* sin, cos, *, + */
   GrNode *x = gr_var(g, "x"), *y = gr_var(g, "y");
   ck_assert_ptr_eq(x, gr_var(g, "x"));
@@ -622,11 +632,11 @@ START_TEST(test_hash_consing) {
   GrParsed q;
   ck_assert_int_eq(gr_parse(g, "u = x*x; u + x*x", NULL, &q, &d), GR_OK);
   ck_assert_int_eq(q.out->arg[0]->op, GR_OP_LET);
-  ck_assert_ptr_eq(q.out->arg[0]->arg[0], q.out->arg[1]);
+  ck_assert_ptr_eq(q.out->arg[0]->arg[0], gr_arg(q.out, 1));
   /* nodes come in topological order: arguments have smaller ids */
   for (size_t i = 0; i < g->count; i++)
     for (int k = 0; k < gr_graph_node(g, i)->nargs; k++)
-      ck_assert_uint_lt(gr_graph_node(g, i)->arg[k]->id, gr_graph_node(g, i)->id);
+      ck_assert_uint_lt(gr_arg(gr_graph_node(g, i), k)->id, gr_graph_node(g, i)->id);
   gr_graph_free(g);
 }
 END_TEST
@@ -653,14 +663,14 @@ START_TEST(test_statements) {
   ck_assert_int_eq(gr_parse(g, "x^2 = 4", NULL, &p, &d), GR_OK);
   ck_assert_int_eq(p.out->op, GR_OP_SUB);
   ck_assert_ptr_eq(p.out->arg[0], p.lhs);
-  ck_assert_ptr_eq(p.out->arg[1], p.rhs);
+  ck_assert_ptr_eq(gr_arg(p.out, 1), p.rhs);
   ck_assert_ptr_null(p.lhs_name);
   /* a built-in's name as the last statement: an equation, sin(x) - 0.5 */
   ck_assert_int_eq(gr_parse(g, "sin(x) = 0.5", NULL, &p, &d), GR_OK);
   ck_assert_int_eq(p.out->op, GR_OP_SUB);
   ck_assert_int_eq(p.lhs->op, GR_OP_SIN);
   ck_assert_ptr_eq(p.out->arg[0], p.lhs);
-  ck_assert_ptr_eq(p.out->arg[1], p.rhs);
+  ck_assert_ptr_eq(gr_arg(p.out, 1), p.rhs);
   ck_assert_int_eq(gr_parse(g, "y = A*x + B", NULL, &p, &d), GR_OK);
   ck_assert_str_eq(p.lhs_name, "y");
   ck_assert_int_eq(gr_var_index(g, "y"), -1); /* no variable was made for y */

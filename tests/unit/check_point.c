@@ -229,7 +229,7 @@ START_TEST(test_random_expressions) {
       st = gr_tape_compile(g, &ps.out, 1, NULL, &t, &d);
     int vec = 0;
     for (size_t s = 0; st == GR_OK && s < t->n; s++)
-      vec |= t->len[s] > 1;
+      vec |= gr_tape_len(t, s) > 1;
     GrPoint *p = st == GR_OK ? gr_point_compile(g, ps.out) : NULL;
     if (st == GR_OK)
       ck_assert_msg((p == NULL) == (vec != 0), "%s: vector %d, compiled %d", c.src, vec, p != NULL);
@@ -305,7 +305,7 @@ START_TEST(test_vectors_not_compiled) {
     ck_assert_int_eq(gr_tape_compile(g, &f, 1, NULL, &t, &d), GR_OK);
     int vec = 0;
     for (size_t s = 0; s < t->n; s++)
-      vec |= t->len[s] > 1;
+      vec |= gr_tape_len(t, s) > 1;
     GrPoint *p = gr_point_compile(g, f);
     ck_assert_msg((p == NULL) == (vec != 0), "%s: vector %d, compiled %d", src[i], vec, p != NULL);
     if (p) { /* written as vectors but folded to scalars: then it must agree */

@@ -598,6 +598,81 @@ START_TEST(test_random_gradients) {
 }
 END_TEST
 
+/* the same bits, or both NaN (a NaN's sign and payload depend on the operand order the
+ * compiler picked) */
+static int same_bits(double u, double v) {
+  return !memcmp(&u, &v, sizeof u) || (isnan(u) && isnan(v));
+}
+
+/* A tape of blocks of one keeps no offset and length arrays (slot s's value is val[s]);
+ * the same program on a tape that has them (a second output, a vector constant, makes one)
+ * gives the same value, gradient, tangents and Hessian columns, bit for bit. */
+START_TEST(test_scalar_tape_no_offsets) {
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, 4242);
+  Gen gn = {r, NULL, 0, 0};
+  long compared = 0;
+  for (int ex = 0; ex < NEXPR / 3; ex++) {
+    GrParsed p;
+    GrGraph *g = parse_random(&gn, &p);
+    GrDiag d;
+    const double v8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    GrNode *outs[2] = {p.out, gr_const_vec(g, v8, 8)};
+    GrTape *ts, *tv;
+    ck_assert_int_eq(gr_tape_compile(g, outs, 1, NULL, &ts, &d), GR_OK);
+    ck_assert_int_eq(gr_tape_compile(g, outs, 2, NULL, &tv, &d), GR_OK);
+    ck_assert_ptr_null(ts->off);
+    ck_assert_ptr_null(ts->len);
+    ck_assert_ptr_nonnull(tv->off);
+    ck_assert_uint_eq(gr_tape_out_len(tv, 1), 8);
+    GrTape *t2[2] = {ts, tv};
+    double x[NRV];
+    for (int v = 0; v < g->nvars; v++)
+      x[v] = -2.5 + 5 * gsl_rng_uniform(r);
+    for (int k = 0; k < 2; k++) {
+      for (int v = 0; v < g->nvars; v++)
+        if (gr_tape_var(t2[k], v))
+          *gr_tape_var(t2[k], v) = x[v];
+      gr_tape_forward(t2[k]);
+      gr_tape_reverse(t2[k], 0, NULL);
+    }
+    double ys = gr_tape_out(ts, 0)[0], yv = gr_tape_out(tv, 0)[0];
+    ck_assert_msg(same_bits(ys, yv), "%.17g != %.17g: '%s'", ys, yv, gn.s);
+    for (int v = 0; v < g->nvars; v++) {
+      const double *gs = gr_tape_grad(ts, v), *gv = gr_tape_grad(tv, v);
+      ck_assert_int_eq(!gs, !gv);
+      if (gs)
+        ck_assert_msg(same_bits(gs[0], gv[0]), "d/d%s %.17g != %.17g: '%s'", g->vars[v], gs[0],
+                      gv[0], gn.s);
+      double one = 1;
+      const double *dir[NRV] = {NULL};
+      dir[v] = &one;
+      for (int k = 0; k < 2; k++) {
+        gr_tape_tangent(t2[k], dir);
+        gr_tape_reverse(t2[k], 0, NULL);
+        gr_tape_reverse_tangent(t2[k], 0);
+      }
+      double ts0 = gr_tape_out_tangent(ts, 0)[0], tv0 = gr_tape_out_tangent(tv, 0)[0];
+      ck_assert_msg(same_bits(ts0, tv0), "tangent %.17g != %.17g: '%s'", ts0, tv0, gn.s);
+      for (int u = 0; u < g->nvars; u++) {
+        const double *hs = gr_tape_hvp(ts, u), *hv = gr_tape_hvp(tv, u);
+        ck_assert_int_eq(!hs, !hv);
+        if (hs)
+          ck_assert_msg(same_bits(hs[0], hv[0]), "d2/d%sd%s %.17g != %.17g: '%s'", g->vars[u],
+                        g->vars[v], hs[0], hv[0], gn.s);
+      }
+      compared++;
+    }
+    gr_tape_free(ts);
+    gr_tape_free(tv);
+    gr_graph_free(g);
+  }
+  free(gn.s);
+  gsl_rng_free(r);
+  ck_assert_int_ge(compared, NEXPR / 3);
+}
+END_TEST
+
 #define BLOCK 16
 
 /* block evaluation (var_len = BLOCK) equals point-by-point evaluation, values and
@@ -927,9 +1002,9 @@ START_TEST(test_tape_block_lengths) {
   ck_assert_uint_ge(t->nvals, 200001);
   ck_assert_uint_le(t->nvals, 200001 + 7);
   for (size_t s = 0; s < t->n; s++)
-    if (t->len[s] >= 8) {
-      ck_assert_uint_eq((uintptr_t)(t->val + t->off[s]) % 64, 0);
-      ck_assert_uint_eq((uintptr_t)(t->adj + t->off[s]) % 64, 0);
+    if (gr_tape_len(t, s) >= 8) {
+      ck_assert_uint_eq((uintptr_t)(t->val + gr_tape_off(t, s)) % 64, 0);
+      ck_assert_uint_eq((uintptr_t)(t->adj + gr_tape_off(t, s)) % 64, 0);
     }
   double *xv = gr_tape_var(t, x->var);
   for (size_t i = 0; i < 100000; i++)
@@ -1061,6 +1136,40 @@ START_TEST(test_drop_adjoints) {
     gr_tape_reverse_tangent(x.t, 0);
     ck_assert(gr_tape_hvp(x.t, ix)[0] == h[0] && gr_tape_hvp(x.t, iy)[0] == h[1]);
   }
+  tp_close(&x);
+  /* A fresh tape: the dropped adjoints become the tangents, and a later drop's the next
+   * adjoints; they are cleared first (NaN here), and every number is the same as before. */
+  tp_open(&x, &src, 1, n, NULL);
+  tp_set(&x, "x", &at[0]);
+  tp_set(&x, "y", &at[1]);
+  gr_tape_forward(x.t);
+  gr_tape_reverse(x.t, 0, NULL);
+  ck_assert(tp_grad(&x, "x")[0] == g[0] && tp_grad(&x, "y")[0] == g[1]);
+  const double *adj = x.t->adj;
+  gr_tape_drop_adjoints(x.t);
+  for (size_t k = 0; k < x.t->nvals; k++) /* whatever a kept array holds, it is cleared */
+    x.t->spare[k] = NAN;
+  gr_tape_tangent(x.t, dir);
+  ck_assert_ptr_eq(x.t->tan, adj);
+  ck_assert(gr_tape_out_tangent(x.t, 0)[0] == tan);
+  gr_tape_reverse(x.t, 0, NULL);
+  gr_tape_reverse_tangent(x.t, 0);
+  ck_assert(gr_tape_hvp(x.t, ix)[0] == h[0] && gr_tape_hvp(x.t, iy)[0] == h[1]);
+  adj = x.t->adj;
+  gr_tape_drop_adjoints(x.t);
+  ck_assert_ptr_eq(x.t->spare, adj);
+  ck_assert_ptr_null(x.t->tadj);
+  for (size_t k = 0; k < x.t->nvals; k++)
+    x.t->spare[k] = NAN;
+  gr_tape_reverse(x.t, 0, NULL);
+  ck_assert_ptr_eq(x.t->adj, adj);
+  ck_assert(tp_grad(&x, "x")[0] == g[0] && tp_grad(&x, "y")[0] == g[1]);
+  ck_assert_ptr_null(x.t->off);           /* a scalar tape: value k is slot k's */
+  for (size_t k = 0; k < x.t->nvals; k++) /* adjoints no sweep writes are 0, as compiled */
+    if (!x.t->touch[k])
+      ck_assert(x.t->adj[k] == 0);
+  gr_tape_tangent(x.t, dir);
+  ck_assert(gr_tape_out_tangent(x.t, 0)[0] == tan);
   tp_close(&x);
 }
 END_TEST
@@ -1204,6 +1313,7 @@ static Suite *tape_suite(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_random_gradients);
   tcase_add_test(tc, test_random_blocks);
+  tcase_add_test(tc, test_scalar_tape_no_offsets);
   tcase_add_test(tc, test_random_strips);
   tcase_add_test(tc, test_rows_apart);
   tcase_add_test(tc, test_random_print_roundtrip);
