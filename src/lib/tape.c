@@ -51,9 +51,6 @@ void sincos(double x, double *s, double *c);
 #define GR_SINCOS(x, s, c) (*(s) = sin(x), *(c) = cos(x))
 #endif
 
-/* Blocks of GR_ALIGN_VALS values or more start on a 64-byte boundary of val and adj (and
- * sc), so that the block loops' vector loads and stores do not straddle cache lines (every
- * 64-byte AVX-512 access would, after a block of one, a constant, shifted the rest). */
 enum { GR_ALIGN_VALS = 8, GR_LINE = 64 };
 /* Every array of a tape, and the tape itself, on cache lines of its own: n elements of
  * size bytes, zeroed, from a 64-byte boundary and padded to a multiple of 64 bytes. Two
@@ -349,12 +346,10 @@ const double *gr_tape_grad(const GrTape *t, int v) {
 
 long gr_tape_slot(const GrTape *t, const GrNode *n) {
   size_t id = n->id, w = id / 64;
-  if (w >= t->nwords || id >= t->graph->count || gr_graph_node(t->graph, id) != n)
+  if (w >= t->nwords || id >= t->graph->count || gr_graph_node(t->graph, id) != n ||
+      !ON_TAPE(t, id))
     return -1;
-  uint64_t bit = (uint64_t)1 << (id % 64);
-  if (!(t->on_tape[w] & bit))
-    return -1;
-  return (long)t->on_rank[w] + __builtin_popcountll(t->on_tape[w] & (bit - 1));
+  return (long)id_slot(t, id);
 }
 
 GrNode *gr_tape_node(const GrTape *t, size_t s) {
