@@ -3,7 +3,8 @@
 # depend on N. Tables of several chunks of blocks (so that every thread has work, and the
 # last chunk is short), lines and grids, text, json and binary, several outputs, --order,
 # kinks (abs, max) and non-finite values (the warnings name the first point, whichever
-# thread met it), and a table smaller than one chunk.
+# thread met it), and a table smaller than one chunk; an interrupted table writes whole rows,
+# in order.
 . "$(dirname "$0")/testlib.sh"
 same() { # the grad arguments; compares --threads 1 with 2, 3 and 7
   "$GRAD" "$@" --threads 1 >"$tmp/o1" 2>"$tmp/e1"
@@ -38,4 +39,20 @@ same 'x^2' --range x=0:1:1000
 same 'sqrt(0.9999 - x)' 'abs(x - 0.75)' --range x=0:1:100001
 grep -q "sqrt(0.9999 - x) is nan" "$tmp/e1" && grep -q "kink" "$tmp/e1" && ok ||
   { echo "FAIL: late warnings: $(cat "$tmp/e1")"; fail=$((fail+1)); }
+# Ctrl-C (SIGINT) in the middle of a big table: exit 130, "interrupted", and what was written
+# is whole rows, in order: a prefix of the same table from one thread, interrupted later.
+big() { # threads seconds output
+  timeout --preserve-status -s INT -k 20 "$2" "$GRAD" 'sin(x)*exp(-x)' --range x=0:1:1000000000 \
+    --format binary --threads "$1" >"$3" 2>"$tmp/ei"
+  ri=$?
+  if [ $ri = 130 ] && grep -q interrupted "$tmp/ei" && [ $(($(wc -c <"$3") % 24)) = 0 ]; then ok
+  else bad "--threads $1 interrupted: exit $ri, $(wc -c <"$3") bytes: $(cat "$tmp/ei")"; fi
+}
+big 1 3 "$tmp/b1"
+for n in 2 3; do
+  big $n 1 "$tmp/b$n"
+  sz=$(wc -c <"$tmp/b$n")
+  if [ "$sz" -gt 0 ] && [ "$sz" -lt "$(wc -c <"$tmp/b1")" ] && cmp -s -n "$sz" "$tmp/b$n" "$tmp/b1"; then ok
+  else bad "--threads $n interrupted: $sz bytes, not a prefix of one thread's $(wc -c <"$tmp/b1")"; fi
+done
 finish threads

@@ -21,7 +21,9 @@
 
 static void on_sigint(int sig) {
   (void)sig;
+  int e = errno; /* nothing here should change it; kept for whatever the handler becomes */
   gr_interrupted = 1;
+  errno = e;
 }
 
 void gr_catch_sigint(void) {

@@ -343,87 +343,77 @@ static void collect_issues(Issues *I, const GrTable *t, int finite) {
   I->full = I->n >= 16;
 }
 
-/* --threads: worker w computes the chunks w, w + N, w + 2N, ... (CHUNK_BLOCKS blocks each)
- * on its own table and formats their rows into its own buffers; the main thread takes the
- * chunks in order, writes them and replays their issues in block order, so the bytes on
- * stdout and stderr are the same for any N. Each worker has two buffers, used in turn: it
- * formats its next chunk while the main thread writes the last one, instead of waiting. */
+/* the cores this process may run on */
+static long cores_available(void) {
+  cpu_set_t cs;
+  return sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* --threads N: the main thread and N - 1 workers share the chunks of CHUNK_BLOCKS blocks.
+ * Each thread takes the next chunk not yet taken, computes it on its own table and formats
+ * its rows into one of its own two buffers. The chunks are written in order, with their
+ * issues replayed in block order, so the bytes on stdout and stderr are the same for any N:
+ * a thread that has finished a chunk writes, under the pool's lock, every chunk that is
+ * next in order and ready. A thread waits (polls, then sleeps) only when both its buffers
+ * hold chunks not yet written. At most 2N chunks are taken and not written, so ring[c % 2N]
+ * finds chunk c's buffer.
+ *   What this replaced, each a tenth slower: a main thread that only waited and wrote (it
+ * slept and woke twice a chunk, a third thread on two cores); chunks dealt out round-robin
+ * (every thread waited for the slowest); and buffers shared by all threads in a ring (the
+ * buffers' lines left the cores' caches: with one thread, four buffers of a chunk instead of
+ * one cost 10% of a binary table's time). */
+#ifndef CHUNK_BLOCKS
 #define CHUNK_BLOCKS 16
+#endif
+/* how many times a thread polls before it sleeps on the condition variable (about 10 ns
+ * each): a chunk's time or two, so that a buffer about to be written costs no sleep. Only
+ * when every thread has a core: else the pollers would take time from the others. */
+#ifndef SPIN_POLLS
+#define SPIN_POLLS 20000
+#endif
 
 typedef struct Slot {
   Out out;
   uint64_t nonfinite;
   GrTapeIssue *is; /* the issues of each block of the chunk, in order */
   size_t nis, capis;
-  int ready; /* the chunk is formatted (the main thread has not taken it yet) */
+  uint64_t done; /* c + 1 once chunk c is formatted here; atomic */
 } Slot;
+
+typedef struct Pool {
+  Slot **ring;      /* ring[c % nring]: the buffer of chunk c, once taken */
+  uint64_t nring, nchunks;
+  uint64_t next;    /* the next chunk to take; atomic */
+  uint64_t written; /* how many chunks are written; atomic, changed under mu */
+  int quit;         /* stop: interrupted, or the output failed; atomic, set under mu */
+  int go;           /* every thread has started; atomic, set under mu */
+  int polls;        /* SPIN_POLLS, or 0 with more threads than cores */
+  size_t nw;
+  uint64_t inner;
+  /* the writer's state, under mu */
+  Out *out;
+  Issues *iss;
+  uint64_t nonfinite, rows, per;
+  size_t ncol;
+  pthread_mutex_t mu;
+  pthread_cond_t cv; /* broadcast when written, quit or go changes */
+} Pool;
 
 typedef struct Worker {
   pthread_t th;
   GrTable *t;
-  Slot s[2]; /* the worker's k-th chunk goes to s[k % 2] */
-  size_t nw;
-  uint64_t inner;
-  int quit; /* stop */
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  struct Pool *pool;
-  int id;
+  Pool *pool;
+  Slot s[2];
 } Worker;
 
-typedef struct Pool {
-  Worker *w;
-  int n;
-  uint64_t nchunks;
-} Pool;
-
-static void *worker_main(void *arg) {
-  Worker *w = arg;
-  size_t ncol = gr_table_ncols(w->t), B = gr_table_block(w->t);
-  const double **cols = gr_xmalloc(ncol * sizeof *cols);
-  uint64_t k = 0;
-  for (uint64_t c = (uint64_t)w->id; c < w->pool->nchunks; c += (uint64_t)w->pool->n, k++) {
-    Slot *sl = &w->s[k % 2];
-    /* wait until the main thread has taken this buffer's previous chunk */
-    pthread_mutex_lock(&w->mu);
-    while (sl->ready && !w->quit)
-      pthread_cond_wait(&w->cv, &w->mu);
-    int quit = w->quit;
-    pthread_mutex_unlock(&w->mu);
-    if (quit)
-      break;
-    sl->out.n = 0;
-    sl->nis = 0;
-    sl->nonfinite = 0;
-    gr_table_seek(w->t, c * CHUNK_BLOCKS * B);
-    for (int b = 0; b < CHUNK_BLOCKS && !gr_interrupted; b++) {
-      size_t m = gr_table_next(w->t);
-      if (!m)
-        break;
-      for (size_t i = 0; i < ncol; i++)
-        cols[i] = gr_table_col(w->t, i);
-      uint64_t bad = emit_block(&sl->out, cols, ncol, m, gr_table_row(w->t), w->inner);
-      sl->nonfinite += bad;
-      if (w->nw) {
-        GrTapeIssue buf[16];
-        size_t n = gr_table_issues(w->t, bad == 0, buf, 16);
-        if (sl->nis + n + 1 > sl->capis) {
-          sl->capis = 2 * (sl->nis + n + 1);
-          sl->is = gr_xrealloc(sl->is, sl->capis * sizeof *sl->is);
-        }
-        memcpy(sl->is + sl->nis, buf, n * sizeof *buf);
-        sl->nis += n;
-        sl->is[sl->nis++] = (GrTapeIssue){0}; /* a null node ends each block's list */
-      }
-    }
-    pthread_mutex_lock(&w->mu);
-    sl->ready = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-  }
-  free(cols);
-  return NULL;
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
 }
+
+static inline uint64_t load64(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline int quitting(const Pool *P) { return __atomic_load_n(&P->quit, __ATOMIC_ACQUIRE); }
 
 /* The issues of one block list (ended by a null node) merged as collect_issues does. */
 static const GrTapeIssue *merge_issues(Issues *I, const GrTapeIssue *p) {
@@ -443,61 +433,19 @@ static const GrTapeIssue *merge_issues(Issues *I, const GrTapeIssue *p) {
 /* the table's progress line, shown as chunks are written */
 static GrProgress *table_progress;
 
-/* Run the table on n threads, writing to out (flushed in order). Returns the non-finite
- * row count; *ok is 0 when a thread could not be started (then nothing was written). */
-static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int order_var,
-                            int n, Out *out, uint64_t inner, size_t nw, Issues *iss, int *ok) {
-  Pool pool = {gr_xcalloc((size_t)n, sizeof(Worker)), n, 0};
-  uint64_t rows = gr_table_rows(t0), per = (uint64_t)CHUNK_BLOCKS * gr_table_block(t0);
-  pool.nchunks = (rows + per - 1) / per;
-  int started = 0, opened = 1;
-  *ok = 1;
-  pool.w[0].t = t0;
-  for (int i = 1; i < n; i++, opened++) {
-    GrDiag d;
-    if (gr_table_open(spec, &pool.w[i].t, &d) != GR_OK)
-      break;
-    if (order >= 1) /* every worker's table computes the same columns as t0 */
-      gr_table_set_order(pool.w[i].t, order, order_var);
-  }
-  for (int i = 0; i < opened; i++) {
-    Worker *w = &pool.w[i];
-    for (int j = 0; j < 2; j++) {
-      w->s[j].out = (Out){NULL, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, out->digits, out->json,
-                          out->binary, NULL, NULL};
-      if (out->lo)
-        span_alloc(&w->s[j].out, gr_table_ncols(t0));
-    }
-    w->nw = nw;
-    w->inner = inner;
-    w->pool = &pool;
-    w->id = i;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
-      pthread_mutex_destroy(&w->mu);
-      pthread_cond_destroy(&w->cv);
-      for (int j = 0; j < 2; j++) {
-        free(w->s[j].out.b);
-        free(w->s[j].out.lo);
-        free(w->s[j].out.hi);
-      }
-      break;
-    }
-    started++;
-  }
-  for (int i = started; i < opened; i++)
-    if (i > 0)
-      gr_table_free(pool.w[i].t);
-  uint64_t nonfinite = 0;
-  *ok = started == n; /* else: stop the started ones, and the caller runs the table alone */
-  for (uint64_t c = 0; *ok && c < pool.nchunks; c++) {
-    Worker *w = &pool.w[c % (uint64_t)n];
-    Slot *sl = &w->s[(c / (uint64_t)n) % 2];
-    pthread_mutex_lock(&w->mu);
-    while (!sl->ready)
-      pthread_cond_wait(&w->cv, &w->mu);
-    pthread_mutex_unlock(&w->mu);
+/* Chunk c's buffer if the chunk is formatted, else NULL. (A stale ring entry is the buffer
+ * of an earlier chunk, whose done is not c + 1.) */
+static const Slot *formatted(const Pool *P, uint64_t c) {
+  const Slot *sl = __atomic_load_n(&P->ring[c % P->nring], __ATOMIC_ACQUIRE);
+  return sl && load64(&sl->done) == c + 1 ? sl : NULL;
+}
+
+/* With mu held: write every chunk that is next in order and formatted. */
+static void write_ready(Pool *P) {
+  Out *out = P->out;
+  uint64_t c0 = P->written, c = c0;
+  const Slot *sl;
+  for (; c < P->nchunks && !P->quit && (sl = formatted(P, c)); c++) {
     if (sl->out.n > out->cap - out->n) /* make room, without growing the buffer */
       out_flush(out);
     if (sl->out.n > out->cap - out->n) { /* bigger than the buffer: straight out, no copy */
@@ -507,54 +455,169 @@ static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int
       memcpy(out->b + out->n, sl->out.b, sl->out.n);
       out->n += sl->out.n;
     }
-    nonfinite += sl->nonfinite;
+    P->nonfinite += sl->nonfinite;
     if (table_progress)
-      gr_progress_show(table_progress, (c + 1) * per < rows ? (c + 1) * per : rows, rows, NULL);
+      gr_progress_show(table_progress, (c + 1) * P->per < P->rows ? (c + 1) * P->per : P->rows,
+                       P->rows, NULL);
     if (out->lo)
-      span_merge(out, &sl->out, gr_table_ncols(t0));
+      span_merge(out, &sl->out, P->ncol);
     for (const GrTapeIssue *p = sl->is, *e = sl->is + sl->nis; p < e;)
-      p = merge_issues(iss, p);
-    int stop = gr_interrupted || out->err;
-    pthread_mutex_lock(&w->mu);
-    sl->ready = 0;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    if (stop)
+      p = merge_issues(P->iss, p);
+    if (gr_interrupted || out->err)
+      __atomic_store_n(&P->quit, 1, __ATOMIC_RELEASE);
+  }
+  if (c != c0 || P->quit) {
+    __atomic_store_n(&P->written, c, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&P->cv);
+  }
+}
+
+/* Compute chunk c on table t into sl; cols has room for the table's columns. */
+static void compute_chunk(Pool *P, GrTable *t, Slot *sl, uint64_t c, const double **cols) {
+  size_t ncol = gr_table_ncols(t), B = gr_table_block(t);
+  sl->out.n = 0;
+  sl->nis = 0;
+  sl->nonfinite = 0;
+  gr_table_seek(t, c * CHUNK_BLOCKS * B);
+  for (int b = 0; b < CHUNK_BLOCKS && !gr_interrupted; b++) {
+    size_t m = gr_table_next(t);
+    if (!m)
       break;
-  }
-  for (int i = 0; i < started; i++) {
-    Worker *w = &pool.w[i];
-    pthread_mutex_lock(&w->mu);
-    w->quit = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-  }
-  for (int i = 0; i < started; i++) {
-    Worker *w = &pool.w[i];
-    pthread_join(w->th, NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
-    for (int j = 0; j < 2; j++) {
-      free(w->s[j].out.b);
-      free(w->s[j].out.lo);
-      free(w->s[j].out.hi);
-      free(w->s[j].is);
+    for (size_t i = 0; i < ncol; i++)
+      cols[i] = gr_table_col(t, i);
+    uint64_t bad = emit_block(&sl->out, cols, ncol, m, gr_table_row(t), P->inner);
+    sl->nonfinite += bad;
+    if (P->nw) {
+      GrTapeIssue buf[16];
+      size_t n = gr_table_issues(t, bad == 0, buf, 16);
+      if (sl->nis + n + 1 > sl->capis) {
+        sl->capis = 2 * (sl->nis + n + 1);
+        sl->is = gr_xrealloc(sl->is, sl->capis * sizeof *sl->is);
+      }
+      memcpy(sl->is + sl->nis, buf, n * sizeof *buf);
+      sl->nis += n;
+      sl->is[sl->nis++] = (GrTapeIssue){0}; /* a null node ends each block's list */
     }
-    if (i > 0)
-      gr_table_free(w->t);
   }
-  free(pool.w);
-  return nonfinite;
+  __atomic_store_n(&sl->done, c + 1, __ATOMIC_RELEASE);
+}
+
+/* May the thread fill sl (its chunk is written, or it never had one), or must it stop? */
+static int slot_free(const Pool *P, const Slot *sl) {
+  return (__atomic_load_n(&P->go, __ATOMIC_ACQUIRE) && load64(&sl->done) <= load64(&P->written)) ||
+         quitting(P);
+}
+
+/* One thread's share: take chunks until none is left, computing and writing them. */
+static void work(Pool *P, Worker *w) {
+  const double **cols = gr_xmalloc(gr_table_ncols(w->t) * sizeof *cols);
+  for (unsigned k = 0;; k ^= 1) {
+    Slot *sl = &w->s[k];
+    int spins = 0;
+    while (spins < P->polls && !slot_free(P, sl))
+      cpu_relax(), spins++;
+    if (spins == P->polls) {
+      pthread_mutex_lock(&P->mu);
+      while (!slot_free(P, sl))
+        pthread_cond_wait(&P->cv, &P->mu);
+      pthread_mutex_unlock(&P->mu);
+    }
+    if (quitting(P))
+      break;
+    uint64_t c = __atomic_fetch_add(&P->next, 1, __ATOMIC_ACQ_REL);
+    if (c >= P->nchunks)
+      break;
+    __atomic_store_n(&P->ring[c % P->nring], sl, __ATOMIC_RELEASE);
+    compute_chunk(P, w->t, sl, c, cols);
+    /* Write it if it is next, with whatever is ready after it. (A trylock, leaving the
+     * writing to a thread that holds the lock, was no faster, and needs fences to be sure
+     * that a chunk finished meanwhile is not left unwritten.) */
+    pthread_mutex_lock(&P->mu);
+    write_ready(P);
+    pthread_mutex_unlock(&P->mu);
+  }
+  free(cols);
+}
+
+static void *worker_main(void *arg) {
+  Worker *w = arg;
+  work(w->pool, w);
+  return NULL;
+}
+
+/* Run the table on n threads, writing to out (flushed in order). Returns the non-finite
+ * row count; *ok is 0 when a thread could not be started (then nothing was written). */
+static uint64_t run_threads(const GrTableSpec *spec, GrTable *t0, int order, int order_var,
+                            int n, Out *out, uint64_t inner, size_t nw, Issues *iss, int *ok) {
+  size_t ncol = gr_table_ncols(t0);
+  uint64_t rows = gr_table_rows(t0), per = (uint64_t)CHUNK_BLOCKS * gr_table_block(t0);
+  Pool P = {.nchunks = (rows + per - 1) / per, .nw = nw, .inner = inner, .out = out, .iss = iss,
+            .rows = rows, .per = per, .ncol = ncol};
+  P.nring = 2 * (uint64_t)n;
+  P.polls = n <= cores_available() ? SPIN_POLLS : 0;
+  P.ring = gr_xcalloc(P.nring, sizeof *P.ring);
+  pthread_mutex_init(&P.mu, NULL);
+  pthread_cond_init(&P.cv, NULL);
+  Worker *w = gr_xcalloc((size_t)n, sizeof *w);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < 2; j++) {
+      w[i].s[j].out = (Out){NULL, gr_xmalloc(OUTCAP), 0, OUTCAP, 0, out->digits, out->json,
+                            out->binary, NULL, NULL};
+      if (out->lo)
+        span_alloc(&w[i].s[j].out, ncol);
+    }
+  w[0].t = t0;
+  w[0].pool = &P;
+  int started = 1; /* the main thread */
+  /* the workers wait for go, set once every one has started: if one cannot be started,
+   * the others stop and the caller runs the table alone */
+  for (int i = 1; i < n; i++) {
+    GrDiag d;
+    if (gr_table_open(spec, &w[i].t, &d) != GR_OK)
+      break;
+    if (order >= 1) /* every thread's table computes the same columns as t0 */
+      gr_table_set_order(w[i].t, order, order_var);
+    w[i].pool = &P;
+    if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0) {
+      gr_table_free(w[i].t);
+      break;
+    }
+    started++;
+  }
+  *ok = started == n;
+  pthread_mutex_lock(&P.mu);
+  __atomic_store_n(*ok ? &P.go : &P.quit, 1, __ATOMIC_RELEASE);
+  pthread_cond_broadcast(&P.cv);
+  pthread_mutex_unlock(&P.mu);
+  if (*ok)
+    work(&P, &w[0]);
+  for (int i = 1; i < started; i++) {
+    pthread_join(w[i].th, NULL);
+    gr_table_free(w[i].t);
+  }
+  pthread_mutex_lock(&P.mu); /* anything finished last and not yet written */
+  write_ready(&P);
+  pthread_mutex_unlock(&P.mu);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < 2; j++) {
+      free(w[i].s[j].out.b);
+      free(w[i].s[j].out.lo);
+      free(w[i].s[j].out.hi);
+      free(w[i].s[j].is);
+    }
+  free(P.ring);
+  free(w);
+  pthread_mutex_destroy(&P.mu);
+  pthread_cond_destroy(&P.cv);
+  return P.nonfinite;
 }
 
 /* The threads for a table of `rows` rows: --threads, else the cores this process may use;
  * never more than there are chunks of blocks. */
 static int table_threads(const GradOpts *o, uint64_t rows, size_t block) {
   long n = o->threads;
-  if (n <= 0) {
-    cpu_set_t cs;
-    n = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : sysconf(_SC_NPROCESSORS_ONLN);
-  }
+  if (n <= 0)
+    n = cores_available();
   uint64_t chunks = (rows + (uint64_t)CHUNK_BLOCKS * block - 1) / ((uint64_t)CHUNK_BLOCKS * block);
   if ((uint64_t)n > chunks)
     n = (long)chunks;
@@ -769,7 +832,7 @@ static int grad_table_run(GradCtx *c, RangeText *rt, int nr) {
   if (nth > 1)
     nonfinite = run_threads(&spec, t, order, order >= 1 ? w[0] : -1, nth, &out, inner, (size_t)nw, &iss,
                             &threaded);
-  if (nth > 1 && !threaded)
+  if ((nth > 1) && !threaded)
     gr_table_seek(t, 0);
   while (!threaded && (m = gr_table_next(t)) > 0) {
     for (size_t i = 0; i < ncol; i++)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-volatile int gr_interrupted;
+_Atomic int gr_interrupted;
 
 GrStatus gr_eval_const(const char *text, double *out, GrDiag *d) {
   GrGraph *g = gr_graph_new();

@@ -17,7 +17,7 @@ char *gr_read_file(const char *path);
 char *gr_read_all(const char *path, size_t *len);
 
 /* Set by the programs' SIGINT handler (cliutil.h: gr_catch_sigint); long loops of the
- * optimizers poll it. The library never sets it. */
-extern volatile int gr_interrupted;
+ * optimizers poll it, from any thread (hence atomic). The library never sets it. */
+extern _Atomic int gr_interrupted;
 
 #endif
