@@ -85,6 +85,8 @@ void gr_tape_free(GrTape *t) {
   free(t->tadj);
   free(t->spare);
   free(t->lanes);
+  free(t->gp);
+  free(t->pass);
   free(t->var_slot);
   free(t->out_slot);
   free(t->on_tape);
@@ -412,6 +414,8 @@ const double *gr_tape_node_val(const GrTape *t, const GrNode *n) {
 #define OFF(s) (SCALAR_ ? (size_t)(s) : (size_t)off_[s])
 #define LEN(s) (SCALAR_ ? (size_t)1 : (size_t)len_[s])
 #define VP(s) (t->vp ? t->vp[s] : t->val + OFF(s))
+/* slot s's adjoint in a reverse sweep: its own block, or (a strip) the one it shares */
+#define GADJ(s) (t->gp && t->gp[s] ? t->gp[s] : t->adj + OFF(s))
 
 #define ARGS                                                                                       \
   const GrInstr *in = &t->ins[i];                                                                  \
@@ -676,6 +680,52 @@ static int rev_exact(int op, int arg, double m, double a, double b, double y, do
  * instruction in the order of a whole sweep, before the instructions on blocks of one. */
 enum { REV_WHOLE, REV_STRIP, REV_FINISH };
 
+/* Shared adjoints (strip sweeps). An argument whose one use is a + b (either side) or
+ * a - b (the a side) gets that instruction's adjoint as is: instead of a pass that copies it
+ * (0 + g where g != 0, else 0), the argument's adjoint is that very block, through gp. The
+ * numbers are the same bits: the copy differs only where g is -0 (it stores +0), and every
+ * reader of an adjoint either skips g == 0 (the strong zero) or adds it onto a block that
+ * holds +0 or a sum, where -0 and +0 give the same. Only blocks that are computed (not
+ * variables, whose adjoints are the gradient, nor outputs, which are seeded), and only
+ * within one strip sweep: gp is cleared at its end. */
+static void strip_shares_init(GrTape *t) {
+  const int SCALAR_ = !t->off;
+  TAPE_IDX(t);
+  t->gp = tape_calloc(t->n ? t->n : 1, sizeof *t->gp);
+  t->pass = tape_calloc(t->n ? t->n : 1, 1);
+  uint32_t *uses = gr_xcalloc(t->n ? t->n : 1, sizeof *uses);
+  for (size_t i = 0; i < t->n; i++) {
+    const GrInstr *in = &t->ins[i];
+    const uint32_t arg[3] = {in->a, in->b, in->c};
+    for (int j = 0; j < in->nargs; j++)
+      if (uses[arg[j]] < 2)
+        uses[arg[j]]++;
+  }
+  for (size_t k = 0; k < t->nout; k++)
+    uses[t->out_slot[k]] = 2;
+  for (size_t i = 0; i < t->n; i++) {
+    const GrInstr *in = &t->ins[i];
+    if (!in->need || (in->op != GR_OP_ADD && in->op != GR_OP_SUB) || LEN(i) <= 1)
+      continue;
+    for (int j = 0; j < (in->op == GR_OP_ADD ? 2 : 1); j++) {
+      uint32_t x = j ? in->b : in->a;
+      const GrInstr *ix = &t->ins[x];
+      if (uses[x] == 1 && ix->need && ix->nargs > 0 && LEN(x) == LEN(i))
+        t->pass[x] = 1;
+    }
+  }
+  free(uses);
+}
+
+/* In a strip sweep: give slot x the adjoint G if it may share it (returns 1), else 0. */
+static inline int share_adjoint(GrTape *t, uint32_t x, const double *G) {
+  if (!t->pass[x])
+    return 0;
+  t->gp[x] = (double *)G;
+  t->touch[x] |= ADJ_WRITTEN; /* written: nothing clears or first-writes its own block */
+  return 1;
+}
+
 /* REV_FINISH: instruction i's accumulated sums into its arguments that are blocks of one */
 static void lanes_finish(GrTape *t, size_t i) {
   const GrInstr *in = &t->ins[i];
@@ -715,7 +765,7 @@ reverse_body(GrTape *t, size_t out, const double *seed, int mode, const int SCAL
     switch (ii->op) {
     case GR_OP_LET: {
       ARGS;
-      const double *G = t->adj + OFF(i);
+      const double *G = GADJ(i);
       double *GA = t->adj + OFF(in->a);
       adj_ready(t, in->a);
       if (sa) /* the contiguous case apart, so that it vectorises */
@@ -730,7 +780,7 @@ reverse_body(GrTape *t, size_t out, const double *seed, int mode, const int SCAL
       ARGS;
       const double *C = VP(in->c);
       size_t sc = LEN(in->c) > 1;
-      const double *G = t->adj + OFF(i);
+      const double *G = GADJ(i);
       double *GB = t->adj + OFF(in->b), *GC = t->adj + OFF(in->c);
       adj_ready(t, in->b);
       adj_ready(t, in->c);
@@ -762,7 +812,7 @@ reverse_body(GrTape *t, size_t out, const double *seed, int mode, const int SCAL
       if (t->vecmath && ii->nargs == 1 && LEN(i) > 1 && LEN(ii->a) == LEN(i) &&
           t->ins[ii->a].need && gr_vecmath_reverse_op(ii->op)) {
         adj_ready(t, ii->a);
-        if (gr_vecmath_reverse(ii->op, t->adj + OFF(ii->a), t->adj + OFF(i), VP(ii->a), LEN(i)))
+        if (gr_vecmath_reverse(ii->op, t->adj + OFF(ii->a), GADJ(i), VP(ii->a), LEN(i)))
           break;
       }
       switch (t->ins[i].op) {
@@ -908,10 +958,14 @@ reverse_body(GrTape *t, size_t out, const double *seed, int mode, const int SCAL
   case GR_OP_##id:                                                                                 \
     if (kind == GR_K_MATH) {                                                                       \
       ARGS;                                                                                        \
-      const double *G = t->adj + OFF(i);                                                           \
+      const double *G = GADJ(i);                                                                   \
       double *GA = t->adj + OFF(in->a);                                                            \
       double *GB = NA > 1 ? t->adj + OFF(in->b) : GA;                                              \
       int na = t->ins[in->a].need, nb = NA > 1 && t->ins[in->b].need;                              \
+      if ((GR_OP_##id == GR_OP_ADD || GR_OP_##id == GR_OP_SUB) && mode == REV_STRIP) {             \
+        na = na && !share_adjoint(t, in->a, G);                                                    \
+        nb = nb && !(GR_OP_##id == GR_OP_ADD && share_adjoint(t, in->b, G));                        \
+      }                                                                                            \
       if (n == 1) {                                                                                \
         double v;                                                                                  \
         if (G[0] != 0 && na) {                                                                     \
@@ -977,6 +1031,8 @@ reverse_body(GrTape *t, size_t out, const double *seed, int mode, const int SCAL
       memset(t->adj + OFF(s), 0, LEN(s) * sizeof *t->adj);
     t->touch[s] &= 1;
   }
+  if (mode == REV_STRIP)
+    memset(t->gp, 0, t->n * sizeof *t->gp);
 }
 
 /* A tape of blocks of one and a tape of blocks, each with its own copy of the sweep: the
@@ -994,8 +1050,10 @@ void gr_tape_reverse(GrTape *t, size_t out, const double *seed) {
 }
 
 void gr_tape_reverse_strip(GrTape *t, size_t out, const double *seed) {
-  if (!t->lanes)
+  if (!t->lanes) {
     t->lanes = tape_calloc(2 * GR_LANES * (t->n ? t->n : 1), sizeof *t->lanes);
+    strip_shares_init(t);
+  }
   reverse_sweep(t, out, seed, REV_STRIP);
 }
 

@@ -85,6 +85,11 @@ typedef struct GrTape {
   double *spare;      /* nvals doubles that gr_tape_drop_adjoints kept, for the next of adj, tan
                          and tadj to be allocated (NULL: none) */
   double *lanes; /* strip sweeps: GR_LANES sums per instruction and argument; NULL until used */
+  /* strip sweeps (NULL until used): gp[s], where slot s's adjoint is for this strip when it is
+   * its one consumer's adjoint as is (see tape.c, "Shared adjoints"), else NULL; pass[s] says
+   * whether slot s may be so (its one use passes the adjoint through unchanged) */
+  double **gp;
+  unsigned char *pass;
   size_t nvals;
   int nvars;
   long *var_slot; /* per graph variable: its slot, or -1 when the outputs do not use it */
