@@ -196,6 +196,12 @@ GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d) {
 }
 
 void gr_table_set_order(GrTable *t, int order, int var) {
+  /* called again: the new order replaces the old one's columns */
+  for (size_t j = t->ncols - (size_t)t->order; j < t->ncols; j++)
+    free(t->buf[j]);
+  t->ncols -= (size_t)t->order;
+  free(t->ones);
+  t->ones = NULL;
   t->order = order;
   t->order_var = var;
   if (var >= 0 && var < t->s.g->nvars && !t->full[var]) {
@@ -215,6 +221,8 @@ void gr_table_set_order(GrTable *t, int order, int var) {
     t->col[j] = NULL;
     t->buf[j] = gr_xmalloc(t->B * sizeof **t->buf);
   }
+  if (order < 1)
+    return;
   t->ones = gr_xmalloc(t->B * sizeof *t->ones);
   for (size_t i = 0; i < t->B; i++)
     t->ones[i] = 1;

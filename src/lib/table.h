@@ -46,7 +46,9 @@ typedef struct GrTable GrTable;
  * expressions. */
 GrStatus gr_table_open(const GrTableSpec *s, GrTable **tp, GrDiag *d);
 /* Right after gr_table_open of one output with no partial columns: add the columns of its
- * derivatives 1..order along variable var, by Taylor mode, one sweep per block. */
+ * derivatives 1..order along variable var, by Taylor mode, one sweep per block. Called
+ * again, before the first block: the new order and variable replace the old (order 0: no
+ * such columns). */
 void gr_table_set_order(GrTable *t, int order, int var);
 /* Compute the next block; returns its row count (0 when done). */
 size_t gr_table_next(GrTable *t);

@@ -124,7 +124,10 @@ START_TEST(fixed_variables_hoisted) {
   GrTableSpec s3 = {e.g, &e.p.out, 1, &r, 1, fixed, NULL, 0, 64, 0};
   ck_assert_int_eq(gr_table_open(&s3, &t3, &d), GR_OK);
   ck_assert_uint_eq(gr_tape_var_len(gr_table_tape(t3), y), 1);
+  gr_table_set_order(t3, 4, x); /* replaced by the next call: nothing of it stays */
+  ck_assert_uint_eq(gr_table_ncols(t3), 2 + 4);
   gr_table_set_order(t3, 2, y);
+  ck_assert_uint_eq(gr_table_ncols(t3), 2 + 2);
   ck_assert_uint_eq(gr_tape_var_len(gr_table_tape(t3), y), 64);
   double sn = sin(0.7), cs = cos(0.7), ex = exp(0.7);
   size_t m;
