@@ -234,6 +234,8 @@ static int field_value(const Field *f, double *v) {
   return field_num(f, v);
 }
 
+size_t gr_data_bound_max;
+
 /* Room for one more row: the counted rows at once, or by doubling when not counted. A
  * file's size bounds its rows: a row of f fields (f = the columns, or the largest --using
  * number) takes at least 2f bytes (a byte a field, a separator or newline after each; the
@@ -252,7 +254,8 @@ static int room(Parser *ps) {
       f = (uint64_t)ps->us[k] > f ? (uint64_t)ps->us[k] : f;
     uint64_t rows = (ps->size + 1) / (2 * f) + 1;
     int k = 0;
-    if (rows <= SIZE_MAX / sizeof(double) / (uint64_t)o->ncol)
+    if (rows <= SIZE_MAX / sizeof(double) / (uint64_t)o->ncol &&
+        (!gr_data_bound_max || rows * sizeof(double) * (uint64_t)o->ncol <= gr_data_bound_max))
       for (; k < o->ncol && (o->col[k] = malloc((size_t)rows * sizeof **o->col)); k++)
         ;
     if (k == o->ncol) {

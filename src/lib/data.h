@@ -17,6 +17,11 @@ typedef struct GrData {
   size_t nrow;
 } GrData;
 
+/* For tests: the most bytes the reader allocates at once for a file's columns from the bound
+ * its size gives (0: no limit). Above it, the columns double as they fill, as when the
+ * system refuses that allocation. */
+extern size_t gr_data_bound_max;
+
 /* Parse text (the contents of `file`, used in messages). names: column names from the
  * caller (NULL-terminated, e.g. --columns), or NULL to take them from a header line (or a
  * final comment line "# x y" before the first row, as gnuplot-ready files have).

@@ -554,6 +554,47 @@ END_TEST
  * fields takes at least 2f bytes): files of nothing but the shortest rows ("1\n", "1 2\n",
  * "1,2,3\n"), with and without a header and a last newline, and --using that repeats a
  * column or takes only the last, read all their rows with the values written. */
+/* When the allocation from a file's size bound is refused (gr_data_bound_max stands in for a
+ * system that refuses it), the columns double as they fill: the same rows, bit for bit, and
+ * the same errors with the same file:line:column. */
+START_TEST(test_bound_refused) {
+  enum { N = 70000 }; /* past several doublings from 1024 rows */
+  char *text = malloc((size_t)N * 48 + 64), *p = text;
+  p += sprintf(p, "# x y\n");
+  for (int i = 0; i < N; i++)
+    p += sprintf(p, "%.17g %d\n", sin(i) * 1e3, i);
+  char path[] = "check_data_XXXXXX";
+  write_temp(path, text);
+  GrData a, b;
+  GrDiag g;
+  ck_assert_int_eq(gr_data_read(path, NULL, &a, &g), GR_OK);
+  gr_data_bound_max = 1;
+  GrStatus st = gr_data_read(path, NULL, &b, &g);
+  gr_data_bound_max = 0;
+  ck_assert_msg(st == GR_OK, "%s", g.msg);
+  ck_assert_uint_eq(a.nrow, N);
+  ck_assert_uint_eq(b.nrow, N);
+  for (int k = 0; k < 2; k++)
+    ck_assert(!memcmp(a.col[k], b.col[k], N * sizeof(double)));
+  gr_data_free(&a);
+  gr_data_free(&b);
+  /* a bad field near the end: the same message either way */
+  p[-3] = 'z';
+  write_file(path, text);
+  char m1[sizeof g.msg];
+  ck_assert_int_ne(gr_data_read(path, NULL, &a, &g), GR_OK);
+  snprintf(m1, sizeof m1, "%s", g.msg);
+  gr_data_bound_max = 1;
+  st = gr_data_read(path, NULL, &b, &g);
+  gr_data_bound_max = 0;
+  ck_assert_int_ne(st, GR_OK);
+  ck_assert_str_eq(m1, g.msg);
+  ck_assert_msg(strstr(g.msg, ":70001:") != NULL, "%s", g.msg);
+  unlink(path);
+  free(text);
+}
+END_TEST
+
 START_TEST(test_row_bound) {
   enum { N = 5000 };
   static char a[] = "a", b[] = "b", c[] = "c";
@@ -654,6 +695,7 @@ int main(void) {
   tcase_add_test(t, test_integers);
   tcase_add_test(t, test_count_lines);
   tcase_add_test(t, test_row_bound);
+  tcase_add_test(t, test_bound_refused);
   tcase_add_loop_test(t, test_file_like_string, 0, (int)(sizeof shapes / sizeof *shapes));
   tcase_add_test(t, test_decimal_to_double);
   suite_add_tcase(s, t);
