@@ -357,11 +357,12 @@ static long cores_available(void) {
  * next in order and ready. A thread waits (polls, then sleeps) only when both its buffers
  * hold chunks not yet written. At most 2N chunks are taken and not written, so ring[c % 2N]
  * finds chunk c's buffer.
- *   What this replaced, each a tenth slower: a main thread that only waited and wrote (it
- * slept and woke twice a chunk, a third thread on two cores); chunks dealt out round-robin
- * (every thread waited for the slowest); and buffers shared by all threads in a ring (the
- * buffers' lines left the cores' caches: with one thread, four buffers of a chunk instead of
- * one cost 10% of a binary table's time). */
+ *   What this replaced or was tried, each measured slower on two cores: a main thread that
+ * only waited and wrote (it slept and woke twice a chunk, a third thread on two cores);
+ * chunks dealt out round-robin (every thread waited for the slowest: the median run 1.66x
+ * one thread against 1.80x now); and buffers shared by all threads in a ring (their lines
+ * left the cores' caches: with one thread, four buffers of a chunk instead of one cost 10%
+ * of a binary table's time). */
 #ifndef CHUNK_BLOCKS
 #define CHUNK_BLOCKS 16
 #endif
