@@ -327,20 +327,26 @@ typedef struct Issues {
   int full;
 } Issues;
 
+/* Keep issue x unless one of its node and kind is kept already (at most 16). */
+static void add_issue(Issues *I, const GrTapeIssue *x) {
+  if (I->full)
+    return;
+  int seen = 0;
+  for (size_t j = 0; j < I->n; j++)
+    seen |= I->is[j].node == x->node && I->is[j].kind == x->kind;
+  if (!seen)
+    I->is[I->n++] = *x;
+  I->full = I->n >= 16;
+}
+
 /* finite: every value of the block's columns was finite (gr_table_issues) */
 static void collect_issues(Issues *I, const GrTable *t, int finite) {
   if (I->full)
     return;
   GrTapeIssue buf[16];
   size_t n = gr_table_issues(t, finite, buf, 16);
-  for (size_t i = 0; i < n; i++) {
-    int seen = 0;
-    for (size_t j = 0; j < I->n; j++)
-      seen |= I->is[j].node == buf[i].node && I->is[j].kind == buf[i].kind;
-    if (!seen && I->n < 16)
-      I->is[I->n++] = buf[i];
-  }
-  I->full = I->n >= 16;
+  for (size_t i = 0; i < n; i++)
+    add_issue(I, &buf[i]);
 }
 
 /* the cores this process may run on */
@@ -418,16 +424,8 @@ static inline int quitting(const Pool *P) { return __atomic_load_n(&P->quit, __A
 
 /* The issues of one block list (ended by a null node) merged as collect_issues does. */
 static const GrTapeIssue *merge_issues(Issues *I, const GrTapeIssue *p) {
-  for (; p->node; p++) {
-    if (I->full)
-      continue;
-    int seen = 0;
-    for (size_t j = 0; j < I->n; j++)
-      seen |= I->is[j].node == p->node && I->is[j].kind == p->kind;
-    if (!seen && I->n < 16)
-      I->is[I->n++] = *p;
-  }
-  I->full = I->n >= 16;
+  for (; p->node; p++)
+    add_issue(I, p);
   return p + 1;
 }
 
