@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Large inputs cost about four nodes a term: keep the node at 40 bytes on LP64. */
+/* Large inputs cost about four nodes a term: keep the node at 32 bytes on LP64. */
 _Static_assert(sizeof(void *) != 8 || sizeof(GrNode) == 32, "GrNode grew");
 
 void gr_init(void) { gsl_set_error_handler_off(); }
